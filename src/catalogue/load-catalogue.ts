@@ -1,0 +1,24 @@
+/** Reads the generated catalogue once, on first use (not at start-up: `initialize` must stay fast). */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../package-root.ts';
+import type { Catalogue, ValidationCatalogue } from './types.ts';
+
+let catalogue: Catalogue | undefined;
+let validation: ValidationCatalogue | undefined;
+
+function readJson<T>(name: string): T {
+  return JSON.parse(readFileSync(path.join(packageRoot(), 'generated', name), 'utf8')) as T;
+}
+
+/** generated/tools.gen.json: every tool's public face and request binding. */
+export function loadCatalogue(): Catalogue {
+  catalogue ??= readJson<Catalogue>('tools.gen.json');
+  return catalogue;
+}
+
+/** generated/validation.gen.json: the full-depth input schemas, read at the first tool call. */
+export function loadValidationCatalogue(): ValidationCatalogue {
+  validation ??= readJson<ValidationCatalogue>('validation.gen.json');
+  return validation;
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+/** The `argocd-mcp-gateway` command: serve (default), demo, list-tools, check, generate. */
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig } from './config/load-config.ts';
+import type { CliFlags } from './config/load-config.ts';
+import { packageVersion } from './package-root.ts';
+import { AllowlistError } from './runtime/allowlist.ts';
+
+const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+
+/** Options every gateway command shares; each has an environment twin (README lists them). */
+function withGatewayOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'YAML config file: allowlist and every setting below (env ARGOCD_MCP_CONFIG)')
+    .option('--url <url>', 'Argo CD address, e.g. https://argocd.example.com[/rootpath] (env ARGOCD_BASE_URL or ARGOCD_SERVER)')
+    .option('--token-file <file>', 'file holding the Argo CD token, re-read when it changes (env ARGOCD_TOKEN_FILE; or the token itself in ARGOCD_API_TOKEN / ARGOCD_AUTH_TOKEN)')
+    .option('--insecure', 'skip TLS verification of Argo CD (env ARGOCD_INSECURE)')
+    .option('--ca-file <file>', 'PEM CA bundle that signed the Argo CD certificate (env ARGOCD_CA_FILE)')
+    .option('--root-path <path>', "argocd-server's --rootpath, if not already in the URL (env ARGOCD_ROOT_PATH)")
+    .option('--timeout <duration>', 'Argo CD request timeout: 30, 30s, 1500ms, 2m (env ARGOCD_TIMEOUT; default 30s)')
+    .option('--read-only', 'expose only read-only tools (env ARGOCD_MCP_READ_ONLY)')
+    .option('--allow <entries>', 'allowlist entries, comma-separated or repeated (env ARGOCD_MCP_ALLOW)', collect)
+    .option('--deny <entries>', 'denylist entries, comma-separated or repeated (env ARGOCD_MCP_DENY)', collect)
+    .option('--toolsets <names>', 'expose only these toolsets, comma-separated (env ARGOCD_MCP_TOOLSETS)')
+    .addOption(new Option('--log-level <level>', 'log level on stderr (env ARGOCD_MCP_LOG_LEVEL; default info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']));
+}
+
+function fail(err: unknown): never {
+  if (err instanceof ConfigError || err instanceof AllowlistError) {
+    process.stderr.write(`argocd-mcp-gateway: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`argocd-mcp-gateway: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('argocd-mcp-gateway')
+    .description('An MCP server that gives AI agents the whole Argo CD API as validated tools, behind an endpoint allowlist.')
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)');
+
+  withGatewayOptions(
+    program
+      .command('serve', { isDefault: true })
+      .description('serve MCP (stdio by default, or Streamable HTTP at /mcp)')
+      .addOption(new Option('--transport <transport>', 'stdio or http (env ARGOCD_MCP_TRANSPORT; default stdio)').choices(['stdio', 'http']))
+      .option('--host <host>', 'HTTP bind address (env ARGOCD_MCP_HOST; default 127.0.0.1)')
+      .option('--port <port>', 'HTTP port (env ARGOCD_MCP_PORT; default 3000)'),
+  ).action(async (flags: CliFlags) => {
+    const config = loadConfig({ flags, env: process.env });
+    const { serve } = await import('./app.ts');
+    await serve(config);
+  });
+
+  program
+    .command('demo')
+    .description('start the built-in Argo CD simulator and the gateway (HTTP on 127.0.0.1), show a short tour, keep serving')
+    .option('--port <port>', 'gateway HTTP port (default 3000; a free one if taken)')
+    .option('--no-tour', 'skip the tour')
+    .option('--exit-after-tour', 'stop after the tour (for scripts)')
+    .action(async (flags: { port?: string; tour: boolean; exitAfterTour?: boolean }) => {
+      const { runDemo } = await import('./demo.ts');
+      await runDemo({ port: flags.port ? Number(flags.port) : 3000, tour: flags.tour, exitAfterTour: !!flags.exitAfterTour });
+    });
+
+  withGatewayOptions(
+    program
+      .command('list-tools')
+      .description('print the tools a configuration exposes (no Argo CD needed)')
+      .option('--json', 'machine-readable output'),
+  ).action(async (flags: CliFlags & { json?: boolean }) => {
+    const config = loadConfig({ flags, env: process.env, argocdOptional: true });
+    const { listTools } = await import('./commands.ts');
+    process.exitCode = listTools(config, { json: !!flags.json });
+  });
+
+  withGatewayOptions(
+    program.command('check').description('validate the configuration, flag allowlist entries that match nothing, and test the connection and token'),
+  ).action(async (flags: CliFlags) => {
+    const config = loadConfig({ flags, env: process.env });
+    const { check } = await import('./commands.ts');
+    process.exitCode = await check(config);
+  });
+
+  program
+    .command('generate')
+    .description("regenerate the tool catalogue from an Argo CD swagger.json (a file, a URL, or a server's address)")
+    .requiredOption('--spec <file|url>', 'swagger.json file, its URL, or an argocd-server address (its /swagger.json is read)')
+    .option('--out <dir>', 'output directory', 'generated')
+    .option('--release <version>', 'release label for the banner, e.g. v2.14.21 (default: from the file name)')
+    .action(async (flags: { spec: string; out: string; release?: string }) => {
+      const { generate } = await import('../codegen/generate.ts');
+      const written = await generate({ spec: flags.spec, out: flags.out, release: flags.release });
+      process.stderr.write(`wrote ${written.join(', ')}\n`);
+    });
+
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch(fail);

@@ -1,0 +1,306 @@
+/**
+ * Configuration: load → merge (flags > env > YAML file > defaults) → validate → freeze.
+ * Every problem is collected and reported at once, each naming the setting, where it came from, and the fix.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+export type Transport = 'stdio' | 'http';
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+export interface AllowlistConfig {
+  readOnly: boolean;
+  allow: string[];
+  deny: string[];
+  /** Where the allowlist came from: `default` means no file or flag said anything (read-only). */
+  source: 'default' | 'config';
+}
+
+export interface GatewayConfig {
+  /** Argo CD base URL including any root path, without a trailing slash; undefined when none is configured. */
+  argocdUrl?: string;
+  token?: string;
+  tokenFile?: string;
+  insecure: boolean;
+  caFile?: string;
+  /** Upstream request timeout in milliseconds. */
+  timeoutMs: number;
+  transport: Transport;
+  host: string;
+  port: number;
+  allowlist: AllowlistConfig;
+  toolsets?: string[];
+  logLevel: LogLevel;
+  configFile?: string;
+}
+
+/** Options as the command line gives them (commander's parsed flags). */
+export interface CliFlags {
+  config?: string;
+  url?: string;
+  tokenFile?: string;
+  insecure?: boolean;
+  caFile?: string;
+  rootPath?: string;
+  timeout?: string;
+  transport?: string;
+  host?: string;
+  port?: string;
+  readOnly?: boolean;
+  allow?: string[];
+  deny?: string[];
+  toolsets?: string;
+  logLevel?: string;
+}
+
+export interface ConfigIssue {
+  setting: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly issues: ConfigIssue[]) {
+    super(
+      `invalid configuration:\n${issues.map((i) => `  - ${i.setting}: ${i.message}`).join('\n')}`,
+    );
+  }
+}
+
+/** The keys a config file may hold; anything else is reported (a typo must not be silently ignored). */
+const FILE_KEYS = [
+  'url', 'server', 'token', 'tokenFile', 'insecure', 'caFile', 'rootPath', 'timeout',
+  'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'logLevel',
+] as const;
+
+const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+type Source = { value: unknown; from: string };
+
+/** Picks the first defined value in priority order, remembering where it came from. */
+function pick(...candidates: Array<[unknown, string]>): Source | undefined {
+  for (const [value, from] of candidates) if (value !== undefined && value !== '') return { value, from };
+  return undefined;
+}
+
+/** `argocd.example.com` → `https://argocd.example.com`; keeps any path (argocd-server's --rootpath). */
+export function normaliseArgocdUrl(raw: string, rootPath?: string): string {
+  let text = raw.trim();
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `https://${text}`;
+  const url = new URL(text);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`scheme ${url.protocol} is not http or https`);
+  if (url.search || url.hash) throw new Error('must not carry a query string or fragment');
+  let pathname = url.pathname.replace(/\/+$/, '');
+  if (rootPath) {
+    const root = `/${rootPath.replace(/^\/+|\/+$/g, '')}`;
+    if (root !== '/' && !pathname.endsWith(root)) pathname += root;
+  }
+  return `${url.protocol}//${url.host}${pathname}`;
+}
+
+function parseBool(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    if (/^(1|true|yes|on)$/i.test(value)) return true;
+    if (/^(0|false|no|off)$/i.test(value)) return false;
+  }
+  return undefined;
+}
+
+/** `30`, `30s`, `1500ms`, `2m` → milliseconds. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value * 1000;
+  if (typeof value !== 'string') return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(value.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const ms = m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+  return ms > 0 ? ms : undefined;
+}
+
+function stringList(value: unknown): string[] | undefined {
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return undefined;
+}
+
+/** Reads the YAML config file; problems become issues rather than exceptions. */
+function readConfigFile(file: string, issues: ConfigIssue[]): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    issues.push({ setting: '--config', message: `cannot read ${file} (${code ?? (err as Error).message}); check the path` });
+    return {};
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    issues.push({ setting: '--config', message: `${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}` });
+    return {};
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    issues.push({ setting: '--config', message: `${file} must hold a YAML mapping (key: value lines)` });
+    return {};
+  }
+  for (const key of Object.keys(data)) {
+    if (!(FILE_KEYS as readonly string[]).includes(key)) {
+      issues.push({ setting: key, message: `unknown key in ${file}; known keys: ${FILE_KEYS.join(', ')}` });
+    }
+  }
+  return data as Record<string, unknown>;
+}
+
+export interface LoadConfigInput {
+  flags: CliFlags;
+  env: NodeJS.ProcessEnv;
+  /** When true, a missing Argo CD URL or token is not an error (list-tools, demo). */
+  argocdOptional?: boolean;
+}
+
+/** Loads, merges and validates the configuration; throws ConfigError listing every problem. */
+export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInput): Readonly<GatewayConfig> {
+  const issues: ConfigIssue[] = [];
+  const configFile = flags.config ?? env.ARGOCD_MCP_CONFIG;
+  const file = configFile ? readConfigFile(configFile, issues) : {};
+  const fileLabel = configFile ? `${path.basename(configFile)}` : 'config file';
+
+  const urlSource = pick(
+    [flags.url, '--url'],
+    [env.ARGOCD_BASE_URL, 'ARGOCD_BASE_URL'],
+    [env.ARGOCD_SERVER, 'ARGOCD_SERVER'],
+    [file.url, `${fileLabel}: url`],
+    [file.server, `${fileLabel}: server`],
+  );
+  const rootPath = pick([flags.rootPath, '--root-path'], [env.ARGOCD_ROOT_PATH, 'ARGOCD_ROOT_PATH'], [file.rootPath, `${fileLabel}: rootPath`]);
+  let argocdUrl: string | undefined;
+  if (urlSource) {
+    try {
+      argocdUrl = normaliseArgocdUrl(String(urlSource.value), rootPath ? String(rootPath.value) : undefined);
+    } catch (err) {
+      issues.push({
+        setting: urlSource.from,
+        message: `"${String(urlSource.value)}" is not a usable Argo CD address (${(err as Error).message}); use e.g. https://argocd.example.com or https://example.com/argocd`,
+      });
+    }
+  } else if (!argocdOptional) {
+    issues.push({
+      setting: 'ARGOCD_BASE_URL',
+      message:
+        'no Argo CD address configured; set ARGOCD_BASE_URL (or ARGOCD_SERVER, --url, or `url:` in the config file), or run `argocd-mcp-gateway demo` to try the gateway against the built-in simulator',
+    });
+  }
+
+  const tokenFileSource = pick([flags.tokenFile, '--token-file'], [env.ARGOCD_TOKEN_FILE, 'ARGOCD_TOKEN_FILE'], [file.tokenFile, `${fileLabel}: tokenFile`]);
+  const tokenSource = pick([env.ARGOCD_API_TOKEN, 'ARGOCD_API_TOKEN'], [env.ARGOCD_AUTH_TOKEN, 'ARGOCD_AUTH_TOKEN'], [file.token, `${fileLabel}: token`]);
+  let token: string | undefined;
+  let tokenFile: string | undefined;
+  if (tokenFileSource) {
+    tokenFile = String(tokenFileSource.value);
+    try {
+      token = readFileSync(tokenFile, 'utf8').trim();
+      if (!token) issues.push({ setting: tokenFileSource.from, message: `${tokenFile} is empty; write the Argo CD API token into it` });
+    } catch (err) {
+      issues.push({ setting: tokenFileSource.from, message: `cannot read ${tokenFile} (${(err as NodeJS.ErrnoException).code}); check the path and permissions` });
+    }
+  } else if (tokenSource) {
+    token = String(tokenSource.value).trim();
+  } else if (!argocdOptional) {
+    issues.push({
+      setting: 'ARGOCD_API_TOKEN',
+      message: 'no Argo CD token configured; set ARGOCD_API_TOKEN (or ARGOCD_AUTH_TOKEN, --token-file, or `tokenFile:` in the config file) to a token from `argocd account generate-token`',
+    });
+  }
+  if (token && /\s/.test(token)) issues.push({ setting: tokenSource?.from ?? 'token', message: 'the token contains white space; paste the bare token, without "Bearer "' });
+
+  const insecureSource = pick([flags.insecure, '--insecure'], [env.ARGOCD_INSECURE, 'ARGOCD_INSECURE'], [file.insecure, `${fileLabel}: insecure`]);
+  const insecure = insecureSource ? parseBool(insecureSource.value) : false;
+  if (insecure === undefined) issues.push({ setting: insecureSource!.from, message: 'must be true or false' });
+
+  const caSource = pick([flags.caFile, '--ca-file'], [env.ARGOCD_CA_FILE, 'ARGOCD_CA_FILE'], [file.caFile, `${fileLabel}: caFile`]);
+  let caFile: string | undefined;
+  if (caSource) {
+    caFile = String(caSource.value);
+    try {
+      if (!readFileSync(caFile, 'utf8').includes('-----BEGIN CERTIFICATE-----')) {
+        issues.push({ setting: caSource.from, message: `${caFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)` });
+      }
+    } catch (err) {
+      issues.push({ setting: caSource.from, message: `cannot read ${caFile} (${(err as NodeJS.ErrnoException).code}); check the path` });
+    }
+  }
+
+  const timeoutSource = pick([flags.timeout, '--timeout'], [env.ARGOCD_TIMEOUT, 'ARGOCD_TIMEOUT'], [file.timeout, `${fileLabel}: timeout`]);
+  const timeoutMs = timeoutSource ? parseDuration(timeoutSource.value) : 30_000;
+  if (timeoutMs === undefined) issues.push({ setting: timeoutSource!.from, message: `"${String(timeoutSource!.value)}" is not a duration; use seconds (30) or 30s, 1500ms, 2m` });
+
+  const transportSource = pick([flags.transport, '--transport'], [env.ARGOCD_MCP_TRANSPORT, 'ARGOCD_MCP_TRANSPORT'], [file.transport, `${fileLabel}: transport`]);
+  const transport = (transportSource?.value ?? 'stdio') as Transport;
+  if (transport !== 'stdio' && transport !== 'http') issues.push({ setting: transportSource!.from, message: `"${String(transport)}" is not a transport; use stdio or http` });
+
+  const hostSource = pick([flags.host, '--host'], [env.ARGOCD_MCP_HOST, 'ARGOCD_MCP_HOST'], [file.host, `${fileLabel}: host`]);
+  const host = String(hostSource?.value ?? '127.0.0.1');
+  const portSource = pick([flags.port, '--port'], [env.ARGOCD_MCP_PORT, 'ARGOCD_MCP_PORT'], [file.port, `${fileLabel}: port`]);
+  const port = portSource ? Number(portSource.value) : 3000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) issues.push({ setting: portSource!.from, message: `"${String(portSource!.value)}" is not a port number (0-65535)` });
+
+  const levelSource = pick([flags.logLevel, '--log-level'], [env.ARGOCD_MCP_LOG_LEVEL, 'ARGOCD_MCP_LOG_LEVEL'], [file.logLevel, `${fileLabel}: logLevel`]);
+  const logLevel = String(levelSource?.value ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) issues.push({ setting: levelSource!.from, message: `"${logLevel}" is not a level; use one of ${LOG_LEVELS.join(', ')}` });
+
+  const allowlist = allowlistFrom({ flags, env, file, fileLabel, issues });
+
+  const toolsetsSource = pick([flags.toolsets, '--toolsets'], [env.ARGOCD_MCP_TOOLSETS, 'ARGOCD_MCP_TOOLSETS'], [file.toolsets, `${fileLabel}: toolsets`]);
+  const toolsets = toolsetsSource ? stringList(toolsetsSource.value) : undefined;
+  if (toolsetsSource && !toolsets) issues.push({ setting: toolsetsSource.from, message: 'must be a list of toolset names' });
+
+  if (issues.length) throw new ConfigError(issues);
+  return Object.freeze({
+    argocdUrl,
+    token,
+    tokenFile,
+    insecure: insecure ?? false,
+    caFile,
+    timeoutMs: timeoutMs ?? 30_000,
+    transport,
+    host,
+    port,
+    allowlist,
+    toolsets,
+    logLevel,
+    configFile,
+  });
+}
+
+function allowlistFrom(args: {
+  flags: CliFlags;
+  env: NodeJS.ProcessEnv;
+  file: Record<string, unknown>;
+  fileLabel: string;
+  issues: ConfigIssue[];
+}): AllowlistConfig {
+  const { flags, env, file, fileLabel, issues } = args;
+  const list = (source: Source | undefined): string[] | undefined => {
+    if (!source) return undefined;
+    const l = stringList(source.value);
+    if (!l) issues.push({ setting: source.from, message: 'must be a list of entries (tool names, globs, tags, or "METHOD /path")' });
+    return l;
+  };
+  const allowSource = pick([flags.allow?.length ? flags.allow : undefined, '--allow'], [env.ARGOCD_MCP_ALLOW, 'ARGOCD_MCP_ALLOW'], [file.allow, `${fileLabel}: allow`]);
+  const denySource = pick([flags.deny?.length ? flags.deny : undefined, '--deny'], [env.ARGOCD_MCP_DENY, 'ARGOCD_MCP_DENY'], [file.deny, `${fileLabel}: deny`]);
+  const readOnlySource = pick([flags.readOnly, '--read-only'], [env.ARGOCD_MCP_READ_ONLY, 'ARGOCD_MCP_READ_ONLY'], [file.readOnly, `${fileLabel}: readOnly`]);
+  const allow = list(allowSource) ?? ['*'];
+  const deny = list(denySource) ?? [];
+  const configured = !!(allowSource || denySource || readOnlySource);
+  let readOnly = !configured;
+  if (readOnlySource) {
+    const b = parseBool(readOnlySource.value);
+    if (b === undefined) issues.push({ setting: readOnlySource.from, message: 'must be true or false' });
+    else readOnly = b;
+  }
+  return { readOnly, allow, deny, source: configured ? 'config' : 'default' };
+}

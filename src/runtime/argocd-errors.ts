@@ -1,0 +1,73 @@
+/** Argo CD's error answers and transport failures → messages an agent (and its human) can act on. */
+import type { CatalogueTool } from '../catalogue/types.ts';
+import { redactText } from './redact.ts';
+
+/** gRPC status codes as argocd-server puts them in `code`. */
+const GRPC_CODES: Record<number, string> = {
+  0: 'OK', 1: 'Canceled', 2: 'Unknown', 3: 'InvalidArgument', 4: 'DeadlineExceeded', 5: 'NotFound', 6: 'AlreadyExists',
+  7: 'PermissionDenied', 8: 'ResourceExhausted', 9: 'FailedPrecondition', 10: 'Aborted', 11: 'OutOfRange',
+  12: 'Unimplemented', 13: 'Internal', 14: 'Unavailable', 15: 'DataLoss', 16: 'Unauthenticated',
+};
+
+export interface ArgocdErrorBody {
+  error?: string;
+  code?: number;
+  message?: string;
+}
+
+function advice(status: number, code: number | undefined, message: string, tool: CatalogueTool): string {
+  if (status === 401 || code === 16) {
+    return 'The Argo CD token was refused: it may be expired, revoked, or issued by another Argo CD. Set a valid one in ARGOCD_API_TOKEN (or the token file); `argocd account generate-token` makes one.';
+  }
+  if (status === 403 || code === 7) {
+    const m = /permission denied:\s*([^,]+),\s*([^,]+),\s*([^,]+)/.exec(message);
+    const need = m ? ` It needs the RBAC permission \`${m[1].trim()}, ${m[2].trim()}, ${m[3].trim()}\`.` : '';
+    return `The token may not do this in Argo CD.${need} An Argo CD admin can grant it in argocd-rbac-cm; for applications Argo CD also answers 403 when the object does not exist, so check the name and project too.`;
+  }
+  if (status === 404 || code === 5) return 'Nothing by that name: check the name (and appNamespace/project where they apply), e.g. with a list tool.';
+  if (status === 409 || code === 6) {
+    const upsert = 'upsert' in ((tool.inputSchema.properties as object | undefined) ?? {});
+    return upsert ? 'It already exists: pass upsert: true to replace it, or use the update tool.' : 'It already exists.';
+  }
+  if (status === 415) return 'Argo CD refused the request body type; this is a gateway bug, please report it.';
+  if (code === 9) return 'Argo CD refuses this in the current state (e.g. an operation is already running, or auto-sync is on).';
+  if (status === 400 || code === 3) return 'Argo CD rejected the arguments; correct them and call again.';
+  if (status === 501 || code === 12) return 'This Argo CD does not implement the operation (an older or newer release?).';
+  if (status >= 500) return 'Argo CD failed on its side; retrying later may help, and its server logs tell more.';
+  return '';
+}
+
+/** An HTTP error answer from Argo CD → the text of an isError tool result. */
+export function describeArgocdError(args: { status: number; statusText: string; body: unknown; tool: CatalogueTool }): string {
+  const { status, statusText, body, tool } = args;
+  const b = (body && typeof body === 'object' ? body : {}) as ArgocdErrorBody;
+  const message = String(b.message ?? b.error ?? (typeof body === 'string' ? body.slice(0, 500) : '')).trim();
+  const code = typeof b.code === 'number' ? b.code : undefined;
+  const grpc = code !== undefined ? `, gRPC ${code} ${GRPC_CODES[code] ?? ''}`.trimEnd() : '';
+  const head = `Argo CD answered ${status}${statusText ? ` ${statusText}` : ''}${grpc} to ${tool.request.method} ${tool.request.path}`;
+  const lines = [`${head}: ${message || '(no message)'}`];
+  const hint = advice(status, code, message, tool);
+  if (hint) lines.push(hint);
+  return redactText(lines.join('\n'));
+}
+
+/** A failure to talk to Argo CD at all (refused, DNS, TLS, timeout) → an actionable message. */
+export function describeTransportError(err: unknown, baseUrl: string, timeoutMs: number): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.cause?.code ?? '';
+  const detail = e.cause?.message ?? e.message ?? String(err);
+  let hint: string;
+  if (e.name === 'TimeoutError') hint = `Argo CD did not answer within ${Math.round(timeoutMs / 1000)} s; raise \`timeout\` if it is just slow.`;
+  else if (code === 'ECONNREFUSED') hint = 'Nothing listens there: check ARGOCD_BASE_URL and that argocd-server is up.';
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') hint = 'The host name does not resolve: check ARGOCD_BASE_URL.';
+  else if (/CERT|SSL|TLS|self.signed|certificate/i.test(`${code} ${detail}`)) {
+    hint = 'TLS verification failed: point `caFile` at the CA that signed the server certificate (or, for a test server only, set insecure: true).';
+  } else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') hint = 'The connection was reset; a proxy or the server dropped it. Retrying may help.';
+  else hint = 'Check ARGOCD_BASE_URL and the network path to Argo CD.';
+  return redactText(`Cannot reach Argo CD at ${baseUrl}: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}\n${hint}`);
+}
+
+/** A 2xx answer that is not JSON (typically the UI's index.html for a wrong rootPath). */
+export function describeNotJson(args: { status: number; contentType: string; baseUrl: string; path: string }): string {
+  return `Argo CD at ${args.baseUrl} answered ${args.path} with ${args.contentType || 'no content type'} (HTTP ${args.status}) instead of JSON. The address is probably missing argocd-server's --rootpath (e.g. https://host/argocd), or it points at something other than argocd-server.`;
+}

@@ -1,0 +1,173 @@
+/**
+ * The gateway's core, independent of the MCP transport: which tools are exposed, and how a call runs —
+ * allowlist → validate (ajv, full schema) → build the request → call Argo CD → a tool result.
+ * What the caller can act on (bad input, a refused tool, an Argo CD error) is an `isError` result, never a throw.
+ */
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { loadCatalogue } from '../catalogue/load-catalogue.ts';
+import type { CatalogueTool } from '../catalogue/types.ts';
+import type { Logger } from '../log.ts';
+import type { Allowlist } from './allowlist.ts';
+import { buildRequest } from './build-request.ts';
+import { collectStream } from './collect-stream.ts';
+import { redactValue } from './redact.ts';
+import type { Upstream } from './upstream.ts';
+import { formatValidationErrors, validatorFor } from './validate.ts';
+
+/** Default and maximum bounds of streaming tools. */
+export const STREAM_DEFAULTS = {
+  watch: { maxItems: 50, waitSeconds: 5 },
+  logs: { maxItems: 200, waitSeconds: 10 },
+  maxItems: 1000,
+  waitSeconds: 120,
+};
+
+export interface CallContext {
+  signal?: AbortSignal;
+  progressToken?: string | number;
+  sendProgress?: (progress: { progress: number; total?: number; message?: string }) => Promise<void>;
+}
+
+export interface GatewayOptions {
+  allowlist: Allowlist;
+  /** Absent when no Argo CD is configured (list-tools); calls then answer a clear error. */
+  upstream?: Upstream;
+  logger: Logger;
+  toolsets?: string[];
+}
+
+export interface Gateway {
+  /** The exposed tools, as MCP advertises them. */
+  listTools(): Tool[];
+  /** The exposed catalogue entries. */
+  exposed(): CatalogueTool[];
+  callTool(name: string, args: unknown, ctx?: CallContext): Promise<CallToolResult>;
+}
+
+export function textResult(text: string, isError = false): CallToolResult {
+  return { content: [{ type: 'text', text }], ...(isError ? { isError: true } : {}) };
+}
+
+function jsonResult(data: unknown): CallToolResult {
+  return {
+    content: [{ type: 'text', text: JSON.stringify(data) }],
+    ...(data && typeof data === 'object' && !Array.isArray(data) ? { structuredContent: data as Record<string, unknown> } : {}),
+  };
+}
+
+function toMcpTool(t: CatalogueTool): Tool {
+  return {
+    name: t.name,
+    title: t.title,
+    description: t.description,
+    inputSchema: t.inputSchema as Tool['inputSchema'],
+    annotations: t.annotations,
+    _meta: t._meta as unknown as Record<string, unknown>,
+  };
+}
+
+/** A log entry without the fields that are empty or repeat themselves. */
+function isLogContent(item: unknown): boolean {
+  const entry = item as { content?: string; last?: boolean };
+  return !(entry && entry.last === true && !entry.content);
+}
+
+export function createGateway(options: GatewayOptions): Gateway {
+  const { allowlist, upstream, logger } = options;
+  let exposedTools: CatalogueTool[] | undefined;
+  let byName: Map<string, CatalogueTool> | undefined;
+  let advertised: Tool[] | undefined;
+
+  const index = () => {
+    if (!byName) {
+      const catalogue = loadCatalogue();
+      byName = new Map(catalogue.tools.map((t) => [t.name, t]));
+      exposedTools = catalogue.tools.filter(
+        (t) => !allowlist.refusal(t) && (!options.toolsets || options.toolsets.includes(t.toolset)),
+      );
+    }
+    return { byName, exposedTools: exposedTools! };
+  };
+
+  async function runStream(tool: CatalogueTool, args: Record<string, unknown>, answer: { body: ReadableStream<Uint8Array>; close: () => void }, ctx: CallContext) {
+    const kind = tool.request.stream!;
+    const defaults = STREAM_DEFAULTS[kind];
+    const maxItems = Math.min(Number(args.maxItems ?? defaults.maxItems), STREAM_DEFAULTS.maxItems);
+    const waitSeconds = Math.min(Number(args.waitSeconds ?? defaults.waitSeconds), STREAM_DEFAULTS.waitSeconds);
+    let lastProgress = 0;
+    const window = await collectStream({
+      body: answer.body,
+      maxItems,
+      waitMs: waitSeconds * 1000,
+      signal: ctx.signal,
+      keep: kind === 'logs' ? isLogContent : undefined,
+      onItem: (count) => {
+        if (ctx.progressToken === undefined || !ctx.sendProgress) return;
+        const now = Date.now();
+        if (now - lastProgress < 200 && count < maxItems) return;
+        lastProgress = now;
+        ctx.sendProgress({ progress: count, total: maxItems, message: `${count} ${kind === 'logs' ? 'log lines' : 'events'} received` }).catch(() => undefined);
+      },
+    });
+    answer.close();
+    const result: Record<string, unknown> = {
+      items: window.items,
+      count: window.items.length,
+      stoppedBecause: window.stoppedBecause,
+    };
+    if (window.error !== undefined) {
+      result.error = window.error;
+      return { ...jsonResult(result), isError: true };
+    }
+    return jsonResult(result);
+  }
+
+  return {
+    exposed: () => index().exposedTools,
+    listTools() {
+      advertised ??= index().exposedTools.map(toMcpTool);
+      return advertised;
+    },
+    async callTool(name, rawArgs, ctx = {}) {
+      const started = Date.now();
+      const { byName: tools } = index();
+      const tool = tools.get(name);
+      if (!tool) return textResult(`Unknown tool "${name}". Call tools/list to see the tools this gateway exposes.`, true);
+      const refusal = allowlist.refusal(tool) ?? (options.toolsets && !options.toolsets.includes(tool.toolset) ? `its toolset "${tool.toolset}" is not enabled` : undefined);
+      if (refusal) {
+        logger.warn({ tool: name, refusal }, 'refused a call to a tool the gateway does not expose');
+        return textResult(`The tool "${name}" is not available on this gateway: ${refusal}. Nothing was sent to Argo CD.`, true);
+      }
+      const args = (rawArgs ?? {}) as Record<string, unknown>;
+      if (typeof args !== 'object' || Array.isArray(args)) return textResult('Arguments must be a JSON object.', true);
+      const validate = validatorFor(name);
+      if (!validate(args)) {
+        const problems = formatValidationErrors(validate.errors ?? [], args, tool.inputSchema);
+        return textResult(`Invalid arguments for ${name}; nothing was sent to Argo CD:\n- ${problems.join('\n- ')}`, true);
+      }
+      const built = buildRequest(tool, args);
+      if (!built.ok) return textResult(`Invalid arguments for ${name}; nothing was sent to Argo CD:\n- ${built.problems.join('\n- ')}`, true);
+      if (!upstream) {
+        return textResult('No Argo CD is configured: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN (or run `argocd-mcp-gateway demo`).', true);
+      }
+      const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal });
+      let result: CallToolResult;
+      if (answer.kind === 'error') result = textResult(answer.text, true);
+      else if (answer.kind === 'stream') result = await runStream(tool, args, answer, ctx);
+      else result = jsonResult(answer.data);
+      logger.info(
+        {
+          tool: name,
+          operation: tool._meta['argocd/operationId'],
+          status: 'status' in answer ? answer.status : undefined,
+          outcome: result.isError ? 'error' : 'ok',
+          ms: Date.now() - started,
+          args: redactValue(args),
+        },
+        'tool call',
+      );
+      return result;
+    },
+  };
+}
+

@@ -1,0 +1,139 @@
+/**
+ * The Argo CD client: openapi-fetch typed with the generated `paths`, one per gateway. Non-GET requests carry
+ * `Content-Type: application/json` exactly (argocd-server answers 415 otherwise), with or without a body.
+ */
+import { readFileSync } from 'node:fs';
+import createClient from 'openapi-fetch';
+import type { paths } from '../../generated/openapi.gen.ts';
+import type { CatalogueTool } from '../catalogue/types.ts';
+import type { UpstreamRequest } from './build-request.ts';
+import { describeArgocdError, describeNotJson, describeTransportError } from './argocd-errors.ts';
+
+export interface UpstreamOptions {
+  baseUrl: string;
+  /** Returns the current token; called per request so a rotated token is picked up. */
+  token: () => string | undefined;
+  insecure?: boolean;
+  caFile?: string;
+  timeoutMs: number;
+  userAgent: string;
+}
+
+export type UpstreamAnswer =
+  | { kind: 'json'; status: number; data: unknown; bytes: number }
+  | { kind: 'error'; status?: number; text: string }
+  | { kind: 'stream'; status: number; body: ReadableStream<Uint8Array>; close: () => void };
+
+export interface Upstream {
+  readonly baseUrl: string;
+  send(args: { tool: CatalogueTool; request: UpstreamRequest; signal?: AbortSignal }): Promise<UpstreamAnswer>;
+}
+
+type Dispatcher = object;
+
+async function tlsDispatcher(options: UpstreamOptions): Promise<Dispatcher | undefined> {
+  if (!options.insecure && !options.caFile) return undefined;
+  // undici is loaded only when TLS needs adjusting: it is not free to import.
+  const { Agent } = await import('undici');
+  const ca = options.caFile ? readFileSync(options.caFile, 'utf8') : undefined;
+  return new Agent({ connect: { rejectUnauthorized: !options.insecure, ...(ca ? { ca } : {}) } });
+}
+
+/** Creates the upstream client for one Argo CD. */
+export function createUpstream(options: UpstreamOptions): Upstream {
+  let dispatcher: Promise<Dispatcher | undefined> | undefined;
+  const clientFor = async () => {
+    dispatcher ??= tlsDispatcher(options);
+    const d = await dispatcher;
+    return createClient<paths>({ baseUrl: options.baseUrl, ...(d ? { requestInitExt: { dispatcher: d } } : {}) });
+  };
+  let client: ReturnType<typeof createClient<paths>> | undefined;
+
+  return {
+    baseUrl: options.baseUrl,
+    async send({ tool, request, signal }) {
+      client ??= await clientFor();
+      const { method, stream } = tool.request;
+      const headers: Record<string, string> = { accept: 'application/json', 'user-agent': options.userAgent };
+      const token = options.token();
+      if (token) headers.authorization = `Bearer ${token}`;
+      if (method !== 'GET') headers['content-type'] = 'application/json';
+
+      // Streams stay open as long as the caller reads; only the wait for the response head is bounded here.
+      const controller = new AbortController();
+      const onAbort = () => controller.abort(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const headTimer = setTimeout(() => controller.abort(new DOMException('timeout', 'TimeoutError')), options.timeoutMs);
+      const cleanup = () => {
+        clearTimeout(headTimer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+
+      let response: Response;
+      let text: string | undefined;
+      try {
+        const result = await client.request(method.toLowerCase() as never, tool.request.path as never, {
+          params: { path: request.path, query: request.query },
+          ...(request.hasBody ? { body: request.body } : {}),
+          headers,
+          signal: controller.signal,
+          parseAs: 'stream',
+        } as never);
+        response = result.response;
+        if (!stream || !response.ok) {
+          text = await response.text();
+          cleanup();
+        }
+      } catch (err) {
+        cleanup();
+        if (signal?.aborted) return { kind: 'error', text: 'Cancelled by the client.' };
+        const reason = controller.signal.reason as { name?: string } | undefined;
+        const e = reason?.name === 'TimeoutError' ? reason : err;
+        return { kind: 'error', text: describeTransportError(e, options.baseUrl, options.timeoutMs) };
+      }
+
+      const contentType = response.headers.get('content-type') ?? '';
+      if (stream && response.ok) {
+        clearTimeout(headTimer);
+        return {
+          kind: 'stream',
+          status: response.status,
+          body: response.body ?? new ReadableStream(),
+          close: () => {
+            cleanup();
+            controller.abort();
+          },
+        };
+      }
+      const raw = text ?? '';
+      let parsed: unknown;
+      let isJson = false;
+      if (raw.trim() === '') {
+        parsed = {};
+        isJson = true;
+      } else {
+        try {
+          parsed = JSON.parse(raw);
+          isJson = true;
+        } catch {
+          parsed = raw;
+        }
+      }
+      if (!response.ok) {
+        return {
+          kind: 'error',
+          status: response.status,
+          text: describeArgocdError({ status: response.status, statusText: response.statusText, body: parsed, tool }),
+        };
+      }
+      if (!isJson || /text\/html/i.test(contentType)) {
+        return {
+          kind: 'error',
+          status: response.status,
+          text: describeNotJson({ status: response.status, contentType, baseUrl: options.baseUrl, path: tool.request.path }),
+        };
+      }
+      return { kind: 'json', status: response.status, data: parsed, bytes: Buffer.byteLength(raw) };
+    },
+  };
+}

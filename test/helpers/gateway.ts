@@ -1,0 +1,24 @@
+/** A gateway wired to a given Argo CD URL, with everything allowed unless said otherwise. */
+import { createLogger } from '../../src/log.ts';
+import { compileAllowlist } from '../../src/runtime/allowlist.ts';
+import { createGateway } from '../../src/runtime/gateway.ts';
+import type { Gateway } from '../../src/runtime/gateway.ts';
+import { createUpstream } from '../../src/runtime/upstream.ts';
+import type { AllowlistConfig } from '../../src/config/load-config.ts';
+
+export function gatewayFor(url: string, options: { token?: string; allowlist?: Partial<AllowlistConfig>; timeoutMs?: number } = {}): Gateway {
+  return createGateway({
+    allowlist: compileAllowlist({ readOnly: false, allow: ['*'], deny: [], source: 'config', ...options.allowlist }),
+    upstream: createUpstream({
+      baseUrl: url,
+      token: () => options.token ?? 'test-token',
+      timeoutMs: options.timeoutMs ?? 5_000,
+      userAgent: 'test',
+    }),
+    logger: createLogger('silent'),
+  });
+}
+
+export function resultText(result: { content: unknown[] }): string {
+  return (result.content[0] as { text: string }).text;
+}
