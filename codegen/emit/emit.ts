@@ -65,6 +65,8 @@ export function operationToTool(op: IrOperation): CatalogueTool {
         ? { body: body.kind === 'merged' ? { kind: 'merged' as const, fields: body.fields } : { kind: body.kind, arg: body.arg } }
         : {}),
       ...(op.stream ? { stream: op.stream } : {}),
+      ...(op.list ? { list: true } : {}),
+      ...(op.serverFieldsPrefix ? { serverFieldsPrefix: op.serverFieldsPrefix } : {}),
     },
     ...(op.responseRef ? { response: op.responseRef } : {}),
   };

@@ -35,6 +35,7 @@ export interface SwaggerDocument {
 export interface SpecPatches {
   stringBodies: Record<string, { arg: string }>;
   bodyArgNames: Record<string, string>;
+  serverFields: Record<string, { prefix: string }>;
 }
 
 export interface IrContext {
@@ -60,32 +61,36 @@ export const STREAM_ARGS: Record<string, JsonSchema> = {
   },
 };
 
+/**
+ * Arguments the runtime adds to shape results (see src/runtime/shape.ts). Their meaning is explained once in the
+ * server instructions, so they are advertised without descriptions to keep tools/list small.
+ */
+export const SHAPE_ARGS = {
+  raw: { type: 'boolean' },
+  fields: { type: 'array', items: { type: 'string' } },
+  limit: { type: 'integer', minimum: 1 },
+  offset: { type: 'integer', minimum: 0 },
+} satisfies Record<string, JsonSchema>;
+
 /** Descriptions for parameters the spec leaves undocumented but that an agent meets everywhere. */
 const PARAM_DESCRIPTIONS: Record<string, string> = {
-  appNamespace: "The application's namespace (apps in any namespace); omit for Argo CD's own namespace.",
-  appsetNamespace: "The ApplicationSet's namespace; omit for Argo CD's own namespace.",
-  project: 'The project the object belongs to (speeds up RBAC checks).',
-  upsert: 'Replace the object if it already exists instead of failing.',
-  validate: 'Validate the spec against the cluster and repository before saving (default true).',
-  cascade: 'Also delete the resources the application manages (default true).',
-  repo: 'Repository URL (sent percent-encoded as one path segment).',
-  url: 'Repository URL prefix (sent percent-encoded as one path segment).',
-  podName: 'Pod name.',
-  container: 'Container name.',
-  tailLines: 'Return only the last N lines.',
-  follow: 'Keep the log stream open and collect new lines until maxItems or waitSeconds.',
-  resourceName: 'Name of the Kubernetes resource.',
+  appNamespace: "Application's namespace, if not Argo CD's own.",
+  appsetNamespace: "ApplicationSet's namespace, if not Argo CD's own.",
+  project: 'Project of the object.',
+  upsert: 'Replace if it exists.',
+  validate: 'Validate before saving (default true).',
+  cascade: 'Also delete managed resources (default true).',
+  repo: 'Repository URL.',
+  url: 'Repository URL prefix.',
+  tailLines: 'Only the last N lines.',
+  follow: 'Keep reading new lines until maxItems or waitSeconds.',
   kind: 'Kubernetes kind, e.g. Deployment.',
-  group: "Kubernetes API group, empty for core ('').",
-  version: 'Kubernetes API version, e.g. v1.',
-  namespace: 'Kubernetes namespace of the resource.',
-  revision: 'Git commit SHA, branch, tag, or Helm chart version.',
-  refresh: "Force reconciliation: 'normal' or 'hard'.",
-  selector: 'Label selector, e.g. team=payments,env!=dev.',
-  idValue: 'The cluster server URL (default) or, with idType=name, the cluster name.',
-  idType: "How idValue identifies the cluster: 'server' (default) or 'name'.",
-  name: 'Name of the object.',
-  keyID: 'GPG key ID.',
+  group: "API group ('' for core).",
+  revision: 'Commit SHA, branch, tag, or chart version.',
+  refresh: "'normal' or 'hard' reconciliation.",
+  selector: 'Label selector, e.g. team=a,env!=dev.',
+  idValue: 'Cluster server URL, or name with idType=name.',
+  idType: "'server' (default) or 'name'.",
 };
 
 const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -266,6 +271,19 @@ function operationToIr(
     }
   }
 
+  const responseDef = responseRef ? defs[responseRef] : undefined;
+  const itemsProp = (responseDef?.properties as Record<string, JsonSchema> | undefined)?.items;
+  const list = method === 'GET' && !stream && itemsProp?.type === 'array';
+  const serverFieldsPrefix = ctx.patches.serverFields[operationId]?.prefix;
+  const shapeArgs: Array<keyof typeof SHAPE_ARGS> = ['raw'];
+  if (method === 'GET' && (list || responseRef || stream === 'watch')) shapeArgs.push('fields');
+  if (list) shapeArgs.push('limit', 'offset');
+  for (const arg of shapeArgs) {
+    claim(arg, 'a result-shaping argument');
+    fullProps[arg] = { ...SHAPE_ARGS[arg] };
+    compactProps[arg] = { ...SHAPE_ARGS[arg] };
+  }
+
   if (stream) {
     for (const [arg, schema] of Object.entries(STREAM_ARGS)) {
       claim(arg, 'a stream bound');
@@ -306,6 +324,8 @@ function operationToIr(
     fullInputSchema,
     compactInputSchema,
     ...(responseRef ? { responseRef } : {}),
+    list,
+    ...(serverFieldsPrefix ? { serverFieldsPrefix } : {}),
   };
 }
 

@@ -39,7 +39,7 @@ export function toValidationSchema(schema: JsonSchema): JsonSchema {
 }
 
 /** k8s generator markers (`+optional`, `+protobuf=...`) and blank lines say nothing to an agent. */
-export function shortDescription(text: unknown, max = 110): string | undefined {
+export function shortDescription(text: unknown, max = 90): string | undefined {
   if (typeof text !== 'string') return undefined;
   const lines = text
     .split('\n')
@@ -119,9 +119,11 @@ export function compactObject(ref: string, ctx: CompactContext, description?: st
   const name = refName(ref);
   const def = ctx.definitions[name] ?? {};
   const out: JsonSchema = { type: 'object' };
-  const d = ctx.hints[name] ?? shortDescription(description) ?? shortDescription(def.description ?? def.title);
+  const hint = ctx.hints[name];
+  const d = hint ?? shortDescription(description) ?? shortDescription(def.description ?? def.title);
   if (d) out.description = d;
-  if (isObject(def.properties)) {
+  // A hint already names the fields that matter; listing all of them again would only cost tokens.
+  if (!hint && isObject(def.properties)) {
     out.properties = Object.fromEntries(
       Object.entries(def.properties)
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

@@ -60,6 +60,10 @@ export interface IrOperation {
   compactInputSchema: JsonSchema;
   /** Definition name of the 200 response schema, when it is a named object. */
   responseRef?: string;
+  /** The response is a list (`items` array): the gateway pages it with limit/offset. */
+  list: boolean;
+  /** argocd-server projects this response with `?fields=`; each path is prefixed with this. */
+  serverFieldsPrefix?: string;
 }
 
 export interface IrSpec {

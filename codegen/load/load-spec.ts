@@ -78,6 +78,7 @@ export async function loadOverrides(specDir: string): Promise<SpecOverrides> {
       definitions: (patches.definitions ?? {}) as Record<string, { schema: JsonSchema }>,
       stringBodies: (patches.stringBodies ?? {}) as Record<string, { arg: string }>,
       bodyArgNames: (patches.bodyArgNames ?? {}) as Record<string, string>,
+      serverFields: (patches.serverFields ?? {}) as Record<string, { prefix: string }>,
     },
     hints: hints as Record<string, string>,
   };

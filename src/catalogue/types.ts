@@ -48,6 +48,10 @@ export interface RequestBinding {
   query: QueryBinding[];
   body?: BodyBinding;
   stream?: 'watch' | 'logs';
+  /** The response has an `items` list the gateway can page (limit/offset). */
+  list?: boolean;
+  /** argocd-server's own `?fields=` projection applies; paths are prefixed with this. */
+  serverFieldsPrefix?: string;
 }
 
 export interface CatalogueTool {

@@ -13,6 +13,9 @@ import { collectStream } from './collect-stream.ts';
 import { redactValue } from './redact.ts';
 import type { Upstream } from './upstream.ts';
 import { formatValidationErrors, validatorFor } from './validate.ts';
+import { capResult } from './cap.ts';
+import { condenseTree, serverFields, shapeResult, strip, summariseApplication } from './shape.ts';
+import type { ShapeArgs } from './shape.ts';
 
 /** Default and maximum bounds of streaming tools. */
 export const STREAM_DEFAULTS = {
@@ -34,6 +37,10 @@ export interface GatewayOptions {
   upstream?: Upstream;
   logger: Logger;
   toolsets?: string[];
+  /** Largest tool result in tokens (default 20,000). */
+  maxResultTokens?: number;
+  /** Return Argo CD's documents unshaped unless a call says otherwise. */
+  rawResults?: boolean;
 }
 
 export interface Gateway {
@@ -48,11 +55,33 @@ export function textResult(text: string, isError = false): CallToolResult {
   return { content: [{ type: 'text', text }], ...(isError ? { isError: true } : {}) };
 }
 
-function jsonResult(data: unknown): CallToolResult {
+/** A JSON result: the text, plus structuredContent when it is an object, plus any notes. */
+function jsonResult(text: string, value: unknown, notes: string[] = []): CallToolResult {
   return {
-    content: [{ type: 'text', text: JSON.stringify(data) }],
-    ...(data && typeof data === 'object' && !Array.isArray(data) ? { structuredContent: data as Record<string, unknown> } : {}),
+    content: [{ type: 'text', text }, ...notes.map((n) => ({ type: 'text' as const, text: n }))],
+    ...(value && typeof value === 'object' && !Array.isArray(value) ? { structuredContent: value as Record<string, unknown> } : {}),
   };
+}
+
+function narrowHint(tool: CatalogueTool): string {
+  if (tool.request.list) return 'Narrow with this tool\'s filters, `fields` (e.g. ["metadata.name"]), or limit/offset.';
+  if (tool.request.stream) return 'Lower maxItems or waitSeconds, or filter the stream.';
+  return 'Select parts with `fields` (e.g. ["status.sync"]) or use a more specific tool.';
+}
+
+/** A stream item, shaped like the one-shot tools shape their results. */
+function shapeStreamItem(tool: CatalogueTool, item: unknown, args: ShapeArgs): unknown {
+  if (args.raw) return item;
+  if (tool.request.stream === 'logs') {
+    const e = item as { podName?: string; timeStampStr?: string; content?: string };
+    return [e.timeStampStr, e.podName, e.content].filter(Boolean).join(' ');
+  }
+  const event = item as { type?: string; application?: unknown; applicationSet?: unknown };
+  if (event.application !== undefined) {
+    return { type: event.type, application: args.fields?.length ? strip(event.application) : summariseApplication(event.application) };
+  }
+  if (Array.isArray((item as { nodes?: unknown }).nodes)) return condenseTree(item);
+  return strip(item);
 }
 
 function toMcpTool(t: CatalogueTool): Tool {
@@ -74,6 +103,7 @@ function isLogContent(item: unknown): boolean {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { allowlist, upstream, logger } = options;
+  const maxResultTokens = options.maxResultTokens ?? 20_000;
   let exposedTools: CatalogueTool[] | undefined;
   let byName: Map<string, CatalogueTool> | undefined;
   let advertised: Tool[] | undefined;
@@ -95,6 +125,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const maxItems = Math.min(Number(args.maxItems ?? defaults.maxItems), STREAM_DEFAULTS.maxItems);
     const waitSeconds = Math.min(Number(args.waitSeconds ?? defaults.waitSeconds), STREAM_DEFAULTS.waitSeconds);
     let lastProgress = 0;
+    const shapeArgs: ShapeArgs = { raw: (args.raw as boolean | undefined) ?? options.rawResults, fields: args.fields as string[] | undefined };
     const window = await collectStream({
       body: answer.body,
       maxItems,
@@ -111,15 +142,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
     answer.close();
     const result: Record<string, unknown> = {
-      items: window.items,
+      items: window.items.map((i) => shapeStreamItem(tool, i, shapeArgs)),
       count: window.items.length,
       stoppedBecause: window.stoppedBecause,
     };
-    if (window.error !== undefined) {
-      result.error = window.error;
-      return { ...jsonResult(result), isError: true };
-    }
-    return jsonResult(result);
+    if (window.error !== undefined) result.error = window.error;
+    const capped = await capResult(result, maxResultTokens, narrowHint(tool));
+    const out = jsonResult(capped.text, capped.value, capped.note ? [capped.note] : []);
+    return window.error !== undefined ? { ...out, isError: true } : out;
   }
 
   return {
@@ -150,22 +180,36 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (!upstream) {
         return textResult('No Argo CD is configured: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN (or run `argocd-mcp-gateway demo`).', true);
       }
+      const shapeArgs: ShapeArgs = {
+        raw: (args.raw as boolean | undefined) ?? options.rawResults,
+        fields: args.fields as string[] | undefined,
+        limit: args.limit as number | undefined,
+        offset: args.offset as number | undefined,
+      };
+      const projection = serverFields(tool, shapeArgs);
+      if (projection) built.request.query.fields = projection;
       const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal });
       let result: CallToolResult;
       if (answer.kind === 'error') result = textResult(answer.text, true);
       else if (answer.kind === 'stream') result = await runStream(tool, args, answer, ctx);
-      else result = jsonResult(answer.data);
-      logger.info(
-        {
-          tool: name,
-          operation: tool._meta['argocd/operationId'],
-          status: 'status' in answer ? answer.status : undefined,
-          outcome: result.isError ? 'error' : 'ok',
-          ms: Date.now() - started,
-          args: redactValue(args),
-        },
-        'tool call',
-      );
+      else {
+        const shaped = shapeResult(tool, answer.data, shapeArgs);
+        const capped = await capResult(shaped.data, maxResultTokens, narrowHint(tool));
+        result = jsonResult(capped.text, capped.value, [...shaped.notes, ...(capped.note ? [capped.note] : [])]);
+      }
+      if (logger.isLevelEnabled('debug')) {
+        logger.debug(
+          {
+            tool: name,
+            operation: tool._meta['argocd/operationId'],
+            status: 'status' in answer ? answer.status : undefined,
+            outcome: result.isError ? 'error' : 'ok',
+            ms: Date.now() - started,
+            args: redactValue(args),
+          },
+          'tool call',
+        );
+      }
       return result;
     },
   };

@@ -1,0 +1,83 @@
+/**
+ * The hard cap on a tool result, in tokens (o200k, counted, not guessed). A result over it is cut at a clean item
+ * boundary with a note that says how much was left out and how to narrow. The tokenizer is loaded only when a
+ * result's byte length could exceed the cap: a token is at least one byte, so shorter text always fits.
+ */
+
+type CountTokens = (text: string) => number;
+let counter: Promise<CountTokens> | undefined;
+
+async function countTokens(text: string): Promise<number> {
+  counter ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => m.countTokens as CountTokens);
+  return (await counter)(text);
+}
+
+/** Tokens of a text, cheaply: exact counting only when the bytes could exceed `limit`. */
+export async function fitsIn(text: string, limit: number): Promise<boolean> {
+  if (Buffer.byteLength(text) <= limit) return true;
+  return (await countTokens(text)) <= limit;
+}
+
+export { countTokens };
+
+export interface Capped {
+  text: string;
+  value: unknown;
+  note?: string;
+}
+
+type Json = Record<string, unknown>;
+
+/** The array to cut: `items` of a list, the value itself, or the largest array one level down. */
+function cuttable(value: unknown): { get: () => unknown[]; with: (arr: unknown[]) => unknown; label: string } | undefined {
+  if (Array.isArray(value)) return { get: () => value, with: (arr) => arr, label: 'items' };
+  if (typeof value !== 'object' || value === null) return undefined;
+  const obj = value as Json;
+  let best: string | undefined;
+  let bestSize = 0;
+  for (const [k, v] of Object.entries(obj)) {
+    if (!Array.isArray(v)) continue;
+    const size = JSON.stringify(v).length;
+    if (k === 'items' || size > bestSize) {
+      best = k;
+      bestSize = k === 'items' ? Number.POSITIVE_INFINITY : size;
+    }
+  }
+  if (!best) return undefined;
+  const key = best;
+  return { get: () => obj[key] as unknown[], with: (arr) => ({ ...obj, [key]: arr }), label: key };
+}
+
+/** Applies the cap; `hint` tells the agent how to narrow this tool's result. */
+export async function capResult(value: unknown, limit: number, hint: string): Promise<Capped> {
+  const text = JSON.stringify(value);
+  if (await fitsIn(text, limit)) return { text, value };
+  const cut = cuttable(value);
+  if (cut) {
+    const all = cut.get();
+    // Binary search for the most items that fit, leaving room for the note.
+    let lo = 0;
+    let hi = all.length;
+    const budget = limit - 200;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (await fitsIn(JSON.stringify(cut.with(all.slice(0, mid))), budget)) lo = mid;
+      else hi = mid - 1;
+    }
+    const left = all.length - lo;
+    const note = `Truncated to stay within ${limit} tokens: ${lo} of ${all.length} ${cut.label} shown, ${left} left out. ${hint}`;
+    const truncated = cut.with(all.slice(0, lo));
+    const withNote =
+      typeof truncated === 'object' && truncated !== null && !Array.isArray(truncated)
+        ? { ...(truncated as Json), truncated: { shown: lo, omitted: left, of: all.length, field: cut.label } }
+        : truncated;
+    if (lo > 0 || (await fitsIn(JSON.stringify(withNote), budget))) {
+      return { text: JSON.stringify(withNote), value: withNote, note };
+    }
+  }
+  // No clean boundary: cut the text itself, and say so.
+  let end = Math.min(text.length, limit);
+  while (end > 0 && !(await fitsIn(text.slice(0, end), limit - 200))) end = Math.floor(end * 0.8);
+  const note = `Truncated to stay within ${limit} tokens: the first ${end} of ${text.length} characters are shown (not valid JSON). ${hint}`;
+  return { text: text.slice(0, end), value: undefined, note };
+}
