@@ -58,7 +58,15 @@ export function buildGateway(config: GatewayConfig, logger = createLogger(config
         userAgent: `argocd-mcp-gateway/${version}`,
       })
     : undefined;
-  const gateway = createGateway({ allowlist, upstream, logger, toolsets: config.toolsets });
+  const gateway = createGateway({
+    allowlist,
+    upstream,
+    logger,
+    toolsets: config.toolsets,
+    maxResultTokens: config.maxResultTokens,
+    rawResults: config.rawResults,
+    adaptToServer: config.adaptToServer,
+  });
   return { gateway, logger, version };
 }
 
@@ -77,13 +85,13 @@ export async function serve(config: GatewayConfig): Promise<void> {
   announce(config, logger);
   if (config.transport === 'stdio') {
     logger.info({ argocd: config.argocdUrl, transport: 'stdio' }, 'serving MCP over stdio');
-    await serveStdio(createMcpServer(gateway, version));
+    await serveStdio(createMcpServer(gateway, version, config.mode));
     return;
   }
   const handle: HttpHandle = await serveHttp({
     host: config.host,
     port: config.port,
-    createServer: () => createMcpServer(gateway, version),
+    createServer: () => createMcpServer(gateway, version, config.mode),
     logger,
   });
   logger.info({ argocd: config.argocdUrl, url: handle.url }, 'serving MCP over Streamable HTTP');

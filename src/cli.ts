@@ -21,7 +21,10 @@ function withGatewayOptions(cmd: Command): Command {
     .option('--read-only', 'expose only read-only tools (env ARGOCD_MCP_READ_ONLY)')
     .option('--allow <entries>', 'allowlist entries, comma-separated or repeated (env ARGOCD_MCP_ALLOW)', collect)
     .option('--deny <entries>', 'denylist entries, comma-separated or repeated (env ARGOCD_MCP_DENY)', collect)
-    .option('--toolsets <names>', 'expose only these toolsets, comma-separated (env ARGOCD_MCP_TOOLSETS)')
+    .option('--toolsets <names>', 'expose only these toolsets, comma-separated; "default" = a first-time set, "all" (env ARGOCD_MCP_TOOLSETS)')
+    .addOption(new Option('--mode <mode>', 'static: one tool per operation; dynamic: search/describe/call meta-tools (env ARGOCD_MCP_MODE)').choices(['static', 'dynamic']))
+    .option('--max-result-tokens <n>', 'cap on a tool result, in tokens (env ARGOCD_MCP_MAX_RESULT_TOKENS; default 20000)')
+    .option('--raw', 'return Argo CD documents unshaped by default (env ARGOCD_MCP_RAW)')
     .addOption(new Option('--log-level <level>', 'log level on stderr (env ARGOCD_MCP_LOG_LEVEL; default info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']));
 }
 
@@ -72,7 +75,7 @@ async function main(argv: string[]): Promise<void> {
   ).action(async (flags: CliFlags & { json?: boolean }) => {
     const config = loadConfig({ flags, env: process.env, argocdOptional: true });
     const { listTools } = await import('./commands.ts');
-    process.exitCode = listTools(config, { json: !!flags.json });
+    process.exitCode = await listTools(config, { json: !!flags.json });
   });
 
   withGatewayOptions(

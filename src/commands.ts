@@ -16,24 +16,26 @@ function flags(t: { annotations: { readOnlyHint: boolean; destructiveHint: boole
 }
 
 /** Prints the exposed tools; returns the exit code. */
-export function listTools(config: GatewayConfig, options: { json: boolean }): number {
+export async function listTools(config: GatewayConfig, options: { json: boolean }): Promise<number> {
   const { gateway } = buildGateway(config, createLogger('silent'));
-  const exposed = gateway.exposed();
+  const exposed = await gateway.exposed();
+  const support = gateway.serverSupport();
   const catalogue = loadCatalogue();
   const allowlist = compileAllowlist(config.allowlist);
   const unmatched = allowlist.unmatched(catalogue.tools);
   if (options.json) {
-    out(JSON.stringify({ release: catalogue.release, total: catalogue.tools.length, exposed: exposed.map((t) => t.name), unmatched }, null, 2));
+    out(JSON.stringify({ release: catalogue.release, total: catalogue.tools.length, exposed: exposed.map((t) => t.name), unmatched, server: support ? { version: support.version, hidden: support.hidden } : undefined }, null, 2));
     return 0;
   }
   const width = Math.max(...exposed.map((t) => t.name.length), 4);
   for (const t of exposed) out(`${t.name.padEnd(width)}  ${flags(t).padEnd(11)}  ${t.request.method.padEnd(6)} ${t.request.path}`);
-  const bytes = JSON.stringify({ tools: gateway.listTools() }).length;
+  const bytes = JSON.stringify({ tools: await gateway.listTools() }).length;
   out();
   out(`${exposed.length} of ${catalogue.tools.length} tools exposed (Argo CD ${catalogue.release} catalogue); tools/list is ${bytes} bytes.`);
   if (config.allowlist.source === 'default') out('No allowlist configured: read-only by default. Use --config FILE (readOnly, allow, deny) to change it.');
   else if (config.allowlist.readOnly) out('Read-only mode: only read tools are exposed.');
   if (unmatched.length) out(`Warning: these allowlist entries match no tool: ${unmatched.join(', ')}`);
+  if (support) out(`Server: ${support.note}.`);
   return 0;
 }
 
@@ -44,7 +46,7 @@ export async function check(config: GatewayConfig): Promise<number> {
   const allowlist = compileAllowlist(config.allowlist);
   const { gateway } = buildGateway(config, createLogger('silent'));
   out(`Configuration: valid${config.configFile ? ` (${config.configFile})` : ''}.`);
-  out(`Allowlist: ${gateway.exposed().length} of ${catalogue.tools.length} tools exposed${config.allowlist.readOnly ? ', read-only' : ''}.`);
+  out(`Allowlist: ${(await gateway.exposed()).length} of ${catalogue.tools.length} tools exposed${config.allowlist.readOnly ? ', read-only' : ''}.`);
   const unmatched = allowlist.unmatched(catalogue.tools);
   if (unmatched.length) {
     out(`Warning: allowlist entries that match no tool: ${unmatched.join(', ')}`);

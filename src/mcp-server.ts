@@ -1,34 +1,147 @@
-/** The MCP face of the gateway: a low-level SDK Server whose tools come from the generated catalogue. */
+/**
+ * The MCP face of the gateway: a low-level SDK Server whose tools come from the generated catalogue.
+ * In `dynamic` mode it advertises a few meta-tools (search, describe, call, enable a toolset) instead of every
+ * operation; the allowlist, read-only mode and validation apply exactly as to direct calls.
+ */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { Gateway } from './runtime/gateway.ts';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallContext, Gateway } from './runtime/gateway.ts';
+import { textResult } from './runtime/gateway.ts';
+import { searchTools } from './runtime/search.ts';
 
 export const SERVER_NAME = 'argocd-mcp-gateway';
+export type Mode = 'static' | 'dynamic';
 
 const INSTRUCTIONS = [
   'Tools for one Argo CD, one per API operation (tool name = service_operation).',
-  'Start with application_list (filter with projects, selector, repo) and application_get; application names are',
-  'Argo CD names, and apps outside Argo CD\'s namespace need appNamespace. Writes such as application_sync return',
-  'at once while Argo CD works: read application_get again to follow the operation. Errors explain what to fix.',
+  'Start with application_list (filter with projects, selector, repo) and application_get. Apps outside Argo CD\'s',
+  'namespace need appNamespace. Results are shaped: lists give one summary per item, noise is stripped; pass',
+  '`fields` (e.g. ["status.sync","status.health"]) to pick parts, limit/offset to page, raw: true for Argo CD\'s',
+  'unmodified document. Writes such as application_sync return at once while Argo CD works: read application_get',
+  'again to follow the operation. Errors explain what to fix.',
 ].join(' ');
 
+const DYNAMIC_INSTRUCTIONS = [
+  'Argo CD through a catalogue of tools, one per API operation. Find a tool with search_tools, read its arguments',
+  'with describe_tool, then run it with call_tool (or enable_toolset to get a group of tools directly).',
+  'Results are shaped (summaries, `fields`, limit/offset, raw: true for the unmodified document).',
+].join(' ');
+
+function metaTools(toolsets: string[]): Tool[] {
+  return [
+    {
+      name: 'search_tools',
+      title: 'Search Argo CD tools',
+      description: 'Find Argo CD tools by words (e.g. "sync application", "pod logs", "cluster credentials"). Returns tool names with one-line descriptions, best first.',
+      inputSchema: {
+        type: 'object',
+        properties: { query: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 50, description: 'Default 10.' } },
+        required: ['query'],
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    {
+      name: 'describe_tool',
+      title: 'Describe an Argo CD tool',
+      description: "One tool's description, annotations and input schema, to call it with call_tool.",
+      inputSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    {
+      name: 'call_tool',
+      title: 'Call an Argo CD tool',
+      description: 'Runs a tool found with search_tools, with its arguments as describe_tool shows them.',
+      inputSchema: {
+        type: 'object',
+        properties: { name: { type: 'string' }, arguments: { type: 'object' } },
+        required: ['name'],
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
+    },
+    {
+      name: 'enable_toolset',
+      title: 'Enable an Argo CD toolset',
+      description: 'Adds every tool of a toolset to this session\'s tool list (the client is notified).',
+      inputSchema: { type: 'object', properties: { toolset: { type: 'string', enum: toolsets } }, required: ['toolset'] },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+  ];
+}
+
+function toolLine(t: Tool): string {
+  const kind = t.annotations?.readOnlyHint ? 'read' : t.annotations?.destructiveHint ? 'destructive' : 'write';
+  return `${t.name} [${kind}]: ${t.description}`;
+}
+
 /** A new MCP Server bound to the shared gateway (cheap: one per stdio process or HTTP session). */
-export function createMcpServer(gateway: Gateway, version: string): Server {
+export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 'static'): Server {
+  const dynamic = mode === 'dynamic';
   const server = new Server(
     { name: SERVER_NAME, title: 'Argo CD MCP gateway', version },
-    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS },
+    { capabilities: { tools: { listChanged: dynamic } }, instructions: dynamic ? DYNAMIC_INSTRUCTIONS : INSTRUCTIONS },
   );
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: gateway.listTools() }));
+  const enabled = new Set<string>();
+
+  const listed = async (): Promise<Tool[]> => {
+    if (!dynamic) return gateway.listTools();
+    const all = await gateway.listTools();
+    const exposed = await gateway.exposed();
+    const toolsets = [...new Set(exposed.map((t) => t.toolset))].sort();
+    const names = new Set(exposed.filter((t) => enabled.has(t.toolset)).map((t) => t.name));
+    return [...metaTools(toolsets), ...all.filter((t) => names.has(t.name))];
+  };
+
+  const callMeta = async (name: string, args: Record<string, unknown>, ctx: CallContext): Promise<CallToolResult | undefined> => {
+    switch (name) {
+      case 'search_tools': {
+        const exposed = await gateway.exposed();
+        const hits = searchTools(exposed, String(args.query ?? ''), Number(args.limit ?? 10));
+        const byName = new Map((await gateway.listTools()).map((t) => [t.name, t]));
+        if (!hits.length) return textResult(`No tool matches "${String(args.query)}". Toolsets: ${[...new Set(exposed.map((t) => t.toolset))].join(', ')}.`);
+        return textResult(hits.map((h) => toolLine(byName.get(h.tool.name)!)).join('\n'));
+      }
+      case 'describe_tool': {
+        const tool = (await gateway.listTools()).find((t) => t.name === args.name);
+        if (!tool) return textResult(`No tool "${String(args.name)}" on this gateway; search with search_tools.`, true);
+        return textResult(JSON.stringify({ name: tool.name, description: tool.description, annotations: tool.annotations, inputSchema: tool.inputSchema }));
+      }
+      case 'call_tool':
+        if (typeof args.name !== 'string') return textResult('call_tool needs `name` (from search_tools).', true);
+        if (args.name === 'call_tool') return textResult('call_tool cannot call itself.', true);
+        return gateway.callTool(args.name, args.arguments ?? {}, ctx);
+      case 'enable_toolset': {
+        const toolset = String(args.toolset ?? '');
+        const tools = (await gateway.exposed()).filter((t) => t.toolset === toolset);
+        if (!tools.length) return textResult(`No toolset "${toolset}" with exposed tools on this gateway.`, true);
+        if (!enabled.has(toolset)) {
+          enabled.add(toolset);
+          await server.sendToolListChanged();
+        }
+        return textResult(`Enabled ${toolset}: ${tools.map((t) => t.name).join(', ')}.`);
+      }
+      default:
+        return undefined;
+    }
+  };
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await listed() }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const progressToken = request.params._meta?.progressToken;
-    return gateway.callTool(request.params.name, request.params.arguments, {
+    const ctx: CallContext = {
       signal: extra.signal,
       progressToken,
       sendProgress:
         progressToken === undefined
           ? undefined
           : (p) => extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...p } }),
-    });
+    };
+    const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+    if (dynamic) {
+      const meta = await callMeta(request.params.name, args, ctx);
+      if (meta) return meta;
+    }
+    return gateway.callTool(request.params.name, args, ctx);
   });
   return server;
 }

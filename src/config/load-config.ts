@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { loadCatalogue } from '../catalogue/load-catalogue.ts';
+import { resolveToolsets } from '../runtime/toolsets.ts';
 
 export type Transport = 'stdio' | 'http';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -30,7 +32,13 @@ export interface GatewayConfig {
   host: string;
   port: number;
   allowlist: AllowlistConfig;
+  /** Chosen toolsets (expanded), or undefined for all. */
   toolsets?: string[];
+  /** `static`: one tool per operation; `dynamic`: search/describe/call meta-tools. */
+  mode: 'static' | 'dynamic';
+  maxResultTokens: number;
+  rawResults: boolean;
+  adaptToServer: boolean;
   logLevel: LogLevel;
   configFile?: string;
 }
@@ -51,6 +59,9 @@ export interface CliFlags {
   allow?: string[];
   deny?: string[];
   toolsets?: string;
+  mode?: string;
+  maxResultTokens?: string;
+  raw?: boolean;
   logLevel?: string;
 }
 
@@ -71,7 +82,8 @@ export class ConfigError extends Error {
 /** The keys a config file may hold; anything else is reported (a typo must not be silently ignored). */
 const FILE_KEYS = [
   'url', 'server', 'token', 'tokenFile', 'insecure', 'caFile', 'rootPath', 'timeout',
-  'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'logLevel',
+  'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'rawResults',
+  'adaptToServer', 'logLevel',
 ] as const;
 
 const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -255,8 +267,33 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
   const allowlist = allowlistFrom({ flags, env, file, fileLabel, issues });
 
   const toolsetsSource = pick([flags.toolsets, '--toolsets'], [env.ARGOCD_MCP_TOOLSETS, 'ARGOCD_MCP_TOOLSETS'], [file.toolsets, `${fileLabel}: toolsets`]);
-  const toolsets = toolsetsSource ? stringList(toolsetsSource.value) : undefined;
-  if (toolsetsSource && !toolsets) issues.push({ setting: toolsetsSource.from, message: 'must be a list of toolset names' });
+  const toolsetNames = toolsetsSource ? stringList(toolsetsSource.value) : undefined;
+  let toolsets: string[] | undefined;
+  if (toolsetsSource && !toolsetNames) issues.push({ setting: toolsetsSource.from, message: 'must be a list of toolset names' });
+  else if (toolsetNames) {
+    const available = [...new Set(loadCatalogue().tools.map((t) => t.toolset))].sort();
+    const resolved = resolveToolsets(toolsetNames, available);
+    if (resolved.unknown.length) {
+      issues.push({ setting: toolsetsSource!.from, message: `unknown toolset ${resolved.unknown.map((u) => `"${u}"`).join(', ')}; known: ${available.join(', ')}, plus "default" and "all"` });
+    }
+    toolsets = resolved.toolsets;
+  }
+
+  const modeSource = pick([flags.mode, '--mode'], [env.ARGOCD_MCP_MODE, 'ARGOCD_MCP_MODE'], [file.mode, `${fileLabel}: mode`]);
+  const mode = String(modeSource?.value ?? 'static') as GatewayConfig['mode'];
+  if (mode !== 'static' && mode !== 'dynamic') issues.push({ setting: modeSource!.from, message: `"${mode}" is not a mode; use static (one tool per operation) or dynamic (search/describe/call)` });
+
+  const capSource = pick([flags.maxResultTokens, '--max-result-tokens'], [env.ARGOCD_MCP_MAX_RESULT_TOKENS, 'ARGOCD_MCP_MAX_RESULT_TOKENS'], [file.maxResultTokens, `${fileLabel}: maxResultTokens`]);
+  const maxResultTokens = capSource ? Number(capSource.value) : 20_000;
+  if (!Number.isInteger(maxResultTokens) || maxResultTokens < 500) issues.push({ setting: capSource!.from, message: `"${String(capSource!.value)}" must be a whole number of tokens, at least 500 (default 20000)` });
+
+  const rawSource = pick([flags.raw, '--raw'], [env.ARGOCD_MCP_RAW, 'ARGOCD_MCP_RAW'], [file.rawResults, `${fileLabel}: rawResults`]);
+  const rawResults = rawSource ? parseBool(rawSource.value) : false;
+  if (rawResults === undefined) issues.push({ setting: rawSource!.from, message: 'must be true or false' });
+
+  const adaptSource = pick([env.ARGOCD_MCP_ADAPT_TO_SERVER, 'ARGOCD_MCP_ADAPT_TO_SERVER'], [file.adaptToServer, `${fileLabel}: adaptToServer`]);
+  const adaptToServer = adaptSource ? parseBool(adaptSource.value) : true;
+  if (adaptToServer === undefined) issues.push({ setting: adaptSource!.from, message: 'must be true or false' });
 
   if (issues.length) throw new ConfigError(issues);
   return Object.freeze({
@@ -271,6 +308,10 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     port,
     allowlist,
     toolsets,
+    mode,
+    maxResultTokens,
+    rawResults: rawResults ?? false,
+    adaptToServer: adaptToServer ?? true,
     logLevel,
     configFile,
   });

@@ -16,6 +16,8 @@ import { formatValidationErrors, validatorFor } from './validate.ts';
 import { capResult } from './cap.ts';
 import { condenseTree, serverFields, shapeResult, strip, summariseApplication } from './shape.ts';
 import type { ShapeArgs } from './shape.ts';
+import { detectServerSupport } from './version-adapt.ts';
+import type { ServerSupport } from './version-adapt.ts';
 
 /** Default and maximum bounds of streaming tools. */
 export const STREAM_DEFAULTS = {
@@ -41,13 +43,17 @@ export interface GatewayOptions {
   maxResultTokens?: number;
   /** Return Argo CD's documents unshaped unless a call says otherwise. */
   rawResults?: boolean;
+  /** Hide tools whose operation the connected server lacks (default true). */
+  adaptToServer?: boolean;
 }
 
 export interface Gateway {
   /** The exposed tools, as MCP advertises them. */
-  listTools(): Tool[];
-  /** The exposed catalogue entries. */
-  exposed(): CatalogueTool[];
+  listTools(): Promise<Tool[]>;
+  /** The exposed catalogue entries (after the allowlist, toolsets, and what the server serves). */
+  exposed(): Promise<CatalogueTool[]>;
+  /** What the connected server serves, once probed. */
+  serverSupport(): ServerSupport | undefined;
   callTool(name: string, args: unknown, ctx?: CallContext): Promise<CallToolResult>;
 }
 
@@ -104,21 +110,45 @@ function isLogContent(item: unknown): boolean {
 export function createGateway(options: GatewayOptions): Gateway {
   const { allowlist, upstream, logger } = options;
   const maxResultTokens = options.maxResultTokens ?? 20_000;
-  let exposedTools: CatalogueTool[] | undefined;
   let byName: Map<string, CatalogueTool> | undefined;
-  let advertised: Tool[] | undefined;
+  let support: ServerSupport | undefined;
+  let probing: Promise<void> | undefined;
+  let lastProbe = 0;
+  let advertised: { tools: Tool[]; support?: ServerSupport } | undefined;
 
-  const index = () => {
-    if (!byName) {
-      const catalogue = loadCatalogue();
-      byName = new Map(catalogue.tools.map((t) => [t.name, t]));
-      exposedTools = catalogue.tools.filter(
-        (t) => !allowlist.refusal(t) && (!options.toolsets || options.toolsets.includes(t.toolset)),
-      );
-    }
-    return { byName, exposedTools: exposedTools! };
+  const catalogueIndex = () => {
+    byName ??= new Map(loadCatalogue().tools.map((t) => [t.name, t]));
+    return byName;
   };
 
+  /** Learns once which operations the server has; a failed probe is retried after a while, not cached. */
+  const probeServer = async (): Promise<void> => {
+    if (!upstream || options.adaptToServer === false || support) return;
+    if (Date.now() - lastProbe < 30_000 && lastProbe > 0) return;
+    probing ??= (async () => {
+      lastProbe = Date.now();
+      const catalogue = loadCatalogue();
+      const found = await detectServerSupport(upstream, catalogue.release, catalogue.tools);
+      if (found.version) support = found;
+      (found.hidden.length ? logger.warn : logger.info).call(logger, { argocdVersion: found.version }, found.note);
+    })().finally(() => {
+      probing = undefined;
+    });
+    await probing;
+  };
+
+  /** Why a known tool is not callable here, or undefined. */
+  const refusalOf = (tool: CatalogueTool): string | undefined =>
+    allowlist.refusal(tool) ??
+    (options.toolsets && !options.toolsets.includes(tool.toolset) ? `its toolset "${tool.toolset}" is not enabled (--toolsets)` : undefined) ??
+    (support?.operations && !support.operations.has(tool._meta['argocd/operationId'])
+      ? `the connected Argo CD (${support.version}) does not serve ${tool._meta['argocd/operationId']}`
+      : undefined);
+
+  const exposed = async (): Promise<CatalogueTool[]> => {
+    await probeServer();
+    return [...catalogueIndex().values()].filter((t) => !refusalOf(t));
+  };
   async function runStream(tool: CatalogueTool, args: Record<string, unknown>, answer: { body: ReadableStream<Uint8Array>; close: () => void }, ctx: CallContext) {
     const kind = tool.request.stream!;
     const defaults = STREAM_DEFAULTS[kind];
@@ -153,17 +183,19 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   return {
-    exposed: () => index().exposedTools,
-    listTools() {
-      advertised ??= index().exposedTools.map(toMcpTool);
-      return advertised;
+    exposed,
+    serverSupport: () => support,
+    async listTools() {
+      const tools = await exposed();
+      if (!advertised || advertised.support !== support) advertised = { tools: tools.map(toMcpTool), support };
+      return advertised.tools;
     },
     async callTool(name, rawArgs, ctx = {}) {
       const started = Date.now();
-      const { byName: tools } = index();
-      const tool = tools.get(name);
+      const tool = catalogueIndex().get(name);
       if (!tool) return textResult(`Unknown tool "${name}". Call tools/list to see the tools this gateway exposes.`, true);
-      const refusal = allowlist.refusal(tool) ?? (options.toolsets && !options.toolsets.includes(tool.toolset) ? `its toolset "${tool.toolset}" is not enabled` : undefined);
+      await probeServer();
+      const refusal = refusalOf(tool);
       if (refusal) {
         logger.warn({ tool: name, refusal }, 'refused a call to a tool the gateway does not expose');
         return textResult(`The tool "${name}" is not available on this gateway: ${refusal}. Nothing was sent to Argo CD.`, true);

@@ -27,6 +27,8 @@ export type UpstreamAnswer =
 export interface Upstream {
   readonly baseUrl: string;
   send(args: { tool: CatalogueTool; request: UpstreamRequest; signal?: AbortSignal }): Promise<UpstreamAnswer>;
+  /** A plain GET of a path under the base URL (e.g. /swagger.json), for the gateway's own needs. */
+  getJson(path: string): Promise<{ ok: true; data: unknown } | { ok: false; text: string }>;
 }
 
 type Dispatcher = object;
@@ -51,6 +53,25 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
   return {
     baseUrl: options.baseUrl,
+    async getJson(path) {
+      dispatcher ??= tlsDispatcher(options);
+      const d = await dispatcher;
+      const headers: Record<string, string> = { accept: 'application/json', 'user-agent': options.userAgent };
+      const token = options.token();
+      if (token) headers.authorization = `Bearer ${token}`;
+      try {
+        const res = await fetch(`${options.baseUrl}${path}`, {
+          headers,
+          signal: AbortSignal.timeout(options.timeoutMs),
+          ...(d ? { dispatcher: d } : {}),
+        } as RequestInit);
+        const text = await res.text();
+        if (!res.ok) return { ok: false, text: `HTTP ${res.status} for ${path}` };
+        return { ok: true, data: JSON.parse(text) };
+      } catch (err) {
+        return { ok: false, text: describeTransportError(err, options.baseUrl, options.timeoutMs) };
+      }
+    },
     async send({ tool, request, signal }) {
       client ??= await clientFor();
       const { method, stream } = tool.request;

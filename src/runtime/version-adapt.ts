@@ -1,0 +1,55 @@
+/**
+ * The catalogue is generated from one Argo CD release, but servers run many. On first use the gateway reads the
+ * server's /api/version and, when its release differs from the catalogue's, the server's own /swagger.json
+ * (served without auth), and hides the tools whose operations that server does not have.
+ */
+import type { CatalogueTool } from '../catalogue/types.ts';
+import type { Upstream } from './upstream.ts';
+
+export interface ServerSupport {
+  /** The server's version string, when it could be read. */
+  version?: string;
+  /** operationIds the server serves; undefined when unknown (then every tool stays). */
+  operations?: Set<string>;
+  /** Tools hidden because the server lacks their operation. */
+  hidden: string[];
+  /** What happened, for stderr and list-tools. */
+  note: string;
+}
+
+/** `v2.14.21+abc1234` → `2.14`. */
+function minor(version: string): string | undefined {
+  return /v?(\d+)\.(\d+)/.exec(version)?.slice(1, 3).join('.');
+}
+
+/** Operation ids of a Swagger 2.0 document. */
+export function operationIdsOf(doc: unknown): Set<string> {
+  const ids = new Set<string>();
+  const paths = (doc as { paths?: Record<string, Record<string, { operationId?: string }>> }).paths ?? {};
+  for (const ops of Object.values(paths)) for (const op of Object.values(ops)) if (op?.operationId) ids.add(op.operationId);
+  return ids;
+}
+
+/** Probes the server; never throws (when in doubt, every tool stays visible). */
+export async function detectServerSupport(upstream: Upstream, catalogueRelease: string, tools: CatalogueTool[]): Promise<ServerSupport> {
+  const v = await upstream.getJson('/api/version');
+  const version = v.ok ? String((v.data as { Version?: string }).Version ?? '') : undefined;
+  if (!version) {
+    return { hidden: [], note: `could not read Argo CD's version (${v.ok ? 'no Version field' : v.text.split('\n')[0]}); all tools stay visible` };
+  }
+  if (minor(version) === minor(catalogueRelease)) {
+    return { version, hidden: [], note: `Argo CD ${version} matches the ${catalogueRelease} catalogue` };
+  }
+  const spec = await upstream.getJson('/swagger.json');
+  if (!spec.ok) {
+    return { version, hidden: [], note: `Argo CD ${version} differs from the ${catalogueRelease} catalogue, but its /swagger.json could not be read (${spec.text.split('\n')[0]}); all tools stay visible` };
+  }
+  const operations = operationIdsOf(spec.data);
+  const hidden = tools.filter((t) => !operations.has(t._meta['argocd/operationId'])).map((t) => t.name);
+  const known = new Set(tools.map((t) => t._meta['argocd/operationId']));
+  const missing = [...operations].filter((id) => !known.has(id));
+  const parts = [`Argo CD ${version} differs from the ${catalogueRelease} catalogue`];
+  parts.push(hidden.length ? `hiding ${hidden.length} tools it does not serve: ${hidden.join(', ')}` : 'it serves every operation of the catalogue');
+  if (missing.length) parts.push(`${missing.length} of its operations are not in the catalogue (regenerate for that release to get them): ${missing.join(', ')}`);
+  return { version, operations, hidden, note: parts.join('; ') };
+}
