@@ -36,6 +36,7 @@ export interface SpecPatches {
   stringBodies: Record<string, { arg: string }>;
   bodyArgNames: Record<string, string>;
   serverFields: Record<string, { prefix: string }>;
+  summaries: Record<string, { text: string }>;
 }
 
 export interface IrContext {
@@ -118,9 +119,13 @@ function resolvesIn(ref: string, segments: string[], defs: Record<string, JsonSc
 }
 
 /** "List returns list of applications" → "Returns list of applications." */
-function cleanSummary(op: SwaggerOperation, method: string): string {
+function cleanSummary(op: SwaggerOperation, override: string | undefined): string {
+  if (override) return override;
   let s = (op.summary ?? op.description ?? '').replace(/\s+/g, ' ').trim();
-  if (s.startsWith(`${method} `)) s = s.slice(method.length + 1);
+  // Go doc style names the method first ("List returns ...", "Get returns ..."); an imperative
+  // ("Create one or more ...") stays as it is.
+  const m = /^[A-Z][A-Za-z0-9]* ([a-z]+s\b.*)$/.exec(s);
+  if (m && m[1].split(' ')[0] !== 'is') s = m[1];
   s = s.charAt(0).toUpperCase() + s.slice(1);
   if (s && !/[.!?]$/.test(s)) s += '.';
   return s;
@@ -305,14 +310,13 @@ function operationToIr(
     ...(requiredList.length ? { required: requiredList } : {}),
   };
 
-  const method_ = operationId.slice(operationId.indexOf('_') + 1);
   return {
     operationId,
     toolName: toolNameFor(operationId),
     toolset: toolsetFor(operationId, tag),
     tag,
     title: titleFor(operationId),
-    summary: cleanSummary(op, method_),
+    summary: cleanSummary(op, ctx.patches.summaries[operationId]?.text),
     method,
     path,
     params: { path: pathParams, query: queryParams },

@@ -79,6 +79,7 @@ export async function loadOverrides(specDir: string): Promise<SpecOverrides> {
       stringBodies: (patches.stringBodies ?? {}) as Record<string, { arg: string }>,
       bodyArgNames: (patches.bodyArgNames ?? {}) as Record<string, string>,
       serverFields: (patches.serverFields ?? {}) as Record<string, { prefix: string }>,
+      summaries: (patches.summaries ?? {}) as Record<string, { text: string }>,
     },
     hints: hints as Record<string, string>,
   };

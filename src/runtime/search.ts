@@ -66,7 +66,8 @@ export function searchTools(tools: CatalogueTool[], query: string, limit = 10): 
         else if (w.length >= 4 && ws.some((x) => x.startsWith(w))) score += fieldWeight * weight * 0.5;
       }
     }
-    if (score > 0) hits.push({ tool, score });
+    // On ties, a noun alone ("gpg keys") most likely means "show me": reads first, the list before the rest.
+    if (score > 0) hits.push({ tool, score: score + (tool.annotations.readOnlyHint ? 0.2 : 0) + (tool.name.endsWith('_list') ? 0.1 : 0) });
   }
   hits.sort((a, b) => b.score - a.score || (a.tool.name < b.tool.name ? -1 : 1));
   return hits.slice(0, limit);

@@ -6,7 +6,11 @@ import type { Gateway } from '../../src/runtime/gateway.ts';
 import { createUpstream } from '../../src/runtime/upstream.ts';
 import type { AllowlistConfig } from '../../src/config/load-config.ts';
 
-export function gatewayFor(url: string, options: { token?: string; allowlist?: Partial<AllowlistConfig>; timeoutMs?: number } = {}): Gateway {
+/** Version adaptation is off unless asked for: unit tests count the requests a call makes. */
+export function gatewayFor(
+  url: string,
+  options: { token?: string; allowlist?: Partial<AllowlistConfig>; timeoutMs?: number; adaptToServer?: boolean; maxResultTokens?: number } = {},
+): Gateway {
   return createGateway({
     allowlist: compileAllowlist({ readOnly: false, allow: ['*'], deny: [], source: 'config', ...options.allowlist }),
     upstream: createUpstream({
@@ -16,6 +20,8 @@ export function gatewayFor(url: string, options: { token?: string; allowlist?: P
       userAgent: 'test',
     }),
     logger: createLogger('silent'),
+    adaptToServer: options.adaptToServer ?? false,
+    maxResultTokens: options.maxResultTokens,
   });
 }
 
