@@ -6,6 +6,7 @@ import type { Logger } from './log.ts';
 import { createMcpServer } from './mcp-server.ts';
 import { packageVersion } from './package-root.ts';
 import { compileAllowlist } from './runtime/allowlist.ts';
+import { createAuditSink } from './runtime/audit.ts';
 import { createGateway } from './runtime/gateway.ts';
 import type { Gateway } from './runtime/gateway.ts';
 import { registerSecret } from './runtime/redact.ts';
@@ -66,6 +67,7 @@ export function buildGateway(config: GatewayConfig, logger = createLogger(config
     maxResultTokens: config.maxResultTokens,
     rawResults: config.rawResults,
     adaptToServer: config.adaptToServer,
+    audit: createAuditSink({ file: config.auditFile, logger }),
   });
   return { gateway, logger, version };
 }

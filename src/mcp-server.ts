@@ -128,7 +128,10 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await listed() }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const progressToken = request.params._meta?.progressToken;
+    const client = server.getClientVersion();
     const ctx: CallContext = {
+      who: (extra.authInfo?.clientId as string | undefined) ?? (client ? `${client.name}/${client.version}` : undefined),
+      requestId: String(extra.requestId),
       signal: extra.signal,
       progressToken,
       sendProgress:

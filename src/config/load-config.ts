@@ -2,7 +2,7 @@
  * Configuration: load → merge (flags > env > YAML file > defaults) → validate → freeze.
  * Every problem is collected and reported at once, each naming the setting, where it came from, and the fix.
  */
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadCatalogue } from '../catalogue/load-catalogue.ts';
@@ -39,6 +39,8 @@ export interface GatewayConfig {
   maxResultTokens: number;
   rawResults: boolean;
   adaptToServer: boolean;
+  /** JSON-lines audit file; absent: audit records go to the log on stderr. */
+  auditFile?: string;
   logLevel: LogLevel;
   configFile?: string;
 }
@@ -62,6 +64,7 @@ export interface CliFlags {
   mode?: string;
   maxResultTokens?: string;
   raw?: boolean;
+  auditFile?: string;
   logLevel?: string;
 }
 
@@ -83,7 +86,7 @@ export class ConfigError extends Error {
 const FILE_KEYS = [
   'url', 'server', 'token', 'tokenFile', 'insecure', 'caFile', 'rootPath', 'timeout',
   'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'rawResults',
-  'adaptToServer', 'logLevel',
+  'adaptToServer', 'auditFile', 'logLevel',
 ] as const;
 
 const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -295,6 +298,16 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
   const adaptToServer = adaptSource ? parseBool(adaptSource.value) : true;
   if (adaptToServer === undefined) issues.push({ setting: adaptSource!.from, message: 'must be true or false' });
 
+  const auditSource = pick([flags.auditFile, '--audit-file'], [env.ARGOCD_MCP_AUDIT_FILE, 'ARGOCD_MCP_AUDIT_FILE'], [file.auditFile, `${fileLabel}: auditFile`]);
+  const auditFile = auditSource ? String(auditSource.value) : undefined;
+  if (auditFile) {
+    try {
+      appendFileSync(auditFile, '');
+    } catch (err) {
+      issues.push({ setting: auditSource!.from, message: `cannot write ${auditFile} (${(err as NodeJS.ErrnoException).code}); check the directory and permissions` });
+    }
+  }
+
   if (issues.length) throw new ConfigError(issues);
   return Object.freeze({
     argocdUrl,
@@ -312,6 +325,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     maxResultTokens,
     rawResults: rawResults ?? false,
     adaptToServer: adaptToServer ?? true,
+    auditFile,
     logLevel,
     configFile,
   });

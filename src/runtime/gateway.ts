@@ -17,6 +17,8 @@ import { capResult } from './cap.ts';
 import { condenseTree, serverFields, shapeResult, strip, summariseApplication } from './shape.ts';
 import type { ShapeArgs } from './shape.ts';
 import { detectServerSupport } from './version-adapt.ts';
+import { auditTarget } from './audit.ts';
+import type { AuditRecord, AuditSink } from './audit.ts';
 import type { ServerSupport } from './version-adapt.ts';
 
 /** Default and maximum bounds of streaming tools. */
@@ -29,6 +31,9 @@ export const STREAM_DEFAULTS = {
 
 export interface CallContext {
   signal?: AbortSignal;
+  /** Who is calling (MCP client name, or the authenticated subject in HTTP mode), for the audit record. */
+  who?: string;
+  requestId?: string;
   progressToken?: string | number;
   sendProgress?: (progress: { progress: number; total?: number; message?: string }) => Promise<void>;
 }
@@ -45,6 +50,8 @@ export interface GatewayOptions {
   rawResults?: boolean;
   /** Hide tools whose operation the connected server lacks (default true). */
   adaptToServer?: boolean;
+  /** Receives one record per tool call. */
+  audit?: AuditSink;
 }
 
 export interface Gateway {
@@ -196,7 +203,21 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (!tool) return textResult(`Unknown tool "${name}". Call tools/list to see the tools this gateway exposes.`, true);
       await probeServer();
       const refusal = refusalOf(tool);
+      const record = (outcome: AuditRecord['outcome'], extra: Partial<AuditRecord> = {}) =>
+        options.audit?.write({
+          time: new Date(started).toISOString(),
+          who: ctx.who,
+          requestId: ctx.requestId,
+          tool: name,
+          operation: tool._meta['argocd/operationId'],
+          method: tool.request.method,
+          outcome,
+          ms: Date.now() - started,
+          args: rawArgs ?? {},
+          ...extra,
+        });
       if (refusal) {
+        record('refused');
         logger.warn({ tool: name, refusal }, 'refused a call to a tool the gateway does not expose');
         return textResult(`The tool "${name}" is not available on this gateway: ${refusal}. Nothing was sent to Argo CD.`, true);
       }
@@ -204,11 +225,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (typeof args !== 'object' || Array.isArray(args)) return textResult('Arguments must be a JSON object.', true);
       const validate = validatorFor(name);
       if (!validate(args)) {
+        record('invalid');
         const problems = formatValidationErrors(validate.errors ?? [], args, tool.inputSchema);
         return textResult(`Invalid arguments for ${name}; nothing was sent to Argo CD:\n- ${problems.join('\n- ')}`, true);
       }
       const built = buildRequest(tool, args);
-      if (!built.ok) return textResult(`Invalid arguments for ${name}; nothing was sent to Argo CD:\n- ${built.problems.join('\n- ')}`, true);
+      if (!built.ok) {
+        record('invalid');
+        return textResult(`Invalid arguments for ${name}; nothing was sent to Argo CD:\n- ${built.problems.join('\n- ')}`, true);
+      }
       if (!upstream) {
         return textResult('No Argo CD is configured: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN (or run `argocd-mcp-gateway demo`).', true);
       }
@@ -229,6 +254,10 @@ export function createGateway(options: GatewayOptions): Gateway {
         const capped = await capResult(shaped.data, maxResultTokens, narrowHint(tool));
         result = jsonResult(capped.text, capped.value, [...shaped.notes, ...(capped.note ? [capped.note] : [])]);
       }
+      record(result.isError ? 'error' : 'ok', {
+        status: 'status' in answer ? answer.status : undefined,
+        target: auditTarget(tool.request.path, built.request.path),
+      });
       if (logger.isLevelEnabled('debug')) {
         logger.debug(
           {
