@@ -11,8 +11,15 @@ import { describeArgocdError, describeNotJson, describeTransportError } from './
 
 export interface UpstreamOptions {
   baseUrl: string;
-  /** Returns the current token; called per request so a rotated token is picked up. */
-  token: () => string | undefined;
+  /** Returns the current token; called per request so a rotated or renewed token is picked up. */
+  token: () => string | undefined | Promise<string | undefined>;
+  /**
+   * Called when Argo CD answers 401; resolves true when it obtained a new token (session login renewed), and the
+   * request is then sent once more.
+   */
+  onUnauthorized?: () => Promise<boolean>;
+  /** Extra headers for every upstream request (e.g. for a proxy such as Cloudflare Access). */
+  headers?: Record<string, string>;
   insecure?: boolean;
   caFile?: string;
   timeoutMs: number;
@@ -56,8 +63,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     async getJson(path) {
       dispatcher ??= tlsDispatcher(options);
       const d = await dispatcher;
-      const headers: Record<string, string> = { accept: 'application/json', 'user-agent': options.userAgent };
-      const token = options.token();
+      const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
+      const token = await options.token();
       if (token) headers.authorization = `Bearer ${token}`;
       try {
         const res = await fetch(`${options.baseUrl}${path}`, {
@@ -72,11 +79,20 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         return { ok: false, text: describeTransportError(err, options.baseUrl, options.timeoutMs) };
       }
     },
-    async send({ tool, request, signal }) {
+    async send(args) {
+      const first = await sendOnce(args);
+      if (first.kind === 'error' && first.status === 401 && options.onUnauthorized && !args.signal?.aborted) {
+        if (await options.onUnauthorized()) return sendOnce(args);
+      }
+      return first;
+    },
+  };
+
+  async function sendOnce({ tool, request, signal }: { tool: CatalogueTool; request: UpstreamRequest; signal?: AbortSignal }): Promise<UpstreamAnswer> {
       client ??= await clientFor();
       const { method, stream } = tool.request;
-      const headers: Record<string, string> = { accept: 'application/json', 'user-agent': options.userAgent };
-      const token = options.token();
+      const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
+      const token = await options.token();
       if (token) headers.authorization = `Bearer ${token}`;
       if (method !== 'GET') headers['content-type'] = 'application/json';
 
@@ -155,6 +171,5 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         };
       }
       return { kind: 'json', status: response.status, data: parsed, bytes: Buffer.byteLength(raw) };
-    },
-  };
+  }
 }
