@@ -68,6 +68,8 @@ export function buildGateway(config: GatewayConfig, logger = createLogger(config
     rawResults: config.rawResults,
     adaptToServer: config.adaptToServer,
     audit: createAuditSink({ file: config.auditFile, logger }),
+    scope: config.scope,
+    confirm: config.confirm,
   });
   return { gateway, logger, version };
 }

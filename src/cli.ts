@@ -25,6 +25,10 @@ function withGatewayOptions(cmd: Command): Command {
     .addOption(new Option('--mode <mode>', 'static: one tool per operation; dynamic: search/describe/call meta-tools (env ARGOCD_MCP_MODE)').choices(['static', 'dynamic']))
     .option('--max-result-tokens <n>', 'cap on a tool result, in tokens (env ARGOCD_MCP_MAX_RESULT_TOKENS; default 20000)')
     .option('--raw', 'return Argo CD documents unshaped by default (env ARGOCD_MCP_RAW)')
+    .option('--projects <names>', 'confine applications, ApplicationSets and projects to these projects (env ARGOCD_MCP_PROJECTS)')
+    .option('--namespaces <names>', 'confine applications to these namespaces (env ARGOCD_MCP_NAMESPACES)')
+    .option('--clusters <servers>', 'confine applications to these destination clusters, by server URL or name (env ARGOCD_MCP_CLUSTERS)')
+    .addOption(new Option('--confirm <policy>', 'which calls need the user\'s confirmation (env ARGOCD_MCP_CONFIRM; default destructive)').choices(['destructive', 'writes', 'never']))
     .option('--audit-file <file>', 'append one JSON line per tool call here instead of logging it (env ARGOCD_MCP_AUDIT_FILE)')
     .addOption(new Option('--log-level <level>', 'log level on stderr (env ARGOCD_MCP_LOG_LEVEL; default info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']));
 }

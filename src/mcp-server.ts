@@ -129,7 +129,22 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const progressToken = request.params._meta?.progressToken;
     const client = server.getClientVersion();
+    const canElicit = !!server.getClientCapabilities()?.elicitation;
     const ctx: CallContext = {
+      askUser: canElicit
+        ? async (message) => {
+            const answer = await server.elicitInput({
+              message,
+              requestedSchema: {
+                type: 'object',
+                properties: { confirm: { type: 'boolean', title: 'Proceed', description: 'Yes to let Argo CD do this.' } },
+                required: ['confirm'],
+              },
+            });
+            if (answer.action !== 'accept') return answer.action;
+            return answer.content?.confirm === true ? 'accept' : 'decline';
+          }
+        : undefined,
       who: (extra.authInfo?.clientId as string | undefined) ?? (client ? `${client.name}/${client.version}` : undefined),
       requestId: String(extra.requestId),
       signal: extra.signal,

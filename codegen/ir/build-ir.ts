@@ -71,6 +71,7 @@ export const SHAPE_ARGS = {
   fields: { type: 'array', items: { type: 'string' } },
   limit: { type: 'integer', minimum: 1 },
   offset: { type: 'integer', minimum: 0 },
+  confirm: { type: 'string', description: 'To confirm this change: the name of its target.' },
 } satisfies Record<string, JsonSchema>;
 
 /** Descriptions for parameters the spec leaves undocumented but that an agent meets everywhere. */
@@ -288,6 +289,14 @@ function operationToIr(
     fullProps[arg] = { ...SHAPE_ARGS[arg] };
     compactProps[arg] = { ...SHAPE_ARGS[arg] };
   }
+  // Every write accepts `confirm` (the gateway may ask for it, see src/runtime/confirm.ts); it is advertised
+  // where it is asked for by default: destructive operations, and sync/rollback which can prune.
+  const destructive = method === 'DELETE' || DESTRUCTIVE_OPERATIONS.has(operationId);
+  if (method !== 'GET') {
+    claim('confirm', 'the confirmation argument');
+    fullProps.confirm = { type: 'string' };
+    if (destructive || (body?.kind === 'merged' && body.fields.includes('prune'))) compactProps.confirm = { ...SHAPE_ARGS.confirm };
+  }
 
   if (stream) {
     for (const [arg, schema] of Object.entries(STREAM_ARGS)) {
@@ -323,7 +332,7 @@ function operationToIr(
     ...(body ? { body } : {}),
     ...(stream ? { stream } : {}),
     readOnly: method === 'GET',
-    destructive: method === 'DELETE' || DESTRUCTIVE_OPERATIONS.has(operationId),
+    destructive,
     idempotent: method === 'GET' || method === 'PUT' || method === 'DELETE',
     fullInputSchema,
     compactInputSchema,

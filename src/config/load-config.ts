@@ -41,6 +41,10 @@ export interface GatewayConfig {
   adaptToServer: boolean;
   /** JSON-lines audit file; absent: audit records go to the log on stderr. */
   auditFile?: string;
+  /** Confine applications, ApplicationSets and projects to these (empty: no confinement). */
+  scope: { projects?: string[]; namespaces?: string[]; clusters?: string[] };
+  /** Which calls need the user's confirmation. */
+  confirm: 'destructive' | 'writes' | 'never';
   logLevel: LogLevel;
   configFile?: string;
 }
@@ -65,6 +69,10 @@ export interface CliFlags {
   maxResultTokens?: string;
   raw?: boolean;
   auditFile?: string;
+  projects?: string;
+  namespaces?: string;
+  clusters?: string;
+  confirm?: string;
   logLevel?: string;
 }
 
@@ -86,7 +94,7 @@ export class ConfigError extends Error {
 const FILE_KEYS = [
   'url', 'server', 'token', 'tokenFile', 'insecure', 'caFile', 'rootPath', 'timeout',
   'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'rawResults',
-  'adaptToServer', 'auditFile', 'logLevel',
+  'adaptToServer', 'auditFile', 'projects', 'namespaces', 'clusters', 'confirm', 'logLevel',
 ] as const;
 
 const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -308,6 +316,24 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     }
   }
 
+  const scope: GatewayConfig['scope'] = {};
+  for (const [key, flag, envName] of [
+    ['projects', '--projects', 'ARGOCD_MCP_PROJECTS'],
+    ['namespaces', '--namespaces', 'ARGOCD_MCP_NAMESPACES'],
+    ['clusters', '--clusters', 'ARGOCD_MCP_CLUSTERS'],
+  ] as const) {
+    const source = pick([flags[key], flag], [env[envName], envName], [file[key], `${fileLabel}: ${key}`]);
+    if (!source) continue;
+    const list = stringList(source.value);
+    if (!list || !list.length) issues.push({ setting: source.from, message: `must be a non-empty list of ${key}` });
+    else scope[key] = list;
+  }
+  const confirmSource = pick([flags.confirm, '--confirm'], [env.ARGOCD_MCP_CONFIRM, 'ARGOCD_MCP_CONFIRM'], [file.confirm, `${fileLabel}: confirm`]);
+  const confirm = String(confirmSource?.value ?? 'destructive') as GatewayConfig['confirm'];
+  if (!['destructive', 'writes', 'never'].includes(confirm)) {
+    issues.push({ setting: confirmSource!.from, message: `"${confirm}" is not a confirmation policy; use destructive (default), writes or never` });
+  }
+
   if (issues.length) throw new ConfigError(issues);
   return Object.freeze({
     argocdUrl,
@@ -326,6 +352,8 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     rawResults: rawResults ?? false,
     adaptToServer: adaptToServer ?? true,
     auditFile,
+    scope,
+    confirm,
     logLevel,
     configFile,
   });

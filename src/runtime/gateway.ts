@@ -18,6 +18,10 @@ import { condenseTree, serverFields, shapeResult, strip, summariseApplication } 
 import type { ShapeArgs } from './shape.ts';
 import { detectServerSupport } from './version-adapt.ts';
 import { auditTarget } from './audit.ts';
+import { confirmationTarget, describeAction, needsConfirmation } from './confirm.ts';
+import type { AskUser, ConfirmPolicy } from './confirm.ts';
+import { createScopeGuard } from './scope.ts';
+import type { ScopeConfig } from './scope.ts';
 import type { AuditRecord, AuditSink } from './audit.ts';
 import type { ServerSupport } from './version-adapt.ts';
 
@@ -34,6 +38,8 @@ export interface CallContext {
   /** Who is calling (MCP client name, or the authenticated subject in HTTP mode), for the audit record. */
   who?: string;
   requestId?: string;
+  /** Asks the user to confirm (MCP elicitation), when the client supports it. */
+  askUser?: AskUser;
   progressToken?: string | number;
   sendProgress?: (progress: { progress: number; total?: number; message?: string }) => Promise<void>;
 }
@@ -52,6 +58,10 @@ export interface GatewayOptions {
   adaptToServer?: boolean;
   /** Receives one record per tool call. */
   audit?: AuditSink;
+  /** Confines applications, ApplicationSets and projects (config `projects`, `namespaces`, `clusters`). */
+  scope?: ScopeConfig;
+  /** Which calls need the user's confirmation (default `destructive`). */
+  confirm?: ConfirmPolicy;
 }
 
 export interface Gateway {
@@ -117,6 +127,8 @@ function isLogContent(item: unknown): boolean {
 export function createGateway(options: GatewayOptions): Gateway {
   const { allowlist, upstream, logger } = options;
   const maxResultTokens = options.maxResultTokens ?? 20_000;
+  const scope = createScopeGuard(options.scope ?? {}, upstream);
+  const confirmPolicy = options.confirm ?? 'destructive';
   let byName: Map<string, CatalogueTool> | undefined;
   let support: ServerSupport | undefined;
   let probing: Promise<void> | undefined;
@@ -178,9 +190,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
     });
     answer.close();
+    const visible = scope.filter(tool, window.items) as unknown[];
     const result: Record<string, unknown> = {
-      items: window.items.map((i) => shapeStreamItem(tool, i, shapeArgs)),
-      count: window.items.length,
+      items: visible.map((i) => shapeStreamItem(tool, i, shapeArgs)),
+      count: visible.length,
       stoppedBecause: window.stoppedBecause,
     };
     if (window.error !== undefined) result.error = window.error;
@@ -229,7 +242,13 @@ export function createGateway(options: GatewayOptions): Gateway {
         const problems = formatValidationErrors(validate.errors ?? [], args, tool.inputSchema);
         return textResult(`Invalid arguments for ${name}; nothing was sent to Argo CD:\n- ${problems.join('\n- ')}`, true);
       }
-      const built = buildRequest(tool, args);
+      const verdict = await scope.check(tool, args);
+      if (!verdict.ok) {
+        record('refused');
+        return textResult(verdict.refusal!, true);
+      }
+      const scopedArgs = verdict.args;
+      const built = buildRequest(tool, scopedArgs);
       if (!built.ok) {
         record('invalid');
         return textResult(`Invalid arguments for ${name}; nothing was sent to Argo CD:\n- ${built.problems.join('\n- ')}`, true);
@@ -237,20 +256,44 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (!upstream) {
         return textResult('No Argo CD is configured: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN (or run `argocd-mcp-gateway demo`).', true);
       }
+      if (needsConfirmation(tool, args, confirmPolicy)) {
+        const target = confirmationTarget(tool, args);
+        const action = describeAction(tool, args, target);
+        if (args.confirm !== target) {
+          if (ctx.askUser) {
+            const answer = await ctx.askUser(`Confirm ${action}?`);
+            if (answer !== 'accept') {
+              record('refused');
+              return textResult(`The user ${answer === 'decline' ? 'declined' : 'cancelled'} ${action}. Nothing was sent to Argo CD.`, true);
+            }
+          } else {
+            record('refused');
+            return textResult(
+              `${action} needs confirmation. Ask the user, and if they agree call again with confirm: ${JSON.stringify(target)}. Nothing was sent to Argo CD.`,
+              true,
+            );
+          }
+        }
+      }
       const shapeArgs: ShapeArgs = {
         raw: (args.raw as boolean | undefined) ?? options.rawResults,
         fields: args.fields as string[] | undefined,
         limit: args.limit as number | undefined,
         offset: args.offset as number | undefined,
       };
-      const projection = serverFields(tool, shapeArgs);
+      let projection = serverFields(tool, shapeArgs);
+      // The scope filter reads project, namespace and destination, so the projection must keep them.
+      if (projection && scope.active) {
+        const prefix = tool.request.serverFieldsPrefix ?? '';
+        projection += ['metadata.namespace', 'spec.project', 'spec.destination'].map((f) => `,${prefix}${f}`).join('');
+      }
       if (projection) built.request.query.fields = projection;
       const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal });
       let result: CallToolResult;
       if (answer.kind === 'error') result = textResult(answer.text, true);
       else if (answer.kind === 'stream') result = await runStream(tool, args, answer, ctx);
       else {
-        const shaped = shapeResult(tool, answer.data, shapeArgs);
+        const shaped = shapeResult(tool, scope.filter(tool, answer.data), shapeArgs);
         const capped = await capResult(shaped.data, maxResultTokens, narrowHint(tool));
         result = jsonResult(capped.text, capped.value, [...shaped.notes, ...(capped.note ? [capped.note] : [])]);
       }

@@ -5,11 +5,22 @@ import { createGateway } from '../../src/runtime/gateway.ts';
 import type { Gateway } from '../../src/runtime/gateway.ts';
 import { createUpstream } from '../../src/runtime/upstream.ts';
 import type { AllowlistConfig } from '../../src/config/load-config.ts';
+import type { ConfirmPolicy } from '../../src/runtime/confirm.ts';
+import type { ScopeConfig } from '../../src/runtime/scope.ts';
 
 /** Version adaptation is off unless asked for: unit tests count the requests a call makes. */
 export function gatewayFor(
   url: string,
-  options: { token?: string; allowlist?: Partial<AllowlistConfig>; timeoutMs?: number; adaptToServer?: boolean; maxResultTokens?: number } = {},
+  options: {
+    token?: string;
+    allowlist?: Partial<AllowlistConfig>;
+    timeoutMs?: number;
+    adaptToServer?: boolean;
+    maxResultTokens?: number;
+    /** Default `never`: request-shape tests are not about confirmations (test/runtime/confirm.test.ts is). */
+    confirm?: ConfirmPolicy;
+    scope?: ScopeConfig;
+  } = {},
 ): Gateway {
   return createGateway({
     allowlist: compileAllowlist({ readOnly: false, allow: ['*'], deny: [], source: 'config', ...options.allowlist }),
@@ -21,6 +32,8 @@ export function gatewayFor(
     }),
     logger: createLogger('silent'),
     adaptToServer: options.adaptToServer ?? false,
+    confirm: options.confirm ?? 'never',
+    scope: options.scope,
     maxResultTokens: options.maxResultTokens,
   });
 }
