@@ -7,18 +7,20 @@ import { createMcpServer } from './mcp-server.ts';
 import { packageVersion } from './package-root.ts';
 import { compileAllowlist } from './runtime/allowlist.ts';
 import { createAuditSink } from './runtime/audit.ts';
+import type { AuditSink } from './runtime/audit.ts';
 import { createGateway } from './runtime/gateway.ts';
 import type { Gateway } from './runtime/gateway.ts';
 import { registerSecret } from './runtime/redact.ts';
 import { createUpstream } from './runtime/upstream.ts';
-import { serveHttp } from './transports/http.ts';
-import type { HttpHandle } from './transports/http.ts';
+import type { Upstream } from './runtime/upstream.ts';
 import { serveStdio } from './transports/stdio.ts';
 
 export interface GatewayParts {
   gateway: Gateway;
   logger: Logger;
   version: string;
+  /** The Argo CD client the gateway uses (as wrapped by `extra.wrapUpstream`); absent without an Argo CD URL. */
+  upstream?: Upstream;
 }
 
 /** The token source: a token file is re-read when it changes (mounted Kubernetes secrets rotate). */
@@ -44,12 +46,25 @@ function tokenProvider(config: GatewayConfig): () => string | undefined {
   };
 }
 
-/** Builds the transport-independent gateway from a validated configuration. */
-export function buildGateway(config: GatewayConfig, logger = createLogger(config.logLevel)): GatewayParts {
+function teeAudit(first: AuditSink, second?: AuditSink): AuditSink {
+  if (!second) return first;
+  return {
+    write(record) {
+      first.write(record);
+      second.write(record);
+    },
+  };
+}
+
+/**
+ * Builds the transport-independent gateway from a validated configuration. `extra.audit` also receives every audit
+ * record (the console's activity view), besides the file or log.
+ */
+export function buildGateway(config: GatewayConfig, logger = createLogger(config.logLevel), extra: { audit?: AuditSink; wrapUpstream?: (upstream: Upstream) => Upstream } = {}): GatewayParts {
   registerSecret(config.token);
   const version = packageVersion();
   const allowlist = compileAllowlist(config.allowlist);
-  const upstream = config.argocdUrl
+  const created = config.argocdUrl
     ? createUpstream({
         baseUrl: config.argocdUrl,
         token: tokenProvider(config),
@@ -59,6 +74,8 @@ export function buildGateway(config: GatewayConfig, logger = createLogger(config
         userAgent: `argocd-mcp-gateway/${version}`,
       })
     : undefined;
+  // The HTTP service times and counts Argo CD requests for /metrics through this wrapper.
+  const upstream = created && extra.wrapUpstream ? extra.wrapUpstream(created) : created;
   const gateway = createGateway({
     allowlist,
     upstream,
@@ -67,11 +84,11 @@ export function buildGateway(config: GatewayConfig, logger = createLogger(config
     maxResultTokens: config.maxResultTokens,
     rawResults: config.rawResults,
     adaptToServer: config.adaptToServer,
-    audit: createAuditSink({ file: config.auditFile, logger }),
+    audit: teeAudit(createAuditSink({ file: config.auditFile, logger }), extra.audit),
     scope: config.scope,
     confirm: config.confirm,
   });
-  return { gateway, logger, version };
+  return { gateway, logger, version, upstream };
 }
 
 /** Start-up notes an operator should see on stderr. */
@@ -84,6 +101,12 @@ export function announce(config: GatewayConfig, logger: Logger): void {
 
 /** Serves MCP over the configured transport until the process is told to stop. */
 export async function serve(config: GatewayConfig): Promise<void> {
+  if (config.transport === 'http') {
+    // The HTTP service (sessions, auth, rate limit, metrics, graceful stop) wires its own gateways: src/http/service.ts.
+    const { runHttpService } = await import('./http/service.ts');
+    await runHttpService(config);
+    return;
+  }
   const parts = buildGateway(config);
   const { gateway, logger, version } = parts;
   announce(config, logger);
@@ -92,19 +115,4 @@ export async function serve(config: GatewayConfig): Promise<void> {
     await serveStdio(createMcpServer(gateway, version, config.mode));
     return;
   }
-  const handle: HttpHandle = await serveHttp({
-    host: config.host,
-    port: config.port,
-    createServer: () => createMcpServer(gateway, version, config.mode),
-    logger,
-  });
-  logger.info({ argocd: config.argocdUrl, url: handle.url }, 'serving MCP over Streamable HTTP');
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      logger.info('shutting down');
-      handle.close().then(resolve, resolve);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
 }

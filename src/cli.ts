@@ -14,6 +14,12 @@ function withGatewayOptions(cmd: Command): Command {
     .option('-c, --config <file>', 'YAML config file: allowlist and every setting below (env ARGOCD_MCP_CONFIG)')
     .option('--url <url>', 'Argo CD address, e.g. https://argocd.example.com[/rootpath] (env ARGOCD_BASE_URL or ARGOCD_SERVER)')
     .option('--token-file <file>', 'file holding the Argo CD token, re-read when it changes (env ARGOCD_TOKEN_FILE; or the token itself in ARGOCD_API_TOKEN / ARGOCD_AUTH_TOKEN)')
+    .option('--username <name>', 'log in to Argo CD with this local user; the password comes from ARGOCD_PASSWORD or --password-file (env ARGOCD_USERNAME)')
+    .option('--password-file <file>', 'file holding the password for --username, re-read at each login (env ARGOCD_PASSWORD_FILE)')
+    .option('--argocd-context <name>', "use a context of the argocd CLI's config (~/.config/argocd/config or $ARGOCD_CONFIG_DIR): its server, token and TLS settings (env ARGOCD_CONTEXT)")
+    .option('--token-command <argv>', 'command that prints a token, as a JSON array or space-separated words; run without a shell (env ARGOCD_TOKEN_COMMAND)')
+    .option('--token-command-ttl <duration>', "how long the token command's token is reused: 5m, 300s (env ARGOCD_TOKEN_COMMAND_TTL; default 5m)")
+    .option('--header <name:value>', 'extra header for every Argo CD request, e.g. for a proxy; repeatable; ${VAR} is expanded (env ARGOCD_HEADERS, comma- or newline-separated)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--insecure', 'skip TLS verification of Argo CD (env ARGOCD_INSECURE)')
     .option('--ca-file <file>', 'PEM CA bundle that signed the Argo CD certificate (env ARGOCD_CA_FILE)')
     .option('--root-path <path>', "argocd-server's --rootpath, if not already in the URL (env ARGOCD_ROOT_PATH)")
@@ -89,6 +95,27 @@ async function main(argv: string[]): Promise<void> {
     const config = loadConfig({ flags, env: process.env });
     const { check } = await import('./commands.ts');
     process.exitCode = await check(config);
+  });
+
+  withGatewayOptions(
+    program
+      .command('console')
+      .description('a local web page to choose endpoints (with their token cost), test the connection, preview tools/list and watch calls; prints its URL')
+      .option('--port <port>', 'console port on 127.0.0.1 (default: a free one)')
+      .option('--serve', 'also serve the gateway over HTTP in this process; its tool calls show on the Activity screen')
+      .option('--gateway-port <port>', 'with --serve: the gateway HTTP port (default: the config port, 3000)')
+      .option('--simulator', 'use the built-in Argo CD simulator as the Argo CD (try everything without a cluster)'),
+  ).action(async (flags: CliFlags & { port?: string; serve?: boolean; gatewayPort?: string; simulator?: boolean }) => {
+    const { port, serve, gatewayPort, simulator, ...gatewayFlags } = flags;
+    const { runConsole } = await import('./console/run-console.ts');
+    await runConsole({
+      flags: gatewayFlags,
+      env: process.env,
+      port: port ? Number(port) : 0,
+      serve: !!serve,
+      gatewayPort: gatewayPort ? Number(gatewayPort) : undefined,
+      simulator: !!simulator,
+    });
   });
 
   program

@@ -39,23 +39,63 @@ export async function listTools(config: GatewayConfig, options: { json: boolean 
   return 0;
 }
 
-/** Validates the configuration and tests the connection and token; returns the exit code. */
-export async function check(config: GatewayConfig): Promise<number> {
-  let failed = false;
+/** One `can-i` question and Argo CD's answer. */
+export interface PermissionCheck {
+  resource: string;
+  action: string;
+  subresource: string;
+  /** yes / no from Argo CD; undefined when the question itself failed (see `error`). */
+  allowed?: boolean;
+  error?: string;
+}
+
+/** What `check` found, as data: the CLI prints it, the console shows it. */
+export interface CheckReport {
+  configFile?: string;
+  exposed: number;
+  total: number;
+  readOnly: boolean;
+  unmatched: string[];
+  release: string;
+  argocdUrl?: string;
+  /** Absent when no Argo CD address is configured. */
+  connection?: { reachable: true; version?: string } | { reachable: false; message: string };
+  /** Absent when the server was not reachable. */
+  token?: { valid: true; username?: string; issuer?: string } | { valid: false; message: string; refused: boolean };
+  /** Answers to the `permissions` asked for, when the token was valid. */
+  permissions?: PermissionCheck[];
+  ok: boolean;
+}
+
+const resultText = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
+
+/**
+ * Validates the configuration and tests the connection and token (version, user info), then asks `can-i` for each
+ * permission given. Never throws for what the operator can fix; that is in the report.
+ */
+export async function runCheck(
+  config: GatewayConfig,
+  options: { permissions?: Array<{ resource: string; action: string; subresource: string }> } = {},
+): Promise<CheckReport> {
   const catalogue = loadCatalogue();
   const allowlist = compileAllowlist(config.allowlist);
   const { gateway } = buildGateway(config, createLogger('silent'));
-  out(`Configuration: valid${config.configFile ? ` (${config.configFile})` : ''}.`);
-  out(`Allowlist: ${(await gateway.exposed()).length} of ${catalogue.tools.length} tools exposed${config.allowlist.readOnly ? ', read-only' : ''}.`);
-  const unmatched = allowlist.unmatched(catalogue.tools);
-  if (unmatched.length) {
-    out(`Warning: allowlist entries that match no tool: ${unmatched.join(', ')}`);
-  }
+  const report: CheckReport = {
+    configFile: config.configFile,
+    exposed: (await gateway.exposed()).length,
+    total: catalogue.tools.length,
+    readOnly: config.allowlist.readOnly,
+    unmatched: allowlist.unmatched(catalogue.tools),
+    release: catalogue.release,
+    argocdUrl: config.argocdUrl,
+    ok: false,
+  };
+  if (!config.argocdUrl) return report;
   // The probe uses its own allowlist so that a config that hides these tools can still be checked.
   const probe = createGateway({
-    allowlist: compileAllowlist({ readOnly: true, allow: ['version_get', 'session_get_user_info'], deny: [], source: 'config' }),
+    allowlist: compileAllowlist({ readOnly: true, allow: ['version_get', 'session_get_user_info', 'account_can_i'], deny: [], source: 'config' }),
     upstream: createUpstream({
-      baseUrl: config.argocdUrl!,
+      baseUrl: config.argocdUrl,
       token: () => config.token,
       insecure: config.insecure,
       caFile: config.caFile,
@@ -65,24 +105,55 @@ export async function check(config: GatewayConfig): Promise<number> {
     logger: createLogger('silent'),
   });
   const version = await probe.callTool('version_get', {});
-  const text = (r: typeof version) => (r.content[0] as { text: string }).text;
   if (version.isError) {
-    out(`Argo CD at ${config.argocdUrl}: NOT reachable.\n  ${text(version).replace(/\n/g, '\n  ')}`);
-    return 1;
+    report.connection = { reachable: false, message: resultText(version) };
+    return report;
   }
-  const v = JSON.parse(text(version)) as { Version?: string };
-  out(`Argo CD at ${config.argocdUrl}: reachable, version ${v.Version ?? 'unknown'} (catalogue: ${catalogue.release}).`);
+  report.connection = { reachable: true, version: (JSON.parse(resultText(version)) as { Version?: string }).Version };
   const user = await probe.callTool('session_get_user_info', {});
   if (user.isError) {
-    failed = true;
-    out(`Token: REFUSED.\n  ${text(user).replace(/\n/g, '\n  ')}`);
-  } else {
-    const info = JSON.parse(text(user)) as { loggedIn?: boolean; username?: string; iss?: string };
-    if (info.loggedIn) out(`Token: valid, logged in as ${info.username ?? '?'}${info.iss ? ` (issuer ${info.iss})` : ''}.`);
-    else {
-      failed = true;
-      out('Token: not logged in; Argo CD did not accept the token as a session.');
-    }
+    report.token = { valid: false, refused: true, message: resultText(user) };
+    return report;
   }
-  return failed ? 1 : 0;
+  const info = JSON.parse(resultText(user)) as { loggedIn?: boolean; username?: string; iss?: string };
+  if (!info.loggedIn) {
+    report.token = { valid: false, refused: false, message: 'Argo CD did not accept the token as a session.' };
+    return report;
+  }
+  report.token = { valid: true, username: info.username, issuer: info.iss };
+  report.ok = true;
+  if (options.permissions?.length) {
+    report.permissions = await Promise.all(
+      options.permissions.map(async (p): Promise<PermissionCheck> => {
+        const answer = await probe.callTool('account_can_i', p);
+        if (answer.isError) return { ...p, error: resultText(answer) };
+        const value = (JSON.parse(resultText(answer)) as { value?: string }).value;
+        return { ...p, allowed: value === 'yes' };
+      }),
+    );
+  }
+  return report;
+}
+
+/** Validates the configuration and tests the connection and token; returns the exit code. */
+export async function check(config: GatewayConfig): Promise<number> {
+  const report = await runCheck(config);
+  const indent = (text: string) => text.replace(/\n/g, '\n  ');
+  out(`Configuration: valid${report.configFile ? ` (${report.configFile})` : ''}.`);
+  out(`Allowlist: ${report.exposed} of ${report.total} tools exposed${report.readOnly ? ', read-only' : ''}.`);
+  if (report.unmatched.length) {
+    out(`Warning: allowlist entries that match no tool: ${report.unmatched.join(', ')}`);
+  }
+  const connection = report.connection;
+  if (!connection) return 1;
+  if (!connection.reachable) {
+    out(`Argo CD at ${report.argocdUrl}: NOT reachable.\n  ${indent(connection.message)}`);
+    return 1;
+  }
+  out(`Argo CD at ${report.argocdUrl}: reachable, version ${connection.version ?? 'unknown'} (catalogue: ${report.release}).`);
+  const token = report.token!;
+  if (token.valid) out(`Token: valid, logged in as ${token.username ?? '?'}${token.issuer ? ` (issuer ${token.issuer})` : ''}.`);
+  else if (token.refused) out(`Token: REFUSED.\n  ${indent(token.message)}`);
+  else out('Token: not logged in; Argo CD did not accept the token as a session.');
+  return report.ok ? 0 : 1;
 }

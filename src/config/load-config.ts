@@ -7,6 +7,10 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadCatalogue } from '../catalogue/load-catalogue.ts';
 import { resolveToolsets } from '../runtime/toolsets.ts';
+import { readAuthSettings, reportAuthConflicts, topLevelAuthLayers } from '../argocd-auth/auth-config.ts';
+import type { ArgocdAuthSettings } from '../argocd-auth/auth-config.ts';
+import { instancesFrom } from '../instances/instance-config.ts';
+import type { InstanceConfig } from '../instances/instance-config.ts';
 
 export type Transport = 'stdio' | 'http';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -24,6 +28,10 @@ export interface GatewayConfig {
   argocdUrl?: string;
   token?: string;
   tokenFile?: string;
+  /** Username/password, token command, argocd CLI context, extra headers (src/argocd-auth); token and tokenFile stay above. */
+  auth?: ArgocdAuthSettings;
+  /** Several Argo CD instances (src/instances); when set, argocdUrl, token and auth are unset. */
+  instances?: InstanceConfig[];
   insecure: boolean;
   caFile?: string;
   /** Upstream request timeout in milliseconds. */
@@ -54,6 +62,12 @@ export interface CliFlags {
   config?: string;
   url?: string;
   tokenFile?: string;
+  username?: string;
+  passwordFile?: string;
+  argocdContext?: string;
+  tokenCommand?: string;
+  tokenCommandTtl?: string;
+  header?: string[];
   insecure?: boolean;
   caFile?: string;
   rootPath?: string;
@@ -93,6 +107,7 @@ export class ConfigError extends Error {
 /** The keys a config file may hold; anything else is reported (a typo must not be silently ignored). */
 const FILE_KEYS = [
   'url', 'server', 'token', 'tokenFile', 'insecure', 'caFile', 'rootPath', 'timeout',
+  'username', 'password', 'passwordFile', 'argocdContext', 'tokenCommand', 'tokenCommandTtl', 'headers', 'instances',
   'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'rawResults',
   'adaptToServer', 'auditFile', 'projects', 'namespaces', 'clusters', 'confirm', 'logLevel',
 ] as const;
@@ -149,25 +164,25 @@ function stringList(value: unknown): string[] | undefined {
 }
 
 /** Reads the YAML config file; problems become issues rather than exceptions. */
-function readConfigFile(file: string, issues: ConfigIssue[]): Record<string, unknown> {
+function readConfigFile(file: string, setting: string, issues: ConfigIssue[]): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    issues.push({ setting: '--config', message: `cannot read ${file} (${code ?? (err as Error).message}); check the path` });
+    issues.push({ setting, message: `cannot read ${file} (${code ?? (err as Error).message}); check the path` });
     return {};
   }
   let data: unknown;
   try {
     data = parseYaml(text);
   } catch (err) {
-    issues.push({ setting: '--config', message: `${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}` });
+    issues.push({ setting, message: `${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}` });
     return {};
   }
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) {
-    issues.push({ setting: '--config', message: `${file} must hold a YAML mapping (key: value lines)` });
+    issues.push({ setting, message: `${file} must hold a YAML mapping (key: value lines)` });
     return {};
   }
   for (const key of Object.keys(data)) {
@@ -189,16 +204,26 @@ export interface LoadConfigInput {
 export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInput): Readonly<GatewayConfig> {
   const issues: ConfigIssue[] = [];
   const configFile = flags.config ?? env.ARGOCD_MCP_CONFIG;
-  const file = configFile ? readConfigFile(configFile, issues) : {};
+  const file = configFile ? readConfigFile(configFile, flags.config ? '--config' : 'ARGOCD_MCP_CONFIG', issues) : {};
   const fileLabel = configFile ? `${path.basename(configFile)}` : 'config file';
 
-  const urlSource = pick(
+  const explicitUrl = pick(
     [flags.url, '--url'],
     [env.ARGOCD_BASE_URL, 'ARGOCD_BASE_URL'],
     [env.ARGOCD_SERVER, 'ARGOCD_SERVER'],
     [file.url, `${fileLabel}: url`],
     [file.server, `${fileLabel}: server`],
   );
+  // Username/password, token command, headers, the argocd CLI's context (src/argocd-auth): its address fills in last.
+  const hasInstances = file.instances !== undefined;
+  const authRead = readAuthSettings({
+    layers: topLevelAuthLayers({ flags, env, file, fileLabel }),
+    env,
+    issues,
+    implicitContext: !explicitUrl && !argocdOptional && !hasInstances,
+  });
+  const cliContext = authRead.context ? `argocd CLI context "${authRead.context.name}"` : '';
+  const urlSource = explicitUrl ?? (authRead.context ? { value: authRead.context.url, from: cliContext } : undefined);
   const rootPath = pick([flags.rootPath, '--root-path'], [env.ARGOCD_ROOT_PATH, 'ARGOCD_ROOT_PATH'], [file.rootPath, `${fileLabel}: rootPath`]);
   let argocdUrl: string | undefined;
   if (urlSource) {
@@ -210,7 +235,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
         message: `"${String(urlSource.value)}" is not a usable Argo CD address (${(err as Error).message}); use e.g. https://argocd.example.com or https://example.com/argocd`,
       });
     }
-  } else if (!argocdOptional) {
+  } else if (!argocdOptional && !hasInstances) {
     issues.push({
       setting: 'ARGOCD_BASE_URL',
       message:
@@ -218,8 +243,19 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     });
   }
 
-  const tokenFileSource = pick([flags.tokenFile, '--token-file'], [env.ARGOCD_TOKEN_FILE, 'ARGOCD_TOKEN_FILE'], [file.tokenFile, `${fileLabel}: tokenFile`]);
-  const tokenSource = pick([env.ARGOCD_API_TOKEN, 'ARGOCD_API_TOKEN'], [env.ARGOCD_AUTH_TOKEN, 'ARGOCD_AUTH_TOKEN'], [file.token, `${fileLabel}: token`]);
+  // One precedence chain for the token and the token file: flags > env > file, a file path before a literal at each level.
+  const credential = pick(
+    [flags.tokenFile, '--token-file'],
+    [env.ARGOCD_TOKEN_FILE, 'ARGOCD_TOKEN_FILE'],
+    [env.ARGOCD_API_TOKEN, 'ARGOCD_API_TOKEN'],
+    [env.ARGOCD_AUTH_TOKEN, 'ARGOCD_AUTH_TOKEN'],
+    [file.tokenFile, `${fileLabel}: tokenFile`],
+    [file.token, `${fileLabel}: token`],
+    [authRead.methods.length ? undefined : authRead.context?.token, cliContext],
+  );
+  const isFileSource = !!credential && /token-file|TOKEN_FILE|tokenFile/.test(credential.from);
+  const tokenFileSource = isFileSource ? credential : undefined;
+  const tokenSource = isFileSource ? undefined : credential;
   let token: string | undefined;
   let tokenFile: string | undefined;
   if (tokenFileSource) {
@@ -232,7 +268,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     }
   } else if (tokenSource) {
     token = String(tokenSource.value).trim();
-  } else if (!argocdOptional) {
+  } else if (!argocdOptional && !hasInstances && !authRead.hasOtherMethod) {
     issues.push({
       setting: 'ARGOCD_API_TOKEN',
       message: 'no Argo CD token configured; set ARGOCD_API_TOKEN (or ARGOCD_AUTH_TOKEN, --token-file, or `tokenFile:` in the config file) to a token from `argocd account generate-token`',
@@ -240,7 +276,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
   }
   if (token && /\s/.test(token)) issues.push({ setting: tokenSource?.from ?? 'token', message: 'the token contains white space; paste the bare token, without "Bearer "' });
 
-  const insecureSource = pick([flags.insecure, '--insecure'], [env.ARGOCD_INSECURE, 'ARGOCD_INSECURE'], [file.insecure, `${fileLabel}: insecure`]);
+  const insecureSource = pick([flags.insecure, '--insecure'], [env.ARGOCD_INSECURE, 'ARGOCD_INSECURE'], [file.insecure, `${fileLabel}: insecure`], [authRead.context?.insecure || undefined, cliContext]);
   const insecure = insecureSource ? parseBool(insecureSource.value) : false;
   if (insecure === undefined) issues.push({ setting: insecureSource!.from, message: 'must be true or false' });
 
@@ -334,11 +370,23 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     issues.push({ setting: confirmSource!.from, message: `"${confirm}" is not a confirmation policy; use destructive (default), writes or never` });
   }
 
+  reportAuthConflicts(authRead.methods, credential?.from, issues);
+  const instances = instancesFrom({
+    value: file.instances,
+    fileLabel,
+    env,
+    issues,
+    defaults: { allowlist, timeoutMs: timeoutMs ?? 30_000 },
+    topLevel: [explicitUrl?.from, credential?.from, ...authRead.methods.map((m) => m.from)].filter((f): f is string => !!f),
+  });
+
   if (issues.length) throw new ConfigError(issues);
   return Object.freeze({
-    argocdUrl,
-    token,
-    tokenFile,
+    argocdUrl: instances ? undefined : argocdUrl,
+    token: instances ? undefined : token,
+    tokenFile: instances ? undefined : tokenFile,
+    auth: instances ? undefined : authRead.auth,
+    instances,
     insecure: insecure ?? false,
     caFile,
     timeoutMs: timeoutMs ?? 30_000,

@@ -25,7 +25,9 @@ function globToRegExp(glob: string, segmentAware: boolean): RegExp {
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
     if (c === '*' && glob[i + 1] === '*') {
-      re += '.*';
+      // `/**` also matches nothing at all, so `/api/v1/clusters/**` covers `/api/v1/clusters` itself.
+      if (segmentAware && re.endsWith('/')) re = `${re.slice(0, -1)}(/.*)?`;
+      else re += '.*';
       i++;
     } else if (c === '*') re += segmentAware ? '[^/]*' : '.*';
     else if (c === '?') re += segmentAware ? '[^/]' : '.';

@@ -108,6 +108,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
       let response: Response;
       let text: string | undefined;
+      let errorBody: unknown;
       try {
         const result = await client.request(method.toLowerCase() as never, tool.request.path as never, {
           params: { path: request.path, query: request.query },
@@ -117,7 +118,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
           parseAs: 'stream',
         } as never);
         response = result.response;
-        if (!stream || !response.ok) {
+        if (!response.ok) {
+          // openapi-fetch has read (and, when it could, parsed) an error body itself.
+          errorBody = result.error;
+          cleanup();
+        } else if (!stream) {
           text = await response.text();
           cleanup();
         }
@@ -142,6 +147,13 @@ export function createUpstream(options: UpstreamOptions): Upstream {
           },
         };
       }
+      if (!response.ok) {
+        return {
+          kind: 'error',
+          status: response.status,
+          text: describeArgocdError({ status: response.status, statusText: response.statusText, body: errorBody, tool }),
+        };
+      }
       const raw = text ?? '';
       let parsed: unknown;
       let isJson = false;
@@ -155,13 +167,6 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         } catch {
           parsed = raw;
         }
-      }
-      if (!response.ok) {
-        return {
-          kind: 'error',
-          status: response.status,
-          text: describeArgocdError({ status: response.status, statusText: response.statusText, body: parsed, tool }),
-        };
       }
       if (!isJson || /text\/html/i.test(contentType)) {
         return {

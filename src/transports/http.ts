@@ -1,83 +1,167 @@
 /**
- * MCP over Streamable HTTP at /mcp: one SDK transport and Server per session (`Mcp-Session-Id`), DELETE ends a
- * session, idle sessions expire. Host and Origin are checked against DNS rebinding when bound to loopback.
+ * MCP over Streamable HTTP at /mcp, as a service a team runs next to Argo CD.
+ *
+ * - Sessions (`Mcp-Session-Id`): one SDK transport and Server per session; DELETE ends one; idle ones expire.
+ *   Or `stateless`: a fresh transport and Server per POST (`sessionIdGenerator: undefined`), so any replica serves
+ *   any request.
+ * - Responses stream as SSE (progress notifications included); every event is stored in the event store, so a
+ *   client that lost a stream resumes it with `Last-Event-ID`, on this process or, with Redis, on another.
+ * - Guards, in order: Host/Origin (DNS rebinding), inbound auth (JWT or API key → principal), per-client rate
+ *   limit (429 + Retry-After), body size (413).
+ * - `/healthz` (alive), `/readyz` (Argo CD reachable and the token accepted), `/metrics` (Prometheus), and the
+ *   OAuth Protected Resource Metadata when an issuer is configured.
+ * - `drain()`: stop accepting, close standalone streams, let in-flight calls finish (bounded), then close.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { SharedEventStore } from '../http/event-store.ts';
+import { createOriginGuard } from '../http/origin-guard.ts';
+import { noRateLimit } from '../http/rate-limit.ts';
+import type { RateLimiter } from '../http/rate-limit.ts';
+import type { ReadinessProbe } from '../http/readiness.ts';
+import { defaultHttpSettings } from '../http/settings.ts';
+import type { HttpSettings } from '../http/settings.ts';
+import type { Authenticator, Principal } from '../inbound-auth/authenticate.ts';
+import { wwwAuthenticate } from '../inbound-auth/authenticate.ts';
+import { isMetadataPath, metadataUrlFor, protectedResourceMetadata, resourceUrl } from '../inbound-auth/metadata.ts';
 import type { Logger } from '../log.ts';
+import type { GatewayMetrics } from '../metrics.ts';
 
 export interface HttpOptions {
   host: string;
   port: number;
-  createServer: () => Server;
+  /** A new MCP Server for a session or a stateless request; the principal decides which tools it sees. */
+  createServer: (principal?: Principal) => Server;
   logger: Logger;
-  /** Sessions idle longer than this are closed (default 30 minutes). */
+  /** Service settings (defaults: sessions, 30 min idle, 4 MiB bodies, no rate limit, no auth). */
+  settings?: HttpSettings;
+  /** @deprecated use settings.sessionIdleTimeoutMs */
   idleTimeoutMs?: number;
-  /** Largest accepted request body (default 4 MiB). */
+  /** @deprecated use settings.maxBodyBytes */
   maxBodyBytes?: number;
+  authenticator?: Authenticator;
+  rateLimiter?: RateLimiter;
+  eventStore?: SharedEventStore;
+  metrics?: GatewayMetrics;
+  readiness?: ReadinessProbe;
 }
 
 export interface HttpHandle {
   url: string;
   port: number;
+  /** Closes at once: sessions, streams and connections (in-flight calls are cancelled). */
   close(): Promise<void>;
+  /** Graceful stop: no new connections or requests, in-flight calls may finish for up to `timeoutMs`, then close. */
+  drain(timeoutMs: number): Promise<{ unfinished: number }>;
   sessionCount(): number;
 }
 
 interface Session {
+  id: string;
   transport: StreamableHTTPServerTransport;
   server: Server;
   lastSeen: number;
+  /** HTTP requests of this session still open (SSE responses, the GET stream). */
+  open: number;
+  subject?: string;
+  profile?: Principal['profile'];
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+type Route = 'mcp' | 'healthz' | 'readyz' | 'metrics' | 'oauth-metadata' | 'other';
 
-function send(res: ServerResponse, status: number, message: string, code = -32000): void {
-  if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+/** How long a relayed (resumed) stream waits for the next event before giving up on its producer. */
+const RELAY_IDLE_MS = 5 * 60_000;
+/** The `retry:` hint in priming events: how soon a client reconnects a dropped stream. */
+const RETRY_INTERVAL_MS = 1_000;
+/** A stateless request whose client went away is still bounded (the gateway's own limits end calls sooner). */
+const ORPHAN_LIMIT_MS = 10 * 60_000;
+
+function sendJsonRpcError(res: ServerResponse, status: number, message: string, options: { code?: number; headers?: Record<string, string> } = {}): void {
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json', ...options.headers });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: options.code ?? -32000, message }, id: null }));
 }
 
-async function readJson(req: IncomingMessage, limit: number): Promise<{ ok: true; body: unknown } | { ok: false; status: number; message: string }> {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+type BodyResult = { ok: true; body: unknown } | { ok: false; status: number; message: string; code: number };
+
+async function readJson(req: IncomingMessage, limit: number): Promise<BodyResult> {
+  const tooLarge: BodyResult = { ok: false, status: 413, message: `Payload Too Large: the request body is over ${limit} bytes`, code: -32000 };
+  if (Number(req.headers['content-length'] ?? 0) > limit) return tooLarge;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) return { ok: false, status: 413, message: `request body over ${limit} bytes` };
+    if (size > limit) return tooLarge;
     chunks.push(chunk as Buffer);
   }
   try {
     return { ok: true, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
   } catch {
-    return { ok: false, status: 400, message: 'Parse error: the body is not JSON' };
+    return { ok: false, status: 400, message: 'Parse error: the body is not JSON', code: -32700 };
   }
 }
 
+/** A request id from the caller (a proxy's X-Request-Id) when it is sane, else a new one. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+function routeOf(pathname: string, resource: string | undefined): Route {
+  if (pathname === '/mcp') return 'mcp';
+  if (pathname === '/healthz') return 'healthz';
+  if (pathname === '/readyz') return 'readyz';
+  if (pathname === '/metrics') return 'metrics';
+  if (pathname.startsWith('/.well-known/oauth-protected-resource') && isMetadataPath(pathname, resource ?? 'http://localhost/mcp')) return 'oauth-metadata';
+  return 'other';
+}
+
+/** What a POST body asks, for the request log: JSON-RPC methods, and the tool of a tools/call. */
+function describeBody(body: unknown): { rpc?: string; tool?: string } {
+  const messages = (Array.isArray(body) ? body : [body]) as Array<{ method?: string; params?: { name?: unknown } }>;
+  const methods = messages.map((m) => m?.method).filter((m): m is string => typeof m === 'string');
+  const call = messages.find((m) => m?.method === 'tools/call');
+  return { rpc: methods.join(',') || undefined, tool: typeof call?.params?.name === 'string' ? call.params.name : undefined };
+}
+
+const isResponse = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } => 'id' in m && ('result' in m || 'error' in m);
+
 /** Starts the HTTP listener; resolves once it accepts connections. */
 export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
-  const { logger } = options;
-  const idleTimeoutMs = options.idleTimeoutMs ?? 30 * 60_000;
-  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
-  const sessions = new Map<string, Session>();
-  const loopbackOnly = LOOPBACK.has(options.host);
-
-  const hostAllowed = (req: IncomingMessage): boolean => {
-    if (!loopbackOnly) return true;
-    const host = (req.headers.host ?? '').replace(/:\d+$/, '');
-    if (!LOOPBACK.has(host)) return false;
-    const origin = req.headers.origin;
-    if (!origin) return true;
-    try {
-      return LOOPBACK.has(new URL(origin).hostname) || LOOPBACK.has(`[${new URL(origin).hostname}]`);
-    } catch {
-      return false;
-    }
+  const { logger, metrics, readiness, authenticator, eventStore } = options;
+  const settings: HttpSettings = options.settings ?? {
+    ...defaultHttpSettings(),
+    ...(options.idleTimeoutMs !== undefined ? { sessionIdleTimeoutMs: options.idleTimeoutMs } : {}),
+    ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
   };
+  const rateLimiter = options.rateLimiter ?? noRateLimit;
+  const sessions = new Map<string, Session>();
+  const guard = createOriginGuard({ bindHost: options.host, allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins });
+  const auth = authenticator?.enabled ? authenticator : undefined;
+  /** Open POST /mcp responses: the calls a graceful stop waits for. */
+  let inflight = 0;
+  const inflightDone = new Set<() => void>();
+  /** Relayed (resumed) streams, closed when draining. */
+  const relays = new Set<AbortController>();
+  /** Stateless requests still running after their client left (waiting to store a result for a resume). */
+  const orphans = new Set<() => void>();
+  let draining = false;
+  metrics?.sessions(() => sessions.size);
 
   const closeSession = async (id: string) => {
     const s = sessions.get(id);
@@ -87,81 +171,339 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     await s.server.close().catch(() => undefined);
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+  /** The resource identifier and its metadata URL for this request (from the public URL, or the checked Host). */
+  const resourceFor = (req: IncomingMessage) => resourceUrl(settings.publicUrl, req.headers.host, `${options.host}:${port}`);
+
+  const refuseAuth = (req: IncomingMessage, res: ServerResponse, outcome: Extract<Awaited<ReturnType<Authenticator['authenticate']>>, { ok: false }>) => {
+    const metadata = auth?.oauth ? metadataUrlFor(resourceFor(req)) : undefined;
+    const headers: Record<string, string> = { 'www-authenticate': wwwAuthenticate(outcome, metadata) };
+    if (outcome.status === 503) headers['retry-after'] = '5';
+    const prefix = outcome.status === 401 ? 'Unauthorized' : outcome.status === 403 ? 'Forbidden' : 'Service Unavailable';
+    sendJsonRpcError(res, outcome.status, `${prefix}: ${outcome.description}`, { headers });
+  };
+
+  /** Tracks an open response so drain() can wait for it. */
+  const track = (res: ServerResponse, session?: Session) => {
+    inflight++;
+    if (session) session.open++;
+    res.once('close', () => {
+      inflight--;
+      if (session) {
+        session.open--;
+        session.lastSeen = Date.now();
+      }
+      if (inflight === 0) for (const done of inflightDone) done();
+    });
+  };
+
+  const newTransport = (scope: string | undefined, principal: Principal | undefined, stateful: { id: string } | undefined) =>
+    new StreamableHTTPServerTransport({
+      sessionIdGenerator: stateful ? () => stateful.id : undefined,
+      eventStore: eventStore && scope ? eventStore.forScope(scope, principal?.subject) : undefined,
+      retryInterval: RETRY_INTERVAL_MS,
+      maxRequestBodySize: settings.maxBodyBytes,
+      onsessioninitialized: stateful
+        ? (id) => {
+            logger.debug({ session: id, subject: principal?.subject }, 'session started');
+          }
+        : undefined,
+      onsessionclosed: stateful
+        ? (id) => {
+            sessions.delete(id);
+            logger.debug({ session: id }, 'session ended');
+          }
+        : undefined,
+    });
+
+  /** Stateless: a fresh transport and Server for this one POST, closed once its requests are answered. */
+  const handleStateless = async (req: IncomingMessage, res: ServerResponse, body: unknown, principal: Principal | undefined) => {
+    const messages = (Array.isArray(body) ? body : [body]) as JSONRPCMessage[];
+    const pending = new Set<RequestId>(messages.filter((m) => isJSONRPCRequest(m)).map((m) => (m as { id: RequestId }).id));
+    const server = options.createServer(principal);
+    const transport = newTransport(randomUUID(), principal, undefined);
+    let closed = false;
+    let orphanTimer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      if (closed) return;
+      closed = true;
+      clearTimeout(orphanTimer);
+      orphans.delete(finish);
+      void transport.close().catch(() => undefined);
+      void server.close().catch(() => undefined);
+    };
+    const send = transport.send.bind(transport);
+    transport.send = async (message, opts) => {
+      try {
+        await send(message, opts);
+      } finally {
+        if (isResponse(message) && pending.delete(message.id) && pending.size === 0) setImmediate(finish);
+      }
+    };
+    res.once('close', () => {
+      if (closed || pending.size === 0) return finish();
+      // The client left before the answer. With an event store the answer is still stored so the client can
+      // resume the stream (here or on another replica); without one it could never arrive, so stop the work.
+      if (!eventStore) return finish();
+      orphans.add(finish);
+      orphanTimer = setTimeout(finish, ORPHAN_LIMIT_MS);
+      orphanTimer.unref();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req as IncomingMessage & { auth?: AuthInfo }, res, body);
+    if (pending.size === 0) finish();
+  };
+
+  /** A stream resumed from the shared event store (stateless mode, or a session that lives on another replica). */
+  const relay = async (req: IncomingMessage, res: ServerResponse, lastEventId: string, principal: Principal | undefined) => {
+    if (!eventStore) {
+      sendJsonRpcError(res, 400, 'Bad Request: this gateway keeps no event store, so streams cannot be resumed');
       return;
     }
-    if (url.pathname !== '/mcp') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: the MCP endpoint is /mcp\n');
+    const abort = new AbortController();
+    relays.add(abort);
+    res.once('close', () => abort.abort());
+    let keepAlive: NodeJS.Timeout | undefined;
+    const open = () => {
+      if (res.headersSent) return;
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      res.flushHeaders();
+      keepAlive = setInterval(() => res.write(': keepalive\n\n'), 15_000);
+    };
+    try {
+      const result = await eventStore.follow(lastEventId, {
+        owner: principal?.subject,
+        signal: abort.signal,
+        idleMs: RELAY_IDLE_MS,
+        onReady: open,
+        send: (id, message) => {
+          open();
+          res.write(`event: message\nid: ${id}\ndata: ${JSON.stringify(message)}\n\n`);
+        },
+      });
+      if (!result.ok) {
+        sendJsonRpcError(res, result.status, result.message, { code: result.status === 404 ? -32001 : -32000 });
+        return;
+      }
+      logger.debug({ stoppedBecause: result.stoppedBecause }, 'resumed stream ended');
+    } finally {
+      clearInterval(keepAlive);
+      relays.delete(abort);
+      if (!res.writableEnded) res.end();
+    }
+  };
+
+  const handleMcp = async (req: IncomingMessage, res: ServerResponse, log: Logger) => {
+    const refused = guard(req);
+    if (refused) {
+      sendJsonRpcError(res, 403, `Forbidden: ${refused}`);
       return;
     }
-    if (!hostAllowed(req)) {
-      send(res, 403, 'Forbidden: Host or Origin is not a loopback address');
+    let principal: Principal | undefined;
+    if (auth) {
+      const outcome = await auth.authenticate(req);
+      if (!outcome.ok) {
+        log.info({ status: outcome.status, reason: outcome.description }, 'refused a request without valid credentials');
+        refuseAuth(req, res, outcome);
+        return;
+      }
+      principal = outcome.principal;
+      (req as IncomingMessage & { auth?: AuthInfo }).auth = {
+        // The token itself is not passed on: nothing after this point needs it, and what is not kept cannot leak.
+        token: '',
+        clientId: principal.subject,
+        scopes: principal.scopes,
+        expiresAt: principal.expiresAt,
+        extra: { subject: principal.subject, clientId: principal.clientId, profile: principal.profile, method: principal.method },
+      };
+    }
+    const decision = await rateLimiter.take(principal ? `sub:${principal.subject}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`);
+    if (!decision.allowed) {
+      metrics?.rateLimited();
+      const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+      log.info({ subject: principal?.subject, retryAfter: seconds }, 'rate limited');
+      sendJsonRpcError(res, 429, `Too Many Requests: over ${settings.rateLimit.text} for this client; retry after ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
       return;
     }
+
     const sessionId = req.headers['mcp-session-id'] as string | undefined;
     const existing = sessionId ? sessions.get(sessionId) : undefined;
+    if (existing && existing.subject !== principal?.subject) {
+      // Someone else's session id: answered as if it did not exist, so ids cannot be probed.
+      sendJsonRpcError(res, 404, 'Session not found: it expired or was closed; initialize a new session', { code: -32001 });
+      return;
+    }
+    if (existing && principal && existing.profile !== principal.profile) {
+      sendJsonRpcError(res, 403, `Forbidden: this session was opened with ${existing.profile} access and the token now grants ${principal.profile}; initialize a new session`);
+      return;
+    }
     if (existing) existing.lastSeen = Date.now();
+    if (sessionId) log.setBindings({ session: sessionId });
+    if (principal) log.setBindings({ subject: principal.subject });
 
     if (req.method === 'POST') {
-      const parsed = await readJson(req, maxBodyBytes);
+      const parsed = await readJson(req, settings.maxBodyBytes);
       if (!parsed.ok) {
-        send(res, parsed.status, parsed.message, -32700);
+        sendJsonRpcError(res, parsed.status, parsed.message, { code: parsed.code, headers: parsed.status === 413 ? { connection: 'close' } : {} });
+        return;
+      }
+      const what = describeBody(parsed.body);
+      if (what.rpc) log.setBindings(what);
+      if (settings.stateless) {
+        track(res);
+        await handleStateless(req, res, parsed.body, principal);
         return;
       }
       if (existing) {
-        await existing.transport.handleRequest(req, res, parsed.body);
+        track(res, existing);
+        await existing.transport.handleRequest(req as IncomingMessage & { auth?: AuthInfo }, res, parsed.body);
         return;
       }
       if (sessionId) {
-        send(res, 404, 'Session not found: it expired or was closed; initialize a new session', -32001);
+        sendJsonRpcError(res, 404, 'Session not found: it expired or was closed; initialize a new session', { code: -32001 });
         return;
       }
       const messages = Array.isArray(parsed.body) ? parsed.body : [parsed.body];
       if (!messages.some((m) => isInitializeRequest(m))) {
-        send(res, 400, 'Bad Request: no Mcp-Session-Id header; the first request must be initialize');
+        sendJsonRpcError(res, 400, 'Bad Request: no Mcp-Session-Id header; the first request must be initialize');
         return;
       }
-      const server = options.createServer();
-      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => {
-          sessions.set(id, { transport, server, lastSeen: Date.now() });
-          logger.debug({ session: id }, 'session started');
-        },
-        onsessionclosed: (id) => {
-          sessions.delete(id);
-          logger.debug({ session: id }, 'session ended');
-        },
-      });
+      const id = randomUUID();
+      const server = options.createServer(principal);
+      const transport = newTransport(id, principal, { id });
+      const session: Session = { id, transport, server, lastSeen: Date.now(), open: 0, subject: principal?.subject, profile: principal?.profile };
+      sessions.set(id, session);
+      transport.onclose = () => {
+        sessions.delete(id);
+      };
+      log.setBindings({ session: id });
+      track(res, session);
       await server.connect(transport);
-      await transport.handleRequest(req, res, parsed.body);
+      await transport.handleRequest(req as IncomingMessage & { auth?: AuthInfo }, res, parsed.body);
+      // An initialize that failed validation leaves a transport with no session behind.
+      if (!transport.sessionId) await closeSession(id);
       return;
     }
-    if (req.method === 'GET' || req.method === 'DELETE') {
-      if (!existing) {
-        send(res, sessionId ? 404 : 400, sessionId ? 'Session not found' : 'Bad Request: Mcp-Session-Id header is required', sessionId ? -32001 : -32000);
+    if (req.method === 'GET') {
+      const lastEventId = req.headers['last-event-id'];
+      if (typeof lastEventId === 'string' && lastEventId && (settings.stateless || !existing)) {
+        await relay(req, res, lastEventId, principal);
         return;
       }
-      await existing.transport.handleRequest(req, res);
-      if (req.method === 'DELETE') await closeSession(sessionId!);
+      if (settings.stateless) {
+        res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' });
+        res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Method Not Allowed: a stateless gateway has no standalone stream' }, id: null }));
+        return;
+      }
+      if (!existing) {
+        sendJsonRpcError(res, sessionId ? 404 : 400, sessionId ? 'Session not found' : 'Bad Request: Mcp-Session-Id header is required', { code: sessionId ? -32001 : -32000 });
+        return;
+      }
+      // The standalone stream is not an in-flight call: draining closes it rather than waiting.
+      existing.open++;
+      res.once('close', () => {
+        existing.open--;
+        existing.lastSeen = Date.now();
+      });
+      await existing.transport.handleRequest(req as IncomingMessage & { auth?: AuthInfo }, res);
       return;
     }
-    res.writeHead(405, { allow: 'GET, POST, DELETE' }).end();
+    if (req.method === 'DELETE') {
+      if (settings.stateless) {
+        res.writeHead(405, { allow: 'POST' }).end();
+        return;
+      }
+      if (!existing) {
+        sendJsonRpcError(res, sessionId ? 404 : 400, sessionId ? 'Session not found' : 'Bad Request: Mcp-Session-Id header is required', { code: sessionId ? -32001 : -32000 });
+        return;
+      }
+      await existing.transport.handleRequest(req as IncomingMessage & { auth?: AuthInfo }, res);
+      await closeSession(existing.id);
+      return;
+    }
+    res.writeHead(405, { allow: settings.stateless ? 'POST' : 'GET, POST, DELETE' }).end();
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = routeOf(url.pathname, settings.publicUrl);
+    const log = logger.child({ requestId });
+    res.once('close', () => {
+      metrics?.httpRequest(route, res.statusCode);
+      const entry = { method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) };
+      if (route === 'mcp') log.info(entry, 'http request');
+      else log.debug(entry, 'http request');
+    });
+
+    if (draining && route === 'mcp') {
+      sendJsonRpcError(res, 503, 'Service Unavailable: the gateway is shutting down; retry on another replica', { headers: { connection: 'close', 'retry-after': '1' } });
+      return;
+    }
+    switch (route) {
+      case 'healthz':
+        sendJson(res, 200, { status: 'ok' });
+        return;
+      case 'readyz': {
+        if (draining) {
+          sendJson(res, 503, { ready: false, reason: 'shutting down' });
+          return;
+        }
+        if (!readiness) {
+          sendJson(res, 200, { ready: true });
+          return;
+        }
+        const state = await readiness.check();
+        sendJson(res, state.ready ? 200 : 503, state);
+        return;
+      }
+      case 'metrics': {
+        if (!metrics) {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are not enabled\n');
+          return;
+        }
+        const { contentType, body } = await metrics.scrape();
+        res.writeHead(200, { 'content-type': contentType }).end(body);
+        return;
+      }
+      case 'oauth-metadata': {
+        if (!auth?.oauth || !auth.issuer) {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('no OAuth issuer is configured\n');
+          return;
+        }
+        const refused = guard(req);
+        if (refused) {
+          sendJson(res, 403, { error: refused });
+          return;
+        }
+        // Public metadata: browsers-based clients must be able to read it cross-origin.
+        sendJson(res, 200, protectedResourceMetadata(resourceFor(req), auth.issuer), { 'access-control-allow-origin': '*' });
+        return;
+      }
+      case 'mcp':
+        await handleMcp(req, res, log);
+        return;
+      default:
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: the MCP endpoint is /mcp\n');
+    }
   };
 
   const http: HttpServer = createServer((req, res) => {
     handle(req, res).catch((err: Error) => {
       logger.error({ err: err.message }, 'HTTP request failed');
-      send(res, 500, 'Internal error');
+      sendJsonRpcError(res, 500, 'Internal error', { code: -32603 });
     });
   });
   const sweeper = setInterval(() => {
-    const cutoff = Date.now() - idleTimeoutMs;
-    for (const [id, s] of sessions) if (s.lastSeen < cutoff) void closeSession(id);
-  }, Math.min(idleTimeoutMs, 60_000));
+    const cutoff = Date.now() - settings.sessionIdleTimeoutMs;
+    for (const [id, s] of sessions) {
+      if (s.open === 0 && s.lastSeen < cutoff) {
+        logger.info({ session: id }, 'session expired after being idle');
+        void closeSession(id);
+      }
+    }
+  }, Math.max(250, Math.min(settings.sessionIdleTimeoutMs / 4, 60_000)));
   sweeper.unref();
 
   await new Promise<void>((resolve, reject) => {
@@ -173,15 +515,46 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
   });
   const port = (http.address() as AddressInfo).port;
   const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
+
+  const closeEverything = async () => {
+    clearInterval(sweeper);
+    for (const abort of relays) abort.abort();
+    for (const finish of [...orphans]) finish();
+    await Promise.all([...sessions.keys()].map(closeSession));
+    const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+    http.closeAllConnections();
+    await closed;
+  };
+
   return {
     url: `http://${hostForUrl}:${port}/mcp`,
     port,
     sessionCount: () => sessions.size,
-    async close() {
-      clearInterval(sweeper);
-      await Promise.all([...sessions.keys()].map(closeSession));
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeAllConnections();
+    close: closeEverything,
+    async drain(timeoutMs) {
+      draining = true;
+      // Stop accepting connections; idle keep-alive connections close now, busy ones after their response.
+      http.close();
+      http.closeIdleConnections();
+      for (const s of sessions.values()) s.transport.closeStandaloneSSEStream();
+      for (const abort of relays) abort.abort();
+      let unfinished = inflight;
+      if (inflight > 0) {
+        logger.info({ inflight, timeoutMs }, 'waiting for in-flight calls before stopping');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, timeoutMs);
+          function done() {
+            clearTimeout(timer);
+            inflightDone.delete(done);
+            resolve();
+          }
+          inflightDone.add(done);
+        });
+        unfinished = inflight;
+        if (unfinished) logger.warn({ unfinished }, 'stopping with calls still running (shutdownTimeout reached)');
+      }
+      await closeEverything();
+      return { unfinished };
     },
   };
 }

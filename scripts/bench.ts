@@ -1,0 +1,252 @@
+/**
+ * `npm run bench`: starts the simulator and the built gateway (dist/cli.js), and prints, as figures from one run:
+ * tools/list tokens per mode and toolset; result tokens raw vs shaped; added latency through the gateway; spawn →
+ * initialize time against a bare Node process; RSS after 1,000 calls. Writes the same table to docs/bench.md.
+ * Tokens are counted with gpt-tokenizer's o200k encoding.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { startSimulator } from '../src/simulator/index.ts';
+import type { Simulator } from '../src/simulator/index.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const lines: string[] = [];
+const say = (line = '') => {
+  lines.push(line);
+  process.stdout.write(`${line}\n`);
+};
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+function gatewayEnv(sim: Simulator, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    ARGOCD_BASE_URL: sim.url,
+    ARGOCD_API_TOKEN: sim.tokens.admin,
+    ARGOCD_MCP_ALLOW: '*',
+    ARGOCD_MCP_READ_ONLY: 'false',
+    ARGOCD_MCP_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+async function connectWith(env: Record<string, string>): Promise<{ client: Client; pid: number }> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [cli], env, stderr: 'ignore' });
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, pid: transport.pid ?? 0 };
+}
+
+const connect = (sim: Simulator, extra: Record<string, string> = {}) => connectWith(gatewayEnv(sim, extra));
+
+const text = (r: CallToolResult) => r.content.map((c) => (c as { text?: string }).text ?? '').join('\n');
+
+async function toolsListTokens(sim: Simulator): Promise<void> {
+  say('## tools/list');
+  say();
+  say('| mode | tools | bytes | tokens |');
+  say('| --- | ---: | ---: | ---: |');
+  const readOnlyDefault = gatewayEnv(sim);
+  delete (readOnlyDefault as Record<string, string | undefined>).ARGOCD_MCP_ALLOW;
+  delete (readOnlyDefault as Record<string, string | undefined>).ARGOCD_MCP_READ_ONLY;
+  const modes: Array<[string, Record<string, string>]> = [
+    ['full catalogue (all toolsets, writes allowed)', gatewayEnv(sim)],
+    ['default toolsets', gatewayEnv(sim, { ARGOCD_MCP_TOOLSETS: 'default' })],
+    ['read-only default (no allowlist)', readOnlyDefault],
+    ['dynamic mode', gatewayEnv(sim, { ARGOCD_MCP_MODE: 'dynamic' })],
+  ];
+  let perToolset: Map<string, { tools: number; tokens: number }> | undefined;
+  for (const [label, env] of modes) {
+    const { client } = await connectWith(env);
+    const { tools } = await client.listTools();
+    const json = JSON.stringify({ tools });
+    say(`| ${label} | ${tools.length} | ${json.length} | ${countTokens(json)} |`);
+    if (!perToolset) {
+      perToolset = new Map();
+      const catalogue = JSON.parse(readFileSync(path.join(root, 'generated', 'tools.gen.json'), 'utf8')) as { tools: Array<{ name: string; toolset: string }> };
+      const toolsetOf = new Map(catalogue.tools.map((t) => [t.name, t.toolset]));
+      for (const t of tools) {
+        const ts = toolsetOf.get(t.name) ?? '?';
+        const cur = perToolset.get(ts) ?? { tools: 0, tokens: 0 };
+        perToolset.set(ts, { tools: cur.tools + 1, tokens: cur.tokens + countTokens(JSON.stringify(t)) });
+      }
+      const largest = Math.max(...tools.map((t) => JSON.stringify(t).length));
+      say(`| (largest single tool in the full catalogue) | 1 | ${largest} | |`);
+    }
+    await client.close();
+  }
+  if (perToolset) {
+    say();
+    say('| toolset | tools | tokens |');
+    say('| --- | ---: | ---: |');
+    for (const [ts, v] of [...perToolset].sort()) say(`| ${ts} | ${v.tools} | ${v.tokens} |`);
+  }
+  say();
+}
+
+async function resultTokens(sim: Simulator, client: Client): Promise<void> {
+  say('## Result tokens: raw Argo CD JSON vs the gateway\'s default result');
+  say();
+  say('| call | raw tokens | shaped tokens | shaped / raw |');
+  say('| --- | ---: | ---: | ---: |');
+  const auth = { authorization: `Bearer ${sim.tokens.admin}` };
+  const apps = (await (await fetch(`${sim.url}/api/v1/applications`, { headers: auth })).json()) as { items: Array<{ metadata: { name: string } }> };
+  const app = apps.items[0].metadata.name;
+  const cases: Array<[string, string, string, Record<string, unknown>]> = [
+    [`list applications (${apps.items.length} apps)`, '/api/v1/applications', 'application_list', {}],
+    ['get application', `/api/v1/applications/${app}`, 'application_get', { name: app }],
+    ['resource tree', `/api/v1/applications/${app}/resource-tree`, 'application_resource_tree', { applicationName: app }],
+    ['managed resources', `/api/v1/applications/${app}/managed-resources`, 'application_managed_resources', { applicationName: app }],
+    ['200 log lines', `/api/v1/applications/${app}/logs?tailLines=200`, 'application_logs', { name: app, tailLines: 200, maxItems: 200 }],
+  ];
+  let listPerApp = 0;
+  for (const [label, url, tool, args] of cases) {
+    const raw = await (await fetch(`${sim.url}${url}`, { headers: auth })).text();
+    const result = (await client.callTool({ name: tool, arguments: args })) as CallToolResult;
+    if (result.isError) throw new Error(`${tool}: ${text(result)}`);
+    const rawTokens = countTokens(raw);
+    const shapedTokens = countTokens(text(result));
+    if (tool === 'application_list') listPerApp = shapedTokens / apps.items.length;
+    say(`| ${label} | ${rawTokens} | ${shapedTokens} | ${(shapedTokens / rawTokens).toFixed(3)} |`);
+  }
+  say(`| (list applications, per application) | | ${listPerApp.toFixed(1)} | |`);
+  say();
+}
+
+async function latency(sim: Simulator, client: Client): Promise<void> {
+  say('## Latency through the gateway (stdio) vs the same request made directly');
+  say();
+  say('| call | direct p50 | direct p95 | gateway p50 | gateway p95 | added p50 | gateway/direct p50 |');
+  say('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const auth = { authorization: `Bearer ${sim.tokens.admin}` };
+  const apps = (await (await fetch(`${sim.url}/api/v1/applications`, { headers: auth })).json()) as { items: Array<{ metadata: { name: string } }> };
+  const app = apps.items[0].metadata.name;
+  const cases: Array<[string, string, string, Record<string, unknown>]> = [
+    ['version (small)', '/api/version', 'version_get', {}],
+    ['get application (large)', `/api/v1/applications/${app}`, 'application_get', { name: app }],
+  ];
+  for (const [label, url, tool, args] of cases) {
+    const n = 200;
+    for (let i = 0; i < 20; i++) {
+      await (await fetch(`${sim.url}${url}`, { headers: auth })).text();
+      await client.callTool({ name: tool, arguments: args });
+    }
+    const direct: number[] = [];
+    const via: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let t = performance.now();
+      await (await fetch(`${sim.url}${url}`, { headers: auth })).json();
+      direct.push(performance.now() - t);
+      t = performance.now();
+      await client.callTool({ name: tool, arguments: args });
+      via.push(performance.now() - t);
+    }
+    const d50 = percentile(direct, 50);
+    const g50 = percentile(via, 50);
+    say(`| ${label} | ${ms(d50)} | ${ms(percentile(direct, 95))} | ${ms(g50)} | ${ms(percentile(via, 95))} | ${ms(g50 - d50)} | ${ratio(g50, d50)} |`);
+  }
+  say();
+}
+
+/** Time from spawn to the initialize response, median of `runs`. */
+async function spawnToInitialize(command: string, args: string[], env: Record<string, string>, runs = 9): Promise<number> {
+  const times: number[] = [];
+  const init = `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } })}\n`;
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'ignore'] });
+    child.stdin.write(init);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.once('data', () => resolve());
+      child.once('error', reject);
+    });
+    times.push(performance.now() - t);
+    child.kill();
+  }
+  return percentile(times, 50);
+}
+
+async function startup(sim: Simulator): Promise<void> {
+  say('## spawn → initialize (median of 9)');
+  say();
+  const bare = path.join(os.tmpdir(), 'bench-bare-initialize.mjs');
+  writeFileSync(
+    bare,
+    `process.stdin.once('data', (d) => { const id = JSON.parse(String(d).split('\\n')[0]).id; process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id, result: { protocolVersion: '2025-06-18', capabilities: {}, serverInfo: { name: 'bare', version: '1' } } }) + '\\n'); });`,
+  );
+  const bareMs = await spawnToInitialize(process.execPath, [bare], { PATH: process.env.PATH ?? '' });
+  const gatewayMs = await spawnToInitialize(process.execPath, [cli], gatewayEnv(sim));
+  say('| process | ms | ratio to bare Node |');
+  say('| --- | ---: | ---: |');
+  say(`| bare Node answering initialize by hand | ${bareMs.toFixed(0)} | 1.00× |`);
+  say(`| argocd-mcp-gateway (dist/cli.js, stdio) | ${gatewayMs.toFixed(0)} | ${ratio(gatewayMs, bareMs)} |`);
+  say();
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function memory(sim: Simulator): Promise<void> {
+  say('## Memory');
+  say();
+  const { client, pid } = await connect(sim);
+  const apps = (await client.callTool({ name: 'application_list', arguments: { limit: 5 } })) as CallToolResult;
+  const names = ((apps.structuredContent as { items: Array<{ name: string }> }).items ?? []).map((a) => a.name);
+  const before = rssMb(pid);
+  for (let i = 0; i < 1000; i++) {
+    const name = names[i % names.length];
+    const call = i % 4;
+    if (call === 0) await client.callTool({ name: 'application_get', arguments: { name } });
+    else if (call === 1) await client.callTool({ name: 'application_list', arguments: {} });
+    else if (call === 2) await client.callTool({ name: 'application_resource_tree', arguments: { applicationName: name } });
+    else await client.callTool({ name: 'version_get', arguments: {} });
+  }
+  const after = rssMb(pid);
+  say('| measure | MB |');
+  say('| --- | ---: |');
+  say(`| RSS after initialize + 1 call | ${before.toFixed(1)} |`);
+  say(`| RSS after 1,000 mixed calls (get, list, tree, version) | ${after.toFixed(1)} |`);
+  say();
+  await client.close();
+}
+
+async function main(): Promise<void> {
+  const sim = await startSimulator({});
+  say('# argocd-mcp-gateway benchmark');
+  say();
+  say(`Run on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}; against the built-in simulator on 127.0.0.1. Figures are from one run; compare ratios, not absolute times.`);
+  say();
+  try {
+    await toolsListTokens(sim);
+    const { client } = await connect(sim);
+    await resultTokens(sim, client);
+    await latency(sim, client);
+    await client.close();
+    await startup(sim);
+    await memory(sim);
+  } finally {
+    await sim.close();
+  }
+  writeFileSync(path.join(root, 'docs', 'bench.md'), `${lines.join('\n')}\n`);
+  process.stderr.write('written to docs/bench.md\n');
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,180 @@
+/**
+ * `argocd-mcp-gateway demo`: the built-in Argo CD simulator plus the gateway over HTTP on 127.0.0.1, a short tour
+ * through a real MCP client, then connection snippets for Claude, Cursor and VS Code. Keeps serving until Ctrl-C.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { GatewayConfig } from './config/load-config.ts';
+import { buildGateway } from './app.ts';
+import { createLogger } from './log.ts';
+import { createMcpServer } from './mcp-server.ts';
+import { startSimulator } from './simulator/index.ts';
+import { serveHttp } from './transports/http.ts';
+import type { HttpHandle } from './transports/http.ts';
+
+export interface DemoOptions {
+  port: number;
+  tour: boolean;
+  exitAfterTour: boolean;
+  /** Where the tour and instructions are written (stdout by default). */
+  write?: (text: string) => void;
+}
+
+interface AppSummary {
+  name: string;
+  project: string;
+  sync: string;
+  health: string;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => `    ${r.map((c, i) => c.padEnd(widths[i])).join('  ')}`.trimEnd()).join('\n');
+}
+
+function json(result: CallToolResult): unknown {
+  const text = (result.content[0] as { text?: string } | undefined)?.text ?? '';
+  if (result.isError) throw new Error(text);
+  return JSON.parse(text);
+}
+
+async function listApps(client: Client): Promise<AppSummary[]> {
+  const list = json((await client.callTool({ name: 'application_list', arguments: {} })) as CallToolResult) as {
+    items?: Array<{ name: string; project: string; sync?: string; health?: string }>;
+  };
+  return (list.items ?? []).map((a) => ({ name: a.name, project: a.project, sync: a.sync ?? '?', health: a.health ?? '?' }));
+}
+
+/** The tour: what a newcomer should see the gateway do, through the real MCP client over HTTP. */
+async function tour(url: string, write: (text: string) => void): Promise<void> {
+  const client = new Client({ name: 'argocd-mcp-gateway-demo', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  try {
+    const { tools } = await client.listTools();
+    const picks = ['application_list', 'application_sync', 'application_rollback', 'application_logs', 'cluster_list', 'repository_list'];
+    write(`\n1. tools/list: ${tools.length} tools, one per Argo CD operation, e.g. ${picks.filter((p) => tools.some((t) => t.name === p)).join(', ')} ...`);
+
+    const apps = await listApps(client);
+    const outOfSync = apps.filter((a) => a.sync === 'OutOfSync');
+    write(`\n2. "What is out of sync?" application_list → ${apps.length} applications, ${outOfSync.length} OutOfSync:`);
+    write(table([['NAME', 'PROJECT', 'SYNC', 'HEALTH'], ...outOfSync.map((a) => [a.name, a.project, a.sync, a.health])]));
+
+    const target = outOfSync[0] ?? apps[0];
+    if (!target) return;
+    write(`\n3. application_sync { name: "${target.name}" } → Argo CD starts the sync operation.`);
+    json((await client.callTool({ name: 'application_sync', arguments: { name: target.name } })) as CallToolResult);
+    const deadline = Date.now() + 20_000;
+    let phase = 'Running';
+    let app: { status?: { sync?: { status?: string }; health?: { status?: string }; operationState?: { phase?: string; message?: string } } } = {};
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      const fields = ['status.operationState.phase', 'status.operationState.message', 'status.sync.status', 'status.health.status'];
+      app = json((await client.callTool({ name: 'application_get', arguments: { name: target.name, fields } })) as CallToolResult) as typeof app;
+      phase = app.status?.operationState?.phase ?? phase;
+      if (phase !== 'Running') break;
+    }
+    write(`   application_get → operation ${phase}${app.status?.operationState?.message ? ` ("${app.status.operationState.message}")` : ''}, sync ${app.status?.sync?.status}, health ${app.status?.health?.status}.`);
+
+    const events = json(
+      (await client.callTool({ name: 'application_list_resource_events', arguments: { name: target.name } })) as CallToolResult,
+    ) as { items?: Array<{ reason?: string; message?: string; type?: string; lastTimestamp?: string }> };
+    const recent = (events.items ?? []).slice(-5);
+    write(`\n4. application_list_resource_events { name: "${target.name}" } → ${events.items?.length ?? 0} events, the latest:`);
+    write(table([['TYPE', 'REASON', 'MESSAGE'], ...recent.map((e) => [e.type ?? '', e.reason ?? '', (e.message ?? '').slice(0, 80)])]));
+  } finally {
+    await client.close();
+  }
+}
+
+function instructions(args: { url: string; simUrl: string; token: string }): string {
+  const { url, simUrl, token } = args;
+  const stdioServer = {
+    command: 'npx',
+    args: ['argocd-mcp-gateway', '--config', 'allowlist.yaml'],
+    env: { ARGOCD_BASE_URL: simUrl, ARGOCD_API_TOKEN: token },
+  };
+  return [
+    '',
+    `The gateway is serving MCP at ${url} (Streamable HTTP), in front of the simulated Argo CD at ${simUrl}.`,
+    'The demo allows writes (against the simulator only). Connect a client while it runs:',
+    '',
+    '  Claude Code:     claude mcp add --transport http argocd ' + url,
+    '  Claude Desktop:  claude_desktop_config.json →',
+    `    ${JSON.stringify({ mcpServers: { argocd: { ...stdioServer, args: ['argocd-mcp-gateway'] } } })}`,
+    '  Cursor:          .cursor/mcp.json →',
+    `    ${JSON.stringify({ mcpServers: { argocd: { url } } })}`,
+    '  VS Code:         .vscode/mcp.json →',
+    `    ${JSON.stringify({ servers: { argocd: { type: 'http', url } } })}`,
+    '',
+    '  stdio variant (any client that launches a command):',
+    `    ARGOCD_BASE_URL=${simUrl} ARGOCD_API_TOKEN=${token} npx argocd-mcp-gateway`,
+    '',
+    'Against your own Argo CD: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN and run `npx argocd-mcp-gateway` (read-only',
+    'until you give it an allowlist file; see README). Press Ctrl-C to stop the demo.',
+  ].join('\n');
+}
+
+async function listen(config: GatewayConfig, port: number, write: (t: string) => void): Promise<HttpHandle> {
+  const { gateway, logger, version } = buildGateway(config, createLogger('warn'));
+  const options = { host: '127.0.0.1', createServer: () => createMcpServer(gateway, version), logger };
+  try {
+    return await serveHttp({ ...options, port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    write(`Port ${port} is taken; using a free port instead.`);
+    return serveHttp({ ...options, port: 0 });
+  }
+}
+
+/** Runs the demo; resolves when it is stopped (Ctrl-C) or, with exitAfterTour, after the tour. */
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const write = options.write ?? ((text: string) => process.stdout.write(`${text}\n`));
+  const sim = await startSimulator({});
+  const config: GatewayConfig = {
+    argocdUrl: sim.url,
+    token: sim.tokens.admin,
+    insecure: false,
+    timeoutMs: 30_000,
+    transport: 'http',
+    host: '127.0.0.1',
+    port: options.port,
+    allowlist: { readOnly: false, allow: ['*'], deny: [], source: 'config' },
+    mode: 'static',
+    maxResultTokens: 20_000,
+    rawResults: false,
+    adaptToServer: true,
+    scope: {},
+    confirm: 'destructive',
+    logLevel: 'warn',
+  };
+  const http = await listen(config, options.port, write);
+  write(`argocd-mcp-gateway demo: simulated Argo CD at ${sim.url}; gateway at ${http.url}`);
+  const stop = async () => {
+    await http.close();
+    await sim.close();
+  };
+  try {
+    if (options.tour) {
+      write('\nA short tour through a real MCP client:');
+      await tour(http.url, write);
+    }
+  } catch (err) {
+    write(`\nThe tour failed: ${(err as Error).message}`);
+    await stop();
+    throw err;
+  }
+  if (options.exitAfterTour) {
+    await stop();
+    return;
+  }
+  write(instructions({ url: http.url, simUrl: sim.url, token: sim.tokens.admin }));
+  await new Promise<void>((resolve) => {
+    const onSignal = () => {
+      write('\nStopping the demo.');
+      stop().then(resolve, resolve);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,308 @@
+/**
+ * Resumable SSE streams: the SDK's `EventStore` (every event of a response stream is stored with an id; a client
+ * that lost the stream comes back with `Last-Event-ID`), in memory or in Redis so that any replica can resume a
+ * stream another one produced.
+ *
+ * Event ids are `<scope>~<stream>~<seq>`: the scope is the session id (or a random id per stateless request), the
+ * stream is the SDK's stream id, the sequence orders events. Scopes keep sessions' streams apart (the SDK's
+ * standalone GET stream has the same id in every session) and bind a stream to the subject that opened it.
+ *
+ * Retention is bounded: a stream whose response went out is kept `completedRetentionMs` (long enough to resume a
+ * connection that dropped just before the end), an open one `openRetentionMs`; the memory store also caps its bytes.
+ */
+import { EventEmitter } from 'node:events';
+import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Redis } from 'ioredis';
+
+export interface FollowArgs {
+  /** The subject resuming (undefined without inbound auth); must be the one that opened the stream. */
+  owner?: string;
+  send: (eventId: string, message: JSONRPCMessage) => void;
+  /** Called once the stream is known and may be resumed by this owner, before anything is replayed. */
+  onReady?: () => void;
+  signal: AbortSignal;
+  /** Give up when nothing arrives for this long (the producer may be gone). */
+  idleMs: number;
+}
+
+export type FollowResult =
+  | { ok: true; stoppedBecause: 'completed' | 'client-closed' | 'idle' }
+  | { ok: false; status: 400 | 403 | 404; message: string };
+
+export interface SharedEventStore {
+  readonly kind: 'memory' | 'redis';
+  /** The SDK EventStore for one session (or one stateless request). */
+  forScope(scope: string, owner?: string): EventStore;
+  /**
+   * Replays the events after `lastEventId`, then relays new ones as they are stored (by this process or, with
+   * Redis, another replica) until the stream's response was sent, the client goes away, or it is idle too long.
+   */
+  follow(lastEventId: string, args: FollowArgs): Promise<FollowResult>;
+  close(): Promise<void>;
+}
+
+export interface EventStoreOptions {
+  completedRetentionMs?: number;
+  openRetentionMs?: number;
+  /** Memory store: total bytes of stored messages before the oldest streams are dropped (default 64 MiB). */
+  maxBytes?: number;
+  /** Redis store: events kept per stream (default 1000). */
+  maxEventsPerStream?: number;
+}
+
+const SEP = '~';
+const DEFAULTS = { completedRetentionMs: 60_000, openRetentionMs: 10 * 60_000, maxBytes: 64 * 1024 * 1024, maxEventsPerStream: 1000 };
+
+export interface ParsedEventId {
+  scope: string;
+  stream: string;
+  seq: string;
+}
+
+export function parseEventId(eventId: string): ParsedEventId | undefined {
+  const first = eventId.indexOf(SEP);
+  const last = eventId.lastIndexOf(SEP);
+  if (first <= 0 || last <= first + 1 || last === eventId.length - 1) return undefined;
+  return { scope: eventId.slice(0, first), stream: eventId.slice(first + 1, last), seq: eventId.slice(last + 1) };
+}
+
+const eventId = (scope: string, stream: string, seq: string | number) => `${scope}${SEP}${stream}${SEP}${seq}`;
+
+/** A JSON-RPC response ends a request's stream; the priming event (`{}`) is not a message at all. */
+const isResponse = (m: JSONRPCMessage) => 'id' in m && ('result' in m || 'error' in m);
+const isMessage = (m: unknown) => !!m && typeof m === 'object' && 'jsonrpc' in (m as object);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Memory
+
+interface MemoryStream {
+  events: Array<{ seq: number; message: JSONRPCMessage; bytes: number }>;
+  owner?: string;
+  bytes: number;
+  completed: boolean;
+  expiresAt: number;
+}
+
+export function createMemoryEventStore(options: EventStoreOptions = {}): SharedEventStore {
+  const o = { ...DEFAULTS, ...options };
+  const streams = new Map<string, MemoryStream>();
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+  let seq = 0;
+  let bytes = 0;
+
+  const drop = (key: string) => {
+    const s = streams.get(key);
+    if (!s) return;
+    bytes -= s.bytes;
+    streams.delete(key);
+  };
+  const sweep = () => {
+    const now = Date.now();
+    for (const [key, s] of streams) if (s.expiresAt < now) drop(key);
+    // Over the byte cap: drop the oldest streams first (Map keeps insertion order).
+    for (const key of streams.keys()) {
+      if (bytes <= o.maxBytes) break;
+      drop(key);
+    }
+  };
+  const timer = setInterval(sweep, Math.min(o.completedRetentionMs, 30_000));
+  timer.unref();
+
+  return {
+    kind: 'memory',
+    forScope(scope, owner) {
+      return {
+        async storeEvent(streamId, message) {
+          const key = `${scope}${SEP}${streamId}`;
+          let s = streams.get(key);
+          if (!s) {
+            s = { events: [], owner, bytes: 0, completed: false, expiresAt: 0 };
+            streams.set(key, s);
+          }
+          const n = ++seq;
+          const size = isMessage(message) ? JSON.stringify(message).length : 0;
+          s.events.push({ seq: n, message, bytes: size });
+          s.bytes += size;
+          bytes += size;
+          if (isMessage(message) && isResponse(message)) s.completed = true;
+          s.expiresAt = Date.now() + (s.completed ? o.completedRetentionMs : o.openRetentionMs);
+          if (bytes > o.maxBytes) sweep();
+          bus.emit(key);
+          return eventId(scope, streamId, n);
+        },
+        async getStreamIdForEventId(id) {
+          const p = parseEventId(id);
+          return p && p.scope === scope && streams.has(`${scope}${SEP}${p.stream}`) ? p.stream : undefined;
+        },
+        async replayEventsAfter(lastEventId, { send }) {
+          const p = parseEventId(lastEventId);
+          if (!p || p.scope !== scope) throw new Error('the event id belongs to another session');
+          const s = streams.get(`${scope}${SEP}${p.stream}`);
+          const after = Number(p.seq);
+          for (const e of s?.events ?? []) if (e.seq > after && isMessage(e.message)) await send(eventId(scope, p.stream, e.seq), e.message);
+          return p.stream;
+        },
+      };
+    },
+    async follow(lastEventId, args) {
+      const p = parseEventId(lastEventId);
+      if (!p || !/^\d+$/.test(p.seq)) return { ok: false, status: 400, message: 'Last-Event-ID is not an event id of this gateway' };
+      const key = `${p.scope}${SEP}${p.stream}`;
+      const s = streams.get(key);
+      if (!s) return { ok: false, status: 404, message: 'the stream is unknown or expired; send the request again' };
+      if (s.owner !== undefined && s.owner !== args.owner) return { ok: false, status: 403, message: 'the stream belongs to another client' };
+      args.onReady?.();
+      let last = Number(p.seq);
+      const pump = (): boolean => {
+        const current = streams.get(key);
+        for (const e of current?.events ?? []) {
+          if (e.seq <= last) continue;
+          last = e.seq;
+          if (!isMessage(e.message)) continue;
+          args.send(eventId(p.scope, p.stream, e.seq), e.message);
+          if (isResponse(e.message)) return true;
+        }
+        return false;
+      };
+      if (pump()) return { ok: true, stoppedBecause: 'completed' };
+      return new Promise<FollowResult>((resolve) => {
+        let idle: NodeJS.Timeout;
+        const finish = (r: FollowResult) => {
+          clearTimeout(idle);
+          bus.off(key, onEvent);
+          args.signal.removeEventListener('abort', onAbort);
+          resolve(r);
+        };
+        const arm = () => {
+          clearTimeout(idle);
+          idle = setTimeout(() => finish({ ok: true, stoppedBecause: 'idle' }), args.idleMs);
+        };
+        const onEvent = () => {
+          arm();
+          if (pump()) finish({ ok: true, stoppedBecause: 'completed' });
+        };
+        const onAbort = () => finish({ ok: true, stoppedBecause: 'client-closed' });
+        if (args.signal.aborted) return onAbort();
+        bus.on(key, onEvent);
+        args.signal.addEventListener('abort', onAbort, { once: true });
+        arm();
+      });
+    },
+    async close() {
+      clearInterval(timer);
+      streams.clear();
+      bytes = 0;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Redis: one Redis stream per SSE stream (XADD; the entry id is the sequence), a hash for its owner.
+
+export function createRedisEventStore(redis: Redis, options: EventStoreOptions & { prefix?: string } = {}): SharedEventStore {
+  const o = { ...DEFAULTS, ...options };
+  const prefix = options.prefix ?? 'argocd-mcp:sse:';
+  const streamKey = (scope: string, stream: string) => `${prefix}${scope}${SEP}${stream}`;
+  const ownerKey = (scope: string) => `${prefix}owner:${scope}`;
+  const followers = new Set<Redis>();
+
+  const decode = (fields: string[]): JSONRPCMessage | undefined => {
+    const i = fields.indexOf('m');
+    if (i < 0) return undefined;
+    try {
+      return JSON.parse(fields[i + 1]) as JSONRPCMessage;
+    } catch {
+      return undefined;
+    }
+  };
+
+  return {
+    kind: 'redis',
+    forScope(scope, owner) {
+      // Recorded once per scope; every stored event refreshes its lifetime.
+      let ownerWritten: Promise<unknown> | undefined;
+      const writeOwner = () => (ownerWritten ??= redis.set(ownerKey(scope), owner ?? '', 'PX', o.openRetentionMs));
+      return {
+        async storeEvent(streamId, message) {
+          await writeOwner();
+          const key = streamKey(scope, streamId);
+          const completed = isMessage(message) && isResponse(message);
+          const ttl = completed ? o.completedRetentionMs : o.openRetentionMs;
+          const [[, id]] = (await redis
+            .multi()
+            .xadd(key, 'MAXLEN', '~', String(o.maxEventsPerStream), '*', 'm', JSON.stringify(message))
+            .pexpire(key, ttl)
+            .pexpire(ownerKey(scope), o.openRetentionMs)
+            .exec()) as Array<[Error | null, string]>;
+          return eventId(scope, streamId, id);
+        },
+        async getStreamIdForEventId(id) {
+          const p = parseEventId(id);
+          if (!p || p.scope !== scope) return undefined;
+          return (await redis.exists(streamKey(scope, p.stream))) ? p.stream : undefined;
+        },
+        async replayEventsAfter(lastEventId, { send }) {
+          const p = parseEventId(lastEventId);
+          if (!p || p.scope !== scope) throw new Error('the event id belongs to another session');
+          const entries = (await redis.xrange(streamKey(scope, p.stream), `(${p.seq}`, '+')) as Array<[string, string[]]>;
+          for (const [id, fields] of entries) {
+            const m = decode(fields);
+            if (isMessage(m)) await send(eventId(scope, p.stream, id), m!);
+          }
+          return p.stream;
+        },
+      };
+    },
+    async follow(lastEventId, args) {
+      const p = parseEventId(lastEventId);
+      if (!p || !/^\d+-\d+$/.test(p.seq)) return { ok: false, status: 400, message: 'Last-Event-ID is not an event id of this gateway' };
+      const key = streamKey(p.scope, p.stream);
+      const [owner, exists] = await Promise.all([redis.get(ownerKey(p.scope)), redis.exists(key)]);
+      if (owner === null || !exists) return { ok: false, status: 404, message: 'the stream is unknown or expired; send the request again' };
+      if (owner !== '' && owner !== args.owner) return { ok: false, status: 403, message: 'the stream belongs to another client' };
+      args.onReady?.();
+      let last = p.seq;
+      const relay = (entries: Array<[string, string[]]>): boolean => {
+        for (const [id, fields] of entries) {
+          last = id;
+          const m = decode(fields);
+          if (!isMessage(m)) continue;
+          args.send(eventId(p.scope, p.stream, id), m!);
+          if (isResponse(m!)) return true;
+        }
+        return false;
+      };
+      if (relay((await redis.xrange(key, `(${last}`, '+')) as Array<[string, string[]]>)) return { ok: true, stoppedBecause: 'completed' };
+      // A blocking read needs a connection of its own; closing it is how a client's disconnect interrupts the wait.
+      const reader = redis.duplicate();
+      followers.add(reader);
+      const onAbort = () => reader.disconnect();
+      args.signal.addEventListener('abort', onAbort, { once: true });
+      let idleSince = Date.now();
+      try {
+        while (!args.signal.aborted) {
+          const wait = Math.min(5_000, Math.max(1, args.idleMs - (Date.now() - idleSince)));
+          const answer = (await reader.xread('COUNT', 100, 'BLOCK', wait, 'STREAMS', key, last)) as Array<[string, Array<[string, string[]]>]> | null;
+          if (answer?.length) {
+            idleSince = Date.now();
+            if (relay(answer[0][1])) return { ok: true, stoppedBecause: 'completed' };
+          } else if (Date.now() - idleSince >= args.idleMs) return { ok: true, stoppedBecause: 'idle' };
+        }
+        return { ok: true, stoppedBecause: 'client-closed' };
+      } catch (err) {
+        if (args.signal.aborted) return { ok: true, stoppedBecause: 'client-closed' };
+        throw err;
+      } finally {
+        args.signal.removeEventListener('abort', onAbort);
+        followers.delete(reader);
+        reader.disconnect();
+      }
+    },
+    async close() {
+      for (const r of followers) r.disconnect();
+      followers.clear();
+    },
+  };
+}

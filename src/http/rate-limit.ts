@@ -1,0 +1,98 @@
+/**
+ * Per-client rate limit: a token bucket per key (the authenticated subject, else the remote address), refilled at
+ * `perSecond` up to `burst`. In memory for one process, or in Redis (one Lua script, Redis's clock) so a limit
+ * holds across replicas. If Redis cannot be reached the request is let through and the failure logged: an outage
+ * of the shared store must not become an outage of the gateway.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.ts';
+
+export interface RateDecision {
+  allowed: boolean;
+  /** When refused: how long until one request is allowed again. */
+  retryAfterMs: number;
+}
+
+export interface RateLimiter {
+  readonly kind: 'off' | 'memory' | 'redis';
+  take(key: string): Promise<RateDecision>;
+}
+
+export interface RateLimitOptions {
+  perSecond: number;
+  burst: number;
+}
+
+const ALLOW: RateDecision = { allowed: true, retryAfterMs: 0 };
+
+export const noRateLimit: RateLimiter = { kind: 'off', take: async () => ALLOW };
+
+export function createMemoryRateLimiter({ perSecond, burst }: RateLimitOptions): RateLimiter {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const perMs = perSecond / 1000;
+  const fullAfterMs = burst / perMs;
+  return {
+    kind: 'memory',
+    async take(key) {
+      const now = Date.now();
+      // Forget buckets that have refilled completely: they are indistinguishable from new ones.
+      if (buckets.size > 10_000) for (const [k, b] of buckets) if (now - b.at > fullAfterMs) buckets.delete(k);
+      const b = buckets.get(key) ?? { tokens: burst, at: now };
+      b.tokens = Math.min(burst, b.tokens + (now - b.at) * perMs);
+      b.at = now;
+      buckets.set(key, b);
+      if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return ALLOW;
+      }
+      return { allowed: false, retryAfterMs: Math.ceil((1 - b.tokens) / perMs) };
+    },
+  };
+}
+
+/** KEYS[1] bucket; ARGV tokens per ms, burst. Returns {allowed, retryAfterMs}. */
+const TOKEN_BUCKET_LUA = `
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local b = redis.call('HMGET', KEYS[1], 't', 'a')
+local tokens = tonumber(b[1]) or burst
+local at = tonumber(b[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local allowed = 0
+local retry = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  retry = math.ceil((1 - tokens) / rate)
+end
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 'a', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate) + 1000)
+return {allowed, retry}
+`;
+
+export function createRedisRateLimiter(redis: Redis, options: RateLimitOptions & { logger: Logger; prefix?: string }): RateLimiter {
+  const prefix = options.prefix ?? 'argocd-mcp:rl:';
+  const perMs = String(options.perSecond / 1000);
+  // defineCommand sends the script once and then calls it by its SHA (EVALSHA), reloading it after a Redis restart.
+  redis.defineCommand('argocdMcpTakeToken', { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
+  const takeToken = (redis as unknown as { argocdMcpTakeToken(key: string, perMs: string, burst: string): Promise<[number, number]> }).argocdMcpTakeToken.bind(redis);
+  let warned = 0;
+  return {
+    kind: 'redis',
+    async take(key) {
+      try {
+        const [allowed, retry] = await takeToken(`${prefix}${key}`, perMs, String(options.burst));
+        return allowed === 1 ? ALLOW : { allowed: false, retryAfterMs: Number(retry) };
+      } catch (err) {
+        if (Date.now() - warned > 60_000) {
+          warned = Date.now();
+          options.logger.warn({ err: (err as Error).message }, 'rate limit store (Redis) unavailable: requests are let through unlimited');
+        }
+        return ALLOW;
+      }
+    },
+  };
+}

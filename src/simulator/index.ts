@@ -1,0 +1,106 @@
+/** Embedded Argo CD API simulator: a real HTTP server on 127.0.0.1 that behaves like argocd-server's REST API. */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SimContext } from './context.ts';
+import { Router } from './router.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { applicationLogRoutes } from './routes/application-logs.ts';
+import { applicationOperationRoutes } from './routes/application-ops.ts';
+import { applicationResourceRoutes } from './routes/application-resources.ts';
+import { applicationRoutes } from './routes/applications.ts';
+import { applicationSetRoutes } from './routes/applicationsets.ts';
+import { certificateRoutes } from './routes/certificates.ts';
+import { clusterRoutes } from './routes/clusters.ts';
+import { projectRoutes } from './routes/projects.ts';
+import { repositoryRoutes } from './routes/repositories.ts';
+import { settingsRoutes } from './routes/settings.ts';
+import { watchRoutes } from './routes/watch.ts';
+import { createRequestListener } from './server.ts';
+import { buildSwagger } from './swagger.ts';
+import type { RecordedRequest, ResolvedOptions, Simulator, SimulatorOptions } from './types.ts';
+
+export type { RecordedRequest, Simulator, SimulatorOptions } from './types.ts';
+
+/** Every implemented REST operation. */
+export const ALL_ROUTES = [
+  ...applicationRoutes,
+  ...applicationOperationRoutes,
+  ...applicationResourceRoutes,
+  ...applicationLogRoutes,
+  ...watchRoutes,
+  ...applicationSetRoutes,
+  ...projectRoutes,
+  ...clusterRoutes,
+  ...repositoryRoutes,
+  ...certificateRoutes,
+  ...accountRoutes,
+  ...settingsRoutes,
+];
+
+/** "/argocd/" → "/argocd"; "" and "/" → "". */
+function normalizeRootPath(root: string | undefined): string {
+  const trimmed = (root ?? '').trim().replace(/^\/+|\/+$/g, '');
+  return trimmed ? `/${trimmed}` : '';
+}
+
+function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
+  const num = (v: number | undefined, d: number, name: string, min = 0) => {
+    if (v === undefined) return d;
+    if (!Number.isFinite(v) || v < min) throw new TypeError(`simulator option ${name} must be a number >= ${min}, got ${String(v)}`);
+    return v;
+  };
+  return {
+    host: opts.host ?? '127.0.0.1',
+    port: num(opts.port, 0, 'port'),
+    rootPath: normalizeRootPath(opts.rootPath),
+    swaggerFile: opts.swaggerFile,
+    version: opts.version ?? 'v3.5.1+sim',
+    syncDurationMs: num(opts.syncDurationMs, 1500, 'syncDurationMs'),
+    logIntervalMs: num(opts.logIntervalMs, 200, 'logIntervalMs', 1),
+    seed: Math.floor(num(opts.seed, 42, 'seed', -Infinity)),
+    appCount: Math.floor(num(opts.appCount, 50, 'appCount')),
+  };
+}
+
+/** Starts a simulator and resolves once it listens. */
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const options = resolveOptions(opts);
+  const swaggerJson = options.swaggerFile ? readFileSync(options.swaggerFile, 'utf8') : buildSwagger(ALL_ROUTES, options.version);
+  const sim = new SimContext(options);
+  const router = new Router(ALL_ROUTES);
+  const requests: RecordedRequest[] = [];
+  const server = createServer(createRequestListener({ sim, router, requests, rootPath: options.rootPath, swaggerJson }));
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' || addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${addr.port}${options.rootPath}`,
+    tokens: { ...sim.tokens },
+    requests,
+    failSync(appName: string, message?: string) {
+      const rec = sim.store.apps.get(appName);
+      if (!rec) throw new Error(`failSync: no application named "${appName}" in the simulator`);
+      rec.failNext = message ?? '';
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        sim.shutdown();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

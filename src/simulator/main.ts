@@ -1,0 +1,47 @@
+/** Standalone simulator: `npx tsx src/simulator/main.ts [--port N] [--root-path /x] [--swagger FILE] [--seed N] [--app-count N]`. */
+import { parseArgs } from 'node:util';
+import { startSimulator } from './index.ts';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'root-path': { type: 'string' },
+      swagger: { type: 'string' },
+      seed: { type: 'string' },
+      'app-count': { type: 'string' },
+      'sync-duration-ms': { type: 'string' },
+    },
+    strict: true,
+  });
+  const int = (v: string | undefined, flag: string) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag} must be a non-negative integer, got "${v}"`);
+    return n;
+  };
+  const sim = await startSimulator({
+    host: values.host,
+    port: int(values.port, 'port'),
+    rootPath: values['root-path'],
+    swaggerFile: values.swagger,
+    seed: int(values.seed, 'seed'),
+    appCount: int(values['app-count'], 'app-count'),
+    syncDurationMs: int(values['sync-duration-ms'], 'sync-duration-ms'),
+  });
+  process.stderr.write(`Argo CD API simulator listening on ${sim.url}\nadmin token:    ${sim.tokens.admin}\nreadonly token: ${sim.tokens.readonly}\n`);
+  const stop = () => {
+    sim.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`simulator: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

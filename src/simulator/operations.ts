@@ -1,0 +1,354 @@
+/** The application controller part: runs sync/rollback operations through Running → Succeeded/Failed and settles health. */
+import { isoSeconds } from './clock.ts';
+import type { SimContext } from './context.ts';
+import { fakeSha } from './prng.ts';
+import { applyMessage } from './seed/app-factory.ts';
+import { materialize, statusFor } from './seed/k8s-objects.ts';
+import { aggregateStatus, containerImages, liveImages, resourceStatuses, type SimPod, type SimResource } from './seed/model.ts';
+import { type AppRecord, cloneJson } from './store.ts';
+import type { JsonObject } from './types.ts';
+
+/** What to run. */
+export interface OperationRequest {
+  kind: 'sync' | 'rollback';
+  username: string;
+  revision: string;
+  source: JsonObject;
+  prune: boolean;
+  dryRun: boolean;
+  /** Partial sync: only these resources. */
+  resources?: Array<{ group?: string; kind?: string; name?: string; namespace?: string }>;
+  syncOptions?: string[];
+  syncStrategy?: JsonObject;
+  retry?: JsonObject;
+  info?: JsonObject[];
+  /** History entry being rolled back to. */
+  rollbackId?: number;
+  /** Started by the automated sync policy rather than a user. */
+  automated?: boolean;
+}
+
+const DEFAULT_FAILURE = (rec: AppRecord) => {
+  const main = mainWorkload(rec);
+  const name = main?.name ?? String((rec.app.metadata as JsonObject).name);
+  return `error when patching "/dev/shm/3207429391": ${main?.kind ?? 'Deployment'}.apps "${name}" is invalid: spec.template.spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1`;
+};
+
+function mainWorkload(rec: AppRecord): SimResource | undefined {
+  return rec.model.resources.find((r) => r.kind === 'Deployment' || r.kind === 'CronJob' || r.kind === 'DaemonSet') ?? rec.model.resources[0];
+}
+
+function status(rec: AppRecord): JsonObject {
+  return rec.app.status as JsonObject;
+}
+
+function selected(req: OperationRequest, r: SimResource): boolean {
+  if (!req.resources || req.resources.length === 0) return true;
+  return req.resources.some((s) => (s.kind ?? '') === r.kind && (s.name ?? '') === r.name && (s.group ?? '') === r.group && (!s.namespace || s.namespace === r.namespace));
+}
+
+/** The revision Git/Helm "HEAD" resolves to for the app right now. */
+export function headRevision(rec: AppRecord): string {
+  return String((status(rec).sync as JsonObject | undefined)?.revision ?? fakeSha(JSON.stringify((rec.app.spec as JsonObject).source)));
+}
+
+/** Records a Kubernetes Event about the Application (what argocd-server/controller emit). */
+export function recordAppEvent(sim: SimContext, rec: AppRecord, reason: string, message: string, type = 'Normal'): void {
+  const md = rec.app.metadata as JsonObject;
+  const now = Date.now();
+  rec.events.push({
+    metadata: { name: `${md.name}.${sim.rng.hex(16)}`, namespace: md.namespace, uid: sim.rng.uuid(), resourceVersion: sim.store.nextResourceVersion(), creationTimestamp: isoSeconds(now) },
+    involvedObject: { kind: 'Application', namespace: md.namespace, name: md.name, uid: md.uid, apiVersion: 'argoproj.io/v1alpha1', resourceVersion: md.resourceVersion },
+    reason,
+    message,
+    source: { component: reason.startsWith('Operation') || reason === 'ResourceUpdated' ? 'argocd-application-controller' : 'argocd-server' },
+    firstTimestamp: isoSeconds(now),
+    lastTimestamp: isoSeconds(now),
+    count: 1,
+    type,
+    eventTime: null,
+    reportingComponent: '',
+    reportingInstance: '',
+  });
+  if (rec.events.length > 200) rec.events.splice(0, rec.events.length - 200);
+}
+
+/** Puts an operation on the app (Running) and schedules its completion. */
+export function startOperation(sim: SimContext, rec: AppRecord, req: OperationRequest): void {
+  const now = Date.now();
+  const syncOp: JsonObject = { revision: req.revision };
+  if (req.prune) syncOp.prune = true;
+  if (req.dryRun) syncOp.dryRun = true;
+  syncOp.syncStrategy = req.syncStrategy ?? (req.kind === 'rollback' ? { apply: {} } : { hook: {} });
+  if (req.resources?.length) syncOp.resources = req.resources;
+  syncOp.source = req.source;
+  if (req.syncOptions?.length) syncOp.syncOptions = req.syncOptions;
+  const operation: JsonObject = { sync: syncOp, initiatedBy: req.automated ? { automated: true } : { username: req.username } };
+  if (req.info?.length) operation.info = req.info;
+  operation.retry = req.retry ?? {};
+  rec.app.operation = operation;
+  status(rec).operationState = { operation: cloneJson(operation), phase: 'Running', message: 'one or more tasks are running', startedAt: isoSeconds(now) };
+  const failMessage = rec.failNext;
+  rec.failNext = undefined;
+  const duration = sim.opts.syncDurationMs;
+  const timers = [
+    sim.schedule(() => progress(sim, rec, req), Math.floor(duration / 2)),
+    sim.schedule(() => complete(sim, rec, req, failMessage, now), duration),
+  ];
+  rec.op = { timers, startedAtMs: now };
+  const verb = req.automated ? `initiated automated sync to '${req.revision}'` : req.kind === 'rollback' ? `initiated rollback to ${req.rollbackId}` : `initiated ${req.resources?.length ? 'partial ' : ''}sync to ${displayRevision(rec, req.revision)}`;
+  recordAppEvent(sim, rec, 'OperationStarted', req.automated ? verb : `${req.username} ${verb}`);
+  sim.store.touchApp(rec);
+}
+
+function displayRevision(rec: AppRecord, revision: string): string {
+  const target = String(((rec.app.spec as JsonObject).source as JsonObject | undefined)?.targetRevision ?? 'HEAD') || 'HEAD';
+  return /^[0-9a-f]{40}$/.test(revision) ? `${target} (${revision})` : revision;
+}
+
+function progress(sim: SimContext, rec: AppRecord, req: OperationRequest): void {
+  const opState = status(rec).operationState as JsonObject | undefined;
+  if (!opState || opState.phase !== 'Running') return;
+  const chosen = rec.model.resources.filter((r) => selected(req, r));
+  const half = chosen.slice(0, Math.ceil(chosen.length / 2));
+  const main = mainWorkload(rec);
+  opState.message = main ? `waiting for healthy state of ${main.group ? `${main.group}/` : '/'}${main.kind}/${main.name}` : 'one or more tasks are running';
+  opState.syncResult = {
+    resources: half.map((r) => ({ group: r.group, version: r.version, kind: r.kind, namespace: r.namespace, name: r.name, status: 'Synced', message: applyMessage(r, r.syncStatus === 'OutOfSync' ? 'configured' : 'unchanged'), hookPhase: 'Running', syncPhase: 'Sync' })),
+    revision: req.revision,
+    source: req.source,
+  };
+  sim.store.touchApp(rec);
+}
+
+function replaceWorkloadPods(rec: AppRecord, r: SimResource, now: number): void {
+  const model = rec.model;
+  const rng = model.rng;
+  if (!r.live) return;
+  const spec = r.live.spec as JsonObject;
+  const template = spec.template as JsonObject | undefined;
+  const containers = (((template?.spec as JsonObject | undefined)?.containers ?? []) as JsonObject[]).map((c) => ({ name: String(c.name), image: String(c.image) }));
+  const podLabels = { ...((((template?.metadata as JsonObject | undefined)?.labels) ?? {}) as Record<string, string>) };
+  if (r.kind === 'Deployment') {
+    const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
+    const owned = model.replicaSets.filter((rs) => rs.deployment === r.name && rs.namespace === r.namespace);
+    const revision = Math.max(0, ...owned.map((rs) => rs.revision)) + 1;
+    for (const rs of owned) rs.replicas = 0;
+    const hash = rng.suffix(10);
+    const rs = { name: `${r.name}-${hash}`, namespace: r.namespace, uid: rng.uuid(), deployment: r.name, revision, replicas, createdAtMs: now, images: containers.map((c) => c.image) };
+    // Keep the newest old ReplicaSet, drop the rest (revisionHistoryLimit in spirit).
+    const keep = owned.sort((a, b) => b.revision - a.revision).slice(0, 1);
+    model.replicaSets = model.replicaSets.filter((x) => x.deployment !== r.name || x.namespace !== r.namespace || keep.includes(x));
+    model.replicaSets.push(rs);
+    const oldNames = new Set(owned.map((x) => x.name));
+    model.pods = model.pods.filter((p) => !(p.owner.kind === 'ReplicaSet' && oldNames.has(p.owner.name)));
+    for (let i = 0; i < replicas; i++) {
+      model.pods.push({
+        name: `${rs.name}-${rng.suffix(5)}`,
+        namespace: r.namespace,
+        uid: rng.uuid(),
+        nodeName: model.nodes[i % model.nodes.length] as string,
+        owner: { group: 'apps', kind: 'ReplicaSet', name: rs.name, uid: rs.uid },
+        containers,
+        reason: 'ContainerCreating',
+        restarts: 0,
+        createdAtMs: now,
+        ip: `10.20.${rng.int(10, 39)}.${rng.int(2, 250)}`,
+        labels: { ...podLabels, 'pod-template-hash': hash },
+      } satisfies SimPod);
+    }
+    const md = r.live.metadata as JsonObject;
+    md.annotations = { ...(md.annotations as JsonObject), 'deployment.kubernetes.io/revision': String(revision) };
+  } else if (r.kind === 'DaemonSet') {
+    model.pods = model.pods.filter((p) => !(p.owner.kind === 'DaemonSet' && p.owner.name === r.name));
+    for (const node of model.nodes) {
+      model.pods.push({ name: `${r.name}-${rng.suffix(5)}`, namespace: r.namespace, uid: rng.uuid(), nodeName: node, owner: { group: 'apps', kind: 'DaemonSet', name: r.name, uid: r.uid }, containers, reason: 'ContainerCreating', restarts: 0, createdAtMs: now, ip: `10.20.${rng.int(10, 39)}.${rng.int(2, 250)}`, labels: podLabels });
+    }
+  }
+}
+
+/** Applies desired state to the selected resources (what a successful sync does to the cluster). */
+function applyResources(sim: SimContext, rec: AppRecord, req: OperationRequest, now: number): JsonObject[] {
+  const results: JsonObject[] = [];
+  // Deploying anything but the revision HEAD resolves to leaves the workloads OutOfSync.
+  const offHead = req.revision !== headRevision(rec);
+  const rollbackImage = offHead ? imageFromSource(req.source) : undefined;
+  const keep: SimResource[] = [];
+  for (const r of rec.model.resources) {
+    if (!selected(req, r)) {
+      keep.push(r);
+      continue;
+    }
+    if (!r.target) {
+      if (req.prune) {
+        results.push({ group: r.group, version: r.version, kind: r.kind, namespace: r.namespace, name: r.name, status: 'Pruned', message: 'pruned', hookPhase: 'Running', syncPhase: 'Sync' });
+        continue;
+      }
+      results.push({ group: r.group, version: r.version, kind: r.kind, namespace: r.namespace, name: r.name, status: 'PruneSkipped', message: 'ignored (requires pruning)', hookPhase: 'Running', syncPhase: 'Sync' });
+      keep.push(r);
+      continue;
+    }
+    const before = r.live ? JSON.stringify(r.live.spec ?? r.live.data ?? null) : undefined;
+    let desired = r.target;
+    const isMainKind = r.kind === 'Deployment' || r.kind === 'CronJob' || r.kind === 'DaemonSet';
+    if (rollbackImage && isMainKind) desired = withImage(r.target, rollbackImage);
+    const workload = r.kind === 'Deployment' || r.kind === 'DaemonSet';
+    const created = !r.live;
+    r.live = materialize(desired, { uid: r.uid, resourceVersion: sim.store.nextResourceVersion(), createdAtMs: created ? now : r.createdAtMs, generation: (Number(((r.live?.metadata as JsonObject | undefined)?.generation) ?? 0) || 0) + 1, status: statusFor(r.kind, desired, workload ? 'Progressing' : 'Healthy', now, rec.model.rng) });
+    if (created) r.createdAtMs = now;
+    const changed = before !== JSON.stringify(r.live.spec ?? r.live.data ?? null);
+    r.syncStatus = offHead && isMainKind ? 'OutOfSync' : 'Synced';
+    if (r.hasHealth) r.health = workload && (changed || r.health?.status !== 'Healthy') ? { status: 'Progressing', message: r.kind === 'Deployment' ? `Waiting for rollout to finish: 0 of ${Number((desired.spec as JsonObject).replicas ?? 1)} updated replicas are available...` : undefined } : { status: 'Healthy' };
+    if (r.health && r.health.message === undefined) delete r.health.message;
+    if (workload && (changed || created || rec.model.pods.some((p) => p.reason !== 'Running' && p.owner.name.startsWith(r.name)))) replaceWorkloadPods(rec, r, now);
+    const result: JsonObject = { group: r.group, version: r.version, kind: r.kind, namespace: r.namespace, name: r.name, status: 'Synced', message: applyMessage(r, created ? 'created' : changed ? 'configured' : 'unchanged'), hookPhase: 'Running', syncPhase: 'Sync' };
+    if (['Deployment', 'DaemonSet', 'CronJob'].includes(r.kind)) result.images = containerImages(desired);
+    results.push(result);
+    keep.push(r);
+  }
+  rec.model.resources = keep;
+  return results;
+}
+
+function imageFromSource(source: JsonObject): string | undefined {
+  const images = (source.kustomize as JsonObject | undefined)?.images as string[] | undefined;
+  if (images?.[0]) return images[0];
+  return undefined;
+}
+
+function withImage(target: JsonObject, image: string): JsonObject {
+  const copy = cloneJson(target);
+  const spec = copy.spec as JsonObject;
+  const tpl = (spec.template ?? ((spec.jobTemplate as JsonObject | undefined)?.spec as JsonObject | undefined)?.template) as JsonObject | undefined;
+  const containers = ((tpl?.spec as JsonObject | undefined)?.containers ?? []) as JsonObject[];
+  if (containers[0]) containers[0].image = image;
+  return copy;
+}
+
+/** Recomputes status.resources / sync / health / summary from the model. */
+export function refreshDerivedStatus(rec: AppRecord): { syncBefore: string; healthBefore: string } {
+  const st = status(rec);
+  const sync = (st.sync ?? {}) as JsonObject;
+  const health = (st.health ?? {}) as JsonObject;
+  const before = { syncBefore: String(sync.status ?? 'Unknown'), healthBefore: String(health.status ?? 'Unknown') };
+  const agg = aggregateStatus(rec.model);
+  st.resources = resourceStatuses(rec.model);
+  st.sync = { ...sync, status: agg.sync };
+  if (agg.health !== before.healthBefore) st.health = { status: agg.health, lastTransitionTime: isoSeconds(Date.now()) };
+  const summary = (st.summary ?? {}) as JsonObject;
+  st.summary = { ...summary, images: liveImages(rec.model) };
+  return before;
+}
+
+function complete(sim: SimContext, rec: AppRecord, req: OperationRequest, failMessage: string | undefined, startedMs: number): void {
+  if (!sim.store.apps.has(String((rec.app.metadata as JsonObject).name))) return;
+  const st = status(rec);
+  const opState = st.operationState as JsonObject | undefined;
+  if (!opState || opState.phase !== 'Running') return;
+  const now = Date.now();
+  const operation = rec.app.operation as JsonObject;
+  delete rec.app.operation;
+  rec.op = undefined;
+  if (failMessage !== undefined) {
+    const msg = failMessage || DEFAULT_FAILURE(rec);
+    const main = mainWorkload(rec);
+    const failing = rec.model.resources.filter((r) => selected(req, r) && (r === main || r.syncStatus === 'OutOfSync'));
+    st.operationState = {
+      operation,
+      phase: 'Failed',
+      message: `one or more objects failed to apply, reason: ${msg}`,
+      syncResult: {
+        resources: rec.model.resources.filter((r) => selected(req, r)).map((r) => ({ group: r.group, version: r.version, kind: r.kind, namespace: r.namespace, name: r.name, status: failing.includes(r) ? 'SyncFailed' : 'Synced', message: failing.includes(r) ? msg : applyMessage(r, 'unchanged'), hookPhase: failing.includes(r) ? 'Failed' : 'Running', syncPhase: 'Sync' })),
+        revision: req.revision,
+        source: req.source,
+      },
+      startedAt: isoSeconds(startedMs),
+      finishedAt: isoSeconds(now),
+    };
+    const conditions = ((st.conditions ?? []) as JsonObject[]).filter((c) => c.type !== 'SyncError');
+    conditions.push({ type: 'SyncError', message: `Failed sync attempt to ${req.revision}: one or more objects failed to apply, reason: ${msg}`, lastTransitionTime: isoSeconds(now) });
+    st.conditions = conditions;
+    recordAppEvent(sim, rec, 'OperationCompleted', `Sync operation to ${req.revision} failed: one or more objects failed to apply, reason: ${msg}`, 'Warning');
+    sim.store.touchApp(rec);
+    return;
+  }
+  const results = applyResources(sim, rec, req, now);
+  const before = refreshDerivedStatus(rec);
+  const sync = st.sync as JsonObject;
+  const spec = rec.app.spec as JsonObject;
+  sync.comparedTo = { source: spec.source, destination: spec.destination, ...(spec.ignoreDifferences ? { ignoreDifferences: spec.ignoreDifferences } : {}) };
+  st.operationState = {
+    operation,
+    phase: 'Succeeded',
+    message: 'successfully synced (all tasks run)',
+    syncResult: { resources: results, revision: req.revision, source: req.source },
+    startedAt: isoSeconds(startedMs),
+    finishedAt: isoSeconds(now),
+  };
+  if (st.conditions) {
+    const rest = (st.conditions as JsonObject[]).filter((c) => c.type !== 'SyncError');
+    if (rest.length) st.conditions = rest;
+    else delete st.conditions;
+  }
+  // Partial syncs do not add a history entry (as in the controller).
+  if (!req.resources?.length) {
+    const history = (st.history ?? []) as JsonObject[];
+    const nextId = history.reduce((m, h) => Math.max(m, Number(h.id) || 0), -1) + 1;
+    history.push({ revision: req.revision, deployedAt: isoSeconds(now), id: nextId, source: req.source, deployStartedAt: isoSeconds(startedMs), initiatedBy: req.automated ? { automated: true } : { username: req.username } });
+    const limit = Number(spec.revisionHistoryLimit ?? 10) || 10;
+    if (history.length > limit) history.splice(0, history.length - limit);
+    st.history = history;
+  }
+  st.reconciledAt = isoSeconds(now);
+  recordAppEvent(sim, rec, 'OperationCompleted', `Sync operation to ${req.revision} succeeded`);
+  if (before.syncBefore !== (st.sync as JsonObject).status) recordAppEvent(sim, rec, 'ResourceUpdated', `Updated sync status: ${before.syncBefore} -> ${(st.sync as JsonObject).status}`);
+  if (before.healthBefore !== (st.health as JsonObject).status) recordAppEvent(sim, rec, 'ResourceUpdated', `Updated health status: ${before.healthBefore} -> ${(st.health as JsonObject).status}`);
+  sim.store.touchApp(rec);
+  scheduleSettle(sim, rec);
+}
+
+/** After a rollout: pods become Running and workloads Healthy. */
+export function scheduleSettle(sim: SimContext, rec: AppRecord): void {
+  const delay = Math.max(50, Math.round(sim.opts.syncDurationMs / 2));
+  sim.schedule(() => {
+    if (!sim.store.apps.has(String((rec.app.metadata as JsonObject).name))) return;
+    let changed = false;
+    for (const p of rec.model.pods) {
+      if (p.reason === 'ContainerCreating') {
+        p.reason = 'Running';
+        changed = true;
+      }
+    }
+    for (const r of rec.model.resources) {
+      if (r.hasHealth && r.live && r.health?.status === 'Progressing') {
+        r.health = { status: 'Healthy' };
+        r.live.status = statusFor(r.kind, r.live, 'Healthy', Date.now(), rec.model.rng);
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    const before = refreshDerivedStatus(rec);
+    const after = String(((rec.app.status as JsonObject).health as JsonObject).status);
+    if (before.healthBefore !== after) recordAppEvent(sim, rec, 'ResourceUpdated', `Updated health status: ${before.healthBefore} -> ${after}`);
+    sim.store.touchApp(rec);
+  }, delay);
+}
+
+/** Terminates the running operation: Terminating now, Failed ("Operation terminated") shortly after. */
+export function terminateOperation(sim: SimContext, rec: AppRecord): void {
+  for (const t of rec.op?.timers ?? []) sim.cancel(t);
+  rec.op = undefined;
+  const st = status(rec);
+  const opState = st.operationState as JsonObject;
+  opState.phase = 'Terminating';
+  sim.store.touchApp(rec);
+  sim.schedule(() => {
+    if (opState.phase !== 'Terminating') return;
+    opState.phase = 'Failed';
+    opState.message = 'Operation terminated';
+    opState.finishedAt = isoSeconds(Date.now());
+    delete rec.app.operation;
+    recordAppEvent(sim, rec, 'OperationCompleted', `Sync operation to ${String(((opState.operation as JsonObject).sync as JsonObject).revision)} failed: Operation terminated`, 'Warning');
+    sim.store.touchApp(rec);
+  }, Math.min(200, Math.max(20, Math.round(sim.opts.syncDurationMs / 5))));
+}

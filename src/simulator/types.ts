@@ -1,0 +1,55 @@
+/** Public and shared types of the embedded Argo CD API simulator. */
+
+/** Options accepted by `startSimulator`; every field has a default. */
+export interface SimulatorOptions {
+  /** Interface to bind; default 127.0.0.1 (never binds elsewhere unless asked). */
+  host?: string;
+  /** TCP port; default 0 (a free port). */
+  port?: number;
+  /** Like argocd-server --rootpath, e.g. "/argocd": the API and /swagger.json live under it. */
+  rootPath?: string;
+  /** A swagger.json to serve at {rootPath}/swagger.json; default: a minimal doc of the implemented operations. */
+  swaggerFile?: string;
+  /** Reported by /api/version; default "v3.5.1+sim". */
+  version?: string;
+  /** How long a sync operation stays Running; default 1500 ms. */
+  syncDurationMs?: number;
+  /** Interval between log lines when follow=true; default 200 ms. */
+  logIntervalMs?: number;
+  /** Deterministic data seed; default 42. */
+  seed?: number;
+  /** Number of seeded applications; default 50. */
+  appCount?: number;
+}
+
+/** One request as the simulator received it. */
+export interface RecordedRequest {
+  method: string;
+  /** Raw path, still percent-encoded, without the query string. */
+  path: string;
+  /** Raw query string without the leading "?" ("" when absent). */
+  query: string;
+  /** Lower-cased header names; authorization is redacted to "Bearer <redacted>". */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A running simulator. */
+export interface Simulator {
+  /** Base URL including rootPath, e.g. http://127.0.0.1:41234/argocd. */
+  url: string;
+  /** Bearer tokens; readonly is limited to get/list by RBAC. */
+  tokens: { admin: string; readonly: string };
+  /** Every request received, oldest first. */
+  requests: RecordedRequest[];
+  /** Makes the next sync (or rollback) of that app end Failed with per-resource errors. */
+  failSync(appName: string, message?: string): void;
+  /** Closes the server and every open stream. */
+  close(): Promise<void>;
+}
+
+/** Fully resolved options. */
+export type ResolvedOptions = Required<Omit<SimulatorOptions, 'swaggerFile'>> & { swaggerFile?: string };
+
+/** A JSON object as the simulator stores it. */
+export type JsonObject = Record<string, unknown>;
