@@ -1,5 +1,4 @@
 /** Wires configuration into a running gateway: logger, allowlist, upstream client, MCP server, transport. */
-import { readFileSync } from 'node:fs';
 import type { GatewayConfig } from './config/load-config.ts';
 import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
@@ -9,9 +8,12 @@ import { compileAllowlist } from './runtime/allowlist.ts';
 import { createAuditSink } from './runtime/audit.ts';
 import type { AuditSink } from './runtime/audit.ts';
 import { createGateway } from './runtime/gateway.ts';
+import { WORKFLOWS } from './workflows/index.ts';
 import type { Gateway } from './runtime/gateway.ts';
 import { registerSecret } from './runtime/redact.ts';
-import { createUpstream } from './runtime/upstream.ts';
+import { createAuthenticatedUpstream } from './argocd-auth/authenticated-upstream.ts';
+import { buildInstancesGateway } from './instances/build-instances.ts';
+import type { InstanceParts } from './instances/build-instances.ts';
 import type { Upstream } from './runtime/upstream.ts';
 import { serveStdio } from './transports/stdio.ts';
 
@@ -21,29 +23,6 @@ export interface GatewayParts {
   version: string;
   /** The Argo CD client the gateway uses (as wrapped by `extra.wrapUpstream`); absent without an Argo CD URL. */
   upstream?: Upstream;
-}
-
-/** The token source: a token file is re-read when it changes (mounted Kubernetes secrets rotate). */
-function tokenProvider(config: GatewayConfig): () => string | undefined {
-  if (!config.tokenFile) return () => config.token;
-  const file = config.tokenFile;
-  let current = config.token;
-  let checked = Date.now();
-  return () => {
-    if (Date.now() - checked > 5_000) {
-      checked = Date.now();
-      try {
-        const next = readFileSync(file, 'utf8').trim();
-        if (next && next !== current) {
-          current = next;
-          registerSecret(next);
-        }
-      } catch {
-        // Keep the last good token; the next read may succeed (secret volumes are swapped atomically).
-      }
-    }
-    return current;
-  };
 }
 
 function teeAudit(first: AuditSink, second?: AuditSink): AuditSink {
@@ -64,30 +43,39 @@ export function buildGateway(config: GatewayConfig, logger = createLogger(config
   registerSecret(config.token);
   const version = packageVersion();
   const allowlist = compileAllowlist(config.allowlist);
+  const userAgent = `argocd-mcp-gateway/${version}`;
+  // The token, token file, session login, token command or argocd CLI context (src/argocd-auth).
   const created = config.argocdUrl
-    ? createUpstream({
+    ? createAuthenticatedUpstream({
         baseUrl: config.argocdUrl,
-        token: tokenProvider(config),
+        auth: { ...config.auth, token: config.token, tokenFile: config.tokenFile },
         insecure: config.insecure,
         caFile: config.caFile,
         timeoutMs: config.timeoutMs,
-        userAgent: `argocd-mcp-gateway/${version}`,
-      })
+        userAgent,
+        logger,
+      }).upstream
     : undefined;
   // The HTTP service times and counts Argo CD requests for /metrics through this wrapper.
   const upstream = created && extra.wrapUpstream ? extra.wrapUpstream(created) : created;
-  const gateway = createGateway({
-    allowlist,
-    upstream,
-    logger,
-    toolsets: config.toolsets,
-    maxResultTokens: config.maxResultTokens,
-    rawResults: config.rawResults,
-    adaptToServer: config.adaptToServer,
-    audit: teeAudit(createAuditSink({ file: config.auditFile, logger }), extra.audit),
-    scope: config.scope,
-    confirm: config.confirm,
-  });
+  const audit = teeAudit(createAuditSink({ file: config.auditFile, logger }), extra.audit);
+  const gatewayFor = (parts: InstanceParts): Gateway =>
+    createGateway({
+      ...parts,
+      toolsets: config.toolsets,
+      maxResultTokens: config.maxResultTokens,
+      rawResults: config.rawResults,
+      adaptToServer: config.adaptToServer,
+      scope: config.scope,
+      confirm: config.confirm,
+      composites: WORKFLOWS,
+    });
+  // Several Argo CDs: one gateway each, behind one that routes by the `instance` argument (src/instances).
+  if (config.instances) {
+    const gateway = buildInstancesGateway({ instances: config.instances, logger, audit, userAgent, gatewayFor, wrapUpstream: extra.wrapUpstream });
+    return { gateway, logger, version };
+  }
+  const gateway = gatewayFor({ allowlist, upstream, audit, logger });
   return { gateway, logger, version, upstream };
 }
 
@@ -97,6 +85,11 @@ export function announce(config: GatewayConfig, logger: Logger): void {
     logger.warn('no allowlist configured: the gateway is read-only (only GET tools); write an allowlist file with readOnly: false to allow writes');
   }
   if (config.insecure) logger.warn('TLS verification of Argo CD is off (insecure: true); use caFile for a private CA instead');
+  if (config.auth?.context) logger.info({ argocdContext: config.auth.context.name, file: config.auth.context.file }, 'using the argocd CLI context');
+  for (const i of config.instances ?? []) {
+    logger.info({ instance: i.name, argocd: i.argocdUrl, readOnly: i.allowlist.readOnly }, 'serving Argo CD instance');
+    if (i.insecure) logger.warn({ instance: i.name }, 'TLS verification of this Argo CD is off (insecure: true); use caFile for a private CA instead');
+  }
 }
 
 /** Serves MCP over the configured transport until the process is told to stop. */

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config/load-config.ts';
 import type { CliFlags } from './config/load-config.ts';
 import { packageVersion } from './package-root.ts';
 import { AllowlistError } from './runtime/allowlist.ts';
+import { withHttpOptions } from './http/cli-options.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -55,12 +56,12 @@ async function main(argv: string[]): Promise<void> {
     .showHelpAfterError('(run with --help for usage)');
 
   withGatewayOptions(
-    program
+    withHttpOptions(program
       .command('serve', { isDefault: true })
       .description('serve MCP (stdio by default, or Streamable HTTP at /mcp)')
       .addOption(new Option('--transport <transport>', 'stdio or http (env ARGOCD_MCP_TRANSPORT; default stdio)').choices(['stdio', 'http']))
       .option('--host <host>', 'HTTP bind address (env ARGOCD_MCP_HOST; default 127.0.0.1)')
-      .option('--port <port>', 'HTTP port (env ARGOCD_MCP_PORT; default 3000)'),
+      .option('--port <port>', 'HTTP port (env ARGOCD_MCP_PORT; default 3000)')),
   ).action(async (flags: CliFlags) => {
     const config = loadConfig({ flags, env: process.env });
     const { serve } = await import('./app.ts');

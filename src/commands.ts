@@ -5,7 +5,8 @@ import { createLogger } from './log.ts';
 import { compileAllowlist } from './runtime/allowlist.ts';
 import { buildGateway } from './app.ts';
 import { createGateway } from './runtime/gateway.ts';
-import { createUpstream } from './runtime/upstream.ts';
+import { createAuthenticatedUpstream } from './argocd-auth/authenticated-upstream.ts';
+import { instanceAsConfig } from './instances/instance-config.ts';
 import { packageVersion } from './package-root.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -94,14 +95,16 @@ export async function runCheck(
   // The probe uses its own allowlist so that a config that hides these tools can still be checked.
   const probe = createGateway({
     allowlist: compileAllowlist({ readOnly: true, allow: ['version_get', 'session_get_user_info', 'account_can_i'], deny: [], source: 'config' }),
-    upstream: createUpstream({
+    // Authenticated as the gateway is: token, token file, session login, token command or argocd CLI context.
+    upstream: createAuthenticatedUpstream({
       baseUrl: config.argocdUrl,
-      token: () => config.token,
+      auth: { ...config.auth, token: config.token, tokenFile: config.tokenFile },
       insecure: config.insecure,
       caFile: config.caFile,
       timeoutMs: config.timeoutMs,
       userAgent: `argocd-mcp-gateway/${packageVersion()}`,
-    }),
+      logger: createLogger('silent'),
+    }).upstream,
     logger: createLogger('silent'),
   });
   const version = await probe.callTool('version_get', {});
@@ -137,6 +140,15 @@ export async function runCheck(
 
 /** Validates the configuration and tests the connection and token; returns the exit code. */
 export async function check(config: GatewayConfig): Promise<number> {
+  if (config.instances) {
+    // Several Argo CDs: check each as a single-instance configuration.
+    let code = 0;
+    for (const instance of config.instances) {
+      out(`Instance ${instance.name} (${instance.argocdUrl}):`);
+      code = Math.max(code, await check(instanceAsConfig(config, instance)));
+    }
+    return code;
+  }
   const report = await runCheck(config);
   const indent = (text: string) => text.replace(/\n/g, '\n  ');
   out(`Configuration: valid${report.configFile ? ` (${report.configFile})` : ''}.`);

@@ -148,6 +148,10 @@ export function readAuthSettings(args: {
       explicitToken = token.from;
     }
     registerSecret(auth.token);
+  } else {
+    // The top level reads the token itself; here it only matters whether one is configured.
+    const given = pickFrom(layers, 'tokenFile') ?? pickFrom(layers, 'token');
+    explicitToken = given?.from;
   }
 
   // username + password / passwordFile
@@ -190,12 +194,12 @@ export function readAuthSettings(args: {
     } else auth.tokenCommand = argv;
   }
   const ttl = pickFrom(layers, 'tokenCommandTtl');
-  auth.tokenCommandTtlMs = DEFAULT_TOKEN_COMMAND_TTL_MS;
+  if (auth.tokenCommand) auth.tokenCommandTtlMs = DEFAULT_TOKEN_COMMAND_TTL_MS;
   if (ttl) {
     const ms = parseDuration(ttl.value);
     if (ms === undefined) issues.push({ setting: ttl.from, message: `"${String(ttl.value)}" is not a duration; use e.g. 5m, 300s, 90` });
     else if (!command) issues.push({ setting: ttl.from, message: 'is set without tokenCommand; remove it or set tokenCommand' });
-    else auth.tokenCommandTtlMs = ms;
+    else if (auth.tokenCommand) auth.tokenCommandTtlMs = ms;
   }
 
   // headers
@@ -236,18 +240,18 @@ export function readAuthSettings(args: {
 
 /** The top level's layers: flags, then environment variables, then the config file. */
 export function topLevelAuthLayers(args: {
-  flags: { username?: string; passwordFile?: string; argocdContext?: string; tokenCommand?: string; tokenCommandTtl?: string; header?: string[] };
+  flags: { tokenFile?: string; username?: string; passwordFile?: string; argocdContext?: string; tokenCommand?: string; tokenCommandTtl?: string; header?: string[] };
   env: NodeJS.ProcessEnv;
   file: Record<string, unknown>;
   fileLabel: string;
 }): SettingLayer[] {
   const { flags, env, file, fileLabel } = args;
   const flagNames: Record<string, string> = {
-    username: '--username', passwordFile: '--password-file', argocdContext: '--argocd-context', tokenCommand: '--token-command',
+    tokenFile: '--token-file', username: '--username', passwordFile: '--password-file', argocdContext: '--argocd-context', tokenCommand: '--token-command',
     tokenCommandTtl: '--token-command-ttl', headers: '--header',
   };
   const envNames: Record<string, string> = {
-    username: 'ARGOCD_USERNAME', password: 'ARGOCD_PASSWORD', passwordFile: 'ARGOCD_PASSWORD_FILE', argocdContext: 'ARGOCD_CONTEXT',
+    tokenFile: 'ARGOCD_TOKEN_FILE', token: env.ARGOCD_API_TOKEN ? 'ARGOCD_API_TOKEN' : 'ARGOCD_AUTH_TOKEN', username: 'ARGOCD_USERNAME', password: 'ARGOCD_PASSWORD', passwordFile: 'ARGOCD_PASSWORD_FILE', argocdContext: 'ARGOCD_CONTEXT',
     tokenCommand: 'ARGOCD_TOKEN_COMMAND', tokenCommandTtl: 'ARGOCD_TOKEN_COMMAND_TTL', headers: 'ARGOCD_HEADERS',
   };
   return [

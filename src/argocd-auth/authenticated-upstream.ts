@@ -2,6 +2,7 @@
  * From settings to a working Argo CD client: picks the token source, hands `createUpstream` its token, 401 hook and
  * extra headers, and explains a final 401 in terms of the configured method (not the generic "set ARGOCD_API_TOKEN").
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +27,7 @@ export interface ArgocdTarget {
   logger: Logger;
 }
 
-/** The token source the settings ask for. Precedence: token command, username/password, token file, token, SSO. */
+/** The token source the settings ask for (configuration allows only one method; the CLI context's SSO login first). */
 export function createTokenSource(target: ArgocdTarget): TokenSource {
   const { auth, logger } = target;
   const http = () =>
@@ -38,11 +39,12 @@ export function createTokenSource(target: ArgocdTarget): TokenSource {
     const password = auth.passwordFile ? { file: auth.passwordFile } : { value: auth.password ?? '' };
     return sessionLoginSource({ baseUrl: target.baseUrl, username: auth.username, password, http: http(), logger });
   }
+  // Set only when the token came from the same argocd CLI context (an SSO login): refresh it when it expires.
+  if (auth.refreshToken && auth.context) {
+    return oidcRefreshSource({ baseUrl: target.baseUrl, contextName: auth.context.name, token: auth.token, refreshToken: auth.refreshToken, http: http(), logger });
+  }
   if (auth.tokenFile) return tokenFileSource(auth.tokenFile, { initial: auth.token });
   if (auth.token) return staticTokenSource(auth.token, auth.context ? `the token of argocd CLI context "${auth.context.name}"` : undefined);
-  if (auth.refreshToken && auth.context) {
-    return oidcRefreshSource({ baseUrl: target.baseUrl, contextName: auth.context.name, refreshToken: auth.refreshToken, http: http(), logger });
-  }
   return staticTokenSource(undefined, 'no token');
 }
 
@@ -61,10 +63,18 @@ const GENERIC_401_ADVICE = /^The Argo CD token was refused:.*$/m;
 export function createAuthenticatedUpstream(input: ArgocdTarget): { upstream: Upstream; tokenSource: TokenSource } {
   const target = { ...input, caFile: caFileFor(input) };
   const tokenSource = createTokenSource(target);
+  // Which token each request carried, so a 401 renews only a token that is still current (concurrent requests
+  // refused with the same old token share one renewal, later ones retry with the new token).
+  const sent = new AsyncLocalStorage<{ token?: string }>();
   const base = createUpstream({
     baseUrl: target.baseUrl,
-    token: () => tokenSource.token(),
-    onUnauthorized: tokenSource.onUnauthorized ? () => tokenSource.onUnauthorized!() : undefined,
+    token: async () => {
+      const token = await tokenSource.token();
+      const slot = sent.getStore();
+      if (slot) slot.token = token;
+      return token;
+    },
+    onUnauthorized: tokenSource.onUnauthorized ? () => tokenSource.onUnauthorized!(sent.getStore()?.token) : undefined,
     headers: target.auth.headers,
     insecure: target.insecure,
     caFile: target.caFile,
@@ -75,10 +85,11 @@ export function createAuthenticatedUpstream(input: ArgocdTarget): { upstream: Up
     baseUrl: base.baseUrl,
     getJson: (p) => base.getJson(p),
     async send(args) {
-      const answer = await base.send(args);
+      const answer = await sent.run({}, () => base.send(args));
       if (answer.kind !== 'error' || answer.status !== 401) return answer;
       const failure = tokenSource.lastError();
-      const advice = `${tokenSource.advice}${failure ? `\nThe last attempt to obtain a token failed: ${failure}` : ''}`;
+      // A failed login or command is the story; otherwise Argo CD refused a token we had.
+      const advice = failure ? `The gateway could not obtain an Argo CD token (${tokenSource.describe}): ${failure}` : tokenSource.advice;
       const text = GENERIC_401_ADVICE.test(answer.text) ? answer.text.replace(GENERIC_401_ADVICE, () => advice) : `${answer.text}\n${advice}`;
       return { ...answer, text };
     },

@@ -29,14 +29,10 @@ export interface RenewingSourceOptions {
 /** First pause after a failed attempt; it doubles per failure up to MAX_BACKOFF_MS. */
 export const MIN_BACKOFF_MS = 2_000;
 export const MAX_BACKOFF_MS = 5 * 60_000;
-/** A 401 this soon after a renewal is for a request sent with the previous token: retry without renewing again. */
-const JUST_RENEWED_MS = 2_000;
 
 interface Current {
   token: string;
   receivedAtMs: number;
-  /** False for the initial token, which this source did not obtain itself. */
-  obtained: boolean;
   renewAtMs: number;
   expiresAtMs: number;
 }
@@ -48,12 +44,12 @@ export function createRenewingSource(options: RenewingSourceOptions): TokenSourc
   let inflight: Promise<boolean> | undefined;
   let failure: { message: string; retryAtMs: number; count: number } | undefined;
 
-  const accept = (o: Obtained, obtained = true): Current => {
+  const accept = (o: Obtained): Current => {
     registerSecret(o.token);
     const receivedAtMs = now();
-    return { token: o.token, receivedAtMs, obtained, ...tokenSchedule(o.token, receivedAtMs, o.maxAgeMs) };
+    return { token: o.token, receivedAtMs, ...tokenSchedule(o.token, receivedAtMs, o.maxAgeMs) };
   };
-  if (options.initial) current = accept(options.initial, false);
+  if (options.initial) current = accept(options.initial);
 
   /** One attempt at a time; every caller waits for the same one. Resolves true when a token was obtained. */
   const renew = (): Promise<boolean> => {
@@ -97,9 +93,10 @@ export function createRenewingSource(options: RenewingSourceOptions): TokenSourc
       else if (!pausing()) await renew();
       return current && now() < current.expiresAtMs ? current.token : undefined;
     },
-    async onUnauthorized() {
+    async onUnauthorized(rejected) {
       if (inflight) return inflight;
-      if (current?.obtained && now() - current.receivedAtMs < JUST_RENEWED_MS) return true;
+      // The request was sent with an older token and a newer one has arrived since: retry with that.
+      if (current && rejected !== undefined && current.token !== rejected) return true;
       if (pausing()) return false;
       current = undefined;
       return renew();

@@ -53,8 +53,9 @@ export function sessionLoginSource(options: SessionLoginOptions): TokenSource {
       if (status === 401 || status === 403) {
         throw new Error(`Argo CD refused the login of ${username} (${answerSummary(status, body)}); check the username and password`);
       }
-      if (status === 404 || status === 405) {
-        throw new Error(`${url} answered ${status}: is this argocd-server (and is its --rootpath in the address)?`);
+      if (status === 404 || status === 405 || (status < 300 && typeof body === 'string')) {
+        // argocd-server answers any path outside its API with the UI's index.html: a missing --rootpath looks like this.
+        throw new Error(`${url} answered ${typeof body === 'string' ? 'with something other than JSON' : status}: is this argocd-server (and is its --rootpath in the address)?`);
       }
       if (status < 200 || status >= 300) throw new Error(`the login of ${username} failed (${answerSummary(status, body)})`);
       const token = (body as { token?: unknown } | undefined)?.token;

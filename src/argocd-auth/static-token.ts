@@ -53,8 +53,8 @@ export function tokenFileSource(file: string, options: { initial?: string; now?:
       if (now() - checkedAt > TOKEN_FILE_RECHECK_MS) reread();
       return current;
     },
-    async onUnauthorized() {
-      return reread();
+    async onUnauthorized(rejected) {
+      return reread() || (current !== undefined && current !== rejected);
     },
   };
 }

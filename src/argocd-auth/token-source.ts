@@ -9,8 +9,11 @@ export interface TokenSource {
   readonly describe: string;
   /** The token to send now; undefined when none could be obtained (the reason is in `lastError()`). Never throws. */
   token(): Promise<string | undefined>;
-  /** Argo CD answered 401: obtain a new token; true when there is a new one to retry with. Never throws. */
-  onUnauthorized?(): Promise<boolean>;
+  /**
+   * Argo CD answered 401 to a request sent with `rejected` (undefined: sent without a token): obtain a new token;
+   * true when there is a new one to retry with. Never throws.
+   */
+  onUnauthorized?(rejected: string | undefined): Promise<boolean>;
   /** Why the last attempt to obtain a token failed, already redacted; undefined after a success. */
   lastError(): string | undefined;
   /** What to tell the caller after a 401, replacing the generic "set ARGOCD_API_TOKEN" advice. */

@@ -11,6 +11,8 @@ import { readAuthSettings, reportAuthConflicts, topLevelAuthLayers } from '../ar
 import type { ArgocdAuthSettings } from '../argocd-auth/auth-config.ts';
 import { instancesFrom } from '../instances/instance-config.ts';
 import type { InstanceConfig } from '../instances/instance-config.ts';
+import { HTTP_FILE_KEYS, httpSettingsFrom } from '../http/settings.ts';
+import type { HttpFlags, HttpSettings } from '../http/settings.ts';
 
 export type Transport = 'stdio' | 'http';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -55,10 +57,12 @@ export interface GatewayConfig {
   confirm: 'destructive' | 'writes' | 'never';
   logLevel: LogLevel;
   configFile?: string;
+  /** The HTTP service: sessions, guards, rate limit, Redis, inbound auth (src/http/settings.ts). */
+  http?: HttpSettings;
 }
 
-/** Options as the command line gives them (commander's parsed flags). */
-export interface CliFlags {
+/** Options as the command line gives them (commander's parsed flags); the HTTP service's are in HttpFlags. */
+export interface CliFlags extends HttpFlags {
   config?: string;
   url?: string;
   tokenFile?: string;
@@ -110,6 +114,7 @@ const FILE_KEYS = [
   'username', 'password', 'passwordFile', 'argocdContext', 'tokenCommand', 'tokenCommandTtl', 'headers', 'instances',
   'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'rawResults',
   'adaptToServer', 'auditFile', 'projects', 'namespaces', 'clusters', 'confirm', 'logLevel',
+  ...HTTP_FILE_KEYS,
 ] as const;
 
 const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -306,6 +311,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
   const portSource = pick([flags.port, '--port'], [env.ARGOCD_MCP_PORT, 'ARGOCD_MCP_PORT'], [file.port, `${fileLabel}: port`]);
   const port = portSource ? Number(portSource.value) : 3000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) issues.push({ setting: portSource!.from, message: `"${String(portSource!.value)}" is not a port number (0-65535)` });
+  const http = httpSettingsFrom({ flags, env, file, fileLabel, issues, host, transport });
 
   const levelSource = pick([flags.logLevel, '--log-level'], [env.ARGOCD_MCP_LOG_LEVEL, 'ARGOCD_MCP_LOG_LEVEL'], [file.logLevel, `${fileLabel}: logLevel`]);
   const logLevel = String(levelSource?.value ?? 'info') as LogLevel;
@@ -318,7 +324,8 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
   let toolsets: string[] | undefined;
   if (toolsetsSource && !toolsetNames) issues.push({ setting: toolsetsSource.from, message: 'must be a list of toolset names' });
   else if (toolsetNames) {
-    const available = [...new Set(loadCatalogue().tools.map((t) => t.toolset))].sort();
+    // The catalogue's toolsets, plus the composite `workflows` (src/workflows).
+    const available = [...new Set([...loadCatalogue().tools.map((t) => t.toolset), 'workflows'])].sort();
     const resolved = resolveToolsets(toolsetNames, available);
     if (resolved.unknown.length) {
       issues.push({ setting: toolsetsSource!.from, message: `unknown toolset ${resolved.unknown.map((u) => `"${u}"`).join(', ')}; known: ${available.join(', ')}, plus "default" and "all"` });
@@ -404,6 +411,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     confirm,
     logLevel,
     configFile,
+    http,
   });
 }
 

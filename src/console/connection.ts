@@ -83,7 +83,7 @@ export async function testConnection(args: { input: ConnectionInput; base: Gatew
       level: 'error',
       text: t.refused
         ? `Argo CD refused the token. ${firstLine(t.message)} Create a fresh one with \`argocd account generate-token\`.`
-        : 'Argo CD did not accept the token as a session (not logged in). Check that it is an API token, without "Bearer ".',
+        : 'Argo CD does not accept this token: it answers as it does to an anonymous visitor (not logged in). Paste an API token from `argocd account generate-token`, without "Bearer ", that has not expired or been revoked.',
     });
     return { ok: false, lines, report };
   }
@@ -97,7 +97,7 @@ export async function testConnection(args: { input: ConnectionInput; base: Gatew
     const answer = answers.find((a) => a.resource === need.resource && a.action === need.action && a.subresource === need.subresource);
     const what = describePermission(need);
     const tools = toolList(need.tools);
-    if (!need.checkable) lines.push({ level: 'info', text: `Not checked: may it ${what}? Argo CD's can-i cannot ask that (needed by ${tools}).` });
+    if (!need.checkable) lines.push({ level: 'info', text: `Not checked whether it may ${what} (${tools}): Argo CD's can-i cannot answer that one.` });
     else if (!answer || answer.error) lines.push({ level: 'warn', text: `Could not ask whether it may ${what}: ${firstLine(answer?.error ?? 'no answer')} (needed by ${tools}).` });
     else if (answer.allowed) lines.push({ level: 'ok', text: `It may ${what} (${tools}).` });
     else {

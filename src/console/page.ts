@@ -95,6 +95,7 @@ export function renderPage(state: PageState): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>Argo CD MCP gateway — console</title>
 <link rel="stylesheet" href="/static/console.css">
 <script type="application/json" id="console-state">${scriptJson(state)}</script>
@@ -114,8 +115,8 @@ ${tabs.map(([id, label], i) => `    <button type="button" role="tab" id="tab-${i
     <span class="meter-label" id="tools-label">Tools in tools/list</span>
     <div class="meter" id="tools-meter" role="meter" aria-labelledby="tools-label" aria-valuemin="0" aria-valuemax="${state.limits.openaiTools}" aria-valuenow="0">
       <div class="fill"></div>
-      <span class="mark" style="left:${(state.limits.cursorTools / (state.limits.openaiTools * 1.25)) * 100}%" title="Cursor warns above ${state.limits.cursorTools} tools"><span>${state.limits.cursorTools}: Cursor warns</span></span>
-      <span class="mark" style="left:${(1 / 1.25) * 100}%" title="OpenAI accepts at most ${state.limits.openaiTools} functions"><span>${state.limits.openaiTools}: OpenAI limit</span></span>
+      <span class="mark" data-at="${(state.limits.cursorTools / (state.limits.openaiTools * 1.25)) * 100}" title="Cursor warns above ${state.limits.cursorTools} tools"><span>${state.limits.cursorTools}: Cursor warns</span></span>
+      <span class="mark" data-at="${(1 / 1.25) * 100}" title="OpenAI accepts at most ${state.limits.openaiTools} functions"><span>${state.limits.openaiTools}: OpenAI limit</span></span>
     </div>
     <output id="tools-total" aria-live="polite">0</output>
   </div>
@@ -123,7 +124,7 @@ ${tabs.map(([id, label], i) => `    <button type="button" role="tab" id="tab-${i
     <span class="meter-label" id="tokens-label">Tokens of tool definitions</span>
     <div class="meter" id="tokens-meter" role="meter" aria-labelledby="tokens-label" aria-valuemin="0" aria-valuenow="0">
       <div class="fill"></div>
-      <span class="mark budget" style="left:80%"><span>budget</span></span>
+      <span class="mark budget" data-at="80" title="your token budget"><span>budget</span></span>
     </div>
     <output id="tokens-total" aria-live="polite">0</output>
     <label class="budget-input">Budget <input type="number" id="budget" min="500" step="500" value="${state.limits.tokenBudget}" inputmode="numeric"> tokens</label>
@@ -143,7 +144,7 @@ ${warnings}
   <p>A group's box selects or clears every tool of the group that the search shows. The token count is what each tool's
   definition (name, title, description, input schema, annotations, _meta) costs in every request an agent makes.</p></details>
   <p id="search-status" class="visually-hidden" aria-live="polite"></p>
-  <form id="tools-form" onsubmit="return false">
+  <form id="tools-form">
 ${state.groups.map((g) => groupHtml(g, selected)).join('\n')}
   </form>
 </section>

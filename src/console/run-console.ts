@@ -103,7 +103,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleHand
     };
   }
 
-  const server = await startConsoleServer({ file, config, activity, gatewayUrl, onSaved, warnings });
+  const server = await startConsoleServer({ port: options.port, file, config, activity, gatewayUrl, onSaved, warnings });
   closers.unshift(() => server.close());
   write(`argocd-mcp-gateway console for ${file}${exists ? '' : ' (a new file)'}`);
   if (simulator) write(`Simulated Argo CD at ${simulator.url} (admin token in use; Connection tests it).`);

@@ -29,11 +29,13 @@ export function buildInstancesGateway(args: {
   userAgent: string;
   /** Builds one instance's gateway with the shared settings (toolsets, result cap, scope, …). */
   gatewayFor: (parts: InstanceParts) => Gateway;
+  /** Wraps each instance's upstream (the HTTP service's metrics). */
+  wrapUpstream?: (upstream: Upstream) => Upstream;
 }): Gateway {
   return createInstancesGateway(
     args.instances.map((instance) => {
       const logger = args.logger.child({ instance: instance.name });
-      const { upstream } = createAuthenticatedUpstream({
+      const { upstream: created } = createAuthenticatedUpstream({
         baseUrl: instance.argocdUrl,
         auth: instance.auth,
         insecure: instance.insecure,
@@ -42,6 +44,7 @@ export function buildInstancesGateway(args: {
         userAgent: args.userAgent,
         logger,
       });
+      const upstream = args.wrapUpstream ? args.wrapUpstream(created) : created;
       return {
         name: instance.name,
         description: instance.description,

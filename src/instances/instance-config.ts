@@ -142,3 +142,19 @@ export function instancesFrom(args: {
   });
   return out;
 }
+
+/** One instance as a single-instance configuration (for `check`, which tests one Argo CD at a time). */
+export function instanceAsConfig<C extends { instances?: InstanceConfig[] }>(config: C, instance: InstanceConfig): C {
+  return {
+    ...config,
+    instances: undefined,
+    argocdUrl: instance.argocdUrl,
+    token: instance.auth.token,
+    tokenFile: instance.auth.tokenFile,
+    auth: instance.auth,
+    insecure: instance.insecure,
+    caFile: instance.caFile,
+    timeoutMs: instance.timeoutMs,
+    allowlist: instance.allowlist,
+  };
+}

@@ -72,6 +72,14 @@ export function createInstancesGateway(instances: NamedGateway[]): Gateway {
     },
     // Each instance may run another Argo CD release; there is no single answer.
     serverSupport: () => undefined,
+    // One policy for all: the instances' gateways are built from the same top-level setting.
+    confirmPolicy: instances[0].gateway.confirmPolicy,
+    async openStream(name, streamArgs, signal) {
+      const { [INSTANCE_ARG]: chosen, ...args } = streamArgs;
+      const target = typeof chosen === 'string' ? byName.get(chosen) : undefined;
+      if (!target) return { ok: false, error: `${name} needs \`${INSTANCE_ARG}\`: one of ${instances.map((i) => i.name).join(', ')}.` };
+      return target.gateway.openStream(name, args, signal);
+    },
     async callTool(name: string, rawArgs: unknown, ctx?: CallContext): Promise<CallToolResult> {
       if (!rawArgs || typeof rawArgs !== 'object' || Array.isArray(rawArgs)) return textResult('Arguments must be a JSON object.', true);
       const { [INSTANCE_ARG]: chosen, ...args } = rawArgs as Record<string, unknown>;

@@ -96,3 +96,35 @@ export async function collectStream(options: CollectOptions): Promise<StreamWind
   }
   return { items, stoppedBecause, ...(error !== undefined ? { error } : {}) };
 }
+
+/** Every item of an NDJSON (or SSE) stream of `{"result": ...}` lines, until it ends or reports an error. */
+export async function* ndjsonItems(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      buffer += decoder.decode(next.value, { stream: true });
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const text = buffer.slice(0, nl).trim().replace(/^data:\s*/, '');
+        buffer = buffer.slice(nl + 1);
+        if (!text) continue;
+        let msg: { result?: unknown; error?: unknown };
+        try {
+          msg = JSON.parse(text) as typeof msg;
+        } catch {
+          continue;
+        }
+        if (msg.error !== undefined) return;
+        yield msg.result !== undefined ? msg.result : msg;
+      }
+    }
+  } catch {
+    // An aborted or broken stream simply ends the iteration.
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+}

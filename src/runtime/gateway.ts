@@ -9,7 +9,7 @@ import type { CatalogueTool } from '../catalogue/types.ts';
 import type { Logger } from '../log.ts';
 import type { Allowlist } from './allowlist.ts';
 import { buildRequest } from './build-request.ts';
-import { collectStream } from './collect-stream.ts';
+import { collectStream, ndjsonItems } from './collect-stream.ts';
 import { redactValue } from './redact.ts';
 import type { Upstream } from './upstream.ts';
 import { formatValidationErrors, validatorFor } from './validate.ts';
@@ -40,8 +40,22 @@ export interface CallContext {
   requestId?: string;
   /** Asks the user to confirm (MCP elicitation), when the client supports it. */
   askUser?: AskUser;
+  /** A call made by a composite tool for its own reading: results are not capped (the composite's own is). */
+  internal?: boolean;
   progressToken?: string | number;
   sendProgress?: (progress: { progress: number; total?: number; message?: string }) => Promise<void>;
+}
+
+/**
+ * A tool built from other tools (the `workflows` toolset): it has a catalogue-like face so the allowlist,
+ * toolsets and read-only mode treat it like any tool, and it runs only through `call`, i.e. through callTool,
+ * so every operation it performs is checked, confined, confirmed and audited like a direct call.
+ */
+export interface CompositeTool {
+  tool: CatalogueTool;
+  /** Tools it calls; it is hidden when any of them is not exposed. */
+  requires: string[];
+  run(args: Record<string, unknown>, ctx: CallContext, call: (name: string, args: Record<string, unknown>, ctx?: CallContext) => Promise<CallToolResult>): Promise<CallToolResult>;
 }
 
 export interface GatewayOptions {
@@ -62,6 +76,8 @@ export interface GatewayOptions {
   scope?: ScopeConfig;
   /** Which calls need the user's confirmation (default `destructive`). */
   confirm?: ConfirmPolicy;
+  /** Composite tools (workflows) offered beside the catalogue. */
+  composites?: CompositeTool[];
 }
 
 export interface Gateway {
@@ -71,6 +87,13 @@ export interface Gateway {
   exposed(): Promise<CatalogueTool[]>;
   /** What the connected server serves, once probed. */
   serverSupport(): ServerSupport | undefined;
+  /** The confirmation policy in force, for composite tools that confirm a whole batch. */
+  readonly confirmPolicy: ConfirmPolicy;
+  /**
+   * Opens one of the catalogue's streaming operations and yields its items (already scope-filtered) until the
+   * signal aborts or the stream ends. The tool must be exposed.
+   */
+  openStream(name: string, args: Record<string, unknown>, signal: AbortSignal): Promise<{ ok: true; items: AsyncIterable<unknown> } | { ok: false; error: string }>;
   callTool(name: string, args: unknown, ctx?: CallContext): Promise<CallToolResult>;
 }
 
@@ -135,8 +158,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   let lastProbe = 0;
   let advertised: { tools: Tool[]; support?: ServerSupport } | undefined;
 
+  const composites = new Map((options.composites ?? []).map((c) => [c.tool.name, c]));
   const catalogueIndex = () => {
-    byName ??= new Map(loadCatalogue().tools.map((t) => [t.name, t]));
+    byName ??= new Map([...loadCatalogue().tools, ...[...composites.values()].map((c) => c.tool)].map((t) => [t.name, t]));
     return byName;
   };
 
@@ -166,7 +190,13 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   const exposed = async (): Promise<CatalogueTool[]> => {
     await probeServer();
-    return [...catalogueIndex().values()].filter((t) => !refusalOf(t));
+    const index = catalogueIndex();
+    const available = (t: CatalogueTool): boolean => {
+      if (refusalOf(t)) return false;
+      const composite = composites.get(t.name);
+      return !composite || composite.requires.every((r) => index.has(r) && !refusalOf(index.get(r)!));
+    };
+    return [...index.values()].filter(available);
   };
   async function runStream(tool: CatalogueTool, args: Record<string, unknown>, answer: { body: ReadableStream<Uint8Array>; close: () => void }, ctx: CallContext) {
     const kind = tool.request.stream!;
@@ -202,8 +232,34 @@ export function createGateway(options: GatewayOptions): Gateway {
     return window.error !== undefined ? { ...out, isError: true } : out;
   }
 
-  return {
+  async function openStream(name: string, args: Record<string, unknown>, signal: AbortSignal) {
+    const tool = catalogueIndex().get(name);
+    if (!tool?.request.stream) return { ok: false as const, error: `${name} is not a streaming tool` };
+    await probeServer();
+    const refusal = refusalOf(tool);
+    if (refusal) return { ok: false as const, error: `${name} is not available: ${refusal}` };
+    if (!upstream) return { ok: false as const, error: 'No Argo CD is configured.' };
+    const verdict = await scope.check(tool, args);
+    if (!verdict.ok) return { ok: false as const, error: verdict.refusal! };
+    const built = buildRequest(tool, verdict.args);
+    if (!built.ok) return { ok: false as const, error: built.problems.join('; ') };
+    const answer = await upstream.send({ tool, request: built.request, signal });
+    if (answer.kind !== 'stream') return { ok: false as const, error: answer.kind === 'error' ? answer.text : 'Argo CD did not answer with a stream' };
+    signal.addEventListener('abort', () => answer.close(), { once: true });
+    const body = answer.body;
+    async function* items(): AsyncIterable<unknown> {
+      for await (const item of ndjsonItems(body)) {
+        const kept = scope.filter(tool!, [item]) as unknown[];
+        if (kept.length) yield kept[0];
+      }
+    }
+    return { ok: true as const, items: items() };
+  }
+
+  const gateway: Gateway = {
     exposed,
+    openStream,
+    confirmPolicy,
     serverSupport: () => support,
     async listTools() {
       const tools = await exposed();
@@ -236,11 +292,25 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       const args = (rawArgs ?? {}) as Record<string, unknown>;
       if (typeof args !== 'object' || Array.isArray(args)) return textResult('Arguments must be a JSON object.', true);
-      const validate = validatorFor(name);
+      const composite = composites.get(name);
+      const validate = validatorFor(name, composite ? { ...composite.tool.inputSchema, additionalProperties: false } : undefined);
       if (!validate(args)) {
         record('invalid');
         const problems = formatValidationErrors(validate.errors ?? [], args, tool.inputSchema);
         return textResult(`Invalid arguments for ${name}; nothing was sent to Argo CD:\n- ${problems.join('\n- ')}`, true);
+      }
+      if (composite) {
+        const index = catalogueIndex();
+        const missing = composite.requires.filter((r) => !index.has(r) || refusalOf(index.get(r)!));
+        if (missing.length) {
+          record('refused');
+          return textResult(`${name} needs ${missing.join(', ')}, which this gateway does not expose. Nothing was sent to Argo CD.`, true);
+        }
+        const result = await composite.run(args, ctx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? ctx), internal: true }));
+        record(result.isError ? 'error' : 'ok');
+        const text = result.content.map((c) => (c as { text?: string }).text ?? '').join('\n');
+        const capped = await capResult(result.structuredContent ?? text, maxResultTokens, 'Narrow the workflow (a project, a selector, fewer names).');
+        return capped.note ? { ...jsonResult(capped.text, capped.value, [capped.note]), ...(result.isError ? { isError: true } : {}) } : result;
       }
       const verdict = await scope.check(tool, args);
       if (!verdict.ok) {
@@ -294,7 +364,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       else if (answer.kind === 'stream') result = await runStream(tool, args, answer, ctx);
       else {
         const shaped = shapeResult(tool, scope.filter(tool, answer.data), shapeArgs);
-        const capped = await capResult(shaped.data, maxResultTokens, narrowHint(tool));
+        const capped = await capResult(shaped.data, ctx.internal ? Number.POSITIVE_INFINITY : maxResultTokens, narrowHint(tool));
         result = jsonResult(capped.text, capped.value, [...shaped.notes, ...(capped.note ? [capped.note] : [])]);
       }
       record(result.isError ? 'error' : 'ok', {
@@ -317,5 +387,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       return result;
     },
   };
+  return gateway;
 }
 

@@ -1,7 +1,10 @@
 /** Toolsets: the tools grouped by Argo CD service, chosen with --toolsets / `toolsets:`. */
 
-/** A first-time user's set: the day-to-day GitOps objects, without credentials, accounts and certificates. */
-export const DEFAULT_TOOLSETS = ['applications', 'applicationsets', 'projects', 'clusters', 'repositories', 'version'];
+/**
+ * A first-time user's set: the day-to-day GitOps objects and the workflow tools, without credentials, accounts,
+ * certificates and GPG keys.
+ */
+export const DEFAULT_TOOLSETS = ['applications', 'applicationsets', 'projects', 'clusters', 'repositories', 'version', 'workflows'];
 
 export interface ResolvedToolsets {
   /** The chosen toolsets, or undefined for all. */

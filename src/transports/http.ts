@@ -437,6 +437,8 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       else log.debug(entry, 'http request');
     });
 
+    // While draining, no connection is kept for another request.
+    if (draining) res.setHeader('connection', 'close');
     if (draining && route === 'mcp') {
       sendJsonRpcError(res, 503, 'Service Unavailable: the gateway is shutting down; retry on another replica', { headers: { connection: 'close', 'retry-after': '1' } });
       return;

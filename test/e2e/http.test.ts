@@ -19,7 +19,7 @@ describe('HTTP gateway against the simulator', () => {
     expect(gw.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
     const client = await gw.connect();
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(106);
+    expect(tools).toHaveLength(113);
     const apps = json<{ items: Array<{ name: string }> }>(await call(client, 'application_list'));
     expect(apps.items.length).toBeGreaterThan(0);
   });

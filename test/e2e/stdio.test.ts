@@ -28,9 +28,10 @@ describe('stdio gateway against the simulator', () => {
     await sim?.close();
   });
 
-  it('lists all 106 tools with titles, annotations and _meta when writes are allowed', async () => {
+  it('lists all 106 operations (plus the 7 workflow tools) with titles, annotations and _meta when writes are allowed', async () => {
     const { tools } = await gw.client.listTools();
-    expect(tools).toHaveLength(106);
+    expect(tools.filter((t) => t._meta?.['argocd/tag'] !== 'Workflows')).toHaveLength(106);
+    expect(tools).toHaveLength(113);
     const sync = tools.find((t) => t.name === 'application_sync')!;
     expect(sync.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false });
     expect(sync._meta).toEqual({

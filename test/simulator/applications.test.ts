@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
-import { call } from './helpers.ts';
+import { call, eventually } from './helpers.ts';
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -46,9 +46,9 @@ describe('seed data', () => {
   });
 
   it('is deterministic: the same seed serves byte-identical lists, another seed differs', async () => {
-    const a = await startSimulator({ seed: 7 });
-    const b = await startSimulator({ seed: 7 });
-    const c = await startSimulator({ seed: 8 });
+    const a = await startSimulator({ seed: 7, appCount: 20 });
+    const b = await startSimulator({ seed: 7, appCount: 20 });
+    const c = await startSimulator({ seed: 8, appCount: 20 });
     try {
       const la = await call(a, '/api/v1/applications');
       const lb = await call(b, '/api/v1/applications');
@@ -249,6 +249,29 @@ describe('other services', () => {
     expect((await call(sim, '/api/v1/gpgkeys')).body.items.length).toBeGreaterThan(0);
     expect((await call(sim, '/api/v1/notifications/triggers')).body.items).toContainEqual({ name: 'on-sync-failed' });
     expect((await call(sim, `/api/v1/repositories/${encodeURIComponent('https://github.com/acme/apps')}/refs`)).body.branches).toContain('main');
+  });
+
+  it('creates the Applications an ApplicationSet generates and removes them with it', async () => {
+    const set = {
+      metadata: { name: 'sim-previews' },
+      spec: {
+        generators: [{ list: { elements: [{ pr: '101' }, { pr: '102' }] } }],
+        template: {
+          metadata: { name: 'preview-pr-{{pr}}' },
+          spec: { project: 'frontend', source: { repoURL: 'https://github.com/acme/frontend-deploy', path: 'previews/pr-{{pr}}', targetRevision: 'main' }, destination: { server: 'https://prod.k8s.example.com', namespace: 'frontend' } },
+        },
+      },
+    };
+    const dry = await call(sim, '/api/v1/applicationsets?dryRun=true', { method: 'POST', json: set });
+    expect(dry.body.status.resources).toHaveLength(2);
+    expect((await call(sim, '/api/v1/applicationsets/sim-previews')).status).toBe(404);
+    const created = await call(sim, '/api/v1/applicationsets', { method: 'POST', json: set });
+    expect(created.status).toBe(200);
+    await eventually(async () => (await call(sim, '/api/v1/applications/preview-pr-102')).status === 200);
+    const app = (await call(sim, '/api/v1/applications/preview-pr-101')).body;
+    expect(app.metadata.ownerReferences[0]).toMatchObject({ kind: 'ApplicationSet', name: 'sim-previews' });
+    expect((await call(sim, '/api/v1/applicationsets/sim-previews', { method: 'DELETE', headers: { 'content-type': 'application/json' } })).status).toBe(200);
+    await eventually(async () => (await call(sim, '/api/v1/applications/preview-pr-101?project=frontend')).status === 404);
   });
 
   it('creates account tokens that authenticate', async () => {

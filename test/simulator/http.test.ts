@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { call } from './helpers.ts';
@@ -85,6 +86,19 @@ describe('HTTP front', () => {
     expect(rec?.headers.authorization).toBe('Bearer <redacted>');
     await call(sim, `/api/v1/repositories/${encodeURIComponent('https://github.com/acme/apps')}`);
     expect(sim.requests.at(-1)?.path).toBe('/api/v1/repositories/https%3A%2F%2Fgithub.com%2Facme%2Fapps');
+  });
+});
+
+describe('swaggerFile', () => {
+  it('serves the given swagger.json verbatim', async () => {
+    const file = '/work/shared/argocd-swagger/v3.5.1.json';
+    const withFile = await startSimulator({ swaggerFile: file, appCount: 1 });
+    try {
+      const res = await fetch(`${withFile.url}/swagger.json`);
+      expect(await res.text()).toBe(readFileSync(file, 'utf8'));
+    } finally {
+      await withFile.close();
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { call, eventually } from './helpers.ts';
 
-const SYNC_MS = 300;
+const SYNC_MS = 150;
 let sim: Simulator;
 beforeAll(async () => {
   sim = await startSimulator({ syncDurationMs: SYNC_MS });

@@ -72,7 +72,7 @@ function profileFor(spec: JsonObject): AppProfile {
 }
 
 /** Builds the record of an application created through the API: nothing deployed yet (OutOfSync / Missing). */
-function newAppRecord(sim: SimContext, input: JsonObject, name: string): AppRecord {
+export function newAppRecord(sim: SimContext, input: JsonObject, name: string): AppRecord {
   const spec = input.spec as JsonObject;
   const md = (input.metadata ?? {}) as JsonObject;
   const src = (spec.source ?? ((spec.sources as JsonObject[] | undefined)?.[0]) ?? {}) as JsonObject;

@@ -6,7 +6,8 @@ import type { RouteContext, RouteDef } from '../router.ts';
 import { ARGOCD_NS } from '../seed/catalog.ts';
 import { parseSelector } from '../selector.ts';
 import type { JsonObject } from '../types.ts';
-import { bodyObject, projectsFromQuery, validateObjectName } from './app-access.ts';
+import { bodyObject, projectsFromQuery, validateAppSpec, validateObjectName } from './app-access.ts';
+import { maybeAutoSync, newAppRecord } from './applications.ts';
 
 function setProject(set: JsonObject): string {
   return String(((((set.spec as JsonObject | undefined)?.template as JsonObject | undefined)?.spec as JsonObject | undefined)?.project) ?? 'default');
@@ -162,7 +163,37 @@ function create(ctx: RouteContext): unknown {
   };
   ctx.sim.store.appSets.set(name, set);
   ctx.sim.store.touchAppSet(name, 'ADDED');
+  // The ApplicationSet controller then creates the generated Applications it owns.
+  ctx.sim.schedule(() => createOwnedApps(ctx, set, apps), 50);
   return set;
+}
+
+function createOwnedApps(ctx: RouteContext, set: JsonObject, apps: JsonObject[]): void {
+  const md = set.metadata as JsonObject;
+  const failures: string[] = [];
+  for (const generated of apps) {
+    const gmd = generated.metadata as JsonObject;
+    const appName = String(gmd.name ?? '');
+    if (!appName || ctx.sim.store.apps.has(appName)) continue;
+    try {
+      validateObjectName('Application.argoproj.io', appName);
+      validateAppSpec(ctx.sim, appName, generated.spec as JsonObject);
+    } catch (e) {
+      failures.push((e as Error).message);
+      continue;
+    }
+    const rec = newAppRecord(ctx.sim, generated, appName);
+    const amd = rec.app.metadata as JsonObject;
+    amd.labels = { ...((amd.labels ?? {}) as JsonObject), 'app.kubernetes.io/managed-by': 'argocd-applicationset' };
+    amd.ownerReferences = [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', name: md.name, uid: md.uid, controller: true, blockOwnerDeletion: true }];
+    ctx.sim.store.addApp(rec);
+    maybeAutoSync(ctx.sim, rec);
+  }
+  if (failures.length) {
+    const st = set.status as JsonObject;
+    st.conditions = [{ type: 'ErrorOccurred', status: 'True', message: failures[0], lastTransitionTime: isoSeconds(Date.now()), reason: 'ApplicationGenerationFromParamsError' }];
+    ctx.sim.store.touchAppSet(String(md.name));
+  }
 }
 
 function remove(ctx: RouteContext): unknown {
@@ -173,6 +204,14 @@ function remove(ctx: RouteContext): unknown {
   ctx.sim.store.appSets.delete(name);
   ctx.sim.store.deletedAppSets.set(name, set);
   ctx.sim.store.touchAppSet(name, 'DELETED');
+  // Kubernetes garbage collection removes the Applications it owned.
+  const uid = (set.metadata as JsonObject).uid;
+  ctx.sim.schedule(() => {
+    for (const [appName, rec] of [...ctx.sim.store.apps]) {
+      const owners = ((rec.app.metadata as JsonObject).ownerReferences ?? []) as JsonObject[];
+      if (owners.some((o) => o.kind === 'ApplicationSet' && o.uid === uid)) ctx.sim.store.removeApp(appName);
+    }
+  }, 50);
   return {};
 }
 

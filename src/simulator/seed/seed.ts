@@ -41,14 +41,14 @@ function pickState(rng: Rng, projectIndex: number, template: AppTemplate): AppSt
   return template.profile === 'cron' ? 'suspended' : 'ok';
 }
 
-/** Makes sure a seed of reasonable size shows every state at least twice. */
+/** Makes sure a seed of reasonable size shows every unhealthy state (twice, a failed last sync once). */
 function ensureVariety(plan: Array<{ state: AppState; projectIndex: number; template: AppTemplate }>): void {
   if (plan.length < 20) return;
-  const needs: AppState[] = ['degraded', 'progressing', 'missing'];
+  const needs: Array<[AppState, number]> = [['degraded', 2], ['progressing', 2], ['missing', 2], ['failed', 1]];
   let cursor = plan.length - 1;
-  for (const state of needs) {
+  for (const [state, min] of needs) {
     let have = plan.filter((p) => p.state === state).length;
-    while (have < 2 && cursor >= 0) {
+    while (have < min && cursor >= 0) {
       const p = plan[cursor--];
       if (!p || p.state !== 'ok' || p.projectIndex < 2) continue;
       if (state === 'progressing' && p.template.profile !== 'web' && p.template.profile !== 'site') continue;
@@ -87,7 +87,7 @@ export function buildSeed(seed: number, appCount: number): SeedData {
   ensureVariety(plan);
   // An automated app would not stay OutOfSync on a new commit for long; keep those manual.
   for (const p of plan) {
-    if ((p.state === 'outofsync' || p.state === 'missing') && !APPSET_MEMBERS['platform-addons']?.includes(p.name)) p.automated = false;
+    if ((p.state === 'outofsync' || p.state === 'missing' || p.state === 'failed') && !APPSET_MEMBERS['platform-addons']?.includes(p.name)) p.automated = false;
   }
 
   const apps = plan.map((p) => {

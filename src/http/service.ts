@@ -1,0 +1,134 @@
+/**
+ * `serve --transport http`: the gateway as a service a team runs next to Argo CD. Wires the HTTP settings into
+ * the transport: one gateway per allowlist profile (a token with only `argocd:read` gets the read-only one),
+ * metrics from audit records and upstream timings, the readiness probe, inbound auth, and Redis (or memory) for
+ * rate-limit counters and resumable streams. SIGTERM drains: no new requests, in-flight calls finish (bounded by
+ * shutdownTimeout), then the process exits.
+ */
+import { Redis } from 'ioredis';
+import { announce, buildGateway } from '../app.ts';
+import type { GatewayParts } from '../app.ts';
+import type { GatewayConfig } from '../config/load-config.ts';
+import { createAuthenticator } from '../inbound-auth/authenticate.ts';
+import type { Principal } from '../inbound-auth/authenticate.ts';
+import { createLogger } from '../log.ts';
+import type { Logger } from '../log.ts';
+import { createMcpServer } from '../mcp-server.ts';
+import { createMetrics } from '../metrics.ts';
+import { serveHttp } from '../transports/http.ts';
+import type { HttpHandle } from '../transports/http.ts';
+import { createMemoryEventStore, createRedisEventStore } from './event-store.ts';
+import type { SharedEventStore } from './event-store.ts';
+import { createMemoryRateLimiter, createRedisRateLimiter, noRateLimit } from './rate-limit.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import { createReadinessProbe } from './readiness.ts';
+import { defaultHttpSettings, isLoopbackHost } from './settings.ts';
+
+export interface HttpService {
+  handle: HttpHandle;
+  /** Graceful stop (as on SIGTERM); resolves when everything is closed. */
+  stop(): Promise<void>;
+}
+
+/** Connects to Redis; errors are logged (never with the URL: it may hold a password) and retried by ioredis. */
+function connectRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5_000, lazyConnect: false });
+  let last = 0;
+  redis.on('error', (err: Error) => {
+    if (Date.now() - last < 30_000) return;
+    last = Date.now();
+    logger.warn({ err: err.message }, 'Redis is unavailable; rate limits are not enforced and streams cannot be resumed until it is back');
+  });
+  redis.on('ready', () => logger.info('connected to Redis'));
+  return redis;
+}
+
+/** Starts the HTTP service and returns once it listens. */
+export async function startHttpService(config: GatewayConfig, logger: Logger = createLogger(config.logLevel)): Promise<HttpService> {
+  const settings = config.http ?? defaultHttpSettings();
+  const metrics = createMetrics();
+  const hooks = { audit: metrics.wrapAudit(undefined), wrapUpstream: metrics.wrapUpstream };
+  const full: GatewayParts = buildGateway(config, logger, hooks);
+  const authenticator = createAuthenticator(settings.auth, settings.auth.audience ?? settings.publicUrl);
+  // A token with only argocd:read sees the same allowlist in read-only mode (tools/list and calls alike).
+  const readOnly: GatewayParts | undefined =
+    authenticator.enabled && !config.allowlist.readOnly
+      ? buildGateway({ ...config, allowlist: { ...config.allowlist, readOnly: true } }, logger, hooks)
+      : undefined;
+  announce(config, logger);
+
+  if (!isLoopbackHost(config.host) && !authenticator.enabled) {
+    logger.warn(
+      { host: config.host, port: config.port },
+      'WARNING: inbound auth is OFF (--allow-unauthenticated) on a non-loopback address: ANYONE who can reach this port can use Argo CD with the gateway\'s token. Configure authIssuer or apiKeysFile.',
+    );
+  }
+
+  const redis = settings.redisUrl ? connectRedis(settings.redisUrl, logger) : undefined;
+  const eventStore: SharedEventStore = redis ? createRedisEventStore(redis) : createMemoryEventStore();
+  const rateLimiter: RateLimiter =
+    settings.rateLimit.perSecond <= 0
+      ? noRateLimit
+      : redis
+        ? createRedisRateLimiter(redis, { perSecond: settings.rateLimit.perSecond, burst: settings.rateLimit.burst, logger })
+        : createMemoryRateLimiter({ perSecond: settings.rateLimit.perSecond, burst: settings.rateLimit.burst });
+
+  const gatewayFor = (principal?: Principal) => (principal?.profile === 'read' && readOnly ? readOnly : full);
+  const handle = await serveHttp({
+    host: config.host,
+    port: config.port,
+    logger,
+    settings,
+    createServer: (principal) => createMcpServer(gatewayFor(principal).gateway, full.version, config.mode),
+    authenticator,
+    rateLimiter,
+    eventStore,
+    metrics,
+    readiness: createReadinessProbe(full.upstream),
+  });
+  logger.info(
+    {
+      argocd: config.argocdUrl,
+      url: handle.url,
+      mode: settings.stateless ? 'stateless' : 'sessions',
+      auth: authenticator.oauth ? 'oauth' : authenticator.enabled ? 'api-keys' : 'none',
+      store: redis ? 'redis' : 'memory',
+      rateLimit: rateLimiter.kind === 'off' ? 'off' : settings.rateLimit.text,
+    },
+    'serving MCP over Streamable HTTP',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    handle,
+    stop() {
+      stopping ??= (async () => {
+        const { unfinished } = await handle.drain(settings.shutdownTimeoutMs);
+        await eventStore.close();
+        if (redis) await redis.quit().catch(() => redis.disconnect());
+        logger.info({ unfinished }, 'stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Serves until SIGTERM or SIGINT, then drains and returns; a second signal stops at once. */
+export async function runHttpService(config: GatewayConfig): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const service = await startHttpService(config, logger);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down: no new requests; in-flight calls may finish');
+      process.once(signal, () => {
+        logger.warn('second signal: stopping now');
+        void service.handle.close().finally(() => process.exit(1));
+      });
+      service.stop().then(resolve, resolve);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  // Everything is closed; anything a library left running must not keep the process alive.
+  setTimeout(() => process.exit(0), 1_000).unref();
+}

@@ -1,0 +1,489 @@
+/**
+ * The `workflows` toolset: the tasks people actually give an agent, each built only from the generated operations
+ * (so the allowlist, read-only mode, scoping, confirmations, RBAC and the audit apply to every step).
+ */
+import { createTwoFilesPatch } from 'diff';
+import type { CompositeTool } from '../runtime/gateway.ts';
+import {
+  APP_ARGS,
+  WAIT_ARGS,
+  currentStartedAt,
+  followOperation,
+  json,
+  outcomeResult,
+  parse,
+  textOf,
+  textResult,
+  verdict,
+  workflowTool,
+} from './common.ts';
+import type { Call, Outcome } from './common.ts';
+import type { CallContext } from '../runtime/gateway.ts';
+
+type Json = Record<string, unknown>;
+
+const pick = (args: Json, keys: string[]) => Object.fromEntries(keys.filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
+
+interface Summary {
+  name: string;
+  namespace?: string;
+  project?: string;
+  repo?: string;
+  path?: string;
+  target?: string;
+  dest?: string;
+  sync?: string;
+  health?: string;
+  op?: string;
+}
+
+async function listApps(call: Call, ctx: CallContext, args: Json): Promise<{ ok: true; apps: Summary[] } | { ok: false; error: string }> {
+  const query: Json = {};
+  if (typeof args.project === 'string') query.projects = [args.project];
+  if (Array.isArray(args.projects)) query.projects = args.projects;
+  if (typeof args.selector === 'string') query.selector = args.selector;
+  if (typeof args.repo === 'string') query.repo = args.repo;
+  const got = parse<{ items: Summary[] }>(await call('application_list', query, { ...ctx, progressToken: undefined }));
+  return got.ok ? { ok: true, apps: got.value.items ?? [] } : got;
+}
+
+/** sync + follow, shared by sync_and_wait, set_revision and sync_many. */
+async function syncAndFollow(call: Call, ctx: CallContext, args: Json): Promise<{ outcome?: Outcome; error?: string }> {
+  const name = String(args.name);
+  const previousStartedAt = await currentStartedAt(call, ctx, name, args.appNamespace as string | undefined);
+  const syncArgs = pick(args, ['name', 'appNamespace', 'project', 'revision', 'prune', 'dryRun', 'resources', 'syncOptions', 'strategy', 'retryStrategy', 'confirm']);
+  if (Array.isArray(args.syncOptions)) syncArgs.syncOptions = { items: args.syncOptions };
+  const started = await call('application_sync', syncArgs, ctx);
+  if (started.isError) return { error: textOf(started) };
+  if (args.dryRun === true) {
+    return { outcome: { app: name, phase: 'DryRun', message: 'dry run: nothing was changed', failedResources: [], seconds: 0 } };
+  }
+  const outcome = await followOperation({
+    call,
+    ctx,
+    name,
+    appNamespace: args.appNamespace as string | undefined,
+    timeoutSeconds: args.timeoutSeconds as number | undefined,
+    waitForHealth: args.waitForHealth as boolean | undefined,
+    terminateOnCancel: args.terminateOnCancel as boolean | undefined,
+    previousStartedAt,
+    pollMs: args.pollMs as number | undefined,
+  });
+  return { outcome };
+}
+
+const SYNC_ARGS = {
+  revision: { type: 'string', description: 'Sync to this revision instead of the target revision.' },
+  prune: { type: 'boolean', description: 'Delete resources no longer in Git (asks for confirmation).' },
+  dryRun: { type: 'boolean', description: 'Preview only: nothing changes.' },
+  resources: { type: 'array', items: { type: 'object' }, description: 'Only these resources: [{group?, kind, name, namespace?}].' },
+  syncOptions: { type: 'array', items: { type: 'string' }, description: "e.g. ['CreateNamespace=true', 'ServerSideApply=true']." },
+  confirm: { type: 'string', description: 'To confirm a pruning sync: the application name.' },
+};
+
+const syncAndWait: CompositeTool = {
+  tool: workflowTool({
+    name: 'sync_and_wait',
+    title: 'Workflow: sync an application and wait',
+    description:
+      'Syncs one application and follows the operation until it finishes and health settles (or timeoutSeconds), with progress notifications. Returns phase, message, revision, and the resources that failed and why.',
+    readOnly: false,
+    inputSchema: { type: 'object', properties: { ...APP_ARGS, ...SYNC_ARGS, ...WAIT_ARGS }, required: ['name'] },
+    uses: ['application_sync', 'application_get', 'application_terminate_operation'],
+  }),
+  requires: ['application_sync', 'application_get'],
+  async run(args, ctx, call) {
+    const { outcome, error } = await syncAndFollow(call, ctx, args);
+    if (error) return textResult(error, true);
+    return outcomeResult(outcome!);
+  },
+};
+
+interface HistoryEntry {
+  id: number;
+  revision?: string;
+  revisions?: string[];
+  deployedAt?: string;
+  source?: { targetRevision?: string; chart?: string };
+}
+
+const rollback: CompositeTool = {
+  tool: workflowTool({
+    name: 'rollback',
+    title: 'Workflow: roll back an application',
+    description:
+      "Rolls an application back to its previous deployment (from status.history), or to a given history id or revision, shows what it rolls back from and to, then waits like sync_and_wait. Argo CD refuses while auto-sync is on.",
+    readOnly: false,
+    inputSchema: {
+      type: 'object',
+      properties: {
+        ...APP_ARGS,
+        id: { type: 'integer', description: 'History id to roll back to (default: the deployment before the current one).' },
+        revision: { type: 'string', description: 'Roll back to the latest deployment of this revision.' },
+        prune: { type: 'boolean' },
+        dryRun: { type: 'boolean' },
+        confirm: { type: 'string', description: 'To confirm a pruning rollback: the application name.' },
+        ...WAIT_ARGS,
+      },
+      required: ['name'],
+    },
+    uses: ['application_get', 'application_rollback', 'application_terminate_operation'],
+  }),
+  requires: ['application_get', 'application_rollback'],
+  async run(args, ctx, call) {
+    const name = String(args.name);
+    const base = pick(args, ['name', 'appNamespace']);
+    const got = parse<{ spec?: { syncPolicy?: { automated?: unknown } }; status?: { history?: HistoryEntry[]; sync?: { revision?: string } } }>(
+      await call('application_get', { ...base, fields: ['spec.syncPolicy', 'status.history', 'status.sync.revision'] }, { ...ctx, progressToken: undefined }),
+    );
+    if (!got.ok) return textResult(got.error, true);
+    const history = got.value.status?.history ?? [];
+    if (got.value.spec?.syncPolicy?.automated) {
+      return textResult(
+        `${name} has auto-sync enabled, and Argo CD refuses a rollback while it is on (it would sync straight back). Disable it first, e.g. application_patch { name: "${name}", patchType: "merge", patch: "{\\"spec\\":{\\"syncPolicy\\":{\\"automated\\":null}}}" }, then roll back.`,
+        true,
+      );
+    }
+    if (history.length === 0) return textResult(`${name} has no deployment history to roll back to.`, true);
+    const current = history[history.length - 1];
+    let target: HistoryEntry | undefined;
+    if (typeof args.id === 'number') target = history.find((h) => h.id === args.id);
+    else if (typeof args.revision === 'string') target = [...history].reverse().find((h) => h.revision === args.revision || h.revision?.startsWith(String(args.revision)) || h.source?.targetRevision === args.revision);
+    else target = history.length >= 2 ? history[history.length - 2] : undefined;
+    if (!target) {
+      const ids = history.map((h) => `${h.id} (${(h.revision ?? '').slice(0, 8)}, ${h.deployedAt ?? '?'})`).join(', ');
+      return textResult(`No matching history entry for ${name}. Its history: ${ids}.`, true);
+    }
+    const from = { id: current.id, revision: current.revision, deployedAt: current.deployedAt };
+    const to = { id: target.id, revision: target.revision, deployedAt: target.deployedAt };
+    const previousStartedAt = await currentStartedAt(call, ctx, name, args.appNamespace as string | undefined);
+    const started = await call('application_rollback', { ...base, id: target.id, ...pick(args, ['prune', 'dryRun', 'confirm']) }, ctx);
+    if (started.isError) return textResult(textOf(started), true);
+    if (args.dryRun === true) return json({ summary: `Dry run: ${name} would roll back from history ${from.id} to ${to.id}.`, from, to });
+    const outcome = await followOperation({
+      call,
+      ctx,
+      name,
+      appNamespace: args.appNamespace as string | undefined,
+      timeoutSeconds: args.timeoutSeconds as number | undefined,
+      waitForHealth: args.waitForHealth as boolean | undefined,
+      terminateOnCancel: args.terminateOnCancel as boolean | undefined,
+      previousStartedAt,
+    });
+    return outcomeResult(outcome, { from, to });
+  },
+};
+
+const syncMany: CompositeTool = {
+  tool: workflowTool({
+    name: 'sync_many',
+    title: 'Workflow: sync many applications',
+    description:
+      'Syncs every application matching a project / label selector / status (default OutOfSync). Without execute: true it only previews which apps and their status. With execute: true it syncs them with a concurrency limit, progress per app, and a per-app result table; partial failures are reported.',
+    readOnly: false,
+    destructive: false,
+    inputSchema: {
+      type: 'object',
+      properties: {
+        project: { type: 'string' },
+        selector: { type: 'string', description: 'Label selector, e.g. team=payments.' },
+        syncStatus: { type: 'string', enum: ['OutOfSync', 'Synced', 'Unknown', 'any'], description: 'Default OutOfSync.' },
+        healthStatus: { type: 'string', description: 'Only apps with this health, e.g. Degraded.' },
+        names: { type: 'array', items: { type: 'string' }, description: 'Only these applications.' },
+        execute: { type: 'boolean', description: 'false (default): preview only. true: sync them.' },
+        concurrency: { type: 'integer', minimum: 1, maximum: 10, description: 'Default 3.' },
+        prune: { type: 'boolean' },
+        dryRun: { type: 'boolean' },
+        confirm: { type: 'string', description: 'To confirm a bulk or pruning sync: "sync N applications" as the preview says.' },
+        ...WAIT_ARGS,
+      },
+    },
+    uses: ['application_list', 'application_sync', 'application_get'],
+  }),
+  requires: ['application_list', 'application_sync', 'application_get'],
+  async run(args, ctx, call) {
+    const listed = await listApps(call, ctx, args);
+    if (!listed.ok) return textResult(listed.error, true);
+    const wantSync = (args.syncStatus as string | undefined) ?? 'OutOfSync';
+    const names = Array.isArray(args.names) ? new Set(args.names as string[]) : undefined;
+    const apps = listed.apps.filter(
+      (a) => (wantSync === 'any' || a.sync === wantSync) && (!args.healthStatus || a.health === args.healthStatus) && (!names || names.has(a.name)),
+    );
+    const table = apps.map((a) => ({ name: a.name, project: a.project, sync: a.sync, health: a.health }));
+    const phrase = `sync ${apps.length} applications`;
+    if (args.execute !== true || apps.length === 0) {
+      return json({
+        summary: apps.length
+          ? `Preview: ${apps.length} applications match. To sync them call sync_many again with the same filters and execute: true${ctx.askUser ? '' : `, confirm: "${phrase}"`}.`
+          : 'No application matches; nothing to sync.',
+        applications: table,
+      });
+    }
+    // A bulk change is confirmed once, for the whole batch; the per-app syncs then carry that confirmation.
+    if (args.dryRun !== true && !ctx.askUser && args.confirm !== phrase && (apps.length > 1 || args.prune === true)) {
+      return textResult(`${phrase}${args.prune ? ' with prune' : ''} needs confirmation. Ask the user, and if they agree call again with confirm: "${phrase}". Nothing was sent to Argo CD.`, true);
+    }
+    if (args.dryRun !== true && ctx.askUser && (apps.length > 1 || args.prune === true)) {
+      const answer = await ctx.askUser(`Confirm: ${phrase}${args.prune ? ' with prune' : ''}: ${apps.map((a) => a.name).join(', ')}?`);
+      if (answer !== 'accept') return textResult(`The user ${answer === 'decline' ? 'declined' : 'cancelled'} the bulk sync. Nothing was sent to Argo CD.`, true);
+    }
+    const concurrency = Math.min(Number(args.concurrency ?? 3), 10);
+    const results: Array<Record<string, unknown>> = [];
+    let next = 0;
+    let done = 0;
+    const perApp = { ...ctx, progressToken: undefined, askUser: undefined };
+    const worker = async () => {
+      while (next < apps.length && !ctx.signal?.aborted) {
+        const app = apps[next++];
+        const { outcome, error } = await syncAndFollow(call, perApp, {
+          ...pick(args, ['prune', 'dryRun', 'timeoutSeconds', 'waitForHealth', 'terminateOnCancel']),
+          name: app.name,
+          ...(app.namespace ? { appNamespace: app.namespace } : {}),
+          confirm: app.name,
+        });
+        done += 1;
+        const row = outcome
+          ? { name: app.name, phase: outcome.phase, sync: outcome.sync, health: outcome.health, message: outcome.message, failedResources: outcome.failedResources.length || undefined }
+          : { name: app.name, phase: 'NotStarted', error };
+        results.push(row);
+        if (ctx.progressToken !== undefined && ctx.sendProgress) {
+          await ctx.sendProgress({ progress: done, total: apps.length, message: `${app.name}: ${row.phase}` }).catch(() => undefined);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, apps.length) }, worker));
+    const ok = results.filter((r) => r.phase === 'Succeeded' || r.phase === 'DryRun').length;
+    const failed = results.length - ok;
+    const skipped = apps.length - results.length;
+    const summary = `${ok} of ${apps.length} applications synced${failed ? `, ${failed} failed or did not finish` : ''}${skipped ? `, ${skipped} not started (cancelled)` : ''}.`;
+    results.sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    return json({ summary, results }, ok === 0 && apps.length > 0);
+  },
+};
+
+const setRevision: CompositeTool = {
+  tool: workflowTool({
+    name: 'set_revision',
+    title: 'Workflow: deploy a revision',
+    description:
+      "Sets an application's targetRevision (a Git branch, tag or commit, or a Helm chart version) and, with sync: true, syncs and waits like sync_and_wait.",
+    readOnly: false,
+    inputSchema: {
+      type: 'object',
+      properties: {
+        ...APP_ARGS,
+        revision: { type: 'string', description: 'Git ref or chart version.' },
+        sourceIndex: { type: 'integer', minimum: 0, description: 'For multi-source applications: which source (default 0).' },
+        sync: { type: 'boolean', description: 'Sync and wait afterwards (default false).' },
+        prune: { type: 'boolean' },
+        confirm: { type: 'string' },
+        ...WAIT_ARGS,
+      },
+      required: ['name', 'revision'],
+    },
+    uses: ['application_get', 'application_patch', 'application_sync'],
+  }),
+  requires: ['application_get', 'application_patch'],
+  async run(args, ctx, call) {
+    const name = String(args.name);
+    const base = pick(args, ['name', 'appNamespace']);
+    const got = parse<{ spec?: { source?: Json; sources?: Json[] } }>(await call('application_get', { ...base, fields: ['spec.source', 'spec.sources'] }, ctx));
+    if (!got.ok) return textResult(got.error, true);
+    const spec = got.value.spec ?? {};
+    let patch: Json;
+    let before: unknown;
+    if (spec.sources?.length) {
+      const index = Number(args.sourceIndex ?? 0);
+      if (!spec.sources[index]) return textResult(`${name} has ${spec.sources.length} sources; sourceIndex ${index} does not exist.`, true);
+      before = spec.sources[index].targetRevision;
+      const sources = spec.sources.map((s, i) => (i === index ? { ...s, targetRevision: args.revision } : s));
+      patch = { spec: { sources } };
+    } else {
+      before = spec.source?.targetRevision;
+      patch = { spec: { source: { targetRevision: args.revision } } };
+    }
+    const patched = await call('application_patch', { ...base, patchType: 'merge', patch: JSON.stringify(patch) }, ctx);
+    if (patched.isError) return textResult(textOf(patched), true);
+    const change = { from: before ?? null, to: args.revision };
+    if (args.sync !== true) return json({ summary: `${name}: targetRevision ${String(before ?? '(none)')} → ${String(args.revision)}. Not synced (sync: true to deploy it now).`, ...change });
+    const { outcome, error } = await syncAndFollow(call, ctx, { ...args, revision: undefined });
+    if (error) return textResult(`targetRevision set to ${String(args.revision)}, but the sync did not start: ${error}`, true);
+    return outcomeResult(outcome!, { targetRevision: change });
+  },
+};
+
+interface ManagedResource {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  normalizedLiveState?: string;
+  predictedLiveState?: string;
+  targetState?: string;
+  liveState?: string;
+  hook?: boolean;
+}
+
+function toYamlish(state: string | undefined): string {
+  if (!state || state === 'null') return '';
+  try {
+    return `${JSON.stringify(JSON.parse(state), null, 2)}\n`;
+  } catch {
+    return `${state}\n`;
+  }
+}
+
+const diff: CompositeTool = {
+  tool: workflowTool({
+    name: 'diff',
+    title: 'Workflow: what the next sync changes',
+    description:
+      'Compares live and desired state of every managed resource of an application and summarises what the next sync would change: added, modified, and to-be-pruned resources, each with a compact unified diff (capped).',
+    readOnly: true,
+    inputSchema: {
+      type: 'object',
+      properties: { ...APP_ARGS, maxDiffLines: { type: 'integer', minimum: 5, maximum: 400, description: 'Lines of diff per resource (default 40).' } },
+      required: ['name'],
+    },
+    uses: ['application_managed_resources'],
+  }),
+  requires: ['application_managed_resources'],
+  async run(args, ctx, call) {
+    const name = String(args.name);
+    const got = parse<{ items?: ManagedResource[] }>(
+      await call('application_managed_resources', { applicationName: name, ...pick(args, ['appNamespace']), raw: true }, ctx),
+    );
+    if (!got.ok) return textResult(got.error, true);
+    const maxLines = Number(args.maxDiffLines ?? 40);
+    const changes: Array<Record<string, unknown>> = [];
+    let unchanged = 0;
+    for (const r of got.value.items ?? []) {
+      if (r.hook) continue;
+      const live = toYamlish(r.normalizedLiveState ?? r.liveState);
+      const desired = toYamlish(r.predictedLiveState ?? r.targetState);
+      const id = `${r.kind}/${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+      if (live === desired) {
+        unchanged += 1;
+        continue;
+      }
+      const change = !live ? 'add' : !desired ? 'prune' : 'modify';
+      const patch = createTwoFilesPatch(`live/${id}`, `desired/${id}`, live, desired, '', '', { context: 2 })
+        .split('\n')
+        .slice(4);
+      const shown = patch.slice(0, maxLines);
+      changes.push({
+        resource: id,
+        change,
+        diff: shown.join('\n') + (patch.length > maxLines ? `\n… ${patch.length - maxLines} more lines` : ''),
+      });
+    }
+    const counts = { add: 0, modify: 0, prune: 0 } as Record<string, number>;
+    for (const c of changes) counts[String(c.change)] += 1;
+    const summary = changes.length
+      ? `The next sync of ${name} changes ${changes.length} resources (${counts.add} added, ${counts.modify} modified, ${counts.prune} to prune — pruned only with prune: true); ${unchanged} unchanged.`
+      : `${name} is in sync: the next sync changes nothing (${unchanged} resources compared).`;
+    return json({ summary, changes });
+  },
+};
+
+const healthReport: CompositeTool = {
+  tool: workflowTool({
+    name: 'health_report',
+    title: 'Workflow: health report',
+    description:
+      'Counts applications by sync and health status (for a project or all) and lists the degraded, missing and out-of-sync ones with their top condition or message.',
+    readOnly: true,
+    inputSchema: { type: 'object', properties: { project: { type: 'string' }, selector: { type: 'string' } } },
+    uses: ['application_list'],
+  }),
+  requires: ['application_list'],
+  async run(args, ctx, call) {
+    const query: Json = {
+      fields: ['metadata.name', 'metadata.namespace', 'spec.project', 'status.sync.status', 'status.health.status', 'status.health.message', 'status.conditions', 'status.operationState.phase', 'status.operationState.message'],
+      ...(typeof args.project === 'string' ? { projects: [args.project] } : {}),
+      ...(typeof args.selector === 'string' ? { selector: args.selector } : {}),
+    };
+    const got = parse<{ items?: Array<{ metadata: { name: string }; spec?: { project?: string }; status?: { sync?: { status?: string }; health?: { status?: string; message?: string }; conditions?: Array<{ type?: string; message?: string }>; operationState?: { phase?: string; message?: string } } }> }>(
+      await call('application_list', query, ctx),
+    );
+    if (!got.ok) return textResult(got.error, true);
+    const items = got.value.items ?? [];
+    const bySync: Record<string, number> = {};
+    const byHealth: Record<string, number> = {};
+    const attention: Array<Record<string, unknown>> = [];
+    for (const a of items) {
+      const sync = a.status?.sync?.status ?? 'Unknown';
+      const health = a.status?.health?.status ?? 'Unknown';
+      bySync[sync] = (bySync[sync] ?? 0) + 1;
+      byHealth[health] = (byHealth[health] ?? 0) + 1;
+      if (sync !== 'Synced' || !['Healthy', 'Suspended'].includes(health)) {
+        const condition = a.status?.conditions?.[0];
+        const op = a.status?.operationState;
+        attention.push({
+          name: a.metadata.name,
+          project: a.spec?.project,
+          sync,
+          health,
+          why: condition ? `${condition.type}: ${condition.message}` : a.status?.health?.message ?? (op?.phase && op.phase !== 'Succeeded' ? `${op.phase}: ${op.message}` : undefined),
+        });
+      }
+    }
+    const order = (h: unknown) => ['Degraded', 'Missing', 'Unknown', 'Progressing', 'Suspended', 'Healthy'].indexOf(String(h));
+    attention.sort((x, y) => order(x.health) - order(y.health) || String(x.name).localeCompare(String(y.name)));
+    const healthy = byHealth.Healthy ?? 0;
+    return json({
+      summary: `${items.length} applications${args.project ? ` in ${String(args.project)}` : ''}: ${bySync.Synced ?? 0} Synced, ${bySync.OutOfSync ?? 0} OutOfSync; ${healthy} Healthy, ${byHealth.Degraded ?? 0} Degraded, ${byHealth.Progressing ?? 0} Progressing, ${byHealth.Missing ?? 0} Missing. ${attention.length} need attention.`,
+      bySync,
+      byHealth,
+      attention,
+    });
+  },
+};
+
+const findApp: CompositeTool = {
+  tool: workflowTool({
+    name: 'find_app',
+    title: 'Workflow: find applications',
+    description: 'Finds applications by a name fragment, repository, path, destination cluster or namespace, or project. Returns the matching summaries.',
+    readOnly: true,
+    inputSchema: {
+      type: 'object',
+      properties: {
+        query: { type: 'string', description: 'Name fragment (case-insensitive).' },
+        repo: { type: 'string', description: 'Repository URL or a fragment of it.' },
+        path: { type: 'string', description: 'Path or chart fragment.' },
+        cluster: { type: 'string', description: 'Destination server URL or cluster name fragment.' },
+        namespace: { type: 'string', description: 'Destination namespace.' },
+        project: { type: 'string' },
+        limit: { type: 'integer', minimum: 1, maximum: 200, description: 'Default 20.' },
+      },
+    },
+    uses: ['application_list'],
+  }),
+  requires: ['application_list'],
+  async run(args, ctx, call) {
+    const listed = await listApps(call, ctx, typeof args.project === 'string' ? { project: args.project } : {});
+    if (!listed.ok) return textResult(listed.error, true);
+    const has = (value: string | undefined, fragment: unknown) => typeof fragment !== 'string' || (value ?? '').toLowerCase().includes(fragment.toLowerCase());
+    const matches = listed.apps.filter((a) => {
+      const [cluster, namespace] = splitDest(a.dest);
+      return has(a.name, args.query) && has(a.repo, args.repo) && has(a.path, args.path) && has(cluster, args.cluster) && (typeof args.namespace !== 'string' || namespace === args.namespace);
+    });
+    const limit = Number(args.limit ?? 20);
+    return json({
+      summary: `${matches.length} of ${listed.apps.length} applications match${matches.length > limit ? `; the first ${limit} are shown` : ''}.`,
+      applications: matches.slice(0, limit),
+    });
+  },
+};
+
+function splitDest(dest: string | undefined): [string | undefined, string | undefined] {
+  if (!dest) return [undefined, undefined];
+  const i = dest.lastIndexOf('/');
+  return i > 0 && !dest.slice(i + 1).includes(':') ? [dest.slice(0, i), dest.slice(i + 1)] : [dest, undefined];
+}
+
+/** Every workflow tool. */
+export const WORKFLOWS: CompositeTool[] = [syncAndWait, rollback, syncMany, setRevision, diff, healthReport, findApp];
+
+export { verdict };
