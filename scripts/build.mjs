@@ -3,7 +3,9 @@
 import { build } from 'esbuild';
 import { chmod, rm } from 'node:fs/promises';
 
-await rm('dist', { recursive: true, force: true });
+// `--clean` starts from an empty dist/ (packaging). Without it, files are overwritten in place, so a gateway that is
+// running from dist/ (a test, the demo) never finds a lazily loaded chunk missing while another build runs.
+if (process.argv.includes('--clean')) await rm('dist', { recursive: true, force: true });
 await build({
   entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',

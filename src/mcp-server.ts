@@ -9,6 +9,8 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CallContext, Gateway } from './runtime/gateway.ts';
 import { textResult } from './runtime/gateway.ts';
 import { searchTools } from './runtime/search.ts';
+import { registerPrompts } from './prompts.ts';
+import { registerResources } from './resources.ts';
 
 export const SERVER_NAME = 'argocd-mcp-gateway';
 export type Mode = 'static' | 'dynamic';
@@ -79,8 +81,13 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
   const dynamic = mode === 'dynamic';
   const server = new Server(
     { name: SERVER_NAME, title: 'Argo CD MCP gateway', version },
-    { capabilities: { tools: { listChanged: dynamic } }, instructions: dynamic ? DYNAMIC_INSTRUCTIONS : INSTRUCTIONS },
+    {
+      capabilities: { tools: { listChanged: dynamic }, resources: { subscribe: true, listChanged: false }, prompts: { listChanged: false } },
+      instructions: dynamic ? DYNAMIC_INSTRUCTIONS : INSTRUCTIONS,
+    },
   );
+  registerResources(server, gateway);
+  registerPrompts(server);
   const enabled = new Set<string>();
 
   const listed = async (): Promise<Tool[]> => {
