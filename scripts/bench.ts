@@ -13,6 +13,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { startSimulator } from '../src/simulator/index.ts';
+import { tableToObjects } from '../src/runtime/shape.ts';
 import type { Simulator } from '../src/simulator/index.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -206,7 +207,7 @@ async function memory(sim: Simulator): Promise<void> {
   say();
   const { client, pid } = await connect(sim);
   const apps = (await client.callTool({ name: 'application_list', arguments: { limit: 5 } })) as CallToolResult;
-  const names = ((apps.structuredContent as { items: Array<{ name: string }> }).items ?? []).map((a) => a.name);
+  const names = tableToObjects<{ name: string }>(apps.structuredContent).map((a) => a.name);
   const before = rssMb(pid);
   for (let i = 0; i < 1000; i++) {
     const name = names[i % names.length];
@@ -225,6 +226,76 @@ async function memory(sim: Simulator): Promise<void> {
   await client.close();
 }
 
+/** Calls and tokens an agent spends on a task: every argument object it writes and every result it reads. */
+class Meter {
+  calls = 0;
+  tokens = 0;
+  constructor(private client: Client) {}
+  async call(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+    this.calls += 1;
+    const result = (await this.client.callTool({ name, arguments: args })) as CallToolResult;
+    this.tokens += countTokens(JSON.stringify({ name, arguments: args })) + countTokens(text(result));
+    return result;
+  }
+}
+
+async function pollUntilDone(m: Meter, name: string): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const app = JSON.parse(text(await m.call('application_get', { name, fields: ['status.operationState.phase', 'status.health.status'] }))) as {
+      status?: { operationState?: { phase?: string }; health?: { status?: string } };
+    };
+    if (app.status?.operationState?.phase !== 'Running' && app.status?.health?.status !== 'Progressing') return;
+  }
+}
+
+async function workflows(): Promise<void> {
+  say('## Workflow tools: calls and tokens for two tasks, with operation tools vs the workflow tool');
+  say();
+  say('| task | operation tools: calls | tokens | workflow tool: calls | tokens |');
+  say('| --- | ---: | ---: | ---: | ---: |');
+  const run = async (label: string, manual: (m: Meter) => Promise<void>, flow: (m: Meter) => Promise<void>) => {
+    const results: Meter[] = [];
+    for (const body of [manual, flow]) {
+      const sim = await startSimulator({ syncDurationMs: 1500 });
+      const { client } = await connect(sim, { ARGOCD_MCP_CONFIRM: 'never' });
+      const m = new Meter(client);
+      await body(m);
+      results.push(m);
+      await client.close();
+      await sim.close();
+    }
+    say(`| ${label} | ${results[0].calls} | ${results[0].tokens} | ${results[1].calls} | ${results[1].tokens} |`);
+  };
+  await run(
+    'sync every OutOfSync app of project payments and report each outcome',
+    async (m) => {
+      const list = tableToObjects<{ name: string; sync: string }>(JSON.parse(text(await m.call('application_list', { projects: ['payments'] }))));
+      for (const a of list.filter((x) => x.sync === 'OutOfSync')) {
+        await m.call('application_sync', { name: a.name });
+        await pollUntilDone(m, a.name);
+      }
+    },
+    async (m) => {
+      const preview = JSON.parse(text(await m.call('sync_many', { project: 'payments' }))) as { applications: unknown[] };
+      await m.call('sync_many', { project: 'payments', execute: true, confirm: `sync ${preview.applications.length} applications` });
+    },
+  );
+  await run(
+    'roll payments-api back to its previous deployment and wait until healthy',
+    async (m) => {
+      const app = JSON.parse(text(await m.call('application_get', { name: 'payments-api' }))) as { status: { history: Array<{ id: number }> } };
+      const history = app.status.history;
+      await m.call('application_rollback', { name: 'payments-api', id: history[history.length - 2].id });
+      await pollUntilDone(m, 'payments-api');
+    },
+    async (m) => {
+      await m.call('rollback', { name: 'payments-api' });
+    },
+  );
+  say();
+}
+
 async function main(): Promise<void> {
   const sim = await startSimulator({});
   say('# argocd-mcp-gateway benchmark');
@@ -239,6 +310,7 @@ async function main(): Promise<void> {
     await client.close();
     await startup(sim);
     await memory(sim);
+    await workflows();
   } finally {
     await sim.close();
   }

@@ -11,6 +11,7 @@ import { createLogger } from './log.ts';
 import { createMcpServer } from './mcp-server.ts';
 import { startSimulator } from './simulator/index.ts';
 import { serveHttp } from './transports/http.ts';
+import { tableToObjects } from './runtime/shape.ts';
 import type { HttpHandle } from './transports/http.ts';
 
 export interface DemoOptions {
@@ -40,10 +41,10 @@ function json(result: CallToolResult): unknown {
 }
 
 async function listApps(client: Client): Promise<AppSummary[]> {
-  const list = json((await client.callTool({ name: 'application_list', arguments: {} })) as CallToolResult) as {
-    items?: Array<{ name: string; project: string; sync?: string; health?: string }>;
-  };
-  return (list.items ?? []).map((a) => ({ name: a.name, project: a.project, sync: a.sync ?? '?', health: a.health ?? '?' }));
+  const list = tableToObjects<{ name: string; project: string; sync?: string; health?: string }>(
+    json((await client.callTool({ name: 'application_list', arguments: {} })) as CallToolResult),
+  );
+  return list.map((a) => ({ name: a.name, project: a.project, sync: a.sync ?? '?', health: a.health ?? '?' }));
 }
 
 /** The tour: what a newcomer should see the gateway do, through the real MCP client over HTTP. */
@@ -53,7 +54,8 @@ async function tour(url: string, write: (text: string) => void): Promise<void> {
   try {
     const { tools } = await client.listTools();
     const picks = ['application_list', 'application_sync', 'application_rollback', 'application_logs', 'cluster_list', 'repository_list'];
-    write(`\n1. tools/list: ${tools.length} tools, one per Argo CD operation, e.g. ${picks.filter((p) => tools.some((t) => t.name === p)).join(', ')} ...`);
+    const workflows = tools.filter((t) => t._meta?.['argocd/tag'] === 'Workflows').length;
+    write(`\n1. tools/list: ${tools.length - workflows} tools, one per Argo CD operation (e.g. ${picks.filter((p) => tools.some((t) => t.name === p)).join(', ')}), and ${workflows} workflow tools (sync_and_wait, rollback, sync_many, ...).`);
 
     const apps = await listApps(client);
     const outOfSync = apps.filter((a) => a.sync === 'OutOfSync');

@@ -14,7 +14,7 @@ import { redactValue } from './redact.ts';
 import type { Upstream } from './upstream.ts';
 import { formatValidationErrors, validatorFor } from './validate.ts';
 import { capResult } from './cap.ts';
-import { condenseTree, serverFields, shapeResult, strip, summariseApplication } from './shape.ts';
+import { condenseTree, serverFields, shapeResult, strip, summariseApplicationObject } from './shape.ts';
 import type { ShapeArgs } from './shape.ts';
 import { detectServerSupport } from './version-adapt.ts';
 import { auditTarget } from './audit.ts';
@@ -124,7 +124,7 @@ function shapeStreamItem(tool: CatalogueTool, item: unknown, args: ShapeArgs): u
   }
   const event = item as { type?: string; application?: unknown; applicationSet?: unknown };
   if (event.application !== undefined) {
-    return { type: event.type, application: args.fields?.length ? strip(event.application) : summariseApplication(event.application) };
+    return { type: event.type, application: args.fields?.length ? strip(event.application) : summariseApplicationObject(event.application) };
   }
   if (Array.isArray((item as { nodes?: unknown }).nodes)) return condenseTree(item);
   return strip(item);

@@ -95,8 +95,28 @@ export function project(value: unknown, fields: string[]): unknown {
 
 const short = (rev: unknown) => (typeof rev === 'string' && /^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 8) : rev);
 
-/** One line of an application list: what "what is out of sync?" needs, nothing more. */
-export function summariseApplication(app: unknown): Json {
+/** The columns of an application list's summary rows. */
+export const APPLICATION_COLUMNS = ['name', 'project', 'repo', 'path', 'target', 'dest', 'sync', 'health', 'rev', 'op', 'syncedAgo', 'namespace'] as const;
+
+/** `https://github.com/acme/apps.git` → `github.com/acme/apps`: the scheme and suffix carry no information. */
+function shortRepo(url: unknown): unknown {
+  return typeof url === 'string' ? url.replace(/^https?:\/\//, '').replace(/\.git$/, '') : url;
+}
+
+/** `2026-01-01T10:20:30Z` → `3d` (how long ago): what an agent needs from a last-sync time, in two tokens. */
+export function age(t: unknown, now = Date.now()): unknown {
+  if (typeof t !== 'string') return t;
+  const ms = now - Date.parse(t);
+  if (!Number.isFinite(ms)) return t;
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172_800) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86_400)}d`;
+}
+
+/** One application as a summary row (see APPLICATION_COLUMNS): what "what is out of sync?" needs, nothing more. */
+export function summariseApplication(app: unknown): unknown[] {
   const a = app as {
     metadata?: { name?: string; namespace?: string };
     spec?: { project?: string; source?: Json; sources?: Json[]; destination?: { server?: string; name?: string; namespace?: string } };
@@ -108,22 +128,38 @@ export function summariseApplication(app: unknown): Json {
   };
   const source = a.spec?.source ?? a.spec?.sources?.[0] ?? {};
   const dest = a.spec?.destination ?? {};
-  const out: Json = {
-    name: a.metadata?.name,
-    namespace: a.metadata?.namespace,
-    project: a.spec?.project,
-    repo: source.repoURL,
-    path: source.path ?? source.chart,
-    target: source.targetRevision,
-    dest: [dest.name ?? dest.server, dest.namespace].filter(Boolean).join('/'),
-    sync: a.status?.sync?.status,
-    health: a.status?.health?.status,
-    rev: short(a.status?.sync?.revision ?? a.status?.sync?.revisions?.[0]),
-    op: a.status?.operationState?.phase,
-    synced: a.status?.operationState?.finishedAt ?? a.status?.operationState?.startedAt,
-  };
-  if (a.spec?.sources && a.spec.sources.length > 1) out.sources = a.spec.sources.length;
-  return strip(out) as Json;
+  const cluster = dest.name ?? (dest.server === 'https://kubernetes.default.svc' ? 'in-cluster' : dest.server?.replace(/^https:\/\//, ''));
+  const rev = a.status?.sync?.revision ?? a.status?.sync?.revisions?.[0];
+  const sources = a.spec?.sources && a.spec.sources.length > 1 ? ` (+${a.spec.sources.length - 1} sources)` : '';
+  const row: unknown[] = [
+    a.metadata?.name,
+    a.spec?.project,
+    shortRepo(source.repoURL),
+    `${String(source.path ?? source.chart ?? '')}${sources}`,
+    source.targetRevision,
+    [cluster, dest.namespace].filter(Boolean).join('/'),
+    a.status?.sync?.status,
+    a.status?.health?.status,
+    typeof rev === 'string' && /^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 7) : rev,
+    a.status?.operationState?.phase,
+    age(a.status?.operationState?.finishedAt ?? a.status?.operationState?.startedAt),
+    a.metadata?.namespace,
+  ];
+  return row.map((v) => (v === undefined || v === '' ? null : v));
+}
+
+/** One application's summary as an object (for stream events, where a table has no header to share). */
+export function summariseApplicationObject(app: unknown): Json {
+  const row = summariseApplication(app);
+  return Object.fromEntries(APPLICATION_COLUMNS.map((c, i) => [c, row[i]]).filter(([, v]) => v !== null));
+}
+
+/** A summary table back into one object per row (for code that reads a list result). */
+export function tableToObjects<T = Record<string, unknown>>(data: unknown): T[] {
+  const d = data as { columns?: string[]; items?: unknown[] };
+  if (!Array.isArray(d?.items)) return [];
+  if (!Array.isArray(d.columns)) return d.items as T[];
+  return d.items.map((row) => Object.fromEntries(d.columns!.map((c, i) => [c, (row as unknown[])[i] ?? undefined]).filter(([, v]) => v !== undefined && v !== null)) as T);
 }
 
 /** The server-side projection that covers summariseApplication, so less crosses the wire. */
@@ -228,7 +264,6 @@ function condenseEvent(item: unknown): unknown {
 
 /** Per response definition: how to condense one item of a list, or the whole object. */
 const ITEM_SUMMARIES: Record<string, (item: unknown) => unknown> = {
-  v1alpha1ApplicationList: summariseApplication,
   applicationManagedResourcesResponse: condenseManagedResource,
   v1EventList: condenseEvent,
 };
@@ -250,7 +285,16 @@ export function shapeResult(tool: CatalogueTool, data: unknown, args: ShapeArgs)
   let out: unknown = data;
   if (!args.raw) {
     const items = isObj(data) && Array.isArray(data.items) ? (data.items as unknown[]) : undefined;
-    if (items && isObj(data)) {
+    if (items && isObj(data) && response === 'v1alpha1ApplicationList' && !args.fields?.length) {
+      // A table: the column names once, then one short row per application (about a third of the tokens of objects).
+      const rows = items.map(summariseApplication);
+      const namespaces = new Set(rows.map((r) => r[r.length - 1]));
+      // A namespace shared by every application (Argo CD's own) is said once, not on every row.
+      const shared = namespaces.size === 1 ? [...namespaces][0] : undefined;
+      out = shared !== undefined
+        ? { namespace: shared, columns: APPLICATION_COLUMNS.slice(0, -1), items: rows.map((r) => r.slice(0, -1)) }
+        : { columns: [...APPLICATION_COLUMNS], items: rows };
+    } else if (items && isObj(data)) {
       const each = args.fields?.length
         ? (i: unknown) => project(strip(i), stripPrefix(args.fields!, 'items.'))
         : ITEM_SUMMARIES[response] ?? strip;

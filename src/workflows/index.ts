@@ -19,6 +19,7 @@ import {
 } from './common.ts';
 import type { Call, Outcome } from './common.ts';
 import type { CallContext } from '../runtime/gateway.ts';
+import { tableToObjects } from '../runtime/shape.ts';
 
 type Json = Record<string, unknown>;
 
@@ -43,8 +44,8 @@ async function listApps(call: Call, ctx: CallContext, args: Json): Promise<{ ok:
   if (Array.isArray(args.projects)) query.projects = args.projects;
   if (typeof args.selector === 'string') query.selector = args.selector;
   if (typeof args.repo === 'string') query.repo = args.repo;
-  const got = parse<{ items: Summary[] }>(await call('application_list', query, { ...ctx, progressToken: undefined }));
-  return got.ok ? { ok: true, apps: got.value.items ?? [] } : got;
+  const got = parse<unknown>(await call('application_list', query, { ...ctx, progressToken: undefined }));
+  return got.ok ? { ok: true, apps: tableToObjects<Summary>(got.value) } : got;
 }
 
 /** sync + follow, shared by sync_and_wait, set_revision and sync_many. */

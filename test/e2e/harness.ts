@@ -7,6 +7,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { startSimulator } from '../../src/simulator/index.ts';
+import { tableToObjects } from '../../src/runtime/shape.ts';
 import type { Simulator, SimulatorOptions } from '../../src/simulator/index.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -101,4 +102,9 @@ export async function call(client: Client, name: string, args: Record<string, un
 export function json<T = Record<string, unknown>>(result: CallToolResult): T {
   if (result.isError) throw new Error(`tool error: ${textOf(result)}`);
   return JSON.parse((result.content[0] as { text: string }).text) as T;
+}
+
+/** The rows of an application_list summary table as objects ({name, project, sync, health, ...}). */
+export function appsOf<T = { name: string; project: string; sync?: string; health?: string }>(result: CallToolResult): T[] {
+  return tableToObjects<T>(json(result));
 }

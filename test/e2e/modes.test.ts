@@ -1,7 +1,7 @@
 /** Token-frugal surfaces end to end: toolsets, dynamic mode, the result cap, version adaptation. */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, call, json, ROOT, startSimulator, stdioGateway, textOf } from './harness.ts';
+import { appsOf, baseEnv, call, json, ROOT, startSimulator, stdioGateway, textOf } from './harness.ts';
 import type { Simulator } from './harness.ts';
 
 const SHARED = path.resolve(ROOT, '../shared/argocd-swagger');
@@ -79,11 +79,12 @@ describe('toolsets, dynamic mode and the result cap', () => {
   it('pages a list with limit and offset', async () => {
     const gw = await stdioGateway(baseEnv(sim));
     try {
-      const first = json<{ items: Array<{ name: string }>; total: number }>(await call(gw.client, 'application_list', { limit: 5 }));
-      const second = json<{ items: Array<{ name: string }> }>(await call(gw.client, 'application_list', { limit: 5, offset: 5 }));
-      expect(first.items).toHaveLength(5);
-      expect(first.total).toBeGreaterThan(10);
-      expect(second.items[0].name).not.toBe(first.items[0].name);
+      const firstResult = await call(gw.client, 'application_list', { limit: 5 });
+      const first = appsOf(firstResult);
+      const second = appsOf(await call(gw.client, 'application_list', { limit: 5, offset: 5 }));
+      expect(first).toHaveLength(5);
+      expect(json<{ total: number }>(firstResult).total).toBeGreaterThan(10);
+      expect(second[0].name).not.toBe(first[0].name);
     } finally {
       await gw.close();
     }

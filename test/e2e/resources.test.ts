@@ -1,7 +1,7 @@
 /** Applications as MCP resources with subscriptions, and the prompts, over stdio with the SDK client. */
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, call, json, startSimulator, stdioGateway } from './harness.ts';
+import { appsOf, baseEnv, call, startSimulator, stdioGateway } from './harness.ts';
 import type { Simulator, StdioGateway } from './harness.ts';
 
 describe('resources and prompts', () => {
@@ -11,7 +11,7 @@ describe('resources and prompts', () => {
   beforeAll(async () => {
     sim = await startSimulator({ syncDurationMs: 300 });
     gw = await stdioGateway(baseEnv(sim, { ARGOCD_MCP_READ_ONLY: 'false', ARGOCD_MCP_CONFIRM: 'never' }));
-    name = json<{ items: Array<{ name: string; sync: string }> }>(await call(gw.client, 'application_list')).items.find((a) => a.sync === 'OutOfSync')!.name;
+    name = appsOf(await call(gw.client, 'application_list')).find((a) => a.sync === 'OutOfSync')!.name;
   });
   afterAll(async () => {
     await gw?.close();

@@ -3,7 +3,7 @@
  * 127.0.0.1. Each case names the requirement it proves.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, call, json, startSimulator, stdioGateway, textOf } from './harness.ts';
+import { appsOf, baseEnv, call, json, startSimulator, stdioGateway, textOf } from './harness.ts';
 import type { Simulator, StdioGateway } from './harness.ts';
 
 interface AppSummary {
@@ -21,7 +21,7 @@ describe('stdio gateway against the simulator', () => {
   beforeAll(async () => {
     sim = await startSimulator({ syncDurationMs: 300, logIntervalMs: 50 });
     gw = await stdioGateway(baseEnv(sim, { ARGOCD_MCP_ALLOW: '*', ARGOCD_MCP_READ_ONLY: 'false' }));
-    apps = json<{ items: AppSummary[] }>(await call(gw.client, 'application_list')).items;
+    apps = appsOf<AppSummary>(await call(gw.client, 'application_list'));
   });
   afterAll(async () => {
     await gw?.close();
@@ -55,8 +55,8 @@ describe('stdio gateway against the simulator', () => {
 
   it('filters the list by repeated projects parameters', async () => {
     const projects = [...new Set(apps.map((a) => a.project))].slice(0, 2);
-    const result = json<{ items: AppSummary[] }>(await call(gw.client, 'application_list', { projects }));
-    expect(new Set(result.items.map((a) => a.project))).toEqual(new Set(projects));
+    const result = appsOf<AppSummary>(await call(gw.client, 'application_list', { projects }));
+    expect(new Set(result.map((a) => a.project))).toEqual(new Set(projects));
     const req = sim.requests.filter((r) => r.path.endsWith('/api/v1/applications')).at(-1)!;
     expect(req.query).toContain(`projects=${projects[0]}&projects=${projects[1]}`);
   });
@@ -225,7 +225,7 @@ describe('stdio gateway: authentication, RBAC and the allowlist', () => {
   it('turns an RBAC denial into a 403 that names the permission', async () => {
     const gw = await stdioGateway(baseEnv(sim, { ARGOCD_API_TOKEN: sim.tokens.readonly, ARGOCD_MCP_READ_ONLY: 'false' }));
     try {
-      const apps = json<{ items: AppSummary[] }>(await call(gw.client, 'application_list')).items;
+      const apps = appsOf<AppSummary>(await call(gw.client, 'application_list'));
       const result = await call(gw.client, 'application_sync', { name: apps[0].name });
       expect(result.isError).toBe(true);
       expect(textOf(result)).toContain('403');

@@ -7,7 +7,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, call, CLI, json, startSimulator, stdioGateway, textOf } from './harness.ts';
+import { appsOf, baseEnv, call, CLI, json, startSimulator, stdioGateway, textOf } from './harness.ts';
 import type { Simulator, StdioGateway } from './harness.ts';
 
 interface AppSummary {
@@ -26,7 +26,7 @@ describe('workflow tools', () => {
   beforeAll(async () => {
     sim = await startSimulator({ syncDurationMs: 400 });
     gw = await stdioGateway(baseEnv(sim, WRITES));
-    apps = json<{ items: AppSummary[] }>(await call(gw.client, 'application_list')).items;
+    apps = appsOf<AppSummary>(await call(gw.client, 'application_list'));
   });
   afterAll(async () => {
     await gw?.close();
@@ -68,7 +68,7 @@ describe('workflow tools', () => {
     const slow = await startSimulator({ syncDurationMs: 20_000 });
     const g = await stdioGateway(baseEnv(slow, WRITES));
     try {
-      const list = json<{ items: AppSummary[] }>(await call(g.client, 'application_list')).items;
+      const list = appsOf<AppSummary>(await call(g.client, 'application_list'));
       const target = list.find((a) => a.sync === 'OutOfSync')!;
       const controller = new AbortController();
       const pending = g.client.callTool({ name: 'sync_and_wait', arguments: { name: target.name, terminateOnCancel: true } }, undefined, { signal: controller.signal });
@@ -93,7 +93,7 @@ describe('workflow tools', () => {
     const s = await startSimulator({ syncDurationMs: 300 });
     const g = await stdioGateway(baseEnv(s, WRITES));
     try {
-      const list = json<{ items: AppSummary[] }>(await call(g.client, 'application_list', { projects: ['payments'] })).items;
+      const list = appsOf<AppSummary>(await call(g.client, 'application_list', { projects: ['payments'] }));
       const outOfSync = list.filter((a) => a.sync === 'OutOfSync');
       expect(outOfSync.length).toBeGreaterThanOrEqual(2);
       const before = s.requests.filter((r) => r.method === 'POST').length;
@@ -180,7 +180,7 @@ describe('confirmation through elicitation', () => {
     });
     await client.connect(transport);
     try {
-      const apps = json<{ items: AppSummary[] }>(await call(client, 'application_list')).items;
+      const apps = appsOf<AppSummary>(await call(client, 'application_list'));
       const before = sim.requests.filter((r) => r.method === 'DELETE').length;
       const result = await call(client, 'application_delete', { name: apps[0].name });
       expect(result.isError).toBe(true);
@@ -207,7 +207,7 @@ describe('project scoping', () => {
   });
 
   it('lists only applications of the allowed projects', async () => {
-    const apps = json<{ items: AppSummary[] }>(await call(gw.client, 'application_list')).items;
+    const apps = appsOf<AppSummary>(await call(gw.client, 'application_list'));
     expect(apps.length).toBeGreaterThan(0);
     expect(new Set(apps.map((a) => a.project))).toEqual(new Set(['payments']));
     const outside = await call(gw.client, 'application_list', { projects: ['platform'] });
@@ -216,7 +216,7 @@ describe('project scoping', () => {
 
   it('refuses an application of another project as if it did not exist, sending no write', async () => {
     const admin = await stdioGateway(baseEnv(sim));
-    const all = json<{ items: AppSummary[] }>(await call(admin.client, 'application_list')).items;
+    const all = appsOf<AppSummary>(await call(admin.client, 'application_list'));
     await admin.close();
     const foreign = all.find((a) => a.project === 'platform')!;
     const before = sim.requests.filter((r) => r.method !== 'GET').length;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
 import { capResult } from '../../src/runtime/cap.ts';
-import { project, serverFields, shapeResult, strip, summariseApplication } from '../../src/runtime/shape.ts';
+import { age, project, serverFields, shapeResult, strip, summariseApplication, tableToObjects } from '../../src/runtime/shape.ts';
 
 const tool = (name: string) => loadCatalogue().tools.find((t) => t.name === name)!;
 
@@ -39,13 +39,23 @@ describe('strip', () => {
 });
 
 describe('shapeResult', () => {
-  it('summarises each application of a list in one short object', () => {
-    const out = shapeResult(tool('application_list'), { metadata: {}, items: [app('a'), app('b')] }, {}).data as { items: unknown[]; total: number };
+  it('summarises an application list as a table: the columns once, one short row per application', () => {
+    const out = shapeResult(tool('application_list'), { metadata: {}, items: [app('a'), app('b')] }, {}).data as { namespace: string; columns: string[]; items: unknown[][]; total: number };
     expect(out.total).toBe(2);
-    expect(out.items[0]).toEqual({
-      name: 'a', namespace: 'argocd', project: 'payments', repo: 'https://git.example.com/a.git', path: 'deploy', target: 'main',
-      dest: 'https://kubernetes.default.svc/payments', sync: 'OutOfSync', health: 'Healthy', rev: 'aaaaaaaa', op: 'Failed', synced: '2026-01-01T00:00:00Z',
-    });
+    expect(out.namespace).toBe('argocd');
+    expect(out.columns).toEqual(['name', 'project', 'repo', 'path', 'target', 'dest', 'sync', 'health', 'rev', 'op', 'syncedAgo']);
+    expect(out.items[0]).toEqual(['a', 'payments', 'git.example.com/a', 'deploy', 'main', 'in-cluster/payments', 'OutOfSync', 'Healthy', 'aaaaaaa', 'Failed', age('2026-01-01T00:00:00Z')]);
+    expect(age('2026-01-01T00:00:00Z', Date.parse('2026-01-01T00:05:00Z'))).toBe('5m');
+    expect(age('2026-01-01T00:00:00Z', Date.parse('2026-01-03T00:00:00Z'))).toBe('2d');
+    expect(tableToObjects(out)[1]).toMatchObject({ name: 'b', sync: 'OutOfSync' });
+  });
+
+  it('keeps a namespace column when applications live in several namespaces', () => {
+    const other = app('c');
+    other.metadata.namespace = 'team-a';
+    const out = shapeResult(tool('application_list'), { items: [app('a'), other] }, {}).data as { columns: string[]; items: unknown[][] };
+    expect(out.columns.at(-1)).toBe('namespace');
+    expect(out.items[1].at(-1)).toBe('team-a');
   });
 
   it('condenses one application: resources one line each, recent history, only failed sync results', () => {
@@ -68,8 +78,8 @@ describe('shapeResult', () => {
   it('pages with limit and offset and says where the next page starts', () => {
     const items = Array.from({ length: 10 }, (_, i) => app(`a${i}`));
     const shaped = shapeResult(tool('application_list'), { items }, { limit: 3, offset: 3 });
-    const out = shaped.data as { items: Array<{ name: string }>; total: number; offset: number };
-    expect(out.items.map((i) => i.name)).toEqual(['a3', 'a4', 'a5']);
+    const out = shaped.data as { items: unknown[][]; total: number; offset: number };
+    expect(tableToObjects<{ name: string }>(out).map((i) => i.name)).toEqual(['a3', 'a4', 'a5']);
     expect(out.total).toBe(10);
     expect(shaped.notes[0]).toBe('Items 4-6 of 10; next page: offset=6.');
   });
