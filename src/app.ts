@@ -16,6 +16,7 @@ import { buildInstancesGateway } from './instances/build-instances.ts';
 import type { InstanceParts } from './instances/build-instances.ts';
 import type { Upstream } from './runtime/upstream.ts';
 import { serveStdio } from './transports/stdio.ts';
+import type { EarlyStdio } from './transports/early-stdio.ts';
 
 export interface GatewayParts {
   gateway: Gateway;
@@ -72,8 +73,8 @@ export function buildGateway(config: GatewayConfig, logger = createLogger(config
     });
   // Several Argo CDs: one gateway each, behind one that routes by the `instance` argument (src/instances).
   if (config.instances) {
-    const gateway = buildInstancesGateway({ instances: config.instances, logger, audit, userAgent, gatewayFor, wrapUpstream: extra.wrapUpstream });
-    return { gateway, logger, version };
+    const built = buildInstancesGateway({ instances: config.instances, logger, audit, userAgent, gatewayFor, wrapUpstream: extra.wrapUpstream });
+    return { ...built, logger, version };
   }
   const gateway = gatewayFor({ allowlist, upstream, audit, logger });
   return { gateway, logger, version, upstream };
@@ -93,7 +94,7 @@ export function announce(config: GatewayConfig, logger: Logger): void {
 }
 
 /** Serves MCP over the configured transport until the process is told to stop. */
-export async function serve(config: GatewayConfig): Promise<void> {
+export async function serve(config: GatewayConfig, early?: EarlyStdio): Promise<void> {
   if (config.transport === 'http') {
     // The HTTP service (sessions, auth, rate limit, metrics, graceful stop) wires its own gateways: src/http/service.ts.
     const { runHttpService } = await import('./http/service.ts');
@@ -105,7 +106,7 @@ export async function serve(config: GatewayConfig): Promise<void> {
   announce(config, logger);
   if (config.transport === 'stdio') {
     logger.info({ argocd: config.argocdUrl, transport: 'stdio' }, 'serving MCP over stdio');
-    await serveStdio(createMcpServer(gateway, version, config.mode));
+    await serveStdio(createMcpServer(gateway, version, config.mode), early);
     return;
   }
 }

@@ -6,6 +6,8 @@ import type { CliFlags } from './config/load-config.ts';
 import { packageVersion } from './package-root.ts';
 import { AllowlistError } from './runtime/allowlist.ts';
 import { withHttpOptions } from './http/cli-options.ts';
+import { EarlyStdio } from './transports/early-stdio.ts';
+import { SERVER_NAME, SERVER_TITLE, serverCapabilities, serverInstructions } from './server-info.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -64,8 +66,20 @@ async function main(argv: string[]): Promise<void> {
       .option('--port <port>', 'HTTP port (env ARGOCD_MCP_PORT; default 3000)')),
   ).action(async (flags: CliFlags) => {
     const config = loadConfig({ flags, env: process.env });
+    if (early && config.transport === 'stdio' && config.mode) {
+      const version = packageVersion();
+      early.answerInitialize({
+        supportedVersions: PROTOCOL_VERSIONS,
+        result: (protocolVersion) => ({
+          protocolVersion,
+          capabilities: serverCapabilities(config.mode),
+          serverInfo: { name: SERVER_NAME, title: SERVER_TITLE, version },
+          instructions: serverInstructions(config.mode),
+        }),
+      });
+    } else early?.dispose();
     const { serve } = await import('./app.ts');
-    await serve(config);
+    await serve(config, config.transport === 'stdio' ? early : undefined);
   });
 
   program
@@ -133,5 +147,24 @@ async function main(argv: string[]): Promise<void> {
 
   await program.parseAsync(argv);
 }
+
+/**
+ * The MCP protocol versions of the bundled SDK, newest first, put here by scripts/build.mjs. Without them (running
+ * from source) the SDK answers `initialize` itself, a little later.
+ */
+declare const __MCP_PROTOCOL_VERSIONS__: readonly string[] | undefined;
+const PROTOCOL_VERSIONS: readonly string[] = typeof __MCP_PROTOCOL_VERSIONS__ === 'undefined' ? [] : __MCP_PROTOCOL_VERSIONS__;
+
+/** `argocd-mcp-gateway [serve] [flags]`, i.e. possibly MCP over stdio: listen on stdin from the first instant. */
+function mayServeStdio(argv: string[]): boolean {
+  const args = argv.slice(2);
+  if (args.some((a) => a === '-h' || a === '--help' || a === '-V' || a === '--version')) return false;
+  const command = args.find((a) => !a.startsWith('-'));
+  return PROTOCOL_VERSIONS.length > 0 && (command === undefined || command === 'serve' || args.indexOf(command) > 0);
+}
+
+// Started before anything heavy is loaded: `initialize` is answered as soon as the configuration is valid, while the
+// SDK and the gateway load (spawn → initialize is what a client waits for at every start).
+const early = mayServeStdio(process.argv) ? new EarlyStdio() : undefined;
 
 main(process.argv).catch(fail);

@@ -10,25 +10,12 @@ import type { CallContext, Gateway } from './runtime/gateway.ts';
 import { textResult } from './runtime/gateway.ts';
 import { searchTools } from './runtime/search.ts';
 import { registerPrompts } from './prompts.ts';
+import { SERVER_NAME, SERVER_TITLE, serverCapabilities, serverInstructions } from './server-info.ts';
+import type { Mode } from './server-info.ts';
 import { registerResources } from './resources.ts';
 
-export const SERVER_NAME = 'argocd-mcp-gateway';
-export type Mode = 'static' | 'dynamic';
-
-const INSTRUCTIONS = [
-  'Tools for one Argo CD, one per API operation (tool name = service_operation).',
-  'Start with application_list (filter with projects, selector, repo) and application_get. Apps outside Argo CD\'s',
-  'namespace need appNamespace. Results are shaped: lists give one summary per item, noise is stripped; pass',
-  '`fields` (e.g. ["status.sync","status.health"]) to pick parts, limit/offset to page, raw: true for Argo CD\'s',
-  'unmodified document. Writes such as application_sync return at once while Argo CD works: read application_get',
-  'again to follow the operation. Errors explain what to fix.',
-].join(' ');
-
-const DYNAMIC_INSTRUCTIONS = [
-  'Argo CD through a catalogue of tools, one per API operation. Find a tool with search_tools, read its arguments',
-  'with describe_tool, then run it with call_tool (or enable_toolset to get a group of tools directly).',
-  'Results are shaped (summaries, `fields`, limit/offset, raw: true for the unmodified document).',
-].join(' ');
+export { SERVER_NAME };
+export type { Mode };
 
 function metaTools(toolsets: string[]): Tool[] {
   return [
@@ -80,11 +67,8 @@ function toolLine(t: Tool): string {
 export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 'static'): Server {
   const dynamic = mode === 'dynamic';
   const server = new Server(
-    { name: SERVER_NAME, title: 'Argo CD MCP gateway', version },
-    {
-      capabilities: { tools: { listChanged: dynamic }, resources: { subscribe: true, listChanged: false }, prompts: { listChanged: false } },
-      instructions: dynamic ? DYNAMIC_INSTRUCTIONS : INSTRUCTIONS,
-    },
+    { name: SERVER_NAME, title: SERVER_TITLE, version },
+    { capabilities: serverCapabilities(mode), instructions: serverInstructions(mode) },
   );
   registerResources(server, gateway);
   registerPrompts(server);

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../config/yaml.ts';
 
 /** A server entry (`servers[]`), with the CLI's YAML keys. */
 export interface CliServer {

@@ -4,7 +4,7 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './yaml.ts';
 import { loadCatalogue } from '../catalogue/load-catalogue.ts';
 import { resolveToolsets } from '../runtime/toolsets.ts';
 import { readAuthSettings, reportAuthConflicts, topLevelAuthLayers } from '../argocd-auth/auth-config.ts';

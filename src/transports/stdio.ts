@@ -1,13 +1,25 @@
 /** MCP over stdio: stdout carries only protocol messages; logs go to stderr. */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { EarlyStdio } from './early-stdio.ts';
 
-/** Connects the server to the process's stdin/stdout; resolves when stdin closes. */
-export async function serveStdio(server: Server, streams = { stdin: process.stdin, stdout: process.stdout }): Promise<void> {
-  const transport = new StdioServerTransport(streams.stdin, streams.stdout);
+/**
+ * Connects the server to the process's stdin/stdout (through the early transport when the CLI started one);
+ * resolves when stdin closes.
+ */
+export async function serveStdio(server: Server, early?: EarlyStdio): Promise<void> {
+  let transport: Transport;
+  if (early) {
+    early.setValidator((m) => JSONRPCMessageSchema.parse(m) as Record<string, unknown>);
+    transport = early as unknown as Transport;
+  } else {
+    transport = new StdioServerTransport(process.stdin, process.stdout);
+  }
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
-    streams.stdin.once('end', () => resolve());
+    process.stdin.once('end', () => resolve());
   });
   await server.connect(transport);
   await closed;

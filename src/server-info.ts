@@ -1,0 +1,37 @@
+/**
+ * What the gateway says about itself in `initialize`: name, capabilities, instructions. No SDK import, so the early
+ * stdio transport (src/transports/early-stdio.ts) can answer `initialize` before the SDK is loaded, with exactly
+ * what the SDK server would answer.
+ */
+export const SERVER_NAME = 'argocd-mcp-gateway';
+export const SERVER_TITLE = 'Argo CD MCP gateway';
+
+export type Mode = 'static' | 'dynamic';
+
+const INSTRUCTIONS = [
+  'Tools for one Argo CD, one per API operation (tool name = service_operation), plus workflow tools',
+  '(sync_and_wait, rollback, sync_many, set_revision, diff, health_report, find_app).',
+  'Start with application_list (filter with projects, selector, repo) and application_get. Apps outside Argo CD\'s',
+  'namespace need appNamespace. Results are shaped: lists give one summary per item, noise is stripped; pass',
+  '`fields` (e.g. ["status.sync","status.health"]) to pick parts, limit/offset to page, raw: true for Argo CD\'s',
+  'unmodified document. Writes such as application_sync return at once while Argo CD works: follow them with',
+  'application_get, or use sync_and_wait. Errors explain what to fix.',
+].join(' ');
+
+const DYNAMIC_INSTRUCTIONS = [
+  'Argo CD through a catalogue of tools, one per API operation. Find a tool with search_tools, read its arguments',
+  'with describe_tool, then run it with call_tool (or enable_toolset to get a group of tools directly).',
+  'Results are shaped (summaries, `fields`, limit/offset, raw: true for the unmodified document).',
+].join(' ');
+
+export function serverCapabilities(mode: Mode) {
+  return {
+    tools: { listChanged: mode === 'dynamic' },
+    resources: { subscribe: true, listChanged: false },
+    prompts: { listChanged: false },
+  };
+}
+
+export function serverInstructions(mode: Mode): string {
+  return mode === 'dynamic' ? DYNAMIC_INSTRUCTIONS : INSTRUCTIONS;
+}
