@@ -14,6 +14,10 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { startSimulator } from '../src/simulator/index.ts';
 import { tableToObjects } from '../src/runtime/shape.ts';
+import { createGateway } from '../src/runtime/gateway.ts';
+import { compileAllowlist } from '../src/runtime/allowlist.ts';
+import { createUpstream } from '../src/runtime/upstream.ts';
+import { createLogger } from '../src/log.ts';
 import type { Simulator } from '../src/simulator/index.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -79,7 +83,7 @@ async function toolsListTokens(sim: Simulator): Promise<void> {
       const catalogue = JSON.parse(readFileSync(path.join(root, 'generated', 'tools.gen.json'), 'utf8')) as { tools: Array<{ name: string; toolset: string }> };
       const toolsetOf = new Map(catalogue.tools.map((t) => [t.name, t.toolset]));
       for (const t of tools) {
-        const ts = toolsetOf.get(t.name) ?? '?';
+        const ts = toolsetOf.get(t.name) ?? (t._meta?.['argocd/tag'] === 'Workflows' ? 'workflows' : '?');
         const cur = perToolset.get(ts) ?? { tools: 0, tokens: 0 };
         perToolset.set(ts, { tools: cur.tools + 1, tokens: cur.tokens + countTokens(JSON.stringify(t)) });
       }
@@ -126,9 +130,32 @@ async function resultTokens(sim: Simulator, client: Client): Promise<void> {
   say();
 }
 
-async function latency(sim: Simulator, client: Client): Promise<void> {
+/** The simulator in its own process, so that it does not share an event loop with the measuring client. */
+async function simulatorProcess(): Promise<Pick<Simulator, 'url' | 'tokens'> & { close: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'simulator', 'main.ts'), '--port', '0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const found = await new Promise<{ url: string; admin: string; readonly: string }>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const url = /listening on (\S+)/.exec(err)?.[1];
+      const admin = /admin token:\s+(\S+)/.exec(err)?.[1];
+      const ro = /readonly token:\s+(\S+)/.exec(err)?.[1];
+      if (url && admin && ro) resolve({ url, admin, readonly: ro });
+    });
+    child.once('exit', (code) => reject(new Error(`simulator exited ${code}: ${err}`)));
+  });
+  return { url: found.url, tokens: { admin: found.admin, readonly: found.readonly }, close: () => child.kill() };
+}
+
+async function latency(): Promise<void> {
   say('## Latency through the gateway (stdio) vs the same request made directly');
   say();
+  say('The simulator runs in its own process; "direct" is fetch from the benchmark process, "gateway" is an MCP tools/call over stdio to the gateway process, which makes the same request and shapes the result.');
+  say();
+  const sim = (await simulatorProcess()) as unknown as Simulator & { close: () => void };
+  const { client } = await connect(sim);
   say('| call | direct p50 | direct p95 | gateway p50 | gateway p95 | added p50 | gateway/direct p50 |');
   say('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   const auth = { authorization: `Bearer ${sim.tokens.admin}` };
@@ -157,8 +184,31 @@ async function latency(sim: Simulator, client: Client): Promise<void> {
     const d50 = percentile(direct, 50);
     const g50 = percentile(via, 50);
     say(`| ${label} | ${ms(d50)} | ${ms(percentile(direct, 95))} | ${ms(g50)} | ${ms(percentile(via, 95))} | ${ms(g50 - d50)} | ${ratio(g50, d50)} |`);
+    // The gateway's own work (validate, build, request, shape, cap) without the MCP transport around it.
+    const core = createGateway({
+      allowlist: compileAllowlist({ readOnly: false, allow: ['*'], deny: [], source: 'config' }),
+      upstream: createUpstream({ baseUrl: sim.url, token: () => sim.tokens.admin, timeoutMs: 10_000, userAgent: 'bench' }),
+      logger: createLogger('silent'),
+      adaptToServer: false,
+    });
+    for (let i = 0; i < 20; i++) await core.callTool(tool, args);
+    const inproc: number[] = [];
+    const direct2: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let t = performance.now();
+      await (await fetch(`${sim.url}${url}`, { headers: auth })).json();
+      direct2.push(performance.now() - t);
+      t = performance.now();
+      await core.callTool(tool, args);
+      inproc.push(performance.now() - t);
+    }
+    const c50 = percentile(inproc, 50);
+    const d2 = percentile(direct2, 50);
+    say(`| ${label}, gateway core in-process (no MCP transport) | ${ms(d2)} | ${ms(percentile(direct2, 95))} | ${ms(c50)} | ${ms(percentile(inproc, 95))} | ${ms(c50 - d2)} | ${ratio(c50, d2)} |`);
   }
   say();
+  await client.close();
+  sim.close();
 }
 
 /** Time from spawn to the initialize response, median of `runs`. */
@@ -202,10 +252,8 @@ function rssMb(pid: number): number {
   return kb / 1024;
 }
 
-async function memory(sim: Simulator): Promise<void> {
-  say('## Memory');
-  say();
-  const { client, pid } = await connect(sim);
+async function memoryRun(sim: Simulator, extraEnv: Record<string, string>): Promise<[number, number]> {
+  const { client, pid } = await connect(sim, extraEnv);
   const apps = (await client.callTool({ name: 'application_list', arguments: { limit: 5 } })) as CallToolResult;
   const names = tableToObjects<{ name: string }>(apps.structuredContent).map((a) => a.name);
   const before = rssMb(pid);
@@ -218,12 +266,20 @@ async function memory(sim: Simulator): Promise<void> {
     else await client.callTool({ name: 'version_get', arguments: {} });
   }
   const after = rssMb(pid);
-  say('| measure | MB |');
-  say('| --- | ---: |');
-  say(`| RSS after initialize + 1 call | ${before.toFixed(1)} |`);
-  say(`| RSS after 1,000 mixed calls (get, list, tree, version) | ${after.toFixed(1)} |`);
-  say();
   await client.close();
+  return [before, after];
+}
+
+async function memory(sim: Simulator): Promise<void> {
+  say('## Memory (RSS of the gateway process)');
+  say();
+  say('| run | after initialize + 1 call | after 1,000 mixed calls (get, list, tree, version) |');
+  say('| --- | ---: | ---: |');
+  const [a, b] = await memoryRun(sim, {});
+  say(`| default | ${a.toFixed(1)} MB | ${b.toFixed(1)} MB |`);
+  const [c, d] = await memoryRun(sim, { NODE_OPTIONS: '--max-semi-space-size=1' });
+  say(`| NODE_OPTIONS=--max-semi-space-size=1 | ${c.toFixed(1)} MB | ${d.toFixed(1)} MB |`);
+  say();
 }
 
 /** Calls and tokens an agent spends on a task: every argument object it writes and every result it reads. */
@@ -306,8 +362,8 @@ async function main(): Promise<void> {
     await toolsListTokens(sim);
     const { client } = await connect(sim);
     await resultTokens(sim, client);
-    await latency(sim, client);
     await client.close();
+    await latency();
     await startup(sim);
     await memory(sim);
     await workflows();
