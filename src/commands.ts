@@ -92,19 +92,20 @@ export async function runCheck(
     ok: false,
   };
   if (!config.argocdUrl) return report;
+  // Authenticated as the gateway is: token, token file, session login, token command or argocd CLI context.
+  const { upstream, tokenSource } = createAuthenticatedUpstream({
+    baseUrl: config.argocdUrl,
+    auth: { ...config.auth, token: config.token, tokenFile: config.tokenFile },
+    insecure: config.insecure,
+    caFile: config.caFile,
+    timeoutMs: config.timeoutMs,
+    userAgent: `argocd-mcp-gateway/${packageVersion()}`,
+    logger: createLogger('silent'),
+  });
   // The probe uses its own allowlist so that a config that hides these tools can still be checked.
   const probe = createGateway({
     allowlist: compileAllowlist({ readOnly: true, allow: ['version_get', 'session_get_user_info', 'account_can_i'], deny: [], source: 'config' }),
-    // Authenticated as the gateway is: token, token file, session login, token command or argocd CLI context.
-    upstream: createAuthenticatedUpstream({
-      baseUrl: config.argocdUrl,
-      auth: { ...config.auth, token: config.token, tokenFile: config.tokenFile },
-      insecure: config.insecure,
-      caFile: config.caFile,
-      timeoutMs: config.timeoutMs,
-      userAgent: `argocd-mcp-gateway/${packageVersion()}`,
-      logger: createLogger('silent'),
-    }).upstream,
+    upstream,
     logger: createLogger('silent'),
   });
   const version = await probe.callTool('version_get', {});
@@ -120,7 +121,11 @@ export async function runCheck(
   }
   const info = JSON.parse(resultText(user)) as { loggedIn?: boolean; username?: string; iss?: string };
   if (!info.loggedIn) {
-    report.token = { valid: false, refused: false, message: 'Argo CD did not accept the token as a session.' };
+    // A failed login or token command explains itself better than "not logged in".
+    const failure = tokenSource.lastError();
+    report.token = failure
+      ? { valid: false, refused: true, message: `The gateway could not obtain an Argo CD token (${tokenSource.describe}): ${failure}` }
+      : { valid: false, refused: false, message: 'Argo CD did not accept the token as a session.' };
     return report;
   }
   report.token = { valid: true, username: info.username, issuer: info.iss };

@@ -4,6 +4,7 @@
  * operation; the allowlist, read-only mode and validation apply exactly as to direct calls.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CallContext, Gateway } from './runtime/gateway.ts';
@@ -64,11 +65,18 @@ function toolLine(t: Tool): string {
 }
 
 /** A new MCP Server bound to the shared gateway (cheap: one per stdio process or HTTP session). */
+/**
+ * One validator for every Server: the SDK would otherwise build a new Ajv instance per Server (per session, and per
+ * request in stateless HTTP, where it was the largest cost of a request). It only checks elicitation answers.
+ */
+let sharedValidator: AjvJsonSchemaValidator | undefined;
+
 export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 'static'): Server {
   const dynamic = mode === 'dynamic';
+  sharedValidator ??= new AjvJsonSchemaValidator();
   const server = new Server(
     { name: SERVER_NAME, title: SERVER_TITLE, version },
-    { capabilities: serverCapabilities(mode), instructions: serverInstructions(mode) },
+    { capabilities: serverCapabilities(mode), instructions: serverInstructions(mode), jsonSchemaValidator: sharedValidator },
   );
   registerResources(server, gateway);
   registerPrompts(server);

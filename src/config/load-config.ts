@@ -383,7 +383,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     fileLabel,
     env,
     issues,
-    defaults: { allowlist, timeoutMs: timeoutMs ?? 30_000 },
+    defaults: { allowlist, timeoutMs: timeoutMs ?? 30_000, insecure: insecure ?? false, caFile, headers: authRead.auth.headers },
     topLevel: [explicitUrl?.from, credential?.from, ...authRead.methods.map((m) => m.from)].filter((f): f is string => !!f),
   });
 

@@ -152,6 +152,7 @@ ${state.groups.map((g) => groupHtml(g, selected)).join('\n')}
   <h2>Connection</h2>
   <p>Checks what <code>argocd-mcp-gateway check</code> checks (the server answers, the token logs in) and asks Argo CD
   (<code>can-i</code>) whether the token may do what the selected write tools do.</p>
+  <div class="connection-layout">
   <form id="connection-form" class="stack">
     <label>Argo CD address <input type="text" name="url" id="conn-url" value="${escapeHtml(state.connection.url)}" placeholder="https://argocd.example.com" required spellcheck="false" autocomplete="url"></label>
     <fieldset>
@@ -167,6 +168,7 @@ ${state.groups.map((g) => groupHtml(g, selected)).join('\n')}
     <div><button type="submit" class="primary" id="test-connection">Test connection</button></div>
   </form>
   <div id="connection-result" class="result" aria-live="polite"></div>
+  </div>
 </section>
 <section id="preview" role="tabpanel" aria-labelledby="tab-preview" tabindex="-1" hidden>
   <h2>Preview: what an agent sees</h2>

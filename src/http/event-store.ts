@@ -7,8 +7,9 @@
  * stream is the SDK's stream id, the sequence orders events. Scopes keep sessions' streams apart (the SDK's
  * standalone GET stream has the same id in every session) and bind a stream to the subject that opened it.
  *
- * Retention is bounded: a stream whose response went out is kept `completedRetentionMs` (long enough to resume a
- * connection that dropped just before the end), an open one `openRetentionMs`; the memory store also caps its bytes.
+ * Retention is bounded: a stream whose response went out is kept `completedRetentionMs` (30 s: long enough to resume
+ * a connection that dropped just before the end), an open one `openRetentionMs` (10 min); the memory store also caps
+ * its bytes (32 MiB of JSON), dropping the oldest streams first.
  */
 import { EventEmitter } from 'node:events';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -45,14 +46,14 @@ export interface SharedEventStore {
 export interface EventStoreOptions {
   completedRetentionMs?: number;
   openRetentionMs?: number;
-  /** Memory store: total bytes of stored messages before the oldest streams are dropped (default 64 MiB). */
+  /** Memory store: total bytes of stored messages before the oldest streams are dropped (default 32 MiB). */
   maxBytes?: number;
   /** Redis store: events kept per stream (default 1000). */
   maxEventsPerStream?: number;
 }
 
 const SEP = '~';
-const DEFAULTS = { completedRetentionMs: 60_000, openRetentionMs: 10 * 60_000, maxBytes: 64 * 1024 * 1024, maxEventsPerStream: 1000 };
+const DEFAULTS = { completedRetentionMs: 30_000, openRetentionMs: 10 * 60_000, maxBytes: 32 * 1024 * 1024, maxEventsPerStream: 1000 };
 
 export interface ParsedEventId {
   scope: string;
@@ -77,7 +78,8 @@ const isMessage = (m: unknown) => !!m && typeof m === 'object' && 'jsonrpc' in (
 // Memory
 
 interface MemoryStream {
-  events: Array<{ seq: number; message: JSONRPCMessage; bytes: number }>;
+  /** Messages are kept serialized: a JSON string costs about its length, a parsed document several times that. */
+  events: Array<{ seq: number; json: string }>;
   owner?: string;
   bytes: number;
   completed: boolean;
@@ -122,10 +124,10 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
             streams.set(key, s);
           }
           const n = ++seq;
-          const size = isMessage(message) ? JSON.stringify(message).length : 0;
-          s.events.push({ seq: n, message, bytes: size });
-          s.bytes += size;
-          bytes += size;
+          const json = isMessage(message) ? JSON.stringify(message) : '';
+          s.events.push({ seq: n, json });
+          s.bytes += json.length;
+          bytes += json.length;
           if (isMessage(message) && isResponse(message)) s.completed = true;
           s.expiresAt = Date.now() + (s.completed ? o.completedRetentionMs : o.openRetentionMs);
           if (bytes > o.maxBytes) sweep();
@@ -141,7 +143,7 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
           if (!p || p.scope !== scope) throw new Error('the event id belongs to another session');
           const s = streams.get(`${scope}${SEP}${p.stream}`);
           const after = Number(p.seq);
-          for (const e of s?.events ?? []) if (e.seq > after && isMessage(e.message)) await send(eventId(scope, p.stream, e.seq), e.message);
+          for (const e of s?.events ?? []) if (e.seq > after && e.json) await send(eventId(scope, p.stream, e.seq), JSON.parse(e.json) as JSONRPCMessage);
           return p.stream;
         },
       };
@@ -160,9 +162,10 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
         for (const e of current?.events ?? []) {
           if (e.seq <= last) continue;
           last = e.seq;
-          if (!isMessage(e.message)) continue;
-          args.send(eventId(p.scope, p.stream, e.seq), e.message);
-          if (isResponse(e.message)) return true;
+          if (!e.json) continue;
+          const message = JSON.parse(e.json) as JSONRPCMessage;
+          args.send(eventId(p.scope, p.stream, e.seq), message);
+          if (isResponse(message)) return true;
         }
         return false;
       };
@@ -201,8 +204,9 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
 // ---------------------------------------------------------------------------------------------------------------
 // Redis: one Redis stream per SSE stream (XADD; the entry id is the sequence), a hash for its owner.
 
-export function createRedisEventStore(redis: Redis, options: EventStoreOptions & { prefix?: string } = {}): SharedEventStore {
+export function createRedisEventStore(redis: Redis, options: EventStoreOptions & { prefix?: string; onError?: (err: Error) => void } = {}): SharedEventStore {
   const o = { ...DEFAULTS, ...options };
+  let unstored = 0;
   const prefix = options.prefix ?? 'argocd-mcp:sse:';
   const streamKey = (scope: string, stream: string) => `${prefix}${scope}${SEP}${stream}`;
   const ownerKey = (scope: string) => `${prefix}owner:${scope}`;
@@ -226,17 +230,26 @@ export function createRedisEventStore(redis: Redis, options: EventStoreOptions &
       const writeOwner = () => (ownerWritten ??= redis.set(ownerKey(scope), owner ?? '', 'PX', o.openRetentionMs));
       return {
         async storeEvent(streamId, message) {
-          await writeOwner();
           const key = streamKey(scope, streamId);
           const completed = isMessage(message) && isResponse(message);
           const ttl = completed ? o.completedRetentionMs : o.openRetentionMs;
-          const [[, id]] = (await redis
-            .multi()
-            .xadd(key, 'MAXLEN', '~', String(o.maxEventsPerStream), '*', 'm', JSON.stringify(message))
-            .pexpire(key, ttl)
-            .pexpire(ownerKey(scope), o.openRetentionMs)
-            .exec()) as Array<[Error | null, string]>;
-          return eventId(scope, streamId, id);
+          try {
+            await writeOwner();
+            const [[err, id]] = (await redis
+              .multi()
+              .xadd(key, 'MAXLEN', '~', String(o.maxEventsPerStream), '*', 'm', JSON.stringify(message))
+              .pexpire(key, ttl)
+              .pexpire(ownerKey(scope), o.openRetentionMs)
+              .exec()) as Array<[Error | null, string]>;
+            if (err) throw err;
+            return eventId(scope, streamId, id);
+          } catch (err) {
+            // Redis is down: the event still goes out on the live stream, it just cannot be resumed. A call must
+            // not fail because the resume store did.
+            ownerWritten = undefined;
+            options.onError?.(err as Error);
+            return eventId(scope, streamId, `unstored.${++unstored}`);
+          }
         },
         async getStreamIdForEventId(id) {
           const p = parseEventId(id);
@@ -276,7 +289,8 @@ export function createRedisEventStore(redis: Redis, options: EventStoreOptions &
       };
       if (relay((await redis.xrange(key, `(${last}`, '+')) as Array<[string, string[]]>)) return { ok: true, stoppedBecause: 'completed' };
       // A blocking read needs a connection of its own; closing it is how a client's disconnect interrupts the wait.
-      const reader = redis.duplicate();
+      // Its command timeout must outlast the BLOCK wait (the shared connection's may be shorter).
+      const reader = redis.duplicate({ commandTimeout: 15_000 });
       followers.add(reader);
       const onAbort = () => reader.disconnect();
       args.signal.addEventListener('abort', onAbort, { once: true });

@@ -17,7 +17,11 @@ export interface ReadinessProbe {
   check(): Promise<Readiness>;
 }
 
-export function createReadinessProbe(upstream: Upstream | undefined, ttlMs = 10_000): ReadinessProbe {
+/**
+ * A success is cached `ttlMs` (10 s); a failure only `failureTtlMs` (2 s), so a recovered Argo CD puts the
+ * gateway back in rotation quickly.
+ */
+export function createReadinessProbe(upstream: Upstream | undefined, ttlMs = 10_000, failureTtlMs = 2_000): ReadinessProbe {
   let cached: { at: number; value: Readiness } | undefined;
   let running: Promise<Readiness> | undefined;
 
@@ -25,7 +29,15 @@ export function createReadinessProbe(upstream: Upstream | undefined, ttlMs = 10_
     const checkedAt = new Date().toISOString();
     if (!upstream) return { ready: false, reason: 'no Argo CD is configured (ARGOCD_BASE_URL)', checkedAt };
     const version = await upstream.getJson('/api/version');
-    if (!version.ok) return { ready: false, reason: `Argo CD is not reachable: ${version.text}`, checkedAt };
+    if (!version.ok) {
+      // getJson says `HTTP <status> for <path>` when Argo CD answered, and describes the transport error otherwise.
+      const reason = /^HTTP (401|403)\b/.test(version.text)
+        ? `Argo CD refused the token: ${version.text}`
+        : /^HTTP \d+/.test(version.text)
+          ? `Argo CD answered an error: ${version.text}`
+          : `Argo CD is not reachable: ${version.text}`;
+      return { ready: false, reason, checkedAt };
+    }
     const argocdVersion = (version.data as { Version?: string }).Version;
     const user = await upstream.getJson('/api/v1/session/userinfo');
     if (!user.ok) return { ready: false, reason: `Argo CD refused the token: ${user.text}`, argocdVersion, checkedAt };
@@ -37,7 +49,7 @@ export function createReadinessProbe(upstream: Upstream | undefined, ttlMs = 10_
 
   return {
     async check() {
-      if (cached && Date.now() - cached.at < ttlMs) return cached.value;
+      if (cached && Date.now() - cached.at < (cached.value.ready ? ttlMs : failureTtlMs)) return cached.value;
       running ??= probe()
         .catch((err: Error) => ({ ready: false, reason: `readiness check failed: ${err.message}`, checkedAt: new Date().toISOString() }))
         .then((value) => {

@@ -32,7 +32,8 @@ export interface HttpService {
 
 /** Connects to Redis; errors are logged (never with the URL: it may hold a password) and retried by ioredis. */
 function connectRedis(url: string, logger: Logger): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5_000, lazyConnect: false });
+  // Bounded waits: a Redis outage may slow a request by a moment, never hang it.
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2_000, commandTimeout: 1_000, lazyConnect: false });
   let last = 0;
   redis.on('error', (err: Error) => {
     if (Date.now() - last < 30_000) return;
@@ -65,7 +66,16 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
   }
 
   const redis = settings.redisUrl ? connectRedis(settings.redisUrl, logger) : undefined;
-  const eventStore: SharedEventStore = redis ? createRedisEventStore(redis) : createMemoryEventStore();
+  let storeWarned = 0;
+  const eventStore: SharedEventStore = redis
+    ? createRedisEventStore(redis, {
+        onError: (err) => {
+          if (Date.now() - storeWarned < 30_000) return;
+          storeWarned = Date.now();
+          logger.warn({ err: err.message }, 'cannot store stream events in Redis: streams are delivered but cannot be resumed');
+        },
+      })
+    : createMemoryEventStore();
   const rateLimiter: RateLimiter =
     settings.rateLimit.perSecond <= 0
       ? noRateLimit

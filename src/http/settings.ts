@@ -49,8 +49,8 @@ export interface HttpSettings {
 export const HTTP_DEFAULTS = {
   sessionIdleTimeoutMs: 30 * 60_000,
   maxBodyBytes: 4 * 1024 * 1024,
-  rateLimit: '10/s',
-  rateLimitBurst: 50,
+  rateLimit: '20/s',
+  rateLimitBurst: 100,
   shutdownTimeoutMs: 20_000,
 } as const;
 

@@ -22,7 +22,7 @@ export interface JwtVerifierOptions {
   issuer: string;
   audience: string;
   jwksUri?: string;
-  /** Leeway for clock skew on exp/nbf, in seconds (default 30). */
+  /** Leeway for clock skew on exp/nbf, in seconds (default 5). */
   clockToleranceSeconds?: number;
   fetchTimeoutMs?: number;
 }
@@ -107,7 +107,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
           // Issuers differ on a trailing slash (Auth0 has one, Keycloak not); accept the configured one either way.
           issuer: [options.issuer, options.issuer.endsWith('/') ? options.issuer.slice(0, -1) : `${options.issuer}/`],
           audience: options.audience,
-          clockTolerance: options.clockToleranceSeconds ?? 30,
+          clockTolerance: options.clockToleranceSeconds ?? 5,
           requiredClaims: ['exp'],
         }));
       } catch (err) {

@@ -31,8 +31,9 @@ export function buildInstancesGateway(args: {
   gatewayFor: (parts: InstanceParts) => Gateway;
   /** Wraps each instance's upstream (the HTTP service's metrics). */
   wrapUpstream?: (upstream: Upstream) => Upstream;
-}): Gateway {
-  return createInstancesGateway(
+}): { gateway: Gateway; upstream: Upstream } {
+  const upstreams: Array<{ name: string; upstream: Upstream }> = [];
+  const gateway = createInstancesGateway(
     args.instances.map((instance) => {
       const logger = args.logger.child({ instance: instance.name });
       const { upstream: created } = createAuthenticatedUpstream({
@@ -45,6 +46,7 @@ export function buildInstancesGateway(args: {
         logger,
       });
       const upstream = args.wrapUpstream ? args.wrapUpstream(created) : created;
+      upstreams.push({ name: instance.name, upstream });
       return {
         name: instance.name,
         description: instance.description,
@@ -52,4 +54,25 @@ export function buildInstancesGateway(args: {
       };
     }),
   );
+  return { gateway, upstream: readinessUpstream(upstreams) };
+}
+
+/**
+ * An Upstream for the HTTP service's readiness probe (`/readyz`): ready while at least one instance answers and
+ * accepts its credentials, so one Argo CD being down does not take the gateway away from the others. Its `send`
+ * is never used: tool calls go through the instances' own gateways.
+ */
+export function readinessUpstream(upstreams: Array<{ name: string; upstream: Upstream }>): Upstream {
+  return {
+    baseUrl: upstreams.map((u) => u.upstream.baseUrl).join(' '),
+    async getJson(path) {
+      const answers = await Promise.all(upstreams.map(async (u) => ({ name: u.name, answer: await u.upstream.getJson(path) })));
+      const ok = answers.filter((a) => a.answer.ok).map((a) => a.answer as { ok: true; data: unknown });
+      if (!ok.length) return { ok: false, text: answers.map((a) => `${a.name}: ${(a.answer as { text: string }).text}`).join('; ') };
+      return ok.find((a) => (a.data as { loggedIn?: boolean } | undefined)?.loggedIn === true) ?? ok[0];
+    },
+    async send() {
+      return { kind: 'error', text: 'several Argo CD instances are configured: call a tool with `instance`' };
+    },
+  };
 }

@@ -1,7 +1,8 @@
 /**
  * `instances:` in the config file: several Argo CDs behind one gateway, each with its own name, address, auth and
  * allowlist. An instance that says nothing about readOnly/allow/deny gets the top-level allowlist (read-only when
- * there is none), so adding an instance never widens what is allowed by accident.
+ * there is none), so adding an instance never widens what is allowed by accident; likewise `timeout`, `insecure`,
+ * `caFile` and `headers` default to the top level's (a shared private CA or proxy).
  */
 import type { AllowlistConfig, ConfigIssue } from '../config/load-config.ts';
 import { normaliseArgocdUrl, parseDuration } from '../config/load-config.ts';
@@ -49,7 +50,7 @@ export function instancesFrom(args: {
   fileLabel: string;
   env: NodeJS.ProcessEnv;
   issues: ConfigIssue[];
-  defaults: { allowlist: AllowlistConfig; timeoutMs: number };
+  defaults: { allowlist: AllowlistConfig; timeoutMs: number; insecure?: boolean; caFile?: string; headers?: Record<string, string> };
   topLevel: string[];
 }): InstanceConfig[] | undefined {
   const { value, fileLabel, env, issues, defaults } = args;
@@ -103,11 +104,12 @@ export function instancesFrom(args: {
       issues.push({ setting: at2, message: 'has no credentials; set token, tokenFile, username with password/passwordFile, tokenCommand, or argocdContext' });
     }
     const auth: ArgocdAuthSettings = { ...read.auth };
+    if (!auth.headers && defaults.headers) auth.headers = defaults.headers;
     if (!auth.token && !read.hasOtherMethod && read.context?.token) auth.token = read.context.token;
 
-    const insecure = e.insecure === undefined ? read.context?.insecure ?? false : bool(e.insecure);
+    const insecure = e.insecure === undefined ? (read.context?.insecure || defaults.insecure) ?? false : bool(e.insecure);
     if (insecure === undefined) issues.push({ setting: keyLabel('insecure'), message: 'must be true or false' });
-    let caFile: string | undefined;
+    let caFile = e.caFile === undefined ? defaults.caFile : undefined;
     if (e.caFile !== undefined) {
       caFile = String(e.caFile);
       try {

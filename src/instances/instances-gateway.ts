@@ -37,7 +37,13 @@ export function withInstanceArg(tool: Tool, names: string[], describe: string): 
 
 export function createInstancesGateway(instances: NamedGateway[]): Gateway {
   const byName = new Map(instances.map((i) => [i.name, i]));
-  const order = () => loadCatalogue().tools.map((t) => t.name);
+  /** Catalogue order first, then tools outside the catalogue (workflow tools) as the instances list them. */
+  const ordered = (names: Iterable<string>): string[] => {
+    const rank = new Map(loadCatalogue().tools.map((t, i) => [t.name, i]));
+    const seen = [...new Set(names)];
+    const at = (n: string) => rank.get(n) ?? rank.size + seen.indexOf(n);
+    return seen.sort((a, b) => at(a) - at(b));
+  };
   const describe = `Which Argo CD to call: ${instances.map((i) => (i.description ? `${i.name} (${i.description})` : i.name)).join(', ')}.`;
   let cache: { inputs: Tool[][]; tools: Tool[] } | undefined;
 
@@ -58,9 +64,7 @@ export function createInstancesGateway(instances: NamedGateway[]): Gateway {
       if (cache && cache.inputs.length === lists.length && cache.inputs.every((l, i) => l === lists[i])) return cache.tools;
       const first = new Map<string, Tool>();
       for (const list of lists) for (const t of list) if (!first.has(t.name)) first.set(t.name, t);
-      const tools = order()
-        .filter((name) => where.has(name))
-        .map((name) => withInstanceArg(first.get(name)!, where.get(name)!, describe));
+      const tools = ordered(lists.flat().map((t) => t.name)).map((name) => withInstanceArg(first.get(name)!, where.get(name)!, describe));
       cache = { inputs: lists, tools };
       return tools;
     },
@@ -68,7 +72,7 @@ export function createInstancesGateway(instances: NamedGateway[]): Gateway {
       const lists = await Promise.all(instances.map((i) => i.gateway.exposed()));
       const byTool = new Map<string, CatalogueTool>();
       for (const list of lists) for (const t of list) if (!byTool.has(t.name)) byTool.set(t.name, t);
-      return order().filter((n) => byTool.has(n)).map((n) => byTool.get(n)!);
+      return ordered(byTool.keys()).map((n) => byTool.get(n)!);
     },
     // Each instance may run another Argo CD release; there is no single answer.
     serverSupport: () => undefined,

@@ -285,6 +285,8 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         return;
       }
       logger.debug({ stoppedBecause: result.stoppedBecause }, 'resumed stream ended');
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'a resumed stream failed; the client may resume again');
     } finally {
       clearInterval(keepAlive);
       relays.delete(abort);
@@ -297,6 +299,21 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     if (refused) {
       sendJsonRpcError(res, 403, `Forbidden: ${refused}`);
       return;
+    }
+    // A browser-based client from an accepted Origin: CORS, so it can read the session id and auth challenges.
+    if (req.headers.origin) {
+      res.setHeader('access-control-allow-origin', req.headers.origin);
+      res.setHeader('access-control-expose-headers', 'mcp-session-id, www-authenticate, retry-after, x-request-id');
+      res.setHeader('vary', 'origin');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, {
+          'access-control-allow-methods': settings.stateless ? 'POST' : 'GET, POST, DELETE',
+          'access-control-allow-headers': 'content-type, accept, authorization, x-api-key, mcp-session-id, mcp-protocol-version, last-event-id, x-request-id',
+          'access-control-max-age': '600',
+        });
+        res.end();
+        return;
+      }
     }
     let principal: Principal | undefined;
     if (auth) {

@@ -69,6 +69,7 @@
       document.getElementById(t.getAttribute('aria-controls')).hidden = !on;
     }
     if (focus) tab.focus();
+    $('#toast').className = 'toast';
     const id = tab.getAttribute('aria-controls');
     history.replaceState(null, '', `#${id}`);
     if (id === 'preview') refreshPreview();
@@ -253,6 +254,8 @@
       update();
       toast(`Saved ${done.file}: ${fmt(done.exposed)} tools.${done.backup ? ` The previous file is ${done.backup}.` : ''}`);
       $('#dirty').textContent = 'Saved';
+      const fresh = $('.top .badge.new');
+      if (fresh) fresh.remove();
     } catch (err) {
       const box = $('#save-error');
       box.textContent = err.message;

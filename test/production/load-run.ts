@@ -1,0 +1,280 @@
+/**
+ * Load runs against the simulator: N concurrent MCP sessions (the SDK's client over Streamable HTTP) calling
+ * `application_get` through the built gateway for a fixed time, in sessions mode and stateless, and the same
+ * upstream request made directly with fetch at the same concurrency, for the gateway's added latency. Everything
+ * runs on 127.0.0.1 and stops by itself (bounded by time and by count of sessions).
+ *
+ * Used by `npm run load` (test/production/load.ts, figures into docs/load.md) and by a short smoke test in CI.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CLI, ROOT } from './harness.ts';
+
+export interface Latencies {
+  count: number;
+  errors: number;
+  errorSamples: string[];
+  seconds: number;
+  throughput: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface GatewayPhase extends Latencies {
+  mode: 'sessions' | 'stateless';
+  rssBeforeMb: number;
+  rssPeakMb: number;
+  rssAfterMb: number;
+  cpuSeconds: number;
+}
+
+export interface LoadReport {
+  sessions: number;
+  seconds: number;
+  direct: Latencies;
+  phases: GatewayPhase[];
+}
+
+export interface LoadOptions {
+  sessions: number;
+  seconds: number;
+  log?: (line: string) => void;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function summarise(latencies: number[], errors: number, errorSamples: string[], seconds: number): Latencies {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    count: latencies.length,
+    errors,
+    errorSamples,
+    seconds,
+    throughput: latencies.length / seconds,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? 0,
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+interface Proc {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+function track(child: ChildProcess): Proc {
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  process.once('exit', () => child.kill('SIGKILL'));
+  return {
+    child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The simulator in its own process, so that its work is not counted against the load generator's. */
+async function startSimulatorProcess(): Promise<Proc & { url: string; token: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/simulator/main.ts'), '--port', '0'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let text = '';
+  const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`simulator did not start: ${text}`)), 30_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const u = /listening on (http:\/\/\S+)/.exec(text);
+      const t = /admin token:\s+(\S+)/.exec(text);
+      if (u && t) {
+        clearTimeout(timer);
+        resolve({ url: u[1], token: t[1] });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`simulator exited ${code}: ${text}`)));
+  });
+  return { ...track(child), url, token };
+}
+
+/** The built gateway on a known port, logging at info (each request is a log line, as in production). */
+async function startGatewayProcess(sim: { url: string; token: string }, args: string[]): Promise<Proc & { url: string; origin: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'serve', '--transport', 'http', '--port', String(port), ...args], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      ARGOCD_BASE_URL: sim.url,
+      ARGOCD_API_TOKEN: sim.token,
+      ARGOCD_MCP_RATE_LIMIT: 'off',
+      ARGOCD_MCP_LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  // Drained, not kept: at this volume, holding the log would measure the test, not the gateway.
+  child.stderr!.resume();
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${origin}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('gateway did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { ...track(child), url: `${origin}/mcp`, origin };
+}
+
+async function scrape(origin: string): Promise<{ rssMb: number; cpu: number }> {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} ([0-9.eE+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { rssMb: value('argocd_mcp_process_resident_memory_bytes') / 1024 / 1024, cpu: value('argocd_mcp_process_cpu_seconds_total') };
+}
+
+async function appNames(sim: { url: string; token: string }): Promise<string[]> {
+  const res = await fetch(`${sim.url}/api/v1/applications?fields=items.metadata.name`, { headers: { authorization: `Bearer ${sim.token}` } });
+  const list = (await res.json()) as { items: Array<{ metadata: { name: string } }> };
+  return list.items.map((a) => a.metadata.name);
+}
+
+/** Runs `workers` loops of `call` until `seconds` have passed; every call is timed, every failure counted. */
+async function drive(workers: number, seconds: number, call: (worker: number, n: number) => Promise<void>): Promise<Latencies> {
+  const latencies: number[] = [];
+  const samples: string[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const deadline = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      for (let n = 0; Date.now() < deadline; n++) {
+        const t0 = performance.now();
+        try {
+          await call(w, n);
+        } catch (err) {
+          errors++;
+          if (samples.length < 5) samples.push((err as Error).message.slice(0, 300));
+        }
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return summarise(latencies, errors, samples, (performance.now() - started) / 1000);
+}
+
+async function directPhase(sim: { url: string; token: string }, apps: string[], options: LoadOptions): Promise<Latencies> {
+  return drive(options.sessions, options.seconds, async (w, n) => {
+    const name = apps[(w + n) % apps.length];
+    const res = await fetch(`${sim.url}/api/v1/applications/${encodeURIComponent(name)}`, { headers: { authorization: `Bearer ${sim.token}`, accept: 'application/json' } });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
+    JSON.parse(text);
+  });
+}
+
+async function gatewayPhase(sim: { url: string; token: string }, apps: string[], mode: GatewayPhase['mode'], options: LoadOptions): Promise<GatewayPhase> {
+  const gw = await startGatewayProcess(sim, mode === 'stateless' ? ['--stateless'] : []);
+  try {
+    // Warm up (catalogue, validators, the version probe) before measuring memory.
+    const warm = new Client({ name: 'load-warmup', version: '1' });
+    await warm.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
+    await warm.callTool({ name: 'application_get', arguments: { name: apps[0] } });
+    await warm.close();
+    const before = await scrape(gw.origin);
+    const clients: Client[] = [];
+    for (let i = 0; i < options.sessions; i += 20) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(20, options.sessions - i) }, async () => {
+          const client = new Client({ name: `load-${i}`, version: '1' });
+          await client.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
+          return client;
+        }),
+      );
+      clients.push(...batch);
+    }
+    let peak = before.rssMb;
+    const sampler = setInterval(() => {
+      scrape(gw.origin).then(
+        (s) => {
+          peak = Math.max(peak, s.rssMb);
+        },
+        () => undefined,
+      );
+    }, 1_000);
+    const result = await drive(options.sessions, options.seconds, async (w, n) => {
+      const name = apps[(w + n) % apps.length];
+      const r = await clients[w].callTool({ name: 'application_get', arguments: { name } });
+      if (r.isError) throw new Error(`tool error: ${JSON.stringify(r.content).slice(0, 200)}`);
+    });
+    clearInterval(sampler);
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    await new Promise((r) => setTimeout(r, 1_000));
+    const after = await scrape(gw.origin);
+    return {
+      ...result,
+      mode,
+      rssBeforeMb: before.rssMb,
+      rssPeakMb: Math.max(peak, after.rssMb),
+      rssAfterMb: after.rssMb,
+      cpuSeconds: after.cpu - before.cpu,
+    };
+  } finally {
+    await gw.stop();
+  }
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadReport> {
+  const log = options.log ?? (() => undefined);
+  const sim = await startSimulatorProcess();
+  try {
+    const apps = await appNames(sim);
+    log(`simulator: ${apps.length} applications; ${options.sessions} concurrent sessions, ${options.seconds} s per phase`);
+    log('phase: direct fetch to the simulator');
+    const direct = await directPhase(sim, apps, options);
+    const phases: GatewayPhase[] = [];
+    for (const mode of ['sessions', 'stateless'] as const) {
+      log(`phase: gateway, ${mode}`);
+      phases.push(await gatewayPhase(sim, apps, mode, options));
+    }
+    return { sessions: options.sessions, seconds: options.seconds, direct, phases };
+  } finally {
+    await sim.stop();
+  }
+}
+
+const f = (n: number, digits = 1) => n.toFixed(digits);
+
+/** The report as a Markdown table. */
+export function formatReport(report: LoadReport): string {
+  const d = report.direct;
+  const rows = [
+    '| run | calls | errors | calls/s | p50 ms | p90 ms | p99 ms | max ms | added p50 | added p99 | gateway CPU s | RSS before → peak → after (MB) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    `| direct fetch | ${d.count} | ${d.errors} | ${f(d.throughput)} | ${f(d.p50)} | ${f(d.p90)} | ${f(d.p99)} | ${f(d.max)} | — | — | — | — |`,
+    ...report.phases.map(
+      (p) =>
+        `| gateway, ${p.mode} | ${p.count} | ${p.errors} | ${f(p.throughput)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(p.max)} | +${f(p.p50 - d.p50)} | +${f(p.p99 - d.p99)} | ${f(p.cpuSeconds)} | ${f(p.rssBeforeMb, 0)} → ${f(p.rssPeakMb, 0)} → ${f(p.rssAfterMb, 0)} |`,
+    ),
+  ];
+  return rows.join('\n');
+}

@@ -1,0 +1,19 @@
+/**
+ * Issue 7, part 6 (load), the CI-sized run: 20 concurrent sessions for 3 s per phase against the simulator, with
+ * sessions and stateless; every call must succeed. The full run (100 sessions, 60 s) is `npm run load`, with its
+ * figures in docs/load.md.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatReport, runLoad } from './load-run.ts';
+
+describe('load, CI-sized', () => {
+  it('serves 20 concurrent sessions for 3 s per mode with no errors', async () => {
+    const report = await runLoad({ sessions: 20, seconds: 3 });
+    process.stdout.write(`${formatReport(report)}\n`);
+    expect(report.direct.errors).toBe(0);
+    for (const phase of report.phases) {
+      expect(phase.errors, phase.errorSamples.join('\n')).toBe(0);
+      expect(phase.count).toBeGreaterThan(20);
+    }
+  }, 90_000);
+});

@@ -1,0 +1,39 @@
+/**
+ * `npm run load`: 100 concurrent MCP sessions for 60 s per phase (LOAD_SESSIONS, LOAD_SECONDS to change), direct
+ * fetch vs the gateway with sessions and stateless; prints the table and writes it into docs/load.md.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { formatReport, runLoad } from './load-run.ts';
+import { ROOT } from './harness.ts';
+
+const sessions = Number(process.env.LOAD_SESSIONS ?? 100);
+const seconds = Number(process.env.LOAD_SECONDS ?? 60);
+if (!(sessions > 0 && sessions <= 500) || !(seconds > 0 && seconds <= 120)) {
+  process.stderr.write('LOAD_SESSIONS must be 1..500 and LOAD_SECONDS 1..120\n');
+  process.exit(2);
+}
+
+const report = await runLoad({ sessions, seconds, log: (line) => process.stderr.write(`${line}\n`) });
+const table = formatReport(report);
+process.stdout.write(`${table}\n`);
+
+const doc = path.join(ROOT, 'docs', 'load.md');
+const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const section = [
+  '<!-- load:begin -->',
+  `Run of ${new Date().toISOString().slice(0, 10)}: ${sessions} sessions, ${seconds} s per phase, on ${machine}.`,
+  '',
+  table,
+  '<!-- load:end -->',
+].join('\n');
+let text = readFileSync(doc, 'utf8');
+text = /<!-- load:begin -->[\s\S]*<!-- load:end -->/.test(text) ? text.replace(/<!-- load:begin -->[\s\S]*<!-- load:end -->/, section) : `${text}\n${section}\n`;
+writeFileSync(doc, text);
+process.stderr.write(`wrote ${doc}\n`);
+const errors = report.direct.errors + report.phases.reduce((n, p) => n + p.errors, 0);
+if (errors) {
+  for (const p of report.phases) for (const s of p.errorSamples) process.stderr.write(`${p.mode}: ${s}\n`);
+  process.exit(1);
+}
