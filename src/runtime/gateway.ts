@@ -103,11 +103,25 @@ export function textResult(text: string, isError = false): CallToolResult {
 
 /** A JSON result: the text, plus structuredContent when it is an object, plus any notes. */
 function jsonResult(text: string, value: unknown, notes: string[] = []): CallToolResult {
+  // Every tool advertises an object outputSchema, so a successful result always carries an object; a value that
+  // is not one (a list, or text cut at the cap) is wrapped.
+  const structured =
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : value === undefined
+        ? { truncatedText: text }
+        : { result: value };
   return {
     content: [{ type: 'text', text }, ...notes.map((n) => ({ type: 'text' as const, text: n }))],
-    ...(value && typeof value === 'object' && !Array.isArray(value) ? { structuredContent: value as Record<string, unknown> } : {}),
+    structuredContent: structured,
   };
 }
+
+/**
+ * Argo CD answers every operation with a JSON object (a grpc-gateway message), and the gateway's shaped results are
+ * objects too; their shape depends on the call's `fields`, `raw` and the summaries, so the schema says no more.
+ */
+const OUTPUT_SCHEMA = { type: 'object' } as const;
 
 function narrowHint(tool: CatalogueTool): string {
   if (tool.request.list) return 'Narrow with this tool\'s filters, `fields` (e.g. ["metadata.name"]), or limit/offset.';
@@ -136,6 +150,7 @@ function toMcpTool(t: CatalogueTool): Tool {
     title: t.title,
     description: t.description,
     inputSchema: t.inputSchema as Tool['inputSchema'],
+    outputSchema: OUTPUT_SCHEMA,
     annotations: t.annotations,
     _meta: t._meta as unknown as Record<string, unknown>,
   };
