@@ -4,10 +4,9 @@
  * is settled here once; emitters and the runtime never look at the Swagger document again.
  */
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
-/** A JSON Schema (draft-04 style, as Swagger 2.0 uses) kept as plain data. */
-export type JsonSchema = { [key: string]: unknown };
+/** The same plain types the catalogue uses (the generator writes what src/catalogue/types.ts describes). */
+export type { HttpMethod, JsonSchema } from '../../src/catalogue/types.ts';
+import type { HttpMethod, JsonSchema } from '../../src/catalogue/types.ts';
 
 /** One tool argument that maps to a path or query parameter. */
 export interface IrParam {

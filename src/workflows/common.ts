@@ -203,3 +203,36 @@ export async function currentStartedAt(call: Call, ctx: CallContext, name: strin
   );
   return got.ok ? got.value.status?.operationState?.startedAt : undefined;
 }
+
+/**
+ * Starts an operation on an application (sync, rollback) and follows it: remembers the previous operation first so
+ * the old, finished state is not taken for the new one. Dry runs are not followed.
+ */
+export async function startAndFollow(args: {
+  call: Call;
+  ctx: CallContext;
+  input: Record<string, unknown>;
+  start: () => Promise<CallToolResult>;
+}): Promise<{ outcome?: Outcome; error?: string }> {
+  const { call, ctx, input } = args;
+  const name = String(input.name);
+  const appNamespace = input.appNamespace as string | undefined;
+  const previousStartedAt = await currentStartedAt(call, ctx, name, appNamespace);
+  const started = await args.start();
+  if (started.isError) return { error: textOf(started) };
+  if (input.dryRun === true) {
+    return { outcome: { app: name, phase: 'DryRun', message: 'dry run: nothing was changed', failedResources: [], seconds: 0 } };
+  }
+  const outcome = await followOperation({
+    call,
+    ctx,
+    name,
+    appNamespace,
+    timeoutSeconds: input.timeoutSeconds as number | undefined,
+    waitForHealth: input.waitForHealth as boolean | undefined,
+    terminateOnCancel: input.terminateOnCancel as boolean | undefined,
+    previousStartedAt,
+    pollMs: input.pollMs as number | undefined,
+  });
+  return { outcome };
+}

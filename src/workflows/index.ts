@@ -7,11 +7,10 @@ import type { CompositeTool } from '../runtime/gateway.ts';
 import {
   APP_ARGS,
   WAIT_ARGS,
-  currentStartedAt,
-  followOperation,
   json,
   outcomeResult,
   parse,
+  startAndFollow,
   textOf,
   textResult,
   verdict,
@@ -50,27 +49,9 @@ async function listApps(call: Call, ctx: CallContext, args: Json): Promise<{ ok:
 
 /** sync + follow, shared by sync_and_wait, set_revision and sync_many. */
 async function syncAndFollow(call: Call, ctx: CallContext, args: Json): Promise<{ outcome?: Outcome; error?: string }> {
-  const name = String(args.name);
-  const previousStartedAt = await currentStartedAt(call, ctx, name, args.appNamespace as string | undefined);
   const syncArgs = pick(args, ['name', 'appNamespace', 'project', 'revision', 'prune', 'dryRun', 'resources', 'syncOptions', 'strategy', 'retryStrategy', 'confirm']);
   if (Array.isArray(args.syncOptions)) syncArgs.syncOptions = { items: args.syncOptions };
-  const started = await call('application_sync', syncArgs, ctx);
-  if (started.isError) return { error: textOf(started) };
-  if (args.dryRun === true) {
-    return { outcome: { app: name, phase: 'DryRun', message: 'dry run: nothing was changed', failedResources: [], seconds: 0 } };
-  }
-  const outcome = await followOperation({
-    call,
-    ctx,
-    name,
-    appNamespace: args.appNamespace as string | undefined,
-    timeoutSeconds: args.timeoutSeconds as number | undefined,
-    waitForHealth: args.waitForHealth as boolean | undefined,
-    terminateOnCancel: args.terminateOnCancel as boolean | undefined,
-    previousStartedAt,
-    pollMs: args.pollMs as number | undefined,
-  });
-  return { outcome };
+  return startAndFollow({ call, ctx, input: args, start: () => call('application_sync', syncArgs, ctx) });
 }
 
 const SYNC_ARGS = {
@@ -157,21 +138,15 @@ const rollback: CompositeTool = {
     }
     const from = { id: current.id, revision: current.revision, deployedAt: current.deployedAt };
     const to = { id: target.id, revision: target.revision, deployedAt: target.deployedAt };
-    const previousStartedAt = await currentStartedAt(call, ctx, name, args.appNamespace as string | undefined);
-    const started = await call('application_rollback', { ...base, id: target.id, ...pick(args, ['prune', 'dryRun', 'confirm']) }, ctx);
-    if (started.isError) return textResult(textOf(started), true);
-    if (args.dryRun === true) return json({ summary: `Dry run: ${name} would roll back from history ${from.id} to ${to.id}.`, from, to });
-    const outcome = await followOperation({
+    const { outcome, error } = await startAndFollow({
       call,
       ctx,
-      name,
-      appNamespace: args.appNamespace as string | undefined,
-      timeoutSeconds: args.timeoutSeconds as number | undefined,
-      waitForHealth: args.waitForHealth as boolean | undefined,
-      terminateOnCancel: args.terminateOnCancel as boolean | undefined,
-      previousStartedAt,
+      input: args,
+      start: () => call('application_rollback', { ...base, id: target.id, ...pick(args, ['prune', 'dryRun', 'confirm']) }, ctx),
     });
-    return outcomeResult(outcome, { from, to });
+    if (error) return textResult(error, true);
+    if (args.dryRun === true) return json({ summary: `Dry run: ${name} would roll back from history ${from.id} to ${to.id}.`, from, to });
+    return outcomeResult(outcome!, { from, to });
   },
 };
 
