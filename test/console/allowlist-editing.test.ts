@@ -169,7 +169,7 @@ describe('counts and token costs', () => {
     const faces = new Map((await advertisedTools()).map((t) => [t.name, t]));
     for (const row of view.tools) {
       const face = faces.get(row.name)!;
-      expect(Object.keys(face).sort()).toEqual(['_meta', 'annotations', 'description', 'inputSchema', 'name', 'title']);
+      expect(Object.keys(face).sort()).toEqual(['_meta', 'annotations', 'description', 'inputSchema', 'name', 'outputSchema', 'title']);
       expect(row.tokens).toBe(encode(JSON.stringify(face)).length);
     }
     const total = view.tools.reduce((n, t) => n + t.tokens, 0);
