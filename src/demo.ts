@@ -2,6 +2,7 @@
  * `argocd-mcp-gateway demo`: the built-in Argo CD simulator plus the gateway over HTTP on 127.0.0.1, a short tour
  * through a real MCP client, then connection snippets for Claude, Cursor and VS Code. Keeps serving until Ctrl-C.
  */
+import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -91,26 +92,24 @@ async function tour(url: string, write: (text: string) => void): Promise<void> {
 
 function instructions(args: { url: string; simUrl: string; token: string }): string {
   const { url, simUrl, token } = args;
-  const stdioServer = {
-    command: 'npx',
-    args: ['argocd-mcp-gateway', '--config', 'allowlist.yaml'],
-    env: { ARGOCD_BASE_URL: simUrl, ARGOCD_API_TOKEN: token },
-  };
+  // From a clone the command is this very file; once installed from npm it is `npx argocd-mcp-gateway`.
+  const cli = path.resolve(process.argv[1] ?? 'dist/cli.js');
+  const stdioServer = { command: process.execPath, args: [cli], env: { ARGOCD_BASE_URL: simUrl, ARGOCD_API_TOKEN: token } };
   return [
     '',
     `The gateway is serving MCP at ${url} (Streamable HTTP), in front of the simulated Argo CD at ${simUrl}.`,
     'The demo allows writes (against the simulator only). Connect a client while it runs:',
     '',
-    '  Claude Code:     claude mcp add --transport http argocd ' + url,
-    '  Claude Desktop:  claude_desktop_config.json →',
-    `    ${JSON.stringify({ mcpServers: { argocd: { ...stdioServer, args: ['argocd-mcp-gateway'] } } })}`,
+    `  Claude Code:     claude mcp add --transport http argocd ${url}`,
+    '  Claude Desktop:  claude_desktop_config.json (stdio; read-only without an allowlist file) →',
+    `    ${JSON.stringify({ mcpServers: { argocd: stdioServer } })}`,
     '  Cursor:          .cursor/mcp.json →',
     `    ${JSON.stringify({ mcpServers: { argocd: { url } } })}`,
     '  VS Code:         .vscode/mcp.json →',
     `    ${JSON.stringify({ servers: { argocd: { type: 'http', url } } })}`,
     '',
     '  stdio variant (any client that launches a command):',
-    `    ARGOCD_BASE_URL=${simUrl} ARGOCD_API_TOKEN=${token} npx argocd-mcp-gateway`,
+    `    ARGOCD_BASE_URL=${simUrl} ARGOCD_API_TOKEN=${token} ${process.execPath} ${cli}`,
     '',
     'Against your own Argo CD: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN and run `npx argocd-mcp-gateway` (read-only',
     'until you give it an allowlist file; see README). Press Ctrl-C to stop the demo.',
