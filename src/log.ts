@@ -6,9 +6,13 @@ import { SECRET_KEYS, REDACTED } from './runtime/redact.ts';
 
 export type { Logger };
 
-/** A pino logger writing JSON lines to fd 2, with secret fields masked wherever they sit. */
+/**
+ * A pino logger writing JSON lines to fd 2. Secret fields are masked at the top level and one level down; what
+ * goes deeper (tool arguments in audit and debug records) is masked by redactValue before it is logged, because
+ * pino's wildcard redaction on every line costs more than the rest of a tool call's logging.
+ */
 export function createLogger(level: LogLevel = 'info'): Logger {
-  const paths = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `args.*.${k}`]);
+  const paths = SECRET_KEYS.flatMap((k) => [k, `*.${k}`]);
   return pino(
     { level, base: { name: 'argocd-mcp-gateway' }, redact: { paths, censor: REDACTED } },
     pino.destination({ fd: 2, sync: true }),
