@@ -111,6 +111,10 @@ function instructions(args: { url: string; simUrl: string; token: string }): str
     '  stdio variant (any client that launches a command):',
     `    ARGOCD_BASE_URL=${simUrl} ARGOCD_API_TOKEN=${token} ${process.execPath} ${cli}`,
     '',
+    'Choose which endpoints to expose (with their token cost), save an allowlist and test the connection, in a',
+    'local web page, against this simulator:',
+    `    ARGOCD_BASE_URL=${simUrl} ARGOCD_API_TOKEN=${token} ${process.execPath} ${cli} console --config allowlist.yaml`,
+    '',
     'Against your own Argo CD: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN and run `npx argocd-mcp-gateway` (read-only',
     'until you give it an allowlist file; see README). Press Ctrl-C to stop the demo.',
   ].join('\n');
