@@ -119,10 +119,11 @@ const FILE_KEYS = [
 
 const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
-type Source = { value: unknown; from: string };
+/** A setting's value and where it came from (a flag, an env var, the config file). */
+export type Source = { value: unknown; from: string };
 
 /** Picks the first defined value in priority order, remembering where it came from. */
-function pick(...candidates: Array<[unknown, string]>): Source | undefined {
+export function pick(...candidates: Array<[unknown, string]>): Source | undefined {
   for (const [value, from] of candidates) if (value !== undefined && value !== '') return { value, from };
   return undefined;
 }
@@ -142,7 +143,8 @@ export function normaliseArgocdUrl(raw: string, rootPath?: string): string {
   return `${url.protocol}//${url.host}${pathname}`;
 }
 
-function parseBool(value: unknown): boolean | undefined {
+/** `true`/`false`, and in text `1 true yes on` / `0 false no off`; undefined for anything else. */
+export function parseBool(value: unknown): boolean | undefined {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'string') {
     if (/^(1|true|yes|on)$/i.test(value)) return true;
@@ -162,7 +164,8 @@ export function parseDuration(value: unknown): number | undefined {
   return ms > 0 ? ms : undefined;
 }
 
-function stringList(value: unknown): string[] | undefined {
+/** A list of strings, or a comma-separated string. */
+export function stringList(value: unknown): string[] | undefined {
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
   if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
   return undefined;

@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ConfigIssue } from '../config/load-config.ts';
+import { parseBool, pick, stringList } from '../config/load-config.ts';
+import type { Source } from '../config/load-config.ts';
 import { parseApiKeys } from '../inbound-auth/api-keys.ts';
 import type { ApiKeyEntry } from '../inbound-auth/api-keys.ts';
 
@@ -87,27 +89,6 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-type Source = { value: unknown; from: string };
-
-function pick(...candidates: Array<[unknown, string]>): Source | undefined {
-  for (const [value, from] of candidates) if (value !== undefined && value !== '') return { value, from };
-  return undefined;
-}
-
-function parseBool(value: unknown): boolean | undefined {
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'string') {
-    if (/^(1|true|yes|on)$/i.test(value)) return true;
-    if (/^(0|false|no|off)$/i.test(value)) return false;
-  }
-  return undefined;
-}
-
-function stringList(value: unknown): string[] | undefined {
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
-  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
-  return undefined;
-}
 
 /** `30`, `30s`, `1500ms`, `2m`, `1h` → milliseconds (as loadConfig reads durations, plus hours). */
 function parseDuration(value: unknown): number | undefined {

@@ -3,22 +3,14 @@
  * HTML instead of JSON, a stream that stalls, a token that expired — the gateway keeps running and every call
  * gets an answer that says what happened.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.ts';
 import type { Simulator } from '../../src/simulator/index.ts';
 import { startChaos } from './chaos.ts';
 import type { Chaos, ChaosMode } from './chaos.ts';
-import { sleep, startGateway, textOf } from './harness.ts';
+import { sleep, startGateway, textOf, freePort } from './harness.ts';
 import type { Gateway } from './harness.ts';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 const readyz = async (gw: Gateway) => {
   const res = await fetch(`${gw.origin}/readyz`);

@@ -3,6 +3,7 @@
  * child process on 127.0.0.1, its JSON log lines, the SDK's real client, and raw JSON-RPC over fetch for what a
  * client library hides (headers, SSE event ids, status codes).
  */
+import { createServer as createNetServer } from 'node:net';
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
@@ -282,3 +283,12 @@ export async function metric(origin: string, name: string, labels: Record<string
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A port nothing listens on right now (for servers started with a fixed port). */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}

@@ -3,25 +3,17 @@
  * provider (oidc-provider on 127.0.0.1, client credentials, JWT access tokens), and static API keys.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/inbound-auth/api-keys.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import type { Simulator } from '../../src/simulator/index.ts';
-import { INITIALIZE, post, rawSession, sleep, startGateway, textOf } from './harness.ts';
+import { INITIALIZE, post, rawSession, sleep, startGateway, textOf, freePort } from './harness.ts';
 import type { Gateway } from './harness.ts';
 import { startOidcProvider } from './oidc.ts';
 import type { OidcProvider } from './oidc.ts';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 let sim: Simulator;
 let op: OidcProvider;

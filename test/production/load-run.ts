@@ -8,11 +8,10 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CLI, ROOT } from './harness.ts';
+import { CLI, ROOT, freePort } from './harness.ts';
 
 export interface Latencies {
   count: number;
@@ -67,13 +66,6 @@ function summarise(latencies: number[], errors: number, errorSamples: string[], 
   };
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 interface Proc {
   child: ChildProcess;

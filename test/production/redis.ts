@@ -1,8 +1,8 @@
 /** A real redis-server (Debian's package; `.ci/run` installs it) on 127.0.0.1, one per test file, no persistence. */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from './harness.ts';
 
 export interface RedisServer {
   url: string;
@@ -14,13 +14,6 @@ export function redisAvailable(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
