@@ -1,6 +1,7 @@
 /** `list-tools` and `check`: what a configuration exposes, and whether it can reach its Argo CD. */
 import type { GatewayConfig } from './config/load-config.ts';
 import { loadCatalogue } from './catalogue/load-catalogue.ts';
+import { WORKFLOWS } from './workflows/index.ts';
 import { createLogger } from './log.ts';
 import { compileAllowlist } from './runtime/allowlist.ts';
 import { buildGateway } from './app.ts';
@@ -25,14 +26,17 @@ export async function listTools(config: GatewayConfig, options: { json: boolean 
   const allowlist = compileAllowlist(config.allowlist);
   const unmatched = allowlist.unmatched(catalogue.tools);
   if (options.json) {
-    out(JSON.stringify({ release: catalogue.release, total: catalogue.tools.length, exposed: exposed.map((t) => t.name), unmatched, server: support ? { version: support.version, hidden: support.hidden } : undefined }, null, 2));
+    out(JSON.stringify({ release: catalogue.release, total: catalogue.tools.length + WORKFLOWS.length, exposed: exposed.map((t) => t.name), unmatched, server: support ? { version: support.version, hidden: support.hidden } : undefined }, null, 2));
     return 0;
   }
   const width = Math.max(...exposed.map((t) => t.name.length), 4);
   for (const t of exposed) out(`${t.name.padEnd(width)}  ${flags(t).padEnd(11)}  ${t.request.method.padEnd(6)} ${t.request.path}`);
   const bytes = JSON.stringify({ tools: await gateway.listTools() }).length;
   out();
-  out(`${exposed.length} of ${catalogue.tools.length} tools exposed (Argo CD ${catalogue.release} catalogue); tools/list is ${bytes} bytes.`);
+  const workflows = exposed.filter((t) => t.toolset === 'workflows').length;
+  out(
+    `${exposed.length - workflows} of ${catalogue.tools.length} operation tools (Argo CD ${catalogue.release} catalogue) and ${workflows} of ${WORKFLOWS.length} workflow tools exposed; tools/list is ${bytes} bytes.`,
+  );
   if (config.allowlist.source === 'default') out('No allowlist configured: read-only by default. Use --config FILE (readOnly, allow, deny) to change it.');
   else if (config.allowlist.readOnly) out('Read-only mode: only read tools are exposed.');
   if (unmatched.length) out(`Warning: these allowlist entries match no tool: ${unmatched.join(', ')}`);
@@ -84,7 +88,7 @@ export async function runCheck(
   const report: CheckReport = {
     configFile: config.configFile,
     exposed: (await gateway.exposed()).length,
-    total: catalogue.tools.length,
+    total: catalogue.tools.length + WORKFLOWS.length,
     readOnly: config.allowlist.readOnly,
     unmatched: allowlist.unmatched(catalogue.tools),
     release: catalogue.release,

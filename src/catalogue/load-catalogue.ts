@@ -6,9 +6,24 @@ import type { Catalogue, ValidationCatalogue } from './types.ts';
 
 let catalogue: Catalogue | undefined;
 let validation: ValidationCatalogue | undefined;
+let directory: string | undefined;
+
+/** The files every catalogue directory holds. */
+export const CATALOGUE_FILES = ['tools.gen.json', 'validation.gen.json'] as const;
+
+/**
+ * Serves a catalogue generated for another Argo CD release (`argocd-mcp-gateway generate --out DIR`) instead of the
+ * one shipped in generated/. Set once, at start-up, before anything reads the catalogue.
+ */
+export function useCatalogueDir(dir: string | undefined): void {
+  if (dir === directory) return;
+  directory = dir;
+  catalogue = undefined;
+  validation = undefined;
+}
 
 function readJson<T>(name: string): T {
-  return JSON.parse(readFileSync(path.join(packageRoot(), 'generated', name), 'utf8')) as T;
+  return JSON.parse(readFileSync(path.join(directory ?? path.join(packageRoot(), 'generated'), name), 'utf8')) as T;
 }
 
 /** generated/tools.gen.json: every tool's public face and request binding. */

@@ -2,10 +2,10 @@
  * Configuration: load → merge (flags > env > YAML file > defaults) → validate → freeze.
  * Every problem is collected and reported at once, each naming the setting, where it came from, and the fix.
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseYaml } from './yaml.ts';
-import { loadCatalogue } from '../catalogue/load-catalogue.ts';
+import { CATALOGUE_FILES, loadCatalogue, useCatalogueDir } from '../catalogue/load-catalogue.ts';
 import { resolveToolsets } from '../runtime/toolsets.ts';
 import { readAuthSettings, reportAuthConflicts, topLevelAuthLayers } from '../argocd-auth/auth-config.ts';
 import type { ArgocdAuthSettings } from '../argocd-auth/auth-config.ts';
@@ -87,6 +87,7 @@ export interface CliFlags extends HttpFlags {
   maxResultTokens?: string;
   raw?: boolean;
   auditFile?: string;
+  catalogueDir?: string;
   projects?: string;
   namespaces?: string;
   clusters?: string;
@@ -113,7 +114,7 @@ const FILE_KEYS = [
   'url', 'server', 'token', 'tokenFile', 'insecure', 'caFile', 'rootPath', 'timeout',
   'username', 'password', 'passwordFile', 'argocdContext', 'tokenCommand', 'tokenCommandTtl', 'headers', 'instances',
   'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'rawResults',
-  'adaptToServer', 'auditFile', 'projects', 'namespaces', 'clusters', 'confirm', 'logLevel',
+  'adaptToServer', 'auditFile', 'catalogueDir', 'projects', 'namespaces', 'clusters', 'confirm', 'logLevel',
   ...HTTP_FILE_KEYS,
 ] as const;
 
@@ -321,6 +322,18 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
   if (!LOG_LEVELS.includes(logLevel)) issues.push({ setting: levelSource!.from, message: `"${logLevel}" is not a level; use one of ${LOG_LEVELS.join(', ')}` });
 
   const allowlist = allowlistFrom({ flags, env, file, fileLabel, issues });
+
+  const catalogueSource = pick([flags.catalogueDir, '--catalogue-dir'], [env.ARGOCD_MCP_CATALOGUE_DIR, 'ARGOCD_MCP_CATALOGUE_DIR'], [file.catalogueDir, `${fileLabel}: catalogueDir`]);
+  let catalogueDir: string | undefined;
+  if (catalogueSource) {
+    const dir = path.resolve(String(catalogueSource.value));
+    const missing = CATALOGUE_FILES.filter((f) => !existsSync(path.join(dir, f)));
+    if (missing.length) {
+      issues.push({ setting: catalogueSource.from, message: `${dir} has no ${missing.join(' or ')}; create it with \`argocd-mcp-gateway generate --spec <swagger.json> --out ${dir}\`` });
+    } else catalogueDir = dir;
+  }
+  // Everything below that reads the catalogue (toolset names) reads the chosen one.
+  useCatalogueDir(catalogueDir);
 
   const toolsetsSource = pick([flags.toolsets, '--toolsets'], [env.ARGOCD_MCP_TOOLSETS, 'ARGOCD_MCP_TOOLSETS'], [file.toolsets, `${fileLabel}: toolsets`]);
   const toolsetNames = toolsetsSource ? stringList(toolsetsSource.value) : undefined;

@@ -1,7 +1,10 @@
 /** Token-frugal surfaces end to end: toolsets, dynamic mode, the result cap, version adaptation. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appsOf, baseEnv, call, json, ROOT, startSimulator, stdioGateway, textOf } from './harness.ts';
+import { appsOf, baseEnv, call, CLI, json, ROOT, startSimulator, stdioGateway, textOf } from './harness.ts';
 import type { Simulator } from './harness.ts';
 
 const SHARED = path.resolve(ROOT, '../shared/argocd-swagger');
@@ -88,6 +91,27 @@ describe('toolsets, dynamic mode and the result cap', () => {
     } finally {
       await gw.close();
     }
+  });
+});
+
+describe('a catalogue generated for another release', () => {
+  it('is served from --catalogue-dir / ARGOCD_MCP_CATALOGUE_DIR, and a directory without one stops start-up', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'catalogue-'));
+    const gen = spawnSync(process.execPath, [CLI, 'generate', '--spec', path.join(SHARED, 'v2.14.21.json'), '--out', dir], { encoding: 'utf8' });
+    expect(gen.status, gen.stderr).toBe(0);
+    const sim = await startSimulator({ swaggerFile: path.join(SHARED, 'v2.14.21.json'), version: 'v2.14.21+sim' });
+    const gw = await stdioGateway(baseEnv(sim, { ARGOCD_MCP_READ_ONLY: 'false', ARGOCD_MCP_CATALOGUE_DIR: dir, ARGOCD_MCP_TOOLSETS: 'all', ARGOCD_MCP_LOG_LEVEL: 'info' }));
+    try {
+      const names = (await gw.client.listTools()).tools.filter((t) => t._meta?.['argocd/tag'] !== 'Workflows').map((t) => t.name);
+      expect(names).toHaveLength(100);
+      expect(gw.stderr()).toMatch(/matches the v2\.14\.21 catalogue/);
+    } finally {
+      await gw.close();
+      await sim.close();
+    }
+    const bad = spawnSync(process.execPath, [CLI, 'list-tools', '--catalogue-dir', os.tmpdir()], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--catalogue-dir: .* has no tools\.gen\.json/);
   });
 });
 
