@@ -112,10 +112,14 @@ describe('the Dockerfile', () => {
 });
 
 describe('the runtime stage', () => {
-  it('ships dist, generated and spec (package.json "files"), and no sources or tests', () => {
+  it('ships dist, generated, spec and the generator templates (package.json "files"), and no sources or tests', () => {
     const files = packedFiles();
-    for (const need of ['package.json', 'dist/cli.js', 'generated/tools.gen.json', 'generated/validation.gen.json', 'spec/argocd.yaml']) expect(files, need).toContain(need);
-    expect(files.filter((f) => /^(test|codegen|scripts)\//.test(f) || (f.startsWith('src/') && f.endsWith('.ts')))).toEqual([]);
+    for (const need of ['package.json', 'dist/cli.js', 'generated/tools.gen.json', 'generated/validation.gen.json', 'spec/argocd.yaml', 'codegen/emit/templates/banner.hbs']) {
+      expect(files, need).toContain(need);
+    }
+    // `generate` runs from the bundle and reads only its templates from codegen/.
+    const sources = files.filter((f) => /^(test|scripts)\//.test(f) || (f.startsWith('codegen/') && !f.endsWith('.hbs')) || (f.startsWith('src/') && f.endsWith('.ts')));
+    expect(sources).toEqual([]);
   });
 
   it('needs no module beyond node and the production dependencies (except the generator, not used at run time)', async () => {
