@@ -1,6 +1,6 @@
 /**
- * Reads a bounded window of an Argo CD NDJSON stream (`{"result": ...}` per line, `{"error": ...}` on failure):
- * stops at maxItems, after waitMs, when the stream ends, or when the caller cancels, and says which.
+ * Reading Argo CD's streams: NDJSON (`{"result": ...}` per line, `{"error": ...}` on failure; SSE `data:` lines
+ * too). `collectStream` reads a bounded window for a tool call; `ndjsonItems` follows a stream for a subscription.
  */
 
 export interface StreamWindow {
@@ -20,13 +20,48 @@ export interface CollectOptions {
   keep?: (item: unknown) => boolean;
 }
 
-/** Collects items; always resolves, never throws for stream trouble. */
-export async function collectStream(options: CollectOptions): Promise<StreamWindow> {
-  const { body, maxItems, waitMs, signal, onItem, keep = () => true } = options;
+type StreamMessage = { kind: 'result'; value: unknown } | { kind: 'error'; value: unknown };
+
+/** Every message of the stream, in order; unparseable lines are skipped. Cancels the body when left early. */
+async function* streamMessages(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamMessage> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
-  const items: unknown[] = [];
   let buffer = '';
+  const parse = (line: string): StreamMessage | undefined => {
+    const text = line.trim().replace(/^data:\s*/, '');
+    if (!text) return undefined;
+    try {
+      const msg = JSON.parse(text) as { result?: unknown; error?: unknown };
+      if (msg.error !== undefined) return { kind: 'error', value: msg.error };
+      return { kind: 'result', value: msg.result !== undefined ? msg.result : msg };
+    } catch {
+      return undefined;
+    }
+  };
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      buffer += decoder.decode(next.value, { stream: true });
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const message = parse(buffer.slice(0, nl));
+        buffer = buffer.slice(nl + 1);
+        if (message) yield message;
+      }
+    }
+    const last = parse(buffer);
+    if (last) yield last;
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+}
+
+/** Collects a window of items; always resolves, never throws for stream trouble. */
+export async function collectStream(options: CollectOptions): Promise<StreamWindow> {
+  const { body, maxItems, waitMs, signal, onItem, keep = () => true } = options;
+  const messages = streamMessages(body);
+  const items: unknown[] = [];
   let stoppedBecause = '';
   let error: unknown;
 
@@ -39,34 +74,9 @@ export async function collectStream(options: CollectOptions): Promise<StreamWind
     signal?.addEventListener('abort', () => resolve('cancelled'), { once: true });
   });
 
-  const handleLine = (line: string): boolean => {
-    const text = line.trim().replace(/^data:\s*/, '');
-    if (!text) return true;
-    let msg: { result?: unknown; error?: unknown };
-    try {
-      msg = JSON.parse(text) as typeof msg;
-    } catch {
-      return true;
-    }
-    if (msg.error !== undefined) {
-      error = msg.error;
-      stoppedBecause = 'Argo CD reported an error in the stream';
-      return false;
-    }
-    const item = msg.result !== undefined ? msg.result : msg;
-    if (!keep(item)) return true;
-    items.push(item);
-    onItem?.(items.length);
-    if (items.length >= maxItems) {
-      stoppedBecause = `maxItems reached (${maxItems})`;
-      return false;
-    }
-    return true;
-  };
-
   try {
-    reading: for (;;) {
-      const next = await Promise.race([reader.read(), timeout, cancelled]);
+    for (;;) {
+      const next = await Promise.race([messages.next(), timeout, cancelled]);
       if (next === 'timeout') {
         stoppedBecause = `waited ${waitMs / 1000} s (waitSeconds)`;
         break;
@@ -76,55 +86,40 @@ export async function collectStream(options: CollectOptions): Promise<StreamWind
         break;
       }
       if (next.done) {
-        if (buffer) handleLine(buffer);
-        stoppedBecause ||= 'the stream ended';
+        stoppedBecause = 'the stream ended';
         break;
       }
-      buffer += decoder.decode(next.value, { stream: true });
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (!handleLine(line)) break reading;
+      if (next.value.kind === 'error') {
+        error = next.value.value;
+        stoppedBecause = 'Argo CD reported an error in the stream';
+        break;
+      }
+      if (!keep(next.value.value)) continue;
+      items.push(next.value.value);
+      onItem?.(items.length);
+      if (items.length >= maxItems) {
+        stoppedBecause = `maxItems reached (${maxItems})`;
+        break;
       }
     }
   } catch (err) {
     stoppedBecause = `the stream broke: ${(err as Error).message}`;
   } finally {
     clearTimeout(timer);
-    reader.cancel().catch(() => undefined);
+    // Ends the generator (cancelling the body) without waiting for a read that may never come.
+    void messages.return(undefined).catch(() => undefined);
   }
   return { items, stoppedBecause, ...(error !== undefined ? { error } : {}) };
 }
 
-/** Every item of an NDJSON (or SSE) stream of `{"result": ...}` lines, until it ends or reports an error. */
+/** Every item of a stream until it ends, breaks, or reports an error. */
 export async function* ndjsonItems(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
   try {
-    for (;;) {
-      const next = await reader.read();
-      if (next.done) break;
-      buffer += decoder.decode(next.value, { stream: true });
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const text = buffer.slice(0, nl).trim().replace(/^data:\s*/, '');
-        buffer = buffer.slice(nl + 1);
-        if (!text) continue;
-        let msg: { result?: unknown; error?: unknown };
-        try {
-          msg = JSON.parse(text) as typeof msg;
-        } catch {
-          continue;
-        }
-        if (msg.error !== undefined) return;
-        yield msg.result !== undefined ? msg.result : msg;
-      }
+    for await (const message of streamMessages(body)) {
+      if (message.kind === 'error') return;
+      yield message.value;
     }
   } catch {
     // An aborted or broken stream simply ends the iteration.
-  } finally {
-    reader.cancel().catch(() => undefined);
   }
 }

@@ -2,13 +2,12 @@
  * The endpoint allowlist: which entries match which tools of the committed catalogue, deny over allow, read-only
  * mode, bad entries, typos; and, through a gateway, that a refused tool is neither listed nor sent upstream.
  */
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
 import type { CatalogueTool } from '../../src/catalogue/types.ts';
 import type { AllowlistConfig } from '../../src/config/load-config.ts';
 import { AllowlistError, compileAllowlist, compileEntry } from '../../src/runtime/allowlist.ts';
-import { ARGOCD, fakeArgocd } from '../fixtures/fake-argocd.ts';
+import { ARGOCD, fakeArgocd, useNock } from '../fixtures/fake-argocd.ts';
 import { gatewayFor, resultText } from '../helpers/gateway.ts';
 
 const tools = loadCatalogue().tools;
@@ -119,16 +118,7 @@ describe('compileAllowlist', () => {
 });
 
 describe('through the gateway', () => {
-  beforeAll(() => {
-    nock.disableNetConnect();
-  });
-  afterEach(() => {
-    nock.cleanAll();
-  });
-  afterAll(() => {
-    nock.enableNetConnect();
-    nock.restore();
-  });
+  useNock();
 
   it('a denied tool is not listed, and calling it is an error with nothing sent to Argo CD', async () => {
     const argo = fakeArgocd();

@@ -7,11 +7,11 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildGateway } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/log.ts';
-import { ARGOCD, fakeArgocd } from '../fixtures/fake-argocd.ts';
+import { ARGOCD, fakeArgocd, useNock } from '../fixtures/fake-argocd.ts';
 import type { SentRequest } from '../fixtures/fake-argocd.ts';
 import { gatewayFor, resultText } from '../helpers/gateway.ts';
 
@@ -33,17 +33,7 @@ function only(requests: SentRequest[]): SentRequest {
   return requests[0];
 }
 
-beforeAll(() => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterEach(() => {
-  nock.cleanAll();
-});
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore();
-});
+useNock({ allowLoopback: true });
 
 describe('query parameters', () => {
   it('repeats a multi query parameter: projects [a, b] → projects=a&projects=b', async () => {

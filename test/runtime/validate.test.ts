@@ -2,22 +2,12 @@
  * Argument validation as an agent meets it: a bad call is an isError result that names each argument path, what
  * was expected and what was given, all problems at once, and nothing reaches Argo CD.
  */
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatValidationErrors, validatorFor } from '../../src/runtime/validate.ts';
-import { ARGOCD, fakeArgocd } from '../fixtures/fake-argocd.ts';
+import { ARGOCD, fakeArgocd, useNock } from '../fixtures/fake-argocd.ts';
 import { gatewayFor, resultText } from '../helpers/gateway.ts';
 
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-afterEach(() => {
-  nock.cleanAll();
-});
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore();
-});
+useNock();
 
 /** The problem lines of an "Invalid arguments" result. */
 function problems(text: string): string[] {

@@ -165,14 +165,19 @@ function createToken(ctx: RouteContext): unknown {
   const token = ctx.sim.issuer.issue({ subject: `proj:${projectName}:${roleName}`, iat, id, exp, caller: { sub: `proj:${projectName}:${roleName}`, role: 'project', project: projectName, roleName } });
   const entry: JsonObject = { iat, id, ...(exp ? { exp } : {}) };
   tokens.push(entry);
+  setRoleTokens(proj, role, roleName, tokens);
+  (proj.metadata as JsonObject).resourceVersion = ctx.sim.store.nextResourceVersion();
+  return { token };
+}
+
+/** A role's tokens live in spec (roles[].jwtTokens) and again in status (jwtTokensByRole), as Argo CD keeps them. */
+function setRoleTokens(proj: JsonObject, role: JsonObject, roleName: string, tokens: JsonObject[]): void {
   role.jwtTokens = tokens;
   const status = (proj.status ?? {}) as JsonObject;
   const byRole = (status.jwtTokensByRole ?? {}) as JsonObject;
   byRole[roleName] = { items: cloneJson(tokens) };
   status.jwtTokensByRole = byRole;
   proj.status = status;
-  (proj.metadata as JsonObject).resourceVersion = ctx.sim.store.nextResourceVersion();
-  return { token };
 }
 
 function deleteToken(ctx: RouteContext): unknown {
@@ -187,12 +192,7 @@ function deleteToken(ctx: RouteContext): unknown {
   ctx.sim.enforcer.enforceErr(ctx.caller, 'projects', 'update', projectName);
   const id = ctx.query.str('id');
   const tokens = ((role.jwtTokens ?? []) as JsonObject[]).filter((t) => !(t.iat === iat && (!id || t.id === id)));
-  role.jwtTokens = tokens;
-  const status = (proj.status ?? {}) as JsonObject;
-  const byRole = (status.jwtTokensByRole ?? {}) as JsonObject;
-  byRole[roleName] = { items: cloneJson(tokens) };
-  status.jwtTokensByRole = byRole;
-  proj.status = status;
+  setRoleTokens(proj, role, roleName, tokens);
   ctx.sim.issuer.revoke((c) => c.role === 'project' && c.project === projectName && c.roleName === roleName && c.iat === iat && (!id || c.id === id));
   return {};
 }
