@@ -6,7 +6,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { buildGateway } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
