@@ -7,6 +7,7 @@ import { packageVersion } from './package-root.ts';
 import { AllowlistError } from './runtime/allowlist.ts';
 import { withHttpOptions } from './http/cli-options.ts';
 import { EarlyStdio } from './transports/early-stdio.ts';
+import { sizeHeapForOneClient } from './heap-tuning.ts';
 import { SERVER_NAME, SERVER_TITLE, serverCapabilities, serverInstructions } from './server-info.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -167,5 +168,7 @@ function mayServeStdio(argv: string[]): boolean {
 // Started before anything heavy is loaded: `initialize` is answered as soon as the configuration is valid, while the
 // SDK and the gateway load (spawn → initialize is what a client waits for at every start).
 const early = mayServeStdio(process.argv) ? new EarlyStdio() : undefined;
+// Sized for one client from the start (the modules that load now are what grows it); HTTP restores the default.
+if (early) sizeHeapForOneClient();
 
 main(process.argv).catch(fail);

@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describeTransportError } from '../runtime/argocd-errors.ts';
+import { createHttpClient } from '../runtime/http-client.ts';
+import type { HttpFetch, LiteResponse } from '../runtime/http-client.ts';
 import { redactText } from '../runtime/redact.ts';
 
 export interface AuthHttpOptions {
@@ -23,18 +25,11 @@ export type AuthHttp = (args: {
   form?: Record<string, string>;
 }) => Promise<{ status: number; body: unknown }>;
 
-/** An HTTP caller bound to TLS settings; the undici dispatcher is made once, and only when TLS needs adjusting. */
+/** An HTTP caller bound to TLS settings (made on first use, with the gateway's HTTP client). */
 export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
-  let dispatcher: Promise<object | undefined> | undefined;
-  const dispatcherFor = async (): Promise<object | undefined> => {
-    if (!options.insecure && !options.caFile) return undefined;
-    const { Agent } = await import('undici');
-    const ca = options.caFile ? readFileSync(options.caFile, 'utf8') : undefined;
-    return new Agent({ connect: { rejectUnauthorized: !options.insecure, ...(ca ? { ca } : {}) } });
-  };
+  let http: HttpFetch | undefined;
   return async ({ url, method, json, form }) => {
-    dispatcher ??= dispatcherFor();
-    const d = await dispatcher;
+    http ??= createHttpClient({ insecure: options.insecure, ca: options.caFile ? readFileSync(options.caFile, 'utf8') : undefined });
     const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
     let body: string | undefined;
     if (json !== undefined) {
@@ -44,16 +39,10 @@ export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(form).toString();
     }
-    let res: Response;
+    let res: LiteResponse;
     let text: string;
     try {
-      res = await fetch(url, {
-        method,
-        headers,
-        body,
-        signal: AbortSignal.timeout(options.timeoutMs),
-        ...(d ? { dispatcher: d } : {}),
-      } as RequestInit);
+      res = await http(url, { method, headers, body, signal: AbortSignal.timeout(options.timeoutMs) });
       text = await res.text();
     } catch (err) {
       throw new Error(describeTransportError(err, new URL(url).origin, options.timeoutMs).split('\n')[0]);

@@ -7,13 +7,15 @@
  * stream is the SDK's stream id, the sequence orders events. Scopes keep sessions' streams apart (the SDK's
  * standalone GET stream has the same id in every session) and bind a stream to the subject that opened it.
  *
- * Retention is bounded: a stream whose response went out is kept `completedRetentionMs` (30 s: long enough to resume
+ * Retention is bounded: a stream whose response was written in full to a connection that then ended normally is
+ * `delivered` and kept only `deliveredRetentionMs` (2 s, for a proxy's connection that broke at the last moment);
+ * one whose response was produced but not seen to arrive is kept `completedRetentionMs` (30 s: long enough to resume
  * a connection that dropped just before the end), an open one `openRetentionMs` (10 min); the memory store also caps
  * its bytes (32 MiB of JSON), dropping the oldest streams first.
  */
 import { EventEmitter } from 'node:events';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
 
 export interface FollowArgs {
@@ -40,10 +42,16 @@ export interface SharedEventStore {
    * Redis, another replica) until the stream's response was sent, the client goes away, or it is idle too long.
    */
   follow(lastEventId: string, args: FollowArgs): Promise<FollowResult>;
+  /**
+   * The responses to these requests of `scope` were written in full and their HTTP response ended normally: the
+   * client has them, so their streams are kept only a short grace (`deliveredRetentionMs`).
+   */
+  delivered(scope: string, requestIds: readonly RequestId[]): void;
   close(): Promise<void>;
 }
 
 export interface EventStoreOptions {
+  deliveredRetentionMs?: number;
   completedRetentionMs?: number;
   openRetentionMs?: number;
   /** Memory store: total bytes of stored messages before the oldest streams are dropped (default 32 MiB). */
@@ -53,7 +61,7 @@ export interface EventStoreOptions {
 }
 
 const SEP = '~';
-const DEFAULTS = { completedRetentionMs: 30_000, openRetentionMs: 10 * 60_000, maxBytes: 32 * 1024 * 1024, maxEventsPerStream: 1000 };
+const DEFAULTS = { deliveredRetentionMs: 2_000, completedRetentionMs: 30_000, openRetentionMs: 10 * 60_000, maxBytes: 32 * 1024 * 1024, maxEventsPerStream: 1000 };
 
 export interface ParsedEventId {
   scope: string;
@@ -71,7 +79,10 @@ export function parseEventId(eventId: string): ParsedEventId | undefined {
 const eventId = (scope: string, stream: string, seq: string | number) => `${scope}${SEP}${stream}${SEP}${seq}`;
 
 /** A JSON-RPC response ends a request's stream; the priming event (`{}`) is not a message at all. */
-const isResponse = (m: JSONRPCMessage) => 'id' in m && ('result' in m || 'error' in m);
+const isResponse = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } => 'id' in m && ('result' in m || 'error' in m);
+
+/** Where the response to request `id` of `scope` was stored: the stream to release once it is delivered. */
+const answerKey = (scope: string, id: RequestId) => `${scope}${SEP}${typeof id}:${id}`;
 const isMessage = (m: unknown) => !!m && typeof m === 'object' && 'jsonrpc' in (m as object);
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -84,6 +95,8 @@ interface MemoryStream {
   bytes: number;
   completed: boolean;
   expiresAt: number;
+  /** The answer keys of the responses stored in this stream (to forget them with it). */
+  answers?: string[];
 }
 
 export function createMemoryEventStore(options: EventStoreOptions = {}): SharedEventStore {
@@ -91,6 +104,11 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
   const streams = new Map<string, MemoryStream>();
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
+  /** Responses stored and not yet delivered: answer key → stream key. */
+  const answers = new Map<string, string>();
+  /** Delivered streams in the order their grace ends (the grace is the same for all, so this is a queue). */
+  const graceQueue: Array<{ key: string; at: number }> = [];
+  let graceHead = 0;
   let seq = 0;
   let bytes = 0;
 
@@ -99,15 +117,29 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
     if (!s) return;
     bytes -= s.bytes;
     streams.delete(key);
+    for (const a of s.answers ?? []) answers.delete(a);
+  };
+  const endGraces = (now: number) => {
+    while (graceHead < graceQueue.length && graceQueue[graceHead].at <= now) {
+      const { key } = graceQueue[graceHead++];
+      if ((streams.get(key)?.expiresAt ?? Infinity) <= now) drop(key);
+    }
+    if (graceHead > 1024 && graceHead * 2 > graceQueue.length) {
+      graceQueue.splice(0, graceHead);
+      graceHead = 0;
+    }
+  };
+  /** Over the byte cap: drop the oldest streams (Map keeps insertion order) down to 3/4 of it, so this is rare. */
+  const trim = () => {
+    for (const key of streams.keys()) {
+      if (bytes <= o.maxBytes * 0.75) break;
+      drop(key);
+    }
   };
   const sweep = () => {
     const now = Date.now();
+    endGraces(now);
     for (const [key, s] of streams) if (s.expiresAt < now) drop(key);
-    // Over the byte cap: drop the oldest streams first (Map keeps insertion order).
-    for (const key of streams.keys()) {
-      if (bytes <= o.maxBytes) break;
-      drop(key);
-    }
   };
   const timer = setInterval(sweep, Math.min(o.completedRetentionMs, 30_000));
   timer.unref();
@@ -128,9 +160,16 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
           s.events.push({ seq: n, json });
           s.bytes += json.length;
           bytes += json.length;
-          if (isMessage(message) && isResponse(message)) s.completed = true;
-          s.expiresAt = Date.now() + (s.completed ? o.completedRetentionMs : o.openRetentionMs);
-          if (bytes > o.maxBytes) sweep();
+          if (isMessage(message) && isResponse(message)) {
+            s.completed = true;
+            const a = answerKey(scope, message.id);
+            answers.set(a, key);
+            (s.answers ??= []).push(a);
+          }
+          const now = Date.now();
+          s.expiresAt = now + (s.completed ? o.completedRetentionMs : o.openRetentionMs);
+          endGraces(now);
+          if (bytes > o.maxBytes) trim();
           bus.emit(key);
           return eventId(scope, streamId, n);
         },
@@ -193,9 +232,23 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
         arm();
       });
     },
+    delivered(scope, requestIds) {
+      const at = Date.now() + o.deliveredRetentionMs;
+      for (const id of requestIds) {
+        const a = answerKey(scope, id);
+        const key = answers.get(a);
+        answers.delete(a);
+        const s = key ? streams.get(key) : undefined;
+        if (!key || !s || !s.completed) continue;
+        s.expiresAt = Math.min(s.expiresAt, at);
+        graceQueue.push({ key, at });
+      }
+    },
     async close() {
       clearInterval(timer);
       streams.clear();
+      answers.clear();
+      graceQueue.length = graceHead = 0;
       bytes = 0;
     },
   };
@@ -211,6 +264,8 @@ export function createRedisEventStore(redis: Redis, options: EventStoreOptions &
   const streamKey = (scope: string, stream: string) => `${prefix}${scope}${SEP}${stream}`;
   const ownerKey = (scope: string) => `${prefix}owner:${scope}`;
   const followers = new Set<Redis>();
+  /** Responses this process stored and not yet delivered: answer key → Redis key (bounded, oldest forgotten). */
+  const answers = new Map<string, string>();
 
   const decode = (fields: string[]): JSONRPCMessage | undefined => {
     const i = fields.indexOf('m');
@@ -242,6 +297,10 @@ export function createRedisEventStore(redis: Redis, options: EventStoreOptions &
               .pexpire(ownerKey(scope), o.openRetentionMs)
               .exec()) as Array<[Error | null, string]>;
             if (err) throw err;
+            if (completed) {
+              answers.set(answerKey(scope, (message as JSONRPCMessage & { id: RequestId }).id), key);
+              if (answers.size > 10_000) answers.delete(answers.keys().next().value!);
+            }
             return eventId(scope, streamId, id);
           } catch (err) {
             // Redis is down: the event still goes out on the live stream, it just cannot be resumed. A call must
@@ -314,9 +373,19 @@ export function createRedisEventStore(redis: Redis, options: EventStoreOptions &
         reader.disconnect();
       }
     },
+    delivered(scope, requestIds) {
+      for (const id of requestIds) {
+        const a = answerKey(scope, id);
+        const key = answers.get(a);
+        if (!key) continue;
+        answers.delete(a);
+        redis.pexpire(key, o.deliveredRetentionMs).catch((err: Error) => options.onError?.(err));
+      }
+    },
     async close() {
       for (const r of followers) r.disconnect();
       followers.clear();
+      answers.clear();
     },
   };
 }

@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import createClient from 'openapi-fetch';
+import { LiteRequest, createHttpClient } from './http-client.ts';
+import type { HttpFetch } from './http-client.ts';
 import type { paths } from '../../generated/openapi.gen.ts';
 import type { CatalogueTool } from '../catalogue/types.ts';
 import type { UpstreamRequest } from './build-request.ts';
@@ -38,40 +40,28 @@ export interface Upstream {
   getJson(path: string): Promise<{ ok: true; data: unknown } | { ok: false; text: string }>;
 }
 
-type Dispatcher = object;
-
-async function tlsDispatcher(options: UpstreamOptions): Promise<Dispatcher | undefined> {
-  if (!options.insecure && !options.caFile) return undefined;
-  // undici is loaded only when TLS needs adjusting: it is not free to import.
-  const { Agent } = await import('undici');
-  const ca = options.caFile ? readFileSync(options.caFile, 'utf8') : undefined;
-  return new Agent({ connect: { rejectUnauthorized: !options.insecure, ...(ca ? { ca } : {}) } });
-}
-
 /** Creates the upstream client for one Argo CD. */
 export function createUpstream(options: UpstreamOptions): Upstream {
-  let dispatcher: Promise<Dispatcher | undefined> | undefined;
-  const clientFor = async () => {
-    dispatcher ??= tlsDispatcher(options);
-    const d = await dispatcher;
-    return createClient<paths>({ baseUrl: options.baseUrl, ...(d ? { requestInitExt: { dispatcher: d } } : {}) });
-  };
+  let http: HttpFetch | undefined;
+  // Made on first use: a gateway that never calls Argo CD (list-tools, a refused call) reads no CA file.
+  const httpClient = () =>
+    (http ??= createHttpClient({ insecure: options.insecure, ca: options.caFile ? readFileSync(options.caFile, 'utf8') : undefined }));
   let client: ReturnType<typeof createClient<paths>> | undefined;
+  const clientFor = () =>
+    (client ??= createClient<paths>({
+      baseUrl: options.baseUrl,
+      fetch: httpClient() as unknown as typeof fetch,
+      Request: LiteRequest as unknown as typeof Request,
+    }));
 
   return {
     baseUrl: options.baseUrl,
     async getJson(path) {
-      dispatcher ??= tlsDispatcher(options);
-      const d = await dispatcher;
       const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
       const token = await options.token();
       if (token) headers.authorization = `Bearer ${token}`;
       try {
-        const res = await fetch(`${options.baseUrl}${path}`, {
-          headers,
-          signal: AbortSignal.timeout(options.timeoutMs),
-          ...(d ? { dispatcher: d } : {}),
-        } as RequestInit);
+        const res = await httpClient()(`${options.baseUrl}${path}`, { headers, signal: AbortSignal.timeout(options.timeoutMs) });
         const text = await res.text();
         if (!res.ok) return { ok: false, text: `HTTP ${res.status} for ${path}` };
         return { ok: true, data: JSON.parse(text) };
@@ -89,7 +79,6 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   };
 
   async function sendOnce({ tool, request, signal }: { tool: CatalogueTool; request: UpstreamRequest; signal?: AbortSignal }): Promise<UpstreamAnswer> {
-      client ??= await clientFor();
       const { method, stream } = tool.request;
       const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
       const token = await options.token();
@@ -110,20 +99,20 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       let text: string | undefined;
       let errorBody: unknown;
       try {
-        const result = await client.request(method.toLowerCase() as never, tool.request.path as never, {
+        const result = (await clientFor().request(method.toLowerCase() as never, tool.request.path as never, {
           params: { path: request.path, query: request.query },
           ...(request.hasBody ? { body: request.body } : {}),
           headers,
           signal: controller.signal,
-          parseAs: 'stream',
-        } as never);
+          parseAs: stream ? 'stream' : 'text',
+        } as never)) as { data?: unknown; error?: unknown; response: Response };
         response = result.response;
         if (!response.ok) {
           // openapi-fetch has read (and, when it could, parsed) an error body itself.
           errorBody = result.error;
           cleanup();
         } else if (!stream) {
-          text = await response.text();
+          text = typeof result.data === 'string' ? result.data : '';
           cleanup();
         }
       } catch (err) {

@@ -31,6 +31,7 @@ import type { HttpSettings } from '../http/settings.ts';
 import type { Authenticator, Principal } from '../inbound-auth/authenticate.ts';
 import { wwwAuthenticate } from '../inbound-auth/authenticate.ts';
 import { isMetadataPath, metadataUrlFor, protectedResourceMetadata, resourceUrl } from '../inbound-auth/metadata.ts';
+import { sizeHeapForService } from '../heap-tuning.ts';
 import type { Logger } from '../log.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 
@@ -141,8 +142,15 @@ function describeBody(body: unknown): { rpc?: string; tool?: string } {
 
 const isResponse = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } => 'id' in m && ('result' in m || 'error' in m);
 
+/** The ids of the JSON-RPC requests in a POST body (not its notifications or responses). */
+function requestIds(body: unknown): RequestId[] {
+  const messages = (Array.isArray(body) ? body : [body]) as JSONRPCMessage[];
+  return messages.filter((m) => isJSONRPCRequest(m)).map((m) => (m as { id: RequestId }).id);
+}
+
 /** Starts the HTTP listener; resolves once it accepts connections. */
 export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
+  sizeHeapForService();
   const { logger, metrics, readiness, authenticator, eventStore } = options;
   const settings: HttpSettings = options.settings ?? {
     ...defaultHttpSettings(),
@@ -217,10 +225,12 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
 
   /** Stateless: a fresh transport and Server for this one POST, closed once its requests are answered. */
   const handleStateless = async (req: IncomingMessage, res: ServerResponse, body: unknown, principal: Principal | undefined) => {
-    const messages = (Array.isArray(body) ? body : [body]) as JSONRPCMessage[];
-    const pending = new Set<RequestId>(messages.filter((m) => isJSONRPCRequest(m)).map((m) => (m as { id: RequestId }).id));
+    const ids = requestIds(body);
+    const pending = new Set<RequestId>(ids);
     const server = options.createServer(principal);
-    const transport = newTransport(randomUUID(), principal, undefined);
+    const scope = randomUUID();
+    releaseWhenDelivered(res, scope, ids);
+    const transport = newTransport(scope, principal, undefined);
     let closed = false;
     let orphanTimer: NodeJS.Timeout | undefined;
     const finish = () => {
@@ -251,6 +261,11 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     await server.connect(transport);
     await transport.handleRequest(req as IncomingMessage & { auth?: AuthInfo }, res, body);
     if (pending.size === 0) finish();
+  };
+
+  /** Once a POST's SSE response ended normally, the client has its answers: their stored events need not stay. */
+  const releaseWhenDelivered = (res: ServerResponse, scope: string, ids: RequestId[]) => {
+    if (eventStore && ids.length) res.once('finish', () => eventStore.delivered(scope, ids));
   };
 
   /** A stream resumed from the shared event store (stateless mode, or a session that lives on another replica). */
@@ -372,6 +387,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       }
       if (existing) {
         track(res, existing);
+        releaseWhenDelivered(res, existing.id, requestIds(parsed.body));
         await existing.transport.handleRequest(req as IncomingMessage & { auth?: AuthInfo }, res, parsed.body);
         return;
       }
@@ -394,6 +410,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       };
       log.setBindings({ session: id });
       track(res, session);
+      releaseWhenDelivered(res, id, requestIds(parsed.body));
       await server.connect(transport);
       await transport.handleRequest(req as IncomingMessage & { auth?: AuthInfo }, res, parsed.body);
       // An initialize that failed validation leaves a transport with no session behind.

@@ -7,6 +7,7 @@
  * Used by `npm run load` (test/production/load.ts, figures into docs/load.md) and by a short smoke test in CI.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -23,6 +24,9 @@ export interface Latencies {
   p90: number;
   p99: number;
   max: number;
+  /** CPU seconds the phase cost the load generator (this process) and the simulator. */
+  clientCpuSeconds: number;
+  simulatorCpuSeconds: number;
 }
 
 export interface GatewayPhase extends Latencies {
@@ -43,6 +47,8 @@ export interface LoadReport {
 export interface LoadOptions {
   sessions: number;
   seconds: number;
+  /** Which gateway phases to run (both by default). */
+  modes?: ReadonlyArray<GatewayPhase['mode']>;
   log?: (line: string) => void;
 }
 
@@ -51,7 +57,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-function summarise(latencies: number[], errors: number, errorSamples: string[], seconds: number): Latencies {
+function summarise(latencies: number[], errors: number, errorSamples: string[], seconds: number): Omit<Latencies, 'clientCpuSeconds' | 'simulatorCpuSeconds'> {
   const sorted = [...latencies].sort((a, b) => a - b);
   return {
     count: latencies.length,
@@ -87,7 +93,7 @@ function track(child: ChildProcess): Proc {
 }
 
 /** The simulator in its own process, so that its work is not counted against the load generator's. */
-async function startSimulatorProcess(): Promise<Proc & { url: string; token: string }> {
+async function startSimulatorProcess(): Promise<Proc & Sim> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/simulator/main.ts'), '--port', '0'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -106,13 +112,15 @@ async function startSimulatorProcess(): Promise<Proc & { url: string; token: str
     });
     child.once('exit', (code) => reject(new Error(`simulator exited ${code}: ${text}`)));
   });
-  return { ...track(child), url, token };
+  return { ...track(child), url, token, pid: child.pid };
 }
 
 /** The built gateway on a known port, logging at info (each request is a log line, as in production). */
 async function startGatewayProcess(sim: { url: string; token: string }, args: string[]): Promise<Proc & { url: string; origin: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'serve', '--transport', 'http', '--port', String(port), ...args], {
+  // LOAD_PROFILE_DIR: a V8 CPU profile of the gateway per phase, to see where its time goes.
+  const profile = process.env.LOAD_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.LOAD_PROFILE_DIR] : [];
+  const child = spawn(process.execPath, [...profile, CLI, 'serve', '--transport', 'http', '--port', String(port), ...args], {
     env: {
       PATH: process.env.PATH ?? '',
       ARGOCD_BASE_URL: sim.url,
@@ -150,8 +158,22 @@ async function appNames(sim: { url: string; token: string }): Promise<string[]> 
   return list.items.map((a) => a.metadata.name);
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function processCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Runs `workers` loops of `call` until `seconds` have passed; every call is timed, every failure counted. */
-async function drive(workers: number, seconds: number, call: (worker: number, n: number) => Promise<void>): Promise<Latencies> {
+async function drive(workers: number, seconds: number, simulatorPid: number | undefined, call: (worker: number, n: number) => Promise<void>): Promise<Latencies> {
+  const clientCpu = process.cpuUsage();
+  const simulatorCpu = processCpuSeconds(simulatorPid);
   const latencies: number[] = [];
   const samples: string[] = [];
   let errors = 0;
@@ -171,11 +193,18 @@ async function drive(workers: number, seconds: number, call: (worker: number, n:
       }
     }),
   );
-  return summarise(latencies, errors, samples, (performance.now() - started) / 1000);
+  const used = process.cpuUsage(clientCpu);
+  return {
+    ...summarise(latencies, errors, samples, (performance.now() - started) / 1000),
+    clientCpuSeconds: (used.user + used.system) / 1e6,
+    simulatorCpuSeconds: processCpuSeconds(simulatorPid) - simulatorCpu,
+  };
 }
 
-async function directPhase(sim: { url: string; token: string }, apps: string[], options: LoadOptions): Promise<Latencies> {
-  return drive(options.sessions, options.seconds, async (w, n) => {
+type Sim = { url: string; token: string; pid?: number };
+
+async function directPhase(sim: Sim, apps: string[], options: LoadOptions): Promise<Latencies> {
+  return drive(options.sessions, options.seconds, sim.pid, async (w, n) => {
     const name = apps[(w + n) % apps.length];
     const res = await fetch(`${sim.url}/api/v1/applications/${encodeURIComponent(name)}`, { headers: { authorization: `Bearer ${sim.token}`, accept: 'application/json' } });
     const text = await res.text();
@@ -184,7 +213,7 @@ async function directPhase(sim: { url: string; token: string }, apps: string[], 
   });
 }
 
-async function gatewayPhase(sim: { url: string; token: string }, apps: string[], mode: GatewayPhase['mode'], options: LoadOptions): Promise<GatewayPhase> {
+async function gatewayPhase(sim: Sim, apps: string[], mode: GatewayPhase['mode'], options: LoadOptions): Promise<GatewayPhase> {
   const gw = await startGatewayProcess(sim, mode === 'stateless' ? ['--stateless'] : []);
   try {
     // Warm up (catalogue, validators, the version probe) before measuring memory.
@@ -213,7 +242,7 @@ async function gatewayPhase(sim: { url: string; token: string }, apps: string[],
         () => undefined,
       );
     }, 1_000);
-    const result = await drive(options.sessions, options.seconds, async (w, n) => {
+    const result = await drive(options.sessions, options.seconds, sim.pid, async (w, n) => {
       const name = apps[(w + n) % apps.length];
       const r = await clients[w].callTool({ name: 'application_get', arguments: { name } });
       if (r.isError) throw new Error(`tool error: ${JSON.stringify(r.content).slice(0, 200)}`);
@@ -244,7 +273,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     log('phase: direct fetch to the simulator');
     const direct = await directPhase(sim, apps, options);
     const phases: GatewayPhase[] = [];
-    for (const mode of ['sessions', 'stateless'] as const) {
+    for (const mode of options.modes ?? (['sessions', 'stateless'] as const)) {
       log(`phase: gateway, ${mode}`);
       phases.push(await gatewayPhase(sim, apps, mode, options));
     }
@@ -255,17 +284,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
 }
 
 const f = (n: number, digits = 1) => n.toFixed(digits);
+const perCall = (seconds: number, calls: number) => (Number.isFinite(seconds) && calls ? ((seconds * 1000) / calls).toFixed(2) : '—');
 
 /** The report as a Markdown table. */
 export function formatReport(report: LoadReport): string {
   const d = report.direct;
   const rows = [
-    '| run | calls | errors | calls/s | p50 ms | p90 ms | p99 ms | max ms | added p50 | added p99 | gateway CPU s | RSS before → peak → after (MB) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-    `| direct fetch | ${d.count} | ${d.errors} | ${f(d.throughput)} | ${f(d.p50)} | ${f(d.p90)} | ${f(d.p99)} | ${f(d.max)} | — | — | — | — |`,
+    '| run | calls | errors | calls/s | × direct | p50 ms | p90 ms | p99 ms | max ms | added p50 | added p99 | CPU ms per call: gateway / clients / simulator | RSS before → peak → after (MB) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    `| direct fetch | ${d.count} | ${d.errors} | ${f(d.throughput)} | 1 | ${f(d.p50)} | ${f(d.p90)} | ${f(d.p99)} | ${f(d.max)} | — | — | — / ${perCall(d.clientCpuSeconds, d.count)} / ${perCall(d.simulatorCpuSeconds, d.count)} | — |`,
     ...report.phases.map(
       (p) =>
-        `| gateway, ${p.mode} | ${p.count} | ${p.errors} | ${f(p.throughput)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(p.max)} | +${f(p.p50 - d.p50)} | +${f(p.p99 - d.p99)} | ${f(p.cpuSeconds)} | ${f(p.rssBeforeMb, 0)} → ${f(p.rssPeakMb, 0)} → ${f(p.rssAfterMb, 0)} |`,
+        `| gateway, ${p.mode} | ${p.count} | ${p.errors} | ${f(p.throughput)} | ${f(p.throughput / d.throughput, 2)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(p.max)} | +${f(p.p50 - d.p50)} | +${f(p.p99 - d.p99)} | ${perCall(p.cpuSeconds, p.count)} / ${perCall(p.clientCpuSeconds, p.count)} / ${perCall(p.simulatorCpuSeconds, p.count)} | ${f(p.rssBeforeMb, 0)} → ${f(p.rssPeakMb, 0)} → ${f(p.rssAfterMb, 0)} |`,
     ),
   ];
   return rows.join('\n');

@@ -15,7 +15,12 @@ if (!(sessions > 0 && sessions <= 500) || !(seconds > 0 && seconds <= 120)) {
   process.exit(2);
 }
 
-const report = await runLoad({ sessions, seconds, log: (line) => process.stderr.write(`${line}\n`) });
+const modes = (process.env.LOAD_MODES ?? 'sessions,stateless').split(',').map((m) => m.trim());
+if (!modes.length || modes.some((m) => m !== 'sessions' && m !== 'stateless')) {
+  process.stderr.write('LOAD_MODES must list sessions and/or stateless, comma-separated\n');
+  process.exit(2);
+}
+const report = await runLoad({ sessions, seconds, modes: modes as Array<'sessions' | 'stateless'>, log: (line) => process.stderr.write(`${line}\n`) });
 const table = formatReport(report);
 process.stdout.write(`${table}\n`);
 

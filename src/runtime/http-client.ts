@@ -1,0 +1,236 @@
+/**
+ * The gateway's HTTP client for Argo CD: a `fetch` over node:http(s) with keep-alive agents, given to openapi-fetch
+ * (its `fetch` and `Request` options) and used for the gateway's own calls (version probe, swagger.json, session
+ * login).
+ *
+ * Why not the global fetch: Node's fetch (undici) compiles its HTTP parser from WebAssembly on first use, which
+ * costs ~80 ms and ~12-25 MB of resident memory that is never given back, and about twice the CPU per request of
+ * node:http. A tool call only needs what is here: a request with headers and a string body, the status and headers
+ * of the answer, its text or its body as a stream, cancellation, TLS settings, redirects and compressed answers.
+ *
+ * Transport errors are thrown as fetch throws them (`TypeError('fetch failed', { cause })`, the cause carrying the
+ * system code), so callers describe them the same way. A GET on a kept-alive connection that the server had closed
+ * meanwhile is sent once more, as browsers and undici do.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+
+export interface HttpClientOptions {
+  /** Skip TLS verification (test servers only). */
+  insecure?: boolean;
+  /** PEM bundle of the CA(s) to trust for https. */
+  ca?: string;
+}
+
+type HeaderSource = Headers | Record<string, string> | Array<[string, string]> | undefined;
+
+export interface LiteRequestInit {
+  method?: string;
+  headers?: HeaderSource;
+  body?: string | null;
+  signal?: AbortSignal | null;
+}
+
+function headerObject(source: HeaderSource): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!source) return out;
+  if (typeof (source as Headers).forEach === 'function' && !Array.isArray(source)) {
+    (source as Headers).forEach((value, key) => {
+      out[key] = value;
+    });
+    return out;
+  }
+  for (const [k, v] of Array.isArray(source) ? source : Object.entries(source)) out[k.toLowerCase()] = v;
+  return out;
+}
+
+/** The request openapi-fetch builds (its `Request` option): what the client sends, nothing more. */
+export class LiteRequest {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+  readonly signal: AbortSignal | undefined;
+  constructor(url: string | URL, init: LiteRequestInit = {}) {
+    this.url = String(url);
+    this.method = (init.method ?? 'GET').toUpperCase();
+    this.headers = headerObject(init.headers);
+    if (init.body !== undefined && init.body !== null && typeof init.body !== 'string') {
+      throw new TypeError('the upstream client sends string bodies only');
+    }
+    this.body = init.body ?? undefined;
+    this.signal = init.signal ?? undefined;
+  }
+}
+
+/** The headers of an answer, read as `Headers.get` reads them. */
+class LiteHeaders {
+  constructor(private readonly raw: IncomingMessage['headers']) {}
+  get(name: string): string | null {
+    const v = this.raw[name.toLowerCase()];
+    if (v === undefined) return null;
+    return Array.isArray(v) ? v.join(', ') : v;
+  }
+  has(name: string): boolean {
+    return this.raw[name.toLowerCase()] !== undefined;
+  }
+  forEach(fn: (value: string, key: string) => void): void {
+    for (const key of Object.keys(this.raw)) fn(this.get(key)!, key);
+  }
+}
+
+/** An answer: status, headers, and the body read once, as text, JSON or a web stream. */
+export class LiteResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly ok: boolean;
+  readonly headers: LiteHeaders;
+  readonly url: string;
+  private readonly stream: Readable;
+  private used = false;
+  private web: ReadableStream<Uint8Array> | undefined;
+  constructor(message: IncomingMessage, stream: Readable, url: string) {
+    this.status = message.statusCode ?? 0;
+    this.statusText = message.statusMessage ?? '';
+    this.ok = this.status >= 200 && this.status < 300;
+    this.headers = new LiteHeaders(message.headers);
+    this.stream = stream;
+    this.url = url;
+  }
+  get bodyUsed(): boolean {
+    return this.used;
+  }
+  private take(): Readable {
+    if (this.used) throw new TypeError('the body of this answer was already read');
+    this.used = true;
+    return this.stream;
+  }
+  /** The body as a web stream (made once; reading it consumes the answer). */
+  get body(): ReadableStream<Uint8Array> {
+    this.web ??= Readable.toWeb(this.take()) as ReadableStream<Uint8Array>;
+    return this.web;
+  }
+  async text(): Promise<string> {
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of this.take()) chunks.push(chunk as Buffer);
+    } catch (err) {
+      throw fetchFailed(err);
+    }
+    return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  }
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const text = Buffer.from(await this.text());
+    return text.buffer.slice(text.byteOffset, text.byteOffset + text.byteLength) as ArrayBuffer;
+  }
+  async blob(): Promise<Blob> {
+    return new Blob([await this.text()]);
+  }
+}
+
+function fetchFailed(cause: unknown): Error {
+  if (cause instanceof Error && (cause.name === 'AbortError' || cause.name === 'TimeoutError')) return cause;
+  return new TypeError('fetch failed', { cause });
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const reason = signal.reason as unknown;
+  if (reason instanceof Error) return reason;
+  return new DOMException('This operation was aborted', 'AbortError');
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
+function decoded(message: IncomingMessage): Readable {
+  const encoding = String(message.headers['content-encoding'] ?? '').trim().toLowerCase();
+  // Flushed as they arrive, so a compressed stream (watch, logs) is still read line by line.
+  const flush = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+  let decoder: zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined;
+  if (encoding === 'gzip' || encoding === 'x-gzip') decoder = zlib.createGunzip(flush);
+  else if (encoding === 'deflate') decoder = zlib.createInflate(flush);
+  else if (encoding === 'br') decoder = zlib.createBrotliDecompress({ flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH });
+  if (!decoder) return message;
+  message.on('error', (err) => decoder.destroy(err));
+  decoder.on('close', () => message.destroy());
+  return message.pipe(decoder);
+}
+
+export type HttpFetch = (input: LiteRequest | string, init?: LiteRequestInit) => Promise<LiteResponse>;
+
+/** A fetch bound to keep-alive agents and TLS settings; one per Argo CD. */
+export function createHttpClient(options: HttpClientOptions = {}): HttpFetch {
+  const httpAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+  const httpsAgent = new https.Agent({
+    keepAlive: true,
+    scheduling: 'lifo',
+    rejectUnauthorized: !options.insecure,
+    ...(options.ca ? { ca: options.ca } : {}),
+  });
+
+  const once = (request: LiteRequest, url: URL, retried: boolean): Promise<LiteResponse> =>
+    new Promise<LiteResponse>((resolve, reject) => {
+      const { signal } = request;
+      if (signal?.aborted) return reject(abortReason(signal));
+      const secure = url.protocol === 'https:';
+      if (!secure && url.protocol !== 'http:') return reject(fetchFailed(new Error(`unsupported protocol ${url.protocol}`)));
+      const headers: Record<string, string | number> = { 'accept-encoding': 'gzip, deflate, br', ...request.headers };
+      if (request.body !== undefined) headers['content-length'] = Buffer.byteLength(request.body);
+      else if (request.method !== 'GET' && request.method !== 'HEAD') headers['content-length'] = 0;
+      const req = (secure ? https : http).request(url, { method: request.method, headers, agent: secure ? httpsAgent : httpAgent });
+      let settled = false;
+      const onAbort = () => req.destroy(abortReason(signal!));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const detach = () => signal?.removeEventListener('abort', onAbort);
+      req.once('response', (message) => {
+        settled = true;
+        // Errors of a body nobody reads must not be unhandled; readers still see them.
+        message.on('error', () => undefined);
+        const body = decoded(message);
+        // Cancellation still ends a body being read; the listener goes once the body is done.
+        body.once('close', detach);
+        resolve(new LiteResponse(message, body, url.href));
+      });
+      req.on('error', (err) => {
+        if (settled) return;
+        settled = true;
+        detach();
+        const code = (err as NodeJS.ErrnoException).code;
+        // A kept-alive connection the server closed while it was idle: safe to send a GET again, once.
+        if (!retried && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE') && (request.method === 'GET' || request.method === 'HEAD')) {
+          resolve(once(request, url, true));
+          return;
+        }
+        reject(signal?.aborted ? abortReason(signal) : fetchFailed(err));
+      });
+      req.end(request.body);
+    });
+
+  return async (input, init) => {
+    let request = typeof input === 'string' ? new LiteRequest(input, init) : input;
+    let url = new URL(request.url);
+    for (let hop = 0; ; hop++) {
+      const response = await once(request, url, false);
+      const location = response.headers.get('location');
+      if (!REDIRECTS.has(response.status) || !location || hop >= MAX_REDIRECTS) return response;
+      void response.text().catch(() => undefined);
+      const next = new URL(location, url);
+      const headers = { ...request.headers };
+      // As fetch does: credentials stay with the origin they were meant for.
+      if (next.origin !== url.origin) delete headers.authorization;
+      const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && request.method === 'POST');
+      if (toGet) {
+        delete headers['content-type'];
+        delete headers['content-length'];
+      }
+      request = new LiteRequest(next, { method: toGet ? 'GET' : request.method, headers, body: toGet ? undefined : request.body, signal: request.signal });
+      url = next;
+    }
+  };
+}
