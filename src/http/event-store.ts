@@ -8,8 +8,8 @@
  * standalone GET stream has the same id in every session) and bind a stream to the subject that opened it.
  *
  * Retention is bounded: a stream whose response was written in full to a connection that then ended normally is
- * `delivered` and kept only `deliveredRetentionMs` (2 s, for a proxy's connection that broke at the last moment);
- * one whose response was produced but not seen to arrive is kept `completedRetentionMs` (30 s: long enough to resume
+ * `delivered`: the client has it, and it is dropped at once (`deliveredRetentionMs`, 0 by default; under load, every
+ * second of it keeps a second's worth of answers in memory). One whose response was produced but not seen to arrive is kept `completedRetentionMs` (30 s: long enough to resume
  * a connection that dropped just before the end), an open one `openRetentionMs` (10 min); the memory store also caps
  * its bytes (32 MiB of JSON), dropping the oldest streams first.
  */
@@ -61,7 +61,7 @@ export interface EventStoreOptions {
 }
 
 const SEP = '~';
-const DEFAULTS = { deliveredRetentionMs: 2_000, completedRetentionMs: 30_000, openRetentionMs: 10 * 60_000, maxBytes: 32 * 1024 * 1024, maxEventsPerStream: 1000 };
+const DEFAULTS = { deliveredRetentionMs: 0, completedRetentionMs: 30_000, openRetentionMs: 10 * 60_000, maxBytes: 32 * 1024 * 1024, maxEventsPerStream: 1000 };
 
 export interface ParsedEventId {
   scope: string;
@@ -240,6 +240,10 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
         answers.delete(a);
         const s = key ? streams.get(key) : undefined;
         if (!key || !s || !s.completed) continue;
+        if (o.deliveredRetentionMs <= 0) {
+          drop(key);
+          continue;
+        }
         s.expiresAt = Math.min(s.expiresAt, at);
         graceQueue.push({ key, at });
       }
@@ -379,7 +383,7 @@ export function createRedisEventStore(redis: Redis, options: EventStoreOptions &
         const key = answers.get(a);
         if (!key) continue;
         answers.delete(a);
-        redis.pexpire(key, o.deliveredRetentionMs).catch((err: Error) => options.onError?.(err));
+        (o.deliveredRetentionMs > 0 ? redis.pexpire(key, o.deliveredRetentionMs) : redis.del(key)).catch((err: Error) => options.onError?.(err));
       }
     },
     async close() {

@@ -168,6 +168,55 @@ describe('event store (memory)', () => {
   });
 });
 
+describe('event store: delivered streams', () => {
+  const response = (id: number): JSONRPCMessage => ({ jsonrpc: '2.0', id, result: {} }) as JSONRPCMessage;
+  const follow = (store: ReturnType<typeof createMemoryEventStore>, id: string) =>
+    store.follow(id, { signal: new AbortController().signal, idleMs: 30, send: () => undefined });
+
+  it('drops a stream once its response was delivered, and keeps one whose client did not get it', async () => {
+    const store = createMemoryEventStore();
+    const scoped = store.forScope('session-1');
+    const delivered = await scoped.storeEvent('a', {} as JSONRPCMessage);
+    await scoped.storeEvent('a', response(1));
+    const undelivered = await scoped.storeEvent('b', {} as JSONRPCMessage);
+    await scoped.storeEvent('b', response(2));
+
+    store.delivered('session-1', [1]);
+    expect(await follow(store, delivered)).toMatchObject({ ok: false, status: 404 });
+    expect(await follow(store, undelivered)).toEqual({ ok: true, stoppedBecause: 'completed' });
+    // Another session's request with the same JSON-RPC id is not touched.
+    store.delivered('session-2', [2]);
+    expect(await follow(store, undelivered)).toEqual({ ok: true, stoppedBecause: 'completed' });
+    await store.close();
+  });
+
+  it('keeps a delivered stream for deliveredRetentionMs when one is set', async () => {
+    const store = createMemoryEventStore({ deliveredRetentionMs: 40 });
+    const scoped = store.forScope('s');
+    const priming = await scoped.storeEvent('a', {} as JSONRPCMessage);
+    await scoped.storeEvent('a', response(5));
+    store.delivered('s', [5]);
+    expect(await follow(store, priming)).toEqual({ ok: true, stoppedBecause: 'completed' });
+    await new Promise((r) => setTimeout(r, 60));
+    // The grace ends when the store next looks (any stored event, or its sweep).
+    await scoped.storeEvent('other', {} as JSONRPCMessage);
+    expect(await follow(store, priming)).toMatchObject({ ok: false, status: 404 });
+    await store.close();
+  });
+
+  it('drops the oldest streams when over its byte cap, down to three quarters of it', async () => {
+    const store = createMemoryEventStore({ maxBytes: 1000 });
+    const scoped = store.forScope('s');
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      ids.push(await scoped.storeEvent(`stream-${i}`, { jsonrpc: '2.0', method: 'notifications/message', params: { data: 'x'.repeat(60) } } as JSONRPCMessage));
+    }
+    expect(await follow(store, ids[0])).toMatchObject({ ok: false, status: 404 });
+    expect(await follow(store, ids[19])).toEqual({ ok: true, stoppedBecause: 'idle' });
+    await store.close();
+  });
+});
+
 describe('Host and Origin guard', () => {
   const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 

@@ -33,7 +33,10 @@ export interface GatewayPhase extends Latencies {
   mode: 'sessions' | 'stateless';
   rssBeforeMb: number;
   rssPeakMb: number;
+  /** RSS 1 s after the sessions closed, and the last one watched (`rssAfterMb`), `settledAfterSeconds` later. */
   rssAfterMb: number;
+  rssOneSecondAfterMb: number;
+  settledAfterSeconds: number;
   cpuSeconds: number;
 }
 
@@ -49,6 +52,15 @@ export interface LoadOptions {
   seconds: number;
   /** Which gateway phases to run (both by default). */
   modes?: ReadonlyArray<GatewayPhase['mode']>;
+  /**
+   * The MCP client of each session: `fetch` (default) speaks JSON-RPC over fetch, the same HTTP client as the direct
+   * phase, so the load generator's own cost per call is alike in both and the difference is the gateway's; `sdk` is
+   * the SDK's `Client` + `StreamableHTTPClientTransport` (which costs the load generator about 1.5 ms of CPU per
+   * call more, on the machine the gateway shares).
+   */
+  client?: 'fetch' | 'sdk';
+  /** How long to watch the gateway's RSS come down after the sessions closed (default 60 s). */
+  settleSeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -170,6 +182,80 @@ function processCpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** A tool-calling MCP client. */
+interface LoadClient {
+  callTool(name: string, args: Record<string, unknown>): Promise<{ isError?: boolean; content?: unknown }>;
+  close(): Promise<void>;
+}
+
+const PROTOCOL_VERSION = '2025-11-25';
+
+/**
+ * An MCP session over Streamable HTTP with fetch: initialize (keeping the Mcp-Session-Id), notifications/initialized,
+ * then tools/call POSTs whose answer (JSON, or the SSE stream of the request) is read to the matching response;
+ * DELETE ends the session. Stateless gateways simply send no session id back.
+ */
+class FetchSession implements LoadClient {
+  private sessionId: string | undefined;
+  private nextId = 1;
+  constructor(private readonly url: string) {}
+
+  static async open(url: string): Promise<FetchSession> {
+    const s = new FetchSession(url);
+    await s.request('initialize', { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'load', version: '1' } });
+    await s.post({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    return s;
+  }
+
+  private headers(): Record<string, string> {
+    const h: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': PROTOCOL_VERSION };
+    if (this.sessionId) h['mcp-session-id'] = this.sessionId;
+    return h;
+  }
+
+  private async post(message: Record<string, unknown>): Promise<Response> {
+    const res = await fetch(this.url, { method: 'POST', headers: this.headers(), body: JSON.stringify(message) });
+    this.sessionId ??= res.headers.get('mcp-session-id') ?? undefined;
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    return res;
+  }
+
+  private async request(method: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const id = this.nextId++;
+    const res = await this.post({ jsonrpc: '2.0', id, method, params });
+    const text = await res.text();
+    const messages = (res.headers.get('content-type') ?? '').includes('text/event-stream')
+      ? text
+          .split('\n\n')
+          .map((event) => event.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n'))
+          .filter(Boolean)
+          .map((data) => JSON.parse(data) as Record<string, unknown>)
+      : [JSON.parse(text) as Record<string, unknown>];
+    const answer = messages.find((m) => m.id === id);
+    if (!answer) throw new Error(`no answer to request ${id} in: ${text.slice(0, 200)}`);
+    if (answer.error) throw new Error(`JSON-RPC error: ${JSON.stringify(answer.error).slice(0, 200)}`);
+    return answer.result as Record<string, unknown>;
+  }
+
+  callTool(name: string, args: Record<string, unknown>) {
+    return this.request('tools/call', { name, arguments: args });
+  }
+
+  async close(): Promise<void> {
+    if (this.sessionId) await fetch(this.url, { method: 'DELETE', headers: this.headers() }).then((r) => r.arrayBuffer());
+  }
+}
+
+async function openClient(kind: 'fetch' | 'sdk', url: string, name: string): Promise<LoadClient> {
+  if (kind === 'fetch') return FetchSession.open(url);
+  const client = new Client({ name, version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return {
+    callTool: (tool, args) => client.callTool({ name: tool, arguments: args }) as Promise<{ isError?: boolean; content?: unknown }>,
+    close: () => client.close(),
+  };
+}
+
 /** Runs `workers` loops of `call` until `seconds` have passed; every call is timed, every failure counted. */
 async function drive(workers: number, seconds: number, simulatorPid: number | undefined, call: (worker: number, n: number) => Promise<void>): Promise<Latencies> {
   const clientCpu = process.cpuUsage();
@@ -216,21 +302,15 @@ async function directPhase(sim: Sim, apps: string[], options: LoadOptions): Prom
 async function gatewayPhase(sim: Sim, apps: string[], mode: GatewayPhase['mode'], options: LoadOptions): Promise<GatewayPhase> {
   const gw = await startGatewayProcess(sim, mode === 'stateless' ? ['--stateless'] : []);
   try {
+    const kind = options.client ?? 'fetch';
     // Warm up (catalogue, validators, the version probe) before measuring memory.
-    const warm = new Client({ name: 'load-warmup', version: '1' });
-    await warm.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
-    await warm.callTool({ name: 'application_get', arguments: { name: apps[0] } });
+    const warm = await openClient(kind, gw.url, 'load-warmup');
+    await warm.callTool('application_get', { name: apps[0] });
     await warm.close();
     const before = await scrape(gw.origin);
-    const clients: Client[] = [];
+    const clients: LoadClient[] = [];
     for (let i = 0; i < options.sessions; i += 20) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(20, options.sessions - i) }, async () => {
-          const client = new Client({ name: `load-${i}`, version: '1' });
-          await client.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
-          return client;
-        }),
-      );
+      const batch = await Promise.all(Array.from({ length: Math.min(20, options.sessions - i) }, () => openClient(kind, gw.url, `load-${i}`)));
       clients.push(...batch);
     }
     let peak = before.rssMb;
@@ -244,20 +324,32 @@ async function gatewayPhase(sim: Sim, apps: string[], mode: GatewayPhase['mode']
     }, 1_000);
     const result = await drive(options.sessions, options.seconds, sim.pid, async (w, n) => {
       const name = apps[(w + n) % apps.length];
-      const r = await clients[w].callTool({ name: 'application_get', arguments: { name } });
+      const r = await clients[w].callTool('application_get', { name });
       if (r.isError) throw new Error(`tool error: ${JSON.stringify(r.content).slice(0, 200)}`);
     });
     clearInterval(sampler);
+    const gatewayCpuSeconds = (await scrape(gw.origin)).cpu - before.cpu;
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
-    await new Promise((r) => setTimeout(r, 1_000));
-    const after = await scrape(gw.origin);
+    const closedAt = performance.now();
+    // V8 gives memory back when its memory reducer sees the process idle (tens of seconds, not at once): watch for
+    // up to `settleSeconds` until the RSS is within 20 MB of where it started.
+    let after = await scrape(gw.origin);
+    let afterFirstSecond = after.rssMb;
+    for (let waited = 0; waited < (options.settleSeconds ?? 60); waited++) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      after = await scrape(gw.origin);
+      if (waited === 0) afterFirstSecond = after.rssMb;
+      if (after.rssMb <= before.rssMb + 20) break;
+    }
     return {
       ...result,
       mode,
       rssBeforeMb: before.rssMb,
       rssPeakMb: Math.max(peak, after.rssMb),
       rssAfterMb: after.rssMb,
-      cpuSeconds: after.cpu - before.cpu,
+      rssOneSecondAfterMb: afterFirstSecond,
+      settledAfterSeconds: (performance.now() - closedAt) / 1000,
+      cpuSeconds: gatewayCpuSeconds,
     };
   } finally {
     await gw.stop();
@@ -290,12 +382,12 @@ const perCall = (seconds: number, calls: number) => (Number.isFinite(seconds) &&
 export function formatReport(report: LoadReport): string {
   const d = report.direct;
   const rows = [
-    '| run | calls | errors | calls/s | × direct | p50 ms | p90 ms | p99 ms | max ms | added p50 | added p99 | CPU ms per call: gateway / clients / simulator | RSS before → peak → after (MB) |',
+    '| run | calls | errors | calls/s | × direct | p50 ms | p90 ms | p99 ms | max ms | added p50 | added p99 | CPU ms per call: gateway / clients / simulator | RSS before → peak → 1 s after → settled (MB) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     `| direct fetch | ${d.count} | ${d.errors} | ${f(d.throughput)} | 1 | ${f(d.p50)} | ${f(d.p90)} | ${f(d.p99)} | ${f(d.max)} | — | — | — / ${perCall(d.clientCpuSeconds, d.count)} / ${perCall(d.simulatorCpuSeconds, d.count)} | — |`,
     ...report.phases.map(
       (p) =>
-        `| gateway, ${p.mode} | ${p.count} | ${p.errors} | ${f(p.throughput)} | ${f(p.throughput / d.throughput, 2)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(p.max)} | +${f(p.p50 - d.p50)} | +${f(p.p99 - d.p99)} | ${perCall(p.cpuSeconds, p.count)} / ${perCall(p.clientCpuSeconds, p.count)} / ${perCall(p.simulatorCpuSeconds, p.count)} | ${f(p.rssBeforeMb, 0)} → ${f(p.rssPeakMb, 0)} → ${f(p.rssAfterMb, 0)} |`,
+        `| gateway, ${p.mode} | ${p.count} | ${p.errors} | ${f(p.throughput)} | ${f(p.throughput / d.throughput, 2)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(p.max)} | +${f(p.p50 - d.p50)} | +${f(p.p99 - d.p99)} | ${perCall(p.cpuSeconds, p.count)} / ${perCall(p.clientCpuSeconds, p.count)} / ${perCall(p.simulatorCpuSeconds, p.count)} | ${f(p.rssBeforeMb, 0)} → ${f(p.rssPeakMb, 0)} → ${f(p.rssOneSecondAfterMb, 0)} → ${f(p.rssAfterMb, 0)} (${f(p.settledAfterSeconds, 0)} s) |`,
     ),
   ];
   return rows.join('\n');

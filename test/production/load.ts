@@ -20,7 +20,13 @@ if (!modes.length || modes.some((m) => m !== 'sessions' && m !== 'stateless')) {
   process.stderr.write('LOAD_MODES must list sessions and/or stateless, comma-separated\n');
   process.exit(2);
 }
-const report = await runLoad({ sessions, seconds, modes: modes as Array<'sessions' | 'stateless'>, log: (line) => process.stderr.write(`${line}\n`) });
+const loadBefore = os.loadavg()[0];
+const client = process.env.LOAD_CLIENT ?? 'fetch';
+if (client !== 'fetch' && client !== 'sdk') {
+  process.stderr.write('LOAD_CLIENT must be fetch (JSON-RPC over fetch, the default) or sdk (the SDK Client)\n');
+  process.exit(2);
+}
+const report = await runLoad({ sessions, seconds, client, modes: modes as Array<'sessions' | 'stateless'>, log: (line) => process.stderr.write(`${line}\n`) });
 const table = formatReport(report);
 process.stdout.write(`${table}\n`);
 
@@ -28,7 +34,7 @@ const doc = path.join(ROOT, 'docs', 'load.md');
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const section = [
   '<!-- load:begin -->',
-  `Run of ${new Date().toISOString().slice(0, 10)}: ${sessions} sessions, ${seconds} s per phase, on ${machine}.`,
+  `Run of ${new Date().toISOString().slice(0, 10)}: ${sessions} sessions (${client === 'sdk' ? 'the SDK Client' : 'JSON-RPC over fetch'}), ${seconds} s per phase, on ${machine}; load average before: ${loadBefore.toFixed(2)}.`,
   '',
   table,
   '<!-- load:end -->',
