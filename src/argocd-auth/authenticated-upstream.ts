@@ -2,7 +2,6 @@
  * From settings to a working Argo CD client: picks the token source, hands `createUpstream` its token, 401 hook and
  * extra headers, and explains a final 401 in terms of the configured method (not the generic "set ARGOCD_API_TOKEN").
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,18 +62,12 @@ const GENERIC_401_ADVICE = /^The Argo CD token was refused:.*$/m;
 export function createAuthenticatedUpstream(input: ArgocdTarget): { upstream: Upstream; tokenSource: TokenSource } {
   const target = { ...input, caFile: caFileFor(input) };
   const tokenSource = createTokenSource(target);
-  // Which token each request carried, so a 401 renews only a token that is still current (concurrent requests
-  // refused with the same old token share one renewal, later ones retry with the new token).
-  const sent = new AsyncLocalStorage<{ token?: string }>();
   const base = createUpstream({
     baseUrl: target.baseUrl,
-    token: async () => {
-      const token = await tokenSource.token();
-      const slot = sent.getStore();
-      if (slot) slot.token = token;
-      return token;
-    },
-    onUnauthorized: tokenSource.onUnauthorized ? () => tokenSource.onUnauthorized!(sent.getStore()?.token) : undefined,
+    token: () => tokenSource.token(),
+    // Given the token the refused request carried, so a 401 renews only a token that is still current (concurrent
+    // requests refused with the same old token share one renewal, later ones retry with the new token).
+    onUnauthorized: tokenSource.onUnauthorized ? (refused) => tokenSource.onUnauthorized!(refused) : undefined,
     headers: target.auth.headers,
     insecure: target.insecure,
     caFile: target.caFile,
@@ -85,7 +78,7 @@ export function createAuthenticatedUpstream(input: ArgocdTarget): { upstream: Up
     baseUrl: base.baseUrl,
     getJson: (p) => base.getJson(p),
     async send(args) {
-      const answer = await sent.run({}, () => base.send(args));
+      const answer = await base.send(args);
       if (answer.kind !== 'error' || answer.status !== 401) return answer;
       const failure = tokenSource.lastError();
       // A failed login or command is the story; otherwise Argo CD refused a token we had.

@@ -56,12 +56,14 @@ export interface EventStoreOptions {
   openRetentionMs?: number;
   /** Memory store: total bytes of stored messages before the oldest streams are dropped (default 32 MiB). */
   maxBytes?: number;
+  /** Memory store: how often messages still kept are serialized and counted against maxBytes (default 1 s). */
+  serializeEveryMs?: number;
   /** Redis store: events kept per stream (default 1000). */
   maxEventsPerStream?: number;
 }
 
 const SEP = '~';
-const DEFAULTS = { deliveredRetentionMs: 0, completedRetentionMs: 30_000, openRetentionMs: 10 * 60_000, maxBytes: 32 * 1024 * 1024, maxEventsPerStream: 1000 };
+const DEFAULTS = { serializeEveryMs: 1_000, deliveredRetentionMs: 0, completedRetentionMs: 30_000, openRetentionMs: 10 * 60_000, maxBytes: 32 * 1024 * 1024, maxEventsPerStream: 1000 };
 
 export interface ParsedEventId {
   scope: string;
@@ -89,8 +91,12 @@ const isMessage = (m: unknown) => !!m && typeof m === 'object' && 'jsonrpc' in (
 // Memory
 
 interface MemoryStream {
-  /** Messages are kept serialized: a JSON string costs about its length, a parsed document several times that. */
-  events: Array<{ seq: number; json: string }>;
+  /**
+   * Messages are kept serialized (a JSON string costs about its length, a parsed document several times that), but
+   * not at once: most streams are delivered and dropped within milliseconds, so an event keeps the message itself
+   * until the next serializing pass (`serializeEveryMs`), and only what is still kept then is serialized.
+   */
+  events: StoredEvent[];
   owner?: string;
   bytes: number;
   completed: boolean;
@@ -98,6 +104,15 @@ interface MemoryStream {
   /** The answer keys of the responses stored in this stream (to forget them with it). */
   answers?: string[];
 }
+
+interface StoredEvent {
+  seq: number;
+  /** The message until it is serialized; the priming event has none. */
+  message?: JSONRPCMessage;
+  json?: string;
+}
+
+const messageOf = (e: StoredEvent): JSONRPCMessage | undefined => e.message ?? (e.json ? (JSON.parse(e.json) as JSONRPCMessage) : undefined);
 
 export function createMemoryEventStore(options: EventStoreOptions = {}): SharedEventStore {
   const o = { ...DEFAULTS, ...options };
@@ -117,6 +132,7 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
     if (!s) return;
     bytes -= s.bytes;
     streams.delete(key);
+    unserialized.delete(key);
     for (const a of s.answers ?? []) answers.delete(a);
   };
   const endGraces = (now: number) => {
@@ -143,6 +159,24 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
   };
   const timer = setInterval(sweep, Math.min(o.completedRetentionMs, 30_000));
   timer.unref();
+  /** Streams with events not serialized yet. */
+  const unserialized = new Set<string>();
+  const serialize = () => {
+    for (const key of unserialized) {
+      const s = streams.get(key);
+      for (const e of s?.events ?? []) {
+        if (!e.message) continue;
+        e.json = JSON.stringify(e.message);
+        e.message = undefined;
+        s!.bytes += e.json.length;
+        bytes += e.json.length;
+      }
+    }
+    unserialized.clear();
+    if (bytes > o.maxBytes) trim();
+  };
+  const serializer = setInterval(serialize, o.serializeEveryMs);
+  serializer.unref();
 
   return {
     kind: 'memory',
@@ -156,10 +190,10 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
             streams.set(key, s);
           }
           const n = ++seq;
-          const json = isMessage(message) ? JSON.stringify(message) : '';
-          s.events.push({ seq: n, json });
-          s.bytes += json.length;
-          bytes += json.length;
+          if (isMessage(message)) {
+            s.events.push({ seq: n, message });
+            unserialized.add(key);
+          } else s.events.push({ seq: n });
           if (isMessage(message) && isResponse(message)) {
             s.completed = true;
             const a = answerKey(scope, message.id);
@@ -182,7 +216,10 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
           if (!p || p.scope !== scope) throw new Error('the event id belongs to another session');
           const s = streams.get(`${scope}${SEP}${p.stream}`);
           const after = Number(p.seq);
-          for (const e of s?.events ?? []) if (e.seq > after && e.json) await send(eventId(scope, p.stream, e.seq), JSON.parse(e.json) as JSONRPCMessage);
+          for (const e of s?.events ?? []) {
+            const m = e.seq > after ? messageOf(e) : undefined;
+            if (m) await send(eventId(scope, p.stream, e.seq), m);
+          }
           return p.stream;
         },
       };
@@ -201,8 +238,8 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
         for (const e of current?.events ?? []) {
           if (e.seq <= last) continue;
           last = e.seq;
-          if (!e.json) continue;
-          const message = JSON.parse(e.json) as JSONRPCMessage;
+          const message = messageOf(e);
+          if (!message) continue;
           args.send(eventId(p.scope, p.stream, e.seq), message);
           if (isResponse(message)) return true;
         }
@@ -250,6 +287,8 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
     },
     async close() {
       clearInterval(timer);
+      clearInterval(serializer);
+      unserialized.clear();
       streams.clear();
       answers.clear();
       graceQueue.length = graceHead = 0;

@@ -16,10 +16,10 @@ export interface UpstreamOptions {
   /** Returns the current token; called per request so a rotated or renewed token is picked up. */
   token: () => string | undefined | Promise<string | undefined>;
   /**
-   * Called when Argo CD answers 401; resolves true when it obtained a new token (session login renewed), and the
-   * request is then sent once more.
+   * Called when Argo CD answers 401, with the token the refused request carried; resolves true when it obtained a
+   * new token (session login renewed), and the request is then sent once more.
    */
-  onUnauthorized?: () => Promise<boolean>;
+  onUnauthorized?: (refusedToken: string | undefined) => Promise<boolean>;
   /** Extra headers for every upstream request (e.g. for a proxy such as Cloudflare Access). */
   headers?: Record<string, string>;
   insecure?: boolean;
@@ -70,18 +70,21 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       }
     },
     async send(args) {
-      const first = await sendOnce(args);
+      const sent: { token?: string } = {};
+      const first = await sendOnce(args, sent);
       if (first.kind === 'error' && first.status === 401 && options.onUnauthorized && !args.signal?.aborted) {
-        if (await options.onUnauthorized()) return sendOnce(args);
+        if (await options.onUnauthorized(sent.token)) return sendOnce(args, {});
       }
       return first;
     },
   };
 
-  async function sendOnce({ tool, request, signal }: { tool: CatalogueTool; request: UpstreamRequest; signal?: AbortSignal }): Promise<UpstreamAnswer> {
+  /** Sends once; `sent.token` records the token the request carried (a 401 renews only a token still current). */
+  async function sendOnce({ tool, request, signal }: { tool: CatalogueTool; request: UpstreamRequest; signal?: AbortSignal }, sent: { token?: string }): Promise<UpstreamAnswer> {
       const { method, stream } = tool.request;
       const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
       const token = await options.token();
+      sent.token = token;
       if (token) headers.authorization = `Bearer ${token}`;
       if (method !== 'GET') headers['content-type'] = 'application/json';
 

@@ -205,12 +205,14 @@ describe('event store: delivered streams', () => {
   });
 
   it('drops the oldest streams when over its byte cap, down to three quarters of it', async () => {
-    const store = createMemoryEventStore({ maxBytes: 1000 });
+    const store = createMemoryEventStore({ maxBytes: 1000, serializeEveryMs: 10 });
     const scoped = store.forScope('s');
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
       ids.push(await scoped.storeEvent(`stream-${i}`, { jsonrpc: '2.0', method: 'notifications/message', params: { data: 'x'.repeat(60) } } as JSONRPCMessage));
     }
+    // Counted when serialized, at the next pass.
+    await new Promise((r) => setTimeout(r, 50));
     expect(await follow(store, ids[0])).toMatchObject({ ok: false, status: 404 });
     expect(await follow(store, ids[19])).toEqual({ ok: true, stoppedBecause: 'idle' });
     await store.close();
