@@ -22,22 +22,40 @@ function isObj(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function isEmpty(v: unknown): boolean {
-  return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0) || (isObj(v) && Object.keys(v).length === 0);
+function hasKeys(v: Json): boolean {
+  for (const _ in v) return true;
+  return false;
 }
 
-/** Drops managedFields, last-applied annotations, bookkeeping and empty values, at every depth. */
+function isEmpty(v: unknown): boolean {
+  return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0) || (isObj(v) && !hasKeys(v));
+}
+
+/**
+ * Drops managedFields, last-applied annotations, bookkeeping and empty values, at every depth. Written with plain
+ * loops: it runs over every document the gateway returns (a 30 KB application is ~1,500 values), and the entry
+ * arrays of Object.entries/map/filter were a good part of the garbage a call made.
+ */
 export function strip(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(strip).filter((v) => !isEmpty(v));
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const item of value) {
+      const next = strip(item);
+      if (!isEmpty(next)) out.push(next);
+    }
+    return out;
+  }
   if (!isObj(value)) return value;
   const out: Json = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (NOISE_KEYS.has(k)) continue;
-    let next = v;
+  for (const k in value) {
+    if (NOISE_KEYS.has(k) || !Object.hasOwn(value, k)) continue;
+    const v = value[k];
+    let next: unknown;
     if (k === 'annotations' && isObj(v) && LAST_APPLIED in v) {
-      next = Object.fromEntries(Object.entries(v).filter(([a]) => a !== LAST_APPLIED));
-    }
-    next = strip(next);
+      const kept: Json = {};
+      for (const a in v) if (a !== LAST_APPLIED && Object.hasOwn(v, a)) kept[a] = v[a];
+      next = strip(kept);
+    } else next = typeof v === 'object' && v !== null ? strip(v) : v;
     if (!isEmpty(next)) out[k] = next;
   }
   return out;

@@ -257,12 +257,26 @@ async function openClient(kind: 'fetch' | 'sdk', url: string, name: string): Pro
 }
 
 /** Runs `workers` loops of `call` until `seconds` have passed; every call is timed, every failure counted. */
-async function drive(workers: number, seconds: number, simulatorPid: number | undefined, call: (worker: number, n: number) => Promise<void>): Promise<Latencies> {
-  const clientCpu = process.cpuUsage();
-  const simulatorCpu = processCpuSeconds(simulatorPid);
+async function drive(
+  workers: number,
+  seconds: number,
+  simulatorPid: number | undefined,
+  call: (worker: number, n: number) => Promise<void>,
+  onTimedStart?: () => Promise<void>,
+): Promise<Latencies> {
   const latencies: number[] = [];
   const samples: string[] = [];
   let errors = 0;
+  const fail = (err: unknown) => {
+    errors++;
+    if (samples.length < 5) samples.push((err as Error).message.slice(0, 300));
+  };
+  // One untimed call per worker first: connections, caches and the JIT warm up, and the run measures the steady
+  // state rather than a hundred first calls arriving at once (which queue behind each other on a 2-core machine).
+  await Promise.all(Array.from({ length: workers }, (_, w) => call(w, -1).catch(fail)));
+  await onTimedStart?.();
+  const clientCpu = process.cpuUsage();
+  const simulatorCpu = processCpuSeconds(simulatorPid);
   const started = performance.now();
   const deadline = Date.now() + seconds * 1000;
   await Promise.all(
@@ -272,8 +286,7 @@ async function drive(workers: number, seconds: number, simulatorPid: number | un
         try {
           await call(w, n);
         } catch (err) {
-          errors++;
-          if (samples.length < 5) samples.push((err as Error).message.slice(0, 300));
+          fail(err);
         }
         latencies.push(performance.now() - t0);
       }
@@ -291,7 +304,7 @@ type Sim = { url: string; token: string; pid?: number };
 
 async function directPhase(sim: Sim, apps: string[], options: LoadOptions): Promise<Latencies> {
   return drive(options.sessions, options.seconds, sim.pid, async (w, n) => {
-    const name = apps[(w + n) % apps.length];
+    const name = apps[(w + n + apps.length) % apps.length];
     const res = await fetch(`${sim.url}/api/v1/applications/${encodeURIComponent(name)}`, { headers: { authorization: `Bearer ${sim.token}`, accept: 'application/json' } });
     const text = await res.text();
     if (!res.ok) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
@@ -314,6 +327,7 @@ async function gatewayPhase(sim: Sim, apps: string[], mode: GatewayPhase['mode']
       clients.push(...batch);
     }
     let peak = before.rssMb;
+    let cpuAtStart = before.cpu;
     const sampler = setInterval(() => {
       scrape(gw.origin).then(
         (s) => {
@@ -323,12 +337,14 @@ async function gatewayPhase(sim: Sim, apps: string[], mode: GatewayPhase['mode']
       );
     }, 1_000);
     const result = await drive(options.sessions, options.seconds, sim.pid, async (w, n) => {
-      const name = apps[(w + n) % apps.length];
+      const name = apps[(w + n + apps.length) % apps.length];
       const r = await clients[w].callTool('application_get', { name });
       if (r.isError) throw new Error(`tool error: ${JSON.stringify(r.content).slice(0, 200)}`);
+    }, async () => {
+      cpuAtStart = (await scrape(gw.origin)).cpu;
     });
     clearInterval(sampler);
-    const gatewayCpuSeconds = (await scrape(gw.origin)).cpu - before.cpu;
+    const gatewayCpuSeconds = (await scrape(gw.origin)).cpu - cpuAtStart;
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
     const closedAt = performance.now();
     // V8 gives memory back when its memory reducer sees the process idle (tens of seconds, not at once): watch for
