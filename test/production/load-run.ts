@@ -7,7 +7,7 @@
  * Used by `npm run load` (test/production/load.ts, figures into docs/load.md) and by a short smoke test in CI.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -142,8 +142,10 @@ async function startGatewayProcess(sim: { url: string; token: string }, args: st
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  // Drained, not kept: at this volume, holding the log would measure the test, not the gateway.
-  child.stderr!.resume();
+  // Drained, not kept: at this volume, holding the log would measure the test, not the gateway (LOAD_GATEWAY_LOG=FILE
+  // writes it to a file instead).
+  if (process.env.LOAD_GATEWAY_LOG) child.stderr!.pipe(createWriteStream(process.env.LOAD_GATEWAY_LOG));
+  else child.stderr!.resume();
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
