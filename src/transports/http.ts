@@ -6,6 +6,7 @@
  *   any request.
  * - Responses stream as SSE (progress notifications included); every event is stored in the event store, so a
  *   client that lost a stream resumes it with `Last-Event-ID`, on this process or, with Redis, on another.
+ *   Stateless requests without a progress token are answered with plain JSON.
  * - Guards, in order: Host/Origin (DNS rebinding), inbound auth (JWT or API key → principal), per-client rate
  *   limit (429 + Retry-After), body size (413).
  * - `/healthz` (alive), `/readyz` (Argo CD reachable and the token accepted), `/metrics` (Prometheus), and the
@@ -142,6 +143,12 @@ function describeBody(body: unknown): { rpc?: string; tool?: string } {
 
 const isResponse = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } => 'id' in m && ('result' in m || 'error' in m);
 
+/** Whether a request of a POST body carries a progress token (then its answer streams, progress included). */
+function wantsProgress(body: unknown): boolean {
+  const messages = (Array.isArray(body) ? body : [body]) as Array<{ params?: { _meta?: { progressToken?: unknown } } }>;
+  return messages.some((m) => m?.params?._meta?.progressToken !== undefined);
+}
+
 /** The ids of the JSON-RPC requests in a POST body (not its notifications or responses). */
 function requestIds(body: unknown): RequestId[] {
   const messages = (Array.isArray(body) ? body : [body]) as JSONRPCMessage[];
@@ -204,10 +211,11 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     });
   };
 
-  const newTransport = (scope: string | undefined, principal: Principal | undefined, stateful: { id: string } | undefined) =>
+  const newTransport = (scope: string | undefined, principal: Principal | undefined, stateful: { id: string } | undefined, json = false) =>
     new StreamableHTTPServerTransport({
       sessionIdGenerator: stateful ? () => stateful.id : undefined,
-      eventStore: eventStore && scope ? eventStore.forScope(scope, principal?.subject) : undefined,
+      enableJsonResponse: json,
+      eventStore: eventStore && scope && !json ? eventStore.forScope(scope, principal?.subject) : undefined,
       retryInterval: RETRY_INTERVAL_MS,
       maxRequestBodySize: settings.maxBodyBytes,
       onsessioninitialized: stateful
@@ -229,8 +237,12 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     const pending = new Set<RequestId>(ids);
     const server = options.createServer(principal);
     const scope = randomUUID();
-    releaseWhenDelivered(res, scope, ids);
-    const transport = newTransport(scope, principal, undefined);
+    // Stateless, the server knows nothing of the client (no elicitation, no session): the only things a stream adds
+    // to a plain JSON answer are progress notifications, for a request that asks for them with a progress token,
+    // and resuming a long call. Without a progress token the answer is plain JSON: no SSE framing, nothing stored.
+    const json = !wantsProgress(body);
+    if (!json) releaseWhenDelivered(res, scope, ids);
+    const transport = newTransport(scope, principal, undefined, json);
     let closed = false;
     let orphanTimer: NodeJS.Timeout | undefined;
     const finish = () => {

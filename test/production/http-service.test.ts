@@ -123,6 +123,21 @@ describe('stateless (--stateless): no session state, any replica serves any requ
     expect(results.every((r) => !r.isError)).toBe(true);
   });
 
+  it('answers a call without a progress token with plain JSON, and one with a token as a stream with its progress', async () => {
+    const plain = await post(gw.url, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'version_get', arguments: {} } });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('content-type')).toMatch(/^application\/json/);
+    const answer = (await plain.json()) as { id: number; result: { isError?: boolean } };
+    expect(answer.id).toBe(3);
+    expect(answer.result.isError).toBeFalsy();
+
+    const streamed = await post(gw.url, watchCall(4, 1));
+    expect(streamed.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const messages = messagesOf(await readSse(streamed, (e) => e.data.includes('"result"')));
+    expect(messages.some((m) => m.method === 'notifications/progress')).toBe(true);
+    expect(messages.some((m) => m.id === 4 && 'result' in m)).toBe(true);
+  });
+
   it('has no standalone stream or session to delete (405), but resumes a response stream by Last-Event-ID', async () => {
     expect((await fetch(gw.url, { headers: { accept: 'text/event-stream' } })).status).toBe(405);
     expect((await fetch(gw.url, { method: 'DELETE' })).status).toBe(405);
