@@ -87,6 +87,10 @@ async function toolsListTokens(sim: Simulator): Promise<void> {
         const cur = perToolset.get(ts) ?? { tools: 0, tokens: 0 };
         perToolset.set(ts, { tools: cur.tools + 1, tokens: cur.tokens + countTokens(JSON.stringify(t)) });
       }
+      // The generated catalogue alone (one tool per Argo CD operation), without the hand-written workflow tools.
+      const operations = tools.filter((t) => toolsetOf.has(t.name));
+      const opsJson = JSON.stringify({ tools: operations });
+      say(`| (of which the operation tools, one per Argo CD operation) | ${operations.length} | ${opsJson.length} | ${countTokens(opsJson)} |`);
       const largest = Math.max(...tools.map((t) => JSON.stringify(t).length));
       say(`| (largest single tool in the full catalogue) | 1 | ${largest} | |`);
     }
