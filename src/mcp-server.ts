@@ -71,6 +71,9 @@ function toolLine(t: Tool): string {
  */
 let sharedValidator: AjvJsonSchemaValidator | undefined;
 
+/** The pause between a call's last progress notification and its result. */
+const PROGRESS_GAP_MS = 5;
+
 export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 'static'): Server {
   const dynamic = mode === 'dynamic';
   sharedValidator ??= new AjvJsonSchemaValidator();
@@ -127,6 +130,8 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await listed() }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const progressToken = request.params._meta?.progressToken;
+    /** Progress notifications of this call not yet handed to the transport. */
+    const progressSent: Array<Promise<unknown>> = [];
     const client = server.getClientVersion();
     const canElicit = !!server.getClientCapabilities()?.elicitation;
     const ctx: CallContext = {
@@ -151,14 +156,22 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
       sendProgress:
         progressToken === undefined
           ? undefined
-          : (p) => extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...p } }),
+          : (p) => {
+              const sent = extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...p } });
+              progressSent.push(sent.catch(() => undefined));
+              return sent;
+            },
     };
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
-    if (dynamic) {
-      const meta = await callMeta(request.params.name, args, ctx);
-      if (meta) return meta;
+    const result = (dynamic ? await callMeta(request.params.name, args, ctx) : undefined) ?? (await gateway.callTool(request.params.name, args, ctx));
+    // Progress goes out before the result, and not in the same read: a client drops progress for a request it has
+    // already seen answered, and the SDK's client handles a notification a microtask later than a response that came
+    // in the same chunk (so it would find the request answered). A moment's pause lets the client read them apart.
+    if (progressSent.length) {
+      await Promise.all(progressSent);
+      await new Promise((resolve) => setTimeout(resolve, PROGRESS_GAP_MS));
     }
-    return gateway.callTool(request.params.name, args, ctx);
+    return result;
   });
   return server;
 }

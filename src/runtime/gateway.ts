@@ -229,7 +229,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       onItem: (count) => {
         if (ctx.progressToken === undefined || !ctx.sendProgress) return;
         const now = Date.now();
-        if (now - lastProgress < 200 && count < maxItems) return;
+        // At most every 200 ms; none for the last item, which the result itself reports right after.
+        if (now - lastProgress < 200 || count >= maxItems) return;
         lastProgress = now;
         ctx.sendProgress({ progress: count, total: maxItems, message: `${count} ${kind === 'logs' ? 'log lines' : 'events'} received` }).catch(() => undefined);
       },

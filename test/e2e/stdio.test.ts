@@ -181,18 +181,31 @@ describe('stdio gateway against the simulator', () => {
     expect(Date.now() - t).toBeLessThan(2000);
   });
 
+  it('stops a watch window at maxItems', async () => {
+    const result = (await gw.client.callTool({ name: 'application_watch', arguments: { maxItems: 5, waitSeconds: 5 } })) as {
+      isError?: boolean;
+      content: Array<{ text: string }>;
+    };
+    expect(result.isError).toBeFalsy();
+    const body = JSON.parse(result.content[0].text) as { count: number; stoppedBecause: string };
+    expect(body.count).toBe(5);
+    expect(body.stoppedBecause).toContain('maxItems');
+  });
+
   it('reports progress while collecting a watch stream', async () => {
     const progress: number[] = [];
+    // A window that stays open for a second after the first events: progress arrives while the call still runs.
     const result = (await gw.client.callTool(
-      { name: 'application_watch', arguments: { maxItems: 5, waitSeconds: 5 } },
+      { name: 'application_watch', arguments: { maxItems: 1000, waitSeconds: 1 } },
       undefined,
       { onprogress: (p) => progress.push(p.progress) },
     )) as { isError?: boolean; content: Array<{ text: string }> };
     expect(result.isError).toBeFalsy();
     const body = JSON.parse(result.content[0].text) as { count: number; stoppedBecause: string };
-    expect(body.count).toBe(5);
-    expect(body.stoppedBecause).toContain('maxItems');
+    expect(body.count).toBeGreaterThanOrEqual(5);
+    expect(body.stoppedBecause).toContain('waited 1 s');
     expect(progress.length).toBeGreaterThan(0);
+    expect(progress[0]).toBeGreaterThanOrEqual(1);
   });
 
   it('writes nothing but MCP messages to stdout and logs on stderr', async () => {
