@@ -133,9 +133,12 @@ function routeOf(pathname: string, resource: string | undefined): Route {
   return 'other';
 }
 
+/** The messages of a POST body: a JSON-RPC batch, or one message. */
+const messagesOf = <T = JSONRPCMessage>(body: unknown): T[] => (Array.isArray(body) ? body : [body]) as T[];
+
 /** What a POST body asks, for the request log: JSON-RPC methods, and the tool of a tools/call. */
 function describeBody(body: unknown): { rpc?: string; tool?: string } {
-  const messages = (Array.isArray(body) ? body : [body]) as Array<{ method?: string; params?: { name?: unknown } }>;
+  const messages = messagesOf<{ method?: string; params?: { name?: unknown } }>(body);
   const methods = messages.map((m) => m?.method).filter((m): m is string => typeof m === 'string');
   const call = messages.find((m) => m?.method === 'tools/call');
   return { rpc: methods.join(',') || undefined, tool: typeof call?.params?.name === 'string' ? call.params.name : undefined };
@@ -145,14 +148,15 @@ const isResponse = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } 
 
 /** Whether a request of a POST body carries a progress token (then its answer streams, progress included). */
 function wantsProgress(body: unknown): boolean {
-  const messages = (Array.isArray(body) ? body : [body]) as Array<{ params?: { _meta?: { progressToken?: unknown } } }>;
+  const messages = messagesOf<{ params?: { _meta?: { progressToken?: unknown } } }>(body);
   return messages.some((m) => m?.params?._meta?.progressToken !== undefined);
 }
 
 /** The ids of the JSON-RPC requests in a POST body (not its notifications or responses). */
 function requestIds(body: unknown): RequestId[] {
-  const messages = (Array.isArray(body) ? body : [body]) as JSONRPCMessage[];
-  return messages.filter((m) => isJSONRPCRequest(m)).map((m) => (m as { id: RequestId }).id);
+  return messagesOf(body)
+    .filter((m) => isJSONRPCRequest(m))
+    .map((m) => (m as { id: RequestId }).id);
 }
 
 /** Starts the HTTP listener; resolves once it accepts connections. */
@@ -407,8 +411,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         sendJsonRpcError(res, 404, 'Session not found: it expired or was closed; initialize a new session', { code: -32001 });
         return;
       }
-      const messages = Array.isArray(parsed.body) ? parsed.body : [parsed.body];
-      if (!messages.some((m) => isInitializeRequest(m))) {
+      if (!messagesOf(parsed.body).some((m) => isInitializeRequest(m))) {
         sendJsonRpcError(res, 400, 'Bad Request: no Mcp-Session-Id header; the first request must be initialize');
         return;
       }
