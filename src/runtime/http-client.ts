@@ -74,15 +74,9 @@ class LiteHeaders {
     if (v === undefined) return null;
     return Array.isArray(v) ? v.join(', ') : v;
   }
-  has(name: string): boolean {
-    return this.raw[name.toLowerCase()] !== undefined;
-  }
-  forEach(fn: (value: string, key: string) => void): void {
-    for (const key of Object.keys(this.raw)) fn(this.get(key)!, key);
-  }
 }
 
-/** An answer: status, headers, and the body read once, as text, JSON or a web stream. */
+/** An answer: status, headers, and the body read once, as text, JSON or a web stream (what the gateway reads). */
 export class LiteResponse {
   readonly status: number;
   readonly statusText: string;
@@ -99,9 +93,6 @@ export class LiteResponse {
     this.headers = new LiteHeaders(message.headers);
     this.stream = stream;
     this.url = url;
-  }
-  get bodyUsed(): boolean {
-    return this.used;
   }
   private take(): Readable {
     if (this.used) throw new TypeError('the body of this answer was already read');
@@ -124,13 +115,6 @@ export class LiteResponse {
   }
   async json(): Promise<unknown> {
     return JSON.parse(await this.text());
-  }
-  async arrayBuffer(): Promise<ArrayBuffer> {
-    const text = Buffer.from(await this.text());
-    return text.buffer.slice(text.byteOffset, text.byteOffset + text.byteLength) as ArrayBuffer;
-  }
-  async blob(): Promise<Blob> {
-    return new Blob([await this.text()]);
   }
 }
 

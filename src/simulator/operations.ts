@@ -1,6 +1,7 @@
 /** The application controller part: runs sync/rollback operations through Running → Succeeded/Failed and settles health. */
 import { isoSeconds } from './clock.ts';
 import type { SimContext } from './context.ts';
+import { k8sEvent } from './k8s-event.ts';
 import { fakeSha } from './prng.ts';
 import { applyMessage } from './seed/app-factory.ts';
 import { materialize, statusFor } from './seed/k8s-objects.ts';
@@ -56,20 +57,14 @@ export function headRevision(rec: AppRecord): string {
 export function recordAppEvent(sim: SimContext, rec: AppRecord, reason: string, message: string, type = 'Normal'): void {
   const md = rec.app.metadata as JsonObject;
   const now = Date.now();
-  rec.events.push({
-    metadata: { name: `${md.name}.${sim.rng.hex(16)}`, namespace: md.namespace, uid: sim.rng.uuid(), resourceVersion: sim.store.nextResourceVersion(), creationTimestamp: isoSeconds(now) },
-    involvedObject: { kind: 'Application', namespace: md.namespace, name: md.name, uid: md.uid, apiVersion: 'argoproj.io/v1alpha1', resourceVersion: md.resourceVersion },
-    reason,
-    message,
-    source: { component: reason.startsWith('Operation') || reason === 'ResourceUpdated' ? 'argocd-application-controller' : 'argocd-server' },
-    firstTimestamp: isoSeconds(now),
-    lastTimestamp: isoSeconds(now),
-    count: 1,
-    type,
-    eventTime: null,
-    reportingComponent: '',
-    reportingInstance: '',
-  });
+  rec.events.push(
+    k8sEvent(md.namespace, { kind: 'Application', namespace: md.namespace, name: md.name, uid: md.uid, apiVersion: 'argoproj.io/v1alpha1', resourceVersion: md.resourceVersion }, reason, message, now, {
+      type,
+      component: reason.startsWith('Operation') || reason === 'ResourceUpdated' ? 'argocd-application-controller' : 'argocd-server',
+      rng: sim.rng,
+      resourceVersion: sim.store.nextResourceVersion(),
+    }),
+  );
   if (rec.events.length > 200) rec.events.splice(0, rec.events.length - 200);
 }
 

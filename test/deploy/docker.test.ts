@@ -15,6 +15,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.ts';
+import { listeningUrl } from '../e2e/harness.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
@@ -164,19 +165,7 @@ describe('the runtime stage', () => {
       env: { PATH: process.env.PATH, NODE_ENV: 'production', TMPDIR: '/tmp', ARGOCD_MCP_TRANSPORT: 'http', ARGOCD_BASE_URL: sim.url, ARGOCD_API_TOKEN: sim.tokens.readonly, ARGOCD_MCP_LOG_LEVEL: 'info' },
     });
     try {
-      let err = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`did not start: ${err}`)), 15_000);
-        child.stderr!.on('data', (d: Buffer) => {
-          err += d.toString();
-          const m = /"url":"(http:\/\/[^"]+\/mcp)"/.exec(err);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1]);
-          }
-        });
-        child.once('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
-      });
+      const { url } = await listeningUrl(child);
       const health = await fetch(url.replace(/\/mcp$/, '/healthz'));
       expect(health.status).toBe(200);
       const client = new Client({ name: 'image-test', version: '1.0.0' });

@@ -53,15 +53,14 @@ export interface HttpGateway {
   close: () => Promise<void>;
 }
 
-/** Spawns the gateway in HTTP mode on a free port and waits until it listens. */
-export async function httpGateway(env: Record<string, string>, args: string[] = []): Promise<HttpGateway> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--transport', 'http', '--port', '0', ...args], {
-    env: { ...env, ARGOCD_MCP_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * Waits for a gateway started with `serve --transport http` (logging at info) to log the URL it listens on; its
+ * stderr is kept for messages.
+ */
+export async function listeningUrl(child: ChildProcess, timeoutMs = 15_000): Promise<{ url: string; stderr: () => string }> {
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${err}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${err}`)), timeoutMs);
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /"url":"(http:\/\/[^"]+\/mcp)"/.exec(err);
@@ -72,11 +71,21 @@ export async function httpGateway(env: Record<string, string>, args: string[] = 
     });
     child.once('exit', (code) => reject(new Error(`gateway exited ${code}: ${err}`)));
   });
+  return { url, stderr: () => err };
+}
+
+/** Spawns the gateway in HTTP mode on a free port and waits until it listens. */
+export async function httpGateway(env: Record<string, string>, args: string[] = []): Promise<HttpGateway> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--transport', 'http', '--port', '0', ...args], {
+    env: { ...env, ARGOCD_MCP_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const { url, stderr } = await listeningUrl(child);
   const clients: Client[] = [];
   return {
     url,
     child,
-    stderr: () => err,
+    stderr,
     async connect() {
       const client = new Client({ name: 'e2e-http', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(url)));

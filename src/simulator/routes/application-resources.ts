@@ -1,6 +1,7 @@
 /** ApplicationService views of an app's resources: tree, managed resources, events, links, manifests, resource get/patch/delete and actions. */
 import { isoSeconds } from '../clock.ts';
 import type { SimContext } from '../context.ts';
+import { k8sEvent } from '../k8s-event.ts';
 import { ApiError, Code, errors } from '../errors.ts';
 import { applyFields, parseFields } from '../fields.ts';
 import { applyJsonPatch, applyMergePatch, createMergePatch, PatchError } from '../json-patch.ts';
@@ -76,24 +77,6 @@ function serverSideDiff(ctx: RouteContext): unknown {
   return { items, modified: items.some((i) => i.modified === true) };
 }
 
-function event(ns: string, involved: JsonObject, reason: string, message: string, atMs: number, opts: { type?: string; count?: number; component?: string; host?: string; firstMs?: number } = {}): JsonObject {
-  const rng = createRng(hashString(`${String(involved.name)}:${reason}:${atMs}`));
-  return {
-    metadata: { name: `${String(involved.name)}.${rng.hex(16)}`, namespace: ns, uid: rng.uuid(), resourceVersion: String(rng.int(10_000_000, 99_999_999)), creationTimestamp: isoSeconds(opts.firstMs ?? atMs) },
-    involvedObject: involved,
-    reason,
-    message,
-    source: { component: opts.component ?? 'argocd-application-controller', ...(opts.host ? { host: opts.host } : {}) },
-    firstTimestamp: isoSeconds(opts.firstMs ?? atMs),
-    lastTimestamp: isoSeconds(atMs),
-    count: opts.count ?? 1,
-    type: opts.type ?? 'Normal',
-    eventTime: null,
-    reportingComponent: '',
-    reportingInstance: '',
-  };
-}
-
 function appEvents(rec: AppRecord): JsonObject[] {
   const md = rec.app.metadata as JsonObject;
   const st = rec.app.status as JsonObject;
@@ -106,15 +89,15 @@ function appEvents(rec: AppRecord): JsonObject[] {
     const done = Date.parse(String(last.deployedAt));
     const by = (last.initiatedBy as JsonObject | undefined)?.username;
     const target = String(((last.source as JsonObject | undefined)?.targetRevision) ?? 'HEAD');
-    out.push(event(String(md.namespace), involved, 'OperationStarted', by ? `${String(by)} initiated sync to ${target} (${String(last.revision)})` : `Initiated automated sync to '${String(last.revision)}'`, started, { component: by ? 'argocd-server' : 'argocd-application-controller' }));
-    out.push(event(String(md.namespace), involved, 'ResourceUpdated', 'Updated sync status: OutOfSync -> Synced', done));
-    out.push(event(String(md.namespace), involved, 'OperationCompleted', `Sync operation to ${String(last.revision)} succeeded`, done));
-    out.push(event(String(md.namespace), involved, 'ResourceUpdated', 'Updated health status: Progressing -> Healthy', done + 24_000));
+    out.push(k8sEvent(String(md.namespace), involved, 'OperationStarted', by ? `${String(by)} initiated sync to ${target} (${String(last.revision)})` : `Initiated automated sync to '${String(last.revision)}'`, started, { component: by ? 'argocd-server' : 'argocd-application-controller' }));
+    out.push(k8sEvent(String(md.namespace), involved, 'ResourceUpdated', 'Updated sync status: OutOfSync -> Synced', done));
+    out.push(k8sEvent(String(md.namespace), involved, 'OperationCompleted', `Sync operation to ${String(last.revision)} succeeded`, done));
+    out.push(k8sEvent(String(md.namespace), involved, 'ResourceUpdated', 'Updated health status: Progressing -> Healthy', done + 24_000));
   }
   const health = String((st.health as JsonObject).status);
-  if (health !== 'Healthy') out.push(event(String(md.namespace), involved, 'ResourceUpdated', `Updated health status: Healthy -> ${health}`, Date.parse(String((st.health as JsonObject).lastTransitionTime ?? st.reconciledAt))));
+  if (health !== 'Healthy') out.push(k8sEvent(String(md.namespace), involved, 'ResourceUpdated', `Updated health status: Healthy -> ${health}`, Date.parse(String((st.health as JsonObject).lastTransitionTime ?? st.reconciledAt))));
   const opState = st.operationState as JsonObject | undefined;
-  if (opState?.phase === 'Failed' && !rec.events.length) out.push(event(String(md.namespace), involved, 'OperationCompleted', `Sync operation to ${String((opState.syncResult as JsonObject | undefined)?.revision ?? '')} failed: ${String(opState.message)}`, Date.parse(String(opState.finishedAt)), { type: 'Warning' }));
+  if (opState?.phase === 'Failed' && !rec.events.length) out.push(k8sEvent(String(md.namespace), involved, 'OperationCompleted', `Sync operation to ${String((opState.syncResult as JsonObject | undefined)?.revision ?? '')} failed: ${String(opState.message)}`, Date.parse(String(opState.finishedAt)), { type: 'Warning' }));
   return [...out, ...rec.events];
 }
 
@@ -130,34 +113,34 @@ function resourceEvents(rec: AppRecord, q: { name: string; namespace: string; ui
     const at = Date.parse(String(node.createdAt));
     switch (node.kind) {
       case 'Deployment': {
-        for (const rs of rec.model.replicaSets.filter((x) => x.deployment === node.name)) out.push(event(ns, involved, 'ScalingReplicaSet', `Scaled ${rs.replicas ? 'up' : 'down'} replica set ${rs.name} to ${rs.replicas}${rs.replicas ? '' : ' from 1'}`, rs.createdAtMs + 2000, { component: 'deployment-controller' }));
+        for (const rs of rec.model.replicaSets.filter((x) => x.deployment === node.name)) out.push(k8sEvent(ns, involved, 'ScalingReplicaSet', `Scaled ${rs.replicas ? 'up' : 'down'} replica set ${rs.name} to ${rs.replicas}${rs.replicas ? '' : ' from 1'}`, rs.createdAtMs + 2000, { component: 'deployment-controller' }));
         break;
       }
       case 'Pod': {
         const pod = rec.model.pods.find((p) => p.name === node.name);
         if (!pod) break;
         const c = pod.containers[0];
-        out.push(event(ns, involved, 'Scheduled', `Successfully assigned ${ns}/${pod.name} to ${pod.nodeName}`, at, { component: 'default-scheduler' }));
-        out.push(event(ns, { ...involved, fieldPath: `spec.containers{${c?.name}}` }, 'Pulled', `Container image "${c?.image}" already present on machine`, at + 1000, { component: 'kubelet', host: pod.nodeName }));
-        out.push(event(ns, { ...involved, fieldPath: `spec.containers{${c?.name}}` }, 'Created', `Created container ${c?.name}`, at + 1200, { component: 'kubelet', host: pod.nodeName }));
-        out.push(event(ns, { ...involved, fieldPath: `spec.containers{${c?.name}}` }, 'Started', `Started container ${c?.name}`, at + 1500, { component: 'kubelet', host: pod.nodeName }));
+        out.push(k8sEvent(ns, involved, 'Scheduled', `Successfully assigned ${ns}/${pod.name} to ${pod.nodeName}`, at, { component: 'default-scheduler' }));
+        out.push(k8sEvent(ns, { ...involved, fieldPath: `spec.containers{${c?.name}}` }, 'Pulled', `Container image "${c?.image}" already present on machine`, at + 1000, { component: 'kubelet', host: pod.nodeName }));
+        out.push(k8sEvent(ns, { ...involved, fieldPath: `spec.containers{${c?.name}}` }, 'Created', `Created container ${c?.name}`, at + 1200, { component: 'kubelet', host: pod.nodeName }));
+        out.push(k8sEvent(ns, { ...involved, fieldPath: `spec.containers{${c?.name}}` }, 'Started', `Started container ${c?.name}`, at + 1500, { component: 'kubelet', host: pod.nodeName }));
         if (pod.reason === 'CrashLoopBackOff') {
-          out.push(event(ns, { ...involved, fieldPath: `spec.containers{${c?.name}}` }, 'BackOff', `Back-off restarting failed container ${c?.name} in pod ${pod.name}_${ns}(${pod.uid})`, Date.now() - 30_000, { type: 'Warning', count: pod.restarts * 4, firstMs: at + 60_000, component: 'kubelet', host: pod.nodeName }));
+          out.push(k8sEvent(ns, { ...involved, fieldPath: `spec.containers{${c?.name}}` }, 'BackOff', `Back-off restarting failed container ${c?.name} in pod ${pod.name}_${ns}(${pod.uid})`, Date.now() - 30_000, { type: 'Warning', count: pod.restarts * 4, firstMs: at + 60_000, component: 'kubelet', host: pod.nodeName }));
         }
-        if (pod.restarts > 0 && pod.reason === 'Running') out.push(event(ns, { ...involved, fieldPath: `spec.containers{${c?.name}}` }, 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503', at + 3_600_000, { type: 'Warning', count: pod.restarts * 3, component: 'kubelet', host: pod.nodeName }));
+        if (pod.restarts > 0 && pod.reason === 'Running') out.push(k8sEvent(ns, { ...involved, fieldPath: `spec.containers{${c?.name}}` }, 'Unhealthy', 'Readiness probe failed: HTTP probe failed with statuscode: 503', at + 3_600_000, { type: 'Warning', count: pod.restarts * 3, component: 'kubelet', host: pod.nodeName }));
         break;
       }
       case 'HorizontalPodAutoscaler':
-        out.push(event(ns, involved, 'SuccessfulRescale', 'New size: 3; reason: cpu resource utilization (percentage of request) above target', at + 7_200_000, { component: 'horizontal-pod-autoscaler' }));
+        out.push(k8sEvent(ns, involved, 'SuccessfulRescale', 'New size: 3; reason: cpu resource utilization (percentage of request) above target', at + 7_200_000, { component: 'horizontal-pod-autoscaler' }));
         break;
       case 'CronJob':
         for (const job of rec.model.jobs.filter((j) => j.cronJob === node.name)) {
-          out.push(event(ns, involved, 'SuccessfulCreate', `Created job ${job.name}`, job.createdAtMs, { component: 'cronjob-controller' }));
-          out.push(event(ns, involved, 'SawCompletedJob', `Saw completed job: ${job.name}, status: ${job.succeeded ? 'Complete' : 'Failed'}`, job.createdAtMs + 60_000, { component: 'cronjob-controller', type: job.succeeded ? 'Normal' : 'Warning' }));
+          out.push(k8sEvent(ns, involved, 'SuccessfulCreate', `Created job ${job.name}`, job.createdAtMs, { component: 'cronjob-controller' }));
+          out.push(k8sEvent(ns, involved, 'SawCompletedJob', `Saw completed job: ${job.name}, status: ${job.succeeded ? 'Complete' : 'Failed'}`, job.createdAtMs + 60_000, { component: 'cronjob-controller', type: job.succeeded ? 'Normal' : 'Warning' }));
         }
         break;
       case 'Ingress':
-        out.push(event(ns, involved, 'Sync', 'Scheduled for sync', at + 5000, { component: 'nginx-ingress-controller', count: 3 }));
+        out.push(k8sEvent(ns, involved, 'Sync', 'Scheduled for sync', at + 5000, { component: 'nginx-ingress-controller', count: 3 }));
         break;
       default:
         break;

@@ -1,6 +1,7 @@
 /** ApplicationSetService: list, get, create (upsert, dryRun), delete, generate, events, resource tree. */
 import { isoSeconds } from '../clock.ts';
 import { errors } from '../errors.ts';
+import { k8sEvent } from '../k8s-event.ts';
 import { createRng, hashString } from '../prng.ts';
 import type { RouteContext, RouteDef } from '../router.ts';
 import { ARGOCD_NS } from '../seed/catalog.ts';
@@ -236,20 +237,7 @@ function events(ctx: RouteContext): unknown {
   const involved = { kind: 'ApplicationSet', namespace: md.namespace, name: md.name, uid: md.uid, apiVersion: 'argoproj.io/v1alpha1', resourceVersion: md.resourceVersion };
   const items = (((set.status as JsonObject | undefined)?.resources ?? []) as JsonObject[]).map((r, i) => {
     const at = Date.parse(String(md.creationTimestamp)) + (i + 1) * 3_600_000;
-    return {
-      metadata: { name: `${String(md.name)}.${rng.hex(16)}`, namespace: md.namespace, uid: rng.uuid(), resourceVersion: String(rng.int(10_000_000, 99_999_999)), creationTimestamp: isoSeconds(at) },
-      involvedObject: involved,
-      reason: 'ResourceUpdated',
-      message: `Updated Application "${String(r.name)}"`,
-      source: { component: 'applicationset-controller' },
-      firstTimestamp: isoSeconds(at),
-      lastTimestamp: isoSeconds(at),
-      count: 1,
-      type: 'Normal',
-      eventTime: null,
-      reportingComponent: '',
-      reportingInstance: '',
-    };
+    return k8sEvent(md.namespace, involved, 'ResourceUpdated', `Updated Application "${String(r.name)}"`, at, { component: 'applicationset-controller', rng });
   });
   return { metadata: { resourceVersion: ctx.sim.store.listResourceVersion() }, items };
 }

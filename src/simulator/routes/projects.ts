@@ -2,6 +2,7 @@
 import { EPOCH_MS, isoSeconds } from '../clock.ts';
 import { errors, k8sNotFound } from '../errors.ts';
 import { applyFields, parseFields } from '../fields.ts';
+import { k8sEvent } from '../k8s-event.ts';
 import { createRng, hashString } from '../prng.ts';
 import type { RouteContext, RouteDef } from '../router.ts';
 import { ARGOCD_NS } from '../seed/catalog.ts';
@@ -118,20 +119,16 @@ function events(ctx: RouteContext): unknown {
   const at = EPOCH_MS - rng.int(1, 48) * 3_600_000;
   return {
     metadata: { resourceVersion: ctx.sim.store.listResourceVersion() },
-    items: [{
-      metadata: { name: `${String(md.name)}.${rng.hex(16)}`, namespace: ARGOCD_NS, uid: rng.uuid(), resourceVersion: String(rng.int(10_000_000, 99_999_999)), creationTimestamp: isoSeconds(at) },
-      involvedObject: { kind: 'AppProject', namespace: ARGOCD_NS, name: md.name, uid: md.uid, apiVersion: 'argoproj.io/v1alpha1', resourceVersion: md.resourceVersion },
-      reason: 'ResourceUpdated',
-      message: 'admin updated project',
-      source: { component: 'argocd-server' },
-      firstTimestamp: isoSeconds(at),
-      lastTimestamp: isoSeconds(at),
-      count: 1,
-      type: 'Normal',
-      eventTime: null,
-      reportingComponent: '',
-      reportingInstance: '',
-    }],
+    items: [
+      k8sEvent(
+        ARGOCD_NS,
+        { kind: 'AppProject', namespace: ARGOCD_NS, name: md.name, uid: md.uid, apiVersion: 'argoproj.io/v1alpha1', resourceVersion: md.resourceVersion },
+        'ResourceUpdated',
+        'admin updated project',
+        at,
+        { component: 'argocd-server', rng },
+      ),
+    ],
   };
 }
 
