@@ -10,6 +10,9 @@ const SECRET_KEY_SET = new Set(SECRET_KEYS.map((k) => k.toLowerCase()));
 
 export const REDACTED = '[REDACTED]';
 
+/** Whether a field of this name holds a secret (compared without case). */
+export const isSecretKey = (key: string): boolean => SECRET_KEY_SET.has(key.toLowerCase());
+
 const known = new Set<string>();
 
 /** Remembers a secret value (the configured token, a session token) so it is masked in any text. */
@@ -20,7 +23,7 @@ export function registerSecret(value: string | undefined): void {
 /** Masks known secrets and bearer tokens in free text. */
 export function redactText(text: string): string {
   let out = text;
-  for (const secret of known) out = out.split(secret).join(REDACTED);
+  for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, `$1${REDACTED}`);
 }
 
@@ -28,9 +31,9 @@ export function redactText(text: string): string {
 export function redactValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactValue);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, SECRET_KEY_SET.has(k.toLowerCase()) && v !== undefined ? REDACTED : redactValue(v)]),
-    );
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) && v !== undefined ? REDACTED : redactValue(v);
+    return out;
   }
   return typeof value === 'string' ? redactText(value) : value;
 }

@@ -4,9 +4,10 @@
  * - Sessions (`Mcp-Session-Id`): one SDK transport and Server per session; DELETE ends one; idle ones expire.
  *   Or `stateless`: a fresh transport and Server per POST (`sessionIdGenerator: undefined`), so any replica serves
  *   any request.
- * - Responses stream as SSE (progress notifications included); every event is stored in the event store, so a
- *   client that lost a stream resumes it with `Last-Event-ID`, on this process or, with Redis, on another.
- *   Stateless requests without a progress token are answered with plain JSON.
+ * - A POST is answered with plain JSON when its answer is ready first and soon; a request with a progress token,
+ *   one the server sends something else about first (a log message, an elicitation), or a slow one gets an SSE
+ *   stream (./streamable-http.ts). Every event is stored in the event store, so a client that lost a stream resumes
+ *   it with `Last-Event-ID`, on this process or, with Redis, on another.
  * - Guards, in order: Host/Origin (DNS rebinding), inbound auth (JWT or API key → principal), per-client rate
  *   limit (429 + Retry-After), body size (413).
  * - `/healthz` (alive), `/readyz` (Argo CD reachable and the token accepted), `/metrics` (Prometheus), and the
@@ -19,7 +20,6 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { AddressInfo } from 'node:net';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { SharedEventStore } from '../http/event-store.ts';
@@ -33,6 +33,7 @@ import type { Authenticator, Principal } from '../inbound-auth/authenticate.ts';
 import { wwwAuthenticate } from '../inbound-auth/authenticate.ts';
 import { isMetadataPath, metadataUrlFor, protectedResourceMetadata, resourceUrl } from '../inbound-auth/metadata.ts';
 import { sizeHeapForService } from '../heap-tuning.ts';
+import { StreamableHttpTransport } from './streamable-http.ts';
 import type { Logger } from '../log.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 
@@ -67,7 +68,7 @@ export interface HttpHandle {
 
 interface Session {
   id: string;
-  transport: StreamableHTTPServerTransport;
+  transport: StreamableHttpTransport;
   server: Server;
   lastSeen: number;
   /** HTTP requests of this session still open (SSE responses, the GET stream). */
@@ -146,12 +147,6 @@ function describeBody(body: unknown): { rpc?: string; tool?: string } {
 
 const isResponse = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } => 'id' in m && ('result' in m || 'error' in m);
 
-/** Whether a request of a POST body carries a progress token (then its answer streams, progress included). */
-function wantsProgress(body: unknown): boolean {
-  const messages = messagesOf<{ params?: { _meta?: { progressToken?: unknown } } }>(body);
-  return messages.some((m) => m?.params?._meta?.progressToken !== undefined);
-}
-
 /** The ids of the JSON-RPC requests in a POST body (not its notifications or responses). */
 function requestIds(body: unknown): RequestId[] {
   return messagesOf(body)
@@ -215,13 +210,11 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     });
   };
 
-  const newTransport = (scope: string | undefined, principal: Principal | undefined, stateful: { id: string } | undefined, json = false) =>
-    new StreamableHTTPServerTransport({
+  const newTransport = (scope: string | undefined, principal: Principal | undefined, stateful: { id: string } | undefined) =>
+    new StreamableHttpTransport({
       sessionIdGenerator: stateful ? () => stateful.id : undefined,
-      enableJsonResponse: json,
-      eventStore: eventStore && scope && !json ? eventStore.forScope(scope, principal?.subject) : undefined,
+      eventStore: eventStore && scope ? eventStore.forScope(scope, principal?.subject) : undefined,
       retryInterval: RETRY_INTERVAL_MS,
-      maxRequestBodySize: settings.maxBodyBytes,
       onsessioninitialized: stateful
         ? (id) => {
             logger.debug({ session: id, subject: principal?.subject }, 'session started');
@@ -229,24 +222,20 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         : undefined,
       onsessionclosed: stateful
         ? (id) => {
-            sessions.delete(id);
+            if (id) sessions.delete(id);
             logger.debug({ session: id }, 'session ended');
           }
         : undefined,
     });
 
   /** Stateless: a fresh transport and Server for this one POST, closed once its requests are answered. */
-  const handleStateless = async (req: IncomingMessage, res: ServerResponse, body: unknown, principal: Principal | undefined) => {
+  const handleStateless = async (req: IncomingMessage, res: ServerResponse, body: unknown, principal: Principal | undefined, authInfo: AuthInfo | undefined) => {
     const ids = requestIds(body);
     const pending = new Set<RequestId>(ids);
     const server = options.createServer(principal);
     const scope = randomUUID();
-    // Stateless, the server knows nothing of the client (no elicitation, no session): the only things a stream adds
-    // to a plain JSON answer are progress notifications, for a request that asks for them with a progress token,
-    // and resuming a long call. Without a progress token the answer is plain JSON: no SSE framing, nothing stored.
-    const json = !wantsProgress(body);
-    if (!json) releaseWhenDelivered(res, scope, ids);
-    const transport = newTransport(scope, principal, undefined, json);
+    releaseWhenDelivered(res, scope, ids);
+    const transport = newTransport(scope, principal, undefined);
     let closed = false;
     let orphanTimer: NodeJS.Timeout | undefined;
     const finish = () => {
@@ -275,7 +264,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       orphanTimer.unref();
     });
     await server.connect(transport);
-    await transport.handleRequest(req as IncomingMessage & { auth?: AuthInfo }, res, body);
+    await transport.handleRequest(req, res, body, authInfo);
     if (pending.size === 0) finish();
   };
 
@@ -347,6 +336,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       }
     }
     let principal: Principal | undefined;
+    let authInfo: AuthInfo | undefined;
     if (auth) {
       const outcome = await auth.authenticate(req);
       if (!outcome.ok) {
@@ -355,7 +345,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         return;
       }
       principal = outcome.principal;
-      (req as IncomingMessage & { auth?: AuthInfo }).auth = {
+      authInfo = {
         // The token itself is not passed on: nothing after this point needs it, and what is not kept cannot leak.
         token: '',
         clientId: principal.subject,
@@ -398,13 +388,13 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       if (what.rpc) log.setBindings(what);
       if (settings.stateless) {
         track(res);
-        await handleStateless(req, res, parsed.body, principal);
+        await handleStateless(req, res, parsed.body, principal, authInfo);
         return;
       }
       if (existing) {
         track(res, existing);
         releaseWhenDelivered(res, existing.id, requestIds(parsed.body));
-        await existing.transport.handleRequest(req as IncomingMessage & { auth?: AuthInfo }, res, parsed.body);
+        await existing.transport.handleRequest(req, res, parsed.body, authInfo);
         return;
       }
       if (sessionId) {
@@ -427,7 +417,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       track(res, session);
       releaseWhenDelivered(res, id, requestIds(parsed.body));
       await server.connect(transport);
-      await transport.handleRequest(req as IncomingMessage & { auth?: AuthInfo }, res, parsed.body);
+      await transport.handleRequest(req, res, parsed.body, authInfo);
       // An initialize that failed validation leaves a transport with no session behind.
       if (!transport.sessionId) await closeSession(id);
       return;
@@ -453,7 +443,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         existing.open--;
         existing.lastSeen = Date.now();
       });
-      await existing.transport.handleRequest(req as IncomingMessage & { auth?: AuthInfo }, res);
+      await existing.transport.handleRequest(req, res);
       return;
     }
     if (req.method === 'DELETE') {
@@ -465,7 +455,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         sendJsonRpcError(res, sessionId ? 404 : 400, sessionId ? 'Session not found' : 'Bad Request: Mcp-Session-Id header is required', { code: sessionId ? -32001 : -32000 });
         return;
       }
-      await existing.transport.handleRequest(req as IncomingMessage & { auth?: AuthInfo }, res);
+      await existing.transport.handleRequest(req, res);
       await closeSession(existing.id);
       return;
     }
