@@ -24,6 +24,7 @@ import { createScopeGuard } from './scope.ts';
 import type { ScopeConfig } from './scope.ts';
 import type { AuditRecord, AuditSink } from './audit.ts';
 import type { ServerSupport } from './version-adapt.ts';
+import { rememberJson } from './raw-json.ts';
 
 /** Default and maximum bounds of streaming tools. */
 export const STREAM_DEFAULTS = {
@@ -111,6 +112,8 @@ function jsonResult(text: string, value: unknown, notes: string[] = []): CallToo
       : value === undefined
         ? { truncatedText: text }
         : { result: value };
+  // The text is the structured value's JSON (capResult made it), so the transport need not serialize it again.
+  if (structured === value) rememberJson(structured, text);
   return {
     content: [{ type: 'text', text }, ...notes.map((n) => ({ type: 'text' as const, text: n }))],
     structuredContent: structured,

@@ -20,7 +20,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { AddressInfo } from 'node:net';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { isInitializeRequest, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { SharedEventStore } from '../http/event-store.ts';
 import { createOriginGuard } from '../http/origin-guard.ts';
@@ -33,7 +33,7 @@ import type { Authenticator, Principal } from '../inbound-auth/authenticate.ts';
 import { wwwAuthenticate } from '../inbound-auth/authenticate.ts';
 import { isMetadataPath, metadataUrlFor, protectedResourceMetadata, resourceUrl } from '../inbound-auth/metadata.ts';
 import { sizeHeapForService } from '../heap-tuning.ts';
-import { StreamableHttpTransport } from './streamable-http.ts';
+import { StreamableHttpTransport, isRequestMessage, isResponseMessage } from './streamable-http.ts';
 import type { Logger } from '../log.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 
@@ -145,13 +145,11 @@ function describeBody(body: unknown): { rpc?: string; tool?: string } {
   return { rpc: methods.join(',') || undefined, tool: typeof call?.params?.name === 'string' ? call.params.name : undefined };
 }
 
-const isResponse = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } => 'id' in m && ('result' in m || 'error' in m);
-
 /** The ids of the JSON-RPC requests in a POST body (not its notifications or responses). */
 function requestIds(body: unknown): RequestId[] {
   return messagesOf(body)
-    .filter((m) => isJSONRPCRequest(m))
-    .map((m) => (m as { id: RequestId }).id);
+    .filter(isRequestMessage)
+    .map((m) => m.id);
 }
 
 /** Starts the HTTP listener; resolves once it accepts connections. */
@@ -238,11 +236,14 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     const transport = newTransport(scope, principal, undefined);
     let closed = false;
     let orphanTimer: NodeJS.Timeout | undefined;
-    const finish = () => {
+    const finish = (answered = false) => {
       if (closed) return;
       closed = true;
       clearTimeout(orphanTimer);
       orphans.delete(finish);
+      // Answered in full, nothing of this request runs any more: the transport and server are simply let go.
+      // Otherwise closing them aborts what still runs (the upstream calls included).
+      if (answered) return;
       void transport.close().catch(() => undefined);
       void server.close().catch(() => undefined);
     };
@@ -251,21 +252,23 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       try {
         await send(message, opts);
       } finally {
-        if (isResponse(message) && pending.delete(message.id) && pending.size === 0) setImmediate(finish);
+        if (isResponseMessage(message) && pending.delete(message.id) && pending.size === 0) setImmediate(finish, true);
       }
     };
     res.once('close', () => {
-      if (closed || pending.size === 0) return finish();
-      // The client left before the answer. With an event store the answer is still stored so the client can
-      // resume the stream (here or on another replica); without one it could never arrive, so stop the work.
-      if (!eventStore) return finish();
+      if (pending.size === 0) return finish(true);
+      if (closed) return;
+      // The client left before the answer. If its stream had begun (a priming event id it can come back with) and
+      // there is an event store, the answer is still stored so the client can resume the stream (here or on
+      // another replica); otherwise it could never arrive, so stop the work.
+      if (!eventStore || !transport.resumable) return finish();
       orphans.add(finish);
       orphanTimer = setTimeout(finish, ORPHAN_LIMIT_MS);
       orphanTimer.unref();
     });
     await server.connect(transport);
     await transport.handleRequest(req, res, body, authInfo);
-    if (pending.size === 0) finish();
+    if (pending.size === 0) finish(true);
   };
 
   /** Once a POST's SSE response ended normally, the client has its answers: their stored events need not stay. */

@@ -24,17 +24,9 @@ import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp
 import { MAX_BATCH_SIZE } from '@modelcontextprotocol/sdk/server/requestBody.js';
 import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  DEFAULT_NEGOTIATED_PROTOCOL_VERSION,
-  ErrorCode,
-  JSONRPCMessageSchema,
-  SUPPORTED_PROTOCOL_VERSIONS,
-  isInitializeRequest,
-  isJSONRPCErrorResponse,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, ErrorCode, JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCRequest, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { serializeMessage } from '../runtime/raw-json.ts';
 
 export interface StreamableHttpOptions {
   /** Makes the session id at initialize; without it the transport is stateless (one request, no session checks). */
@@ -76,10 +68,22 @@ interface Stream {
   streamTimer?: NodeJS.Timeout;
 }
 
-const isResponse = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } => isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m);
+/*
+ * What kind of JSON-RPC message this is, by its shape. The SDK's guards answer the same by parsing the whole
+ * message with its zod schema each time (for an answer, the whole result); here each message was parsed once, on
+ * arrival, or was made by the SDK's Server.
+ */
+const isObject = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null;
+/** A request: a method and an id (a notification has no id). */
+export const isRequestMessage = (m: unknown): m is JSONRPCRequest =>
+  isObject(m) && typeof m.method === 'string' && (typeof m.id === 'string' || typeof m.id === 'number');
+/** An answer: a result or an error, and no method. */
+export const isResponseMessage = (m: unknown): m is JSONRPCMessage & { id: RequestId } => isObject(m) && !('method' in m) && ('result' in m || 'error' in m);
+const isInitialize = (m: JSONRPCMessage): boolean => isRequestMessage(m) && m.method === 'initialize' && isInitializeRequest(m);
 
 function sseEvent(message: JSONRPCMessage, eventId: string | undefined): string {
-  return eventId === undefined ? `event: message\ndata: ${JSON.stringify(message)}\n\n` : `event: message\nid: ${eventId}\ndata: ${JSON.stringify(message)}\n\n`;
+  const data = serializeMessage(message);
+  return eventId === undefined ? `event: message\ndata: ${data}\n\n` : `event: message\nid: ${eventId}\ndata: ${data}\n\n`;
 }
 
 /** A request's progress token, if it asked for progress. */
@@ -106,12 +110,17 @@ export class StreamableHttpTransport implements Transport {
   /** Answers held until every request of their stream has one. */
   private readonly answers = new Map<RequestId, JSONRPCMessage>();
   /** Streams with a priming event stored: a client may come back for them, so their events are stored. */
-  private readonly resumable = new Set<string>();
+  private readonly resumableStreams = new Set<string>();
   /** The last send (and stream start) in line; the next waits for it. */
   private queue: Promise<void> = Promise.resolve();
 
   constructor(options: StreamableHttpOptions = {}) {
     this.options = options;
+  }
+
+  /** Whether a client could come back for one of this transport's streams (one began with a priming event). */
+  get resumable(): boolean {
+    return this.resumableStreams.size > 0;
   }
 
   async start(): Promise<void> {
@@ -176,7 +185,7 @@ export class StreamableHttpTransport implements Transport {
       }
       if (this.closed) return this.error(res, 404, -32001, 'Session not found');
 
-      const initialize = messages.find((m) => isInitializeRequest(m));
+      const initialize = messages.find(isInitialize);
       if (initialize) {
         if (this.initialized && this.sessionId !== undefined) {
           return this.error(res, 400, ErrorCode.InvalidRequest, 'Invalid Request: Server already initialized');
@@ -193,7 +202,7 @@ export class StreamableHttpTransport implements Transport {
       if (this.closed) return this.error(res, 404, -32001, 'Session not found');
 
       const requestInfo = { headers: req.headers };
-      if (!messages.some((m) => isJSONRPCRequest(m))) {
+      if (!messages.some(isRequestMessage)) {
         // Notifications and responses only: accepted, nothing to answer.
         for (const message of messages) this.onmessage?.(message, { authInfo, requestInfo });
         res.writeHead(202).end();
@@ -207,7 +216,7 @@ export class StreamableHttpTransport implements Transport {
         DEFAULT_NEGOTIATED_PROTOCOL_VERSION;
       const stream: Stream = { res, mode: this.options.jsonOnly ? 'json' : 'pending', protocolVersion };
       this.streams.set(streamId, stream);
-      for (const message of messages) if (isJSONRPCRequest(message)) this.requestStream.set(message.id, streamId);
+      for (const message of messages) if (isRequestMessage(message)) this.requestStream.set(message.id, streamId);
       res.once('close', () => this.detach(streamId, stream));
 
       if (stream.mode === 'pending') {
@@ -223,7 +232,7 @@ export class StreamableHttpTransport implements Transport {
       const resumableCalls = !!this.options.eventStore && protocolVersion >= '2025-11-25' && stream.mode !== 'json';
       for (const message of messages) {
         const extra: MessageExtraInfo = { authInfo, requestInfo };
-        if (resumableCalls && isJSONRPCRequest(message)) {
+        if (resumableCalls && isRequestMessage(message)) {
           extra.closeSSEStream = () => this.closeSSEStream(message.id);
           extra.closeStandaloneSSEStream = () => this.closeStandaloneSSEStream();
         }
@@ -263,7 +272,7 @@ export class StreamableHttpTransport implements Transport {
     const id = await store.storeEvent(streamId, {} as JSONRPCMessage);
     const retry = this.options.retryInterval === undefined ? '' : `retry: ${this.options.retryInterval}\n`;
     if (!stream.res.writableEnded) stream.res.write(`id: ${id}\n${retry}data: \n\n`);
-    this.resumable.add(streamId);
+    this.resumableStreams.add(streamId);
   }
 
   private keepAlive(stream: Stream): void {
@@ -367,7 +376,7 @@ export class StreamableHttpTransport implements Transport {
       const stream: Stream = { res, mode: 'sse', protocolVersion: '', replayed };
       this.streams.set(streamId, stream);
       res.once('close', () => this.detach(streamId, stream));
-      this.resumable.add(streamId);
+      this.resumableStreams.add(streamId);
       res.writeHead(200, this.sessionHeaders(SSE_HEADERS));
       if (events.length) res.write(events.join(''));
       else res.flushHeaders();
@@ -396,7 +405,7 @@ export class StreamableHttpTransport implements Transport {
     for (const streamId of [...this.streams.keys()]) this.endStream(streamId);
     this.streams.clear();
     this.answers.clear();
-    this.resumable.clear();
+    this.resumableStreams.clear();
     this.onclose?.();
   }
 
@@ -432,7 +441,7 @@ export class StreamableHttpTransport implements Transport {
   }
 
   private async deliver(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    const answer = isResponse(message);
+    const answer = isResponseMessage(message);
     const requestId = answer ? message.id : options?.relatedRequestId;
     const store = this.options.eventStore;
     if (requestId === undefined) {
@@ -451,7 +460,7 @@ export class StreamableHttpTransport implements Transport {
     let stream = this.streams.get(streamId);
     // Something other than the answer comes first: the answer will be a stream.
     if (stream?.mode === 'pending' && !answer) await this.startStream(streamId, stream);
-    const streaming = stream?.mode === 'sse' || (!stream && this.resumable.has(streamId));
+    const streaming = stream?.mode === 'sse' || (!stream && this.resumableStreams.has(streamId));
     let eventId: string | undefined;
     if (streaming && store) {
       eventId = await store.storeEvent(streamId, message);
@@ -476,10 +485,10 @@ export class StreamableHttpTransport implements Transport {
     }
     if (!stream) {
       // The client went away. A stream it can resume keeps its events in the store; otherwise the answer is lost.
-      this.resumable.delete(streamId);
+      this.resumableStreams.delete(streamId);
       return;
     }
-    this.resumable.delete(streamId);
+    this.resumableStreams.delete(streamId);
     this.detach(streamId, stream);
     if (stream.res.writableEnded) return;
     if (stream.mode === 'sse') {
@@ -487,7 +496,7 @@ export class StreamableHttpTransport implements Transport {
       return;
     }
     stream.res.writeHead(200, this.sessionHeaders({ 'content-type': 'application/json' }));
-    stream.res.end(JSON.stringify(answers.length === 1 ? answers[0] : answers));
+    stream.res.end(answers.length === 1 ? serializeMessage(answers[0]) : `[${answers.map(serializeMessage).join(',')}]`);
   }
 
   /** After a resumption: a stream none of whose requests is still waiting has nothing more to say. */
@@ -495,6 +504,6 @@ export class StreamableHttpTransport implements Transport {
     if (streamId === STANDALONE) return;
     for (const sid of this.requestStream.values()) if (sid === streamId) return;
     this.endStream(streamId);
-    this.resumable.delete(streamId);
+    this.resumableStreams.delete(streamId);
   }
 }

@@ -54,11 +54,12 @@ export interface LoadOptions {
   modes?: ReadonlyArray<GatewayPhase['mode']>;
   /**
    * The MCP client of each session: `fetch` (default) speaks JSON-RPC over fetch, the same HTTP client as the direct
-   * phase, so the load generator's own cost per call is alike in both and the difference is the gateway's; `sdk` is
-   * the SDK's `Client` + `StreamableHTTPClientTransport` (which costs the load generator about 1.5 ms of CPU per
-   * call more, on the machine the gateway shares).
+   * phase; `sdk` is the SDK's `Client` + `StreamableHTTPClientTransport` (which costs the load generator about 1.5 ms
+   * of CPU per call more, on the machine the gateway shares); `autocannon` sends the same JSON-RPC calls with
+   * autocannon, one keep-alive connection per session (the sessions are opened with fetch first), which costs the
+   * load generator least, so more of a shared machine is left to the gateway.
    */
-  client?: 'fetch' | 'sdk';
+  client?: LoadClientKind;
   /** How long to watch the gateway's RSS come down after the sessions closed (default 60 s). */
   settleSeconds?: number;
   log?: (line: string) => void;
@@ -184,6 +185,8 @@ function processCpuSeconds(pid: number | undefined): number {
   }
 }
 
+export type LoadClientKind = 'fetch' | 'sdk' | 'autocannon';
+
 /** A tool-calling MCP client. */
 interface LoadClient {
   callTool(name: string, args: Record<string, unknown>): Promise<{ isError?: boolean; content?: unknown }>;
@@ -201,6 +204,11 @@ class FetchSession implements LoadClient {
   private sessionId: string | undefined;
   private nextId = 1;
   constructor(private readonly url: string) {}
+
+  /** The session's Mcp-Session-Id (none from a stateless gateway). */
+  get id(): string | undefined {
+    return this.sessionId;
+  }
 
   static async open(url: string): Promise<FetchSession> {
     const s = new FetchSession(url);
@@ -248,8 +256,8 @@ class FetchSession implements LoadClient {
   }
 }
 
-async function openClient(kind: 'fetch' | 'sdk', url: string, name: string): Promise<LoadClient> {
-  if (kind === 'fetch') return FetchSession.open(url);
+async function openClient(kind: LoadClientKind, url: string, name: string): Promise<LoadClient> {
+  if (kind !== 'sdk') return FetchSession.open(url);
   const client = new Client({ name, version: '1' });
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
   return {
@@ -302,6 +310,87 @@ async function drive(
   };
 }
 
+/** Whether an MCP answer body (JSON, or the SSE stream of a slow call) is a successful tool result. */
+function answerProblem(status: number, body: string): string | undefined {
+  if (status !== 200) return `HTTP ${status}: ${body.slice(0, 200)}`;
+  let text = body;
+  if (!body.startsWith('{')) {
+    // An SSE answer: the last event's data is the response.
+    const data = body.split('\n').filter((l) => l.startsWith('data: ') && l.length > 6).at(-1);
+    if (!data) return `no answer in: ${body.slice(0, 200)}`;
+    text = data.slice(6);
+  }
+  try {
+    const m = JSON.parse(text) as { error?: unknown; result?: { isError?: boolean; content?: unknown } };
+    if (m.error) return `JSON-RPC error: ${JSON.stringify(m.error).slice(0, 200)}`;
+    if (m.result?.isError) return `tool error: ${JSON.stringify(m.result.content).slice(0, 200)}`;
+    return undefined;
+  } catch {
+    return `not JSON: ${text.slice(0, 200)}`;
+  }
+}
+
+/**
+ * `workers` connections calling `application_get` through the gateway with autocannon for `seconds`, each on its
+ * own session (`sessionIds[i]`, none when stateless) and starting at its own application, as the fetch loops do.
+ */
+async function autocannonDrive(url: string, apps: string[], workers: number, seconds: number, sessionIds: Array<string | undefined>, simulatorPid: number | undefined): Promise<Latencies> {
+  const { default: autocannon } = await import('autocannon');
+  const samples: string[] = [];
+  let errors = 0;
+  let clientIndex = 0;
+  const onResponse = (status: number, body: string) => {
+    const problem = answerProblem(status, body);
+    if (!problem) return;
+    errors++;
+    if (samples.length < 5) samples.push(problem);
+  };
+  const target = new URL(url);
+  const clientCpu = process.cpuUsage();
+  const simulatorCpu = processCpuSeconds(simulatorPid);
+  const result = await autocannon({
+    url: target.origin,
+    connections: workers,
+    duration: seconds,
+    // Each connection: its session's header and a round of calls over every application, from its own offset.
+    setupClient(client: { setRequests(requests: unknown[]): void }) {
+      const w = clientIndex++ % workers;
+      const session = sessionIds[w];
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': PROTOCOL_VERSION,
+        ...(session ? { 'mcp-session-id': session } : {}),
+      };
+      client.setRequests(
+        apps.map((_, i) => ({
+          method: 'POST',
+          path: target.pathname,
+          headers,
+          body: JSON.stringify({ jsonrpc: '2.0', id: i + 1, method: 'tools/call', params: { name: 'application_get', arguments: { name: apps[(w + i) % apps.length] } } }),
+          onResponse,
+        })),
+      );
+    },
+  });
+  const used = process.cpuUsage(clientCpu);
+  const count = result.requests.total;
+  errors += result.errors + result.timeouts;
+  return {
+    count,
+    errors,
+    errorSamples: samples,
+    seconds: result.duration,
+    throughput: count / result.duration,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    clientCpuSeconds: (used.user + used.system) / 1e6,
+    simulatorCpuSeconds: processCpuSeconds(simulatorPid) - simulatorCpu,
+  };
+}
+
 type Sim = { url: string; token: string; pid?: number };
 
 async function directPhase(sim: Sim, apps: string[], options: LoadOptions): Promise<Latencies> {
@@ -338,13 +427,22 @@ async function gatewayPhase(sim: Sim, apps: string[], mode: GatewayPhase['mode']
         () => undefined,
       );
     }, 1_000);
-    const result = await drive(options.sessions, options.seconds, sim.pid, async (w, n) => {
+    const callEach = async (w: number, n: number) => {
       const name = apps[(w + n + apps.length) % apps.length];
       const r = await clients[w].callTool('application_get', { name });
       if (r.isError) throw new Error(`tool error: ${JSON.stringify(r.content).slice(0, 200)}`);
-    }, async () => {
+    };
+    let result: Latencies;
+    if (kind === 'autocannon') {
+      // Warm-up as with the other clients: one call per session, then the timed run.
+      await Promise.all(clients.map((_, w) => callEach(w, -1)));
       cpuAtStart = (await scrape(gw.origin)).cpu;
-    });
+      result = await autocannonDrive(gw.url, apps, options.sessions, options.seconds, clients.map((c) => (c as FetchSession).id), sim.pid);
+    } else {
+      result = await drive(options.sessions, options.seconds, sim.pid, callEach, async () => {
+        cpuAtStart = (await scrape(gw.origin)).cpu;
+      });
+    }
     clearInterval(sampler);
     const gatewayCpuSeconds = (await scrape(gw.origin)).cpu - cpuAtStart;
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));

@@ -22,8 +22,8 @@ if (!modes.length || modes.some((m) => m !== 'sessions' && m !== 'stateless')) {
 }
 const loadBefore = os.loadavg()[0];
 const client = process.env.LOAD_CLIENT ?? 'fetch';
-if (client !== 'fetch' && client !== 'sdk') {
-  process.stderr.write('LOAD_CLIENT must be fetch (JSON-RPC over fetch, the default) or sdk (the SDK Client)\n');
+if (client !== 'fetch' && client !== 'sdk' && client !== 'autocannon') {
+  process.stderr.write('LOAD_CLIENT must be fetch (JSON-RPC over fetch, the default), sdk (the SDK Client) or autocannon\n');
   process.exit(2);
 }
 const report = await runLoad({ sessions, seconds, client, modes: modes as Array<'sessions' | 'stateless'>, log: (line) => process.stderr.write(`${line}\n`) });
@@ -34,7 +34,7 @@ const doc = path.join(ROOT, 'docs', 'load.md');
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const section = [
   '<!-- load:begin -->',
-  `Run of ${new Date().toISOString().slice(0, 10)}: ${sessions} sessions (${client === 'sdk' ? 'the SDK Client' : 'JSON-RPC over fetch'}), ${seconds} s per phase, on ${machine}; load average before: ${loadBefore.toFixed(2)}.`,
+  `Run of ${new Date().toISOString().slice(0, 10)}: ${sessions} sessions (${{ sdk: 'the SDK Client', fetch: 'JSON-RPC over fetch', autocannon: 'JSON-RPC with autocannon' }[client]}), ${seconds} s per phase, on ${machine}; load average before: ${loadBefore.toFixed(2)}.`,
   '',
   table,
   '<!-- load:end -->',
