@@ -53,8 +53,8 @@ export interface LoadOptions {
   /** Which gateway phases to run (both by default). */
   modes?: ReadonlyArray<GatewayPhase['mode']>;
   /**
-   * The MCP client of each session: `fetch` (default) speaks JSON-RPC over fetch, the same HTTP client as the direct
-   * phase; `sdk` is the SDK's `Client` + `StreamableHTTPClientTransport` (which costs the load generator about 1.5 ms
+   * The MCP client of each session: `fetch` (default here; `npm run load` uses autocannon) speaks JSON-RPC over
+   * fetch, the same HTTP client as the direct phase; `sdk` is the SDK's `Client` + `StreamableHTTPClientTransport` (which costs the load generator about 1.5 ms
    * of CPU per call more, on the machine the gateway shares); `autocannon` sends the same JSON-RPC calls with
    * autocannon, one keep-alive connection per session (the sessions are opened with fetch first), which costs the
    * load generator least, so more of a shared machine is left to the gateway.
@@ -133,7 +133,9 @@ async function startGatewayProcess(sim: { url: string; token: string }, args: st
   const port = await freePort();
   // LOAD_PROFILE_DIR: a V8 CPU profile of the gateway per phase, to see where its time goes.
   const profile = process.env.LOAD_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.LOAD_PROFILE_DIR] : [];
-  const child = spawn(process.execPath, [...profile, CLI, 'serve', '--transport', 'http', '--port', String(port), ...args], {
+  // LOAD_GATEWAY_NODE_FLAGS: Node/V8 flags for the gateway (e.g. heap sizes), to measure their effect.
+  const nodeFlags = (process.env.LOAD_GATEWAY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, ...profile, CLI, 'serve', '--transport', 'http', '--port', String(port), ...args], {
     env: {
       PATH: process.env.PATH ?? '',
       ARGOCD_BASE_URL: sim.url,

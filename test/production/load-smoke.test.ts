@@ -24,4 +24,13 @@ describe('load, CI-sized', () => {
     expect(phase.errors, phase.errorSamples.join('\n')).toBe(0);
     expect(phase.count).toBeGreaterThan(10);
   }, 60_000);
+
+  it('drives sessions and stateless calls with autocannon, as `npm run load` does, with no errors', async () => {
+    const report = await runLoad({ sessions: 10, seconds: 2, client: 'autocannon', settleSeconds: 0 });
+    process.stdout.write(`${formatReport(report)}\n`);
+    for (const phase of report.phases) {
+      expect(phase.errors, phase.errorSamples.join('\n')).toBe(0);
+      expect(phase.count).toBeGreaterThan(10);
+    }
+  }, 60_000);
 });
