@@ -43,7 +43,10 @@ export interface GatewayPhase extends Latencies {
 export interface LoadReport {
   sessions: number;
   seconds: number;
+  /** The direct request, measured before the gateway phases and again after them (both runs together). */
   direct: Latencies;
+  /** Calls per second of the direct run before the gateway phases and of the one after. */
+  directRuns: [number, number];
   phases: GatewayPhase[];
 }
 
@@ -268,6 +271,18 @@ async function openClient(kind: LoadClientKind, url: string, name: string): Prom
   };
 }
 
+/** A run's figures and every call's latency (to combine runs). */
+type Timed = Latencies & { latencies: number[] };
+
+/** Two runs of the same phase as one: every call of both, their times and CPU added. */
+function combine(a: Timed, b: Timed): Latencies {
+  return {
+    ...summarise([...a.latencies, ...b.latencies], a.errors + b.errors, [...a.errorSamples, ...b.errorSamples].slice(0, 5), a.seconds + b.seconds),
+    clientCpuSeconds: a.clientCpuSeconds + b.clientCpuSeconds,
+    simulatorCpuSeconds: a.simulatorCpuSeconds + b.simulatorCpuSeconds,
+  };
+}
+
 /** Runs `workers` loops of `call` until `seconds` have passed; every call is timed, every failure counted. */
 async function drive(
   workers: number,
@@ -275,7 +290,7 @@ async function drive(
   simulatorPid: number | undefined,
   call: (worker: number, n: number) => Promise<void>,
   onTimedStart?: () => Promise<void>,
-): Promise<Latencies> {
+): Promise<Timed> {
   const latencies: number[] = [];
   const samples: string[] = [];
   let errors = 0;
@@ -307,6 +322,7 @@ async function drive(
   const used = process.cpuUsage(clientCpu);
   return {
     ...summarise(latencies, errors, samples, (performance.now() - started) / 1000),
+    latencies,
     clientCpuSeconds: (used.user + used.system) / 1e6,
     simulatorCpuSeconds: processCpuSeconds(simulatorPid) - simulatorCpu,
   };
@@ -395,7 +411,7 @@ async function autocannonDrive(url: string, apps: string[], workers: number, sec
 
 type Sim = { url: string; token: string; pid?: number };
 
-async function directPhase(sim: Sim, apps: string[], options: LoadOptions): Promise<Latencies> {
+async function directPhase(sim: Sim, apps: string[], options: LoadOptions): Promise<Timed> {
   return drive(options.sessions, options.seconds, sim.pid, async (w, n) => {
     const name = apps[(w + n + apps.length) % apps.length];
     const res = await fetch(`${sim.url}/api/v1/applications/${encodeURIComponent(name)}`, { headers: { authorization: `Bearer ${sim.token}`, accept: 'application/json' } });
@@ -480,14 +496,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   try {
     const apps = await appNames(sim);
     log(`simulator: ${apps.length} applications; ${options.sessions} concurrent sessions, ${options.seconds} s per phase`);
+    // The direct request is measured before the gateway phases and again after them, and the two runs count as one:
+    // on a shared machine the speed drifts over minutes, and the ratios should not hang on one side of the drift.
     log('phase: direct fetch to the simulator');
-    const direct = await directPhase(sim, apps, options);
+    const before = await directPhase(sim, apps, options);
     const phases: GatewayPhase[] = [];
     for (const mode of options.modes ?? (['sessions', 'stateless'] as const)) {
       log(`phase: gateway, ${mode}`);
       phases.push(await gatewayPhase(sim, apps, mode, options));
     }
-    return { sessions: options.sessions, seconds: options.seconds, direct, phases };
+    log('phase: direct fetch to the simulator, again');
+    const after = await directPhase(sim, apps, options);
+    return { sessions: options.sessions, seconds: options.seconds, direct: combine(before, after), directRuns: [before.throughput, after.throughput], phases };
   } finally {
     await sim.stop();
   }
@@ -502,7 +522,7 @@ export function formatReport(report: LoadReport): string {
   const rows = [
     '| run | calls | errors | calls/s | × direct | p50 ms | p90 ms | p99 ms | max ms | added p50 | added p99 | CPU ms per call: gateway / clients / simulator | RSS before → peak → 1 s after → settled (MB) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
-    `| direct fetch | ${d.count} | ${d.errors} | ${f(d.throughput)} | 1 | ${f(d.p50)} | ${f(d.p90)} | ${f(d.p99)} | ${f(d.max)} | — | — | — / ${perCall(d.clientCpuSeconds, d.count)} / ${perCall(d.simulatorCpuSeconds, d.count)} | — |`,
+    `| direct fetch (before + after) | ${d.count} | ${d.errors} | ${f(d.throughput)} | 1 | ${f(d.p50)} | ${f(d.p90)} | ${f(d.p99)} | ${f(d.max)} | — | — | — / ${perCall(d.clientCpuSeconds, d.count)} / ${perCall(d.simulatorCpuSeconds, d.count)} | — |`,
     ...report.phases.map(
       (p) =>
         `| gateway, ${p.mode} | ${p.count} | ${p.errors} | ${f(p.throughput)} | ${f(p.throughput / d.throughput, 2)} | ${f(p.p50)} | ${f(p.p90)} | ${f(p.p99)} | ${f(p.max)} | +${f(p.p50 - d.p50)} | +${f(p.p99 - d.p99)} | ${perCall(p.cpuSeconds, p.count)} / ${perCall(p.clientCpuSeconds, p.count)} / ${perCall(p.simulatorCpuSeconds, p.count)} | ${f(p.rssBeforeMb, 0)} → ${f(p.rssPeakMb, 0)} → ${f(p.rssOneSecondAfterMb, 0)} → ${f(p.rssAfterMb, 0)} (${f(p.settledAfterSeconds, 0)} s) |`,

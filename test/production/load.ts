@@ -37,7 +37,7 @@ const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'CPU'}, 
 const marker = client === 'autocannon' ? 'load' : `load-${client}`;
 const section = [
   `<!-- ${marker}:begin -->`,
-  `Run of ${new Date().toISOString().slice(0, 10)}: ${sessions} sessions (${{ sdk: 'the SDK Client', fetch: 'JSON-RPC over fetch', autocannon: 'JSON-RPC with autocannon' }[client]}), ${seconds} s per phase, on ${machine}; load average before: ${loadBefore.toFixed(2)}.`,
+  `Run of ${new Date().toISOString().slice(0, 10)}: ${sessions} sessions (${{ sdk: 'the SDK Client', fetch: 'JSON-RPC over fetch', autocannon: 'JSON-RPC with autocannon' }[client]}), ${seconds} s per phase, on ${machine}; load average before: ${loadBefore.toFixed(2)}. Direct: ${report.directRuns.map((t) => t.toFixed(0)).join(' calls/s before the gateway phases, ')} after.`,
   '',
   table,
   `<!-- ${marker}:end -->`,
