@@ -1,9 +1,9 @@
 /**
  * MCP over Streamable HTTP at /mcp, as a service a team runs next to Argo CD.
  *
- * - Sessions (`Mcp-Session-Id`): one SDK transport and Server per session; DELETE ends one; idle ones expire.
- *   Or `stateless`: a fresh transport and Server per POST (`sessionIdGenerator: undefined`), so any replica serves
- *   any request.
+ * - Sessions (`Mcp-Session-Id`): one transport (./streamable-http.ts) and SDK Server per session; DELETE ends one;
+ *   idle ones expire. Or `stateless`: a fresh transport and Server per POST (`sessionIdGenerator: undefined`), so
+ *   any replica serves any request.
  * - A POST is answered with plain JSON when its answer is ready first and soon; a request with a progress token,
  *   one the server sends something else about first (a log message, an elicitation), or a slow one gets an SSE
  *   stream (./streamable-http.ts). Every event is stored in the event store, so a client that lost a stream resumes
@@ -226,7 +226,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         : undefined,
     });
 
-  /** Stateless: a fresh transport and Server for this one POST, closed once its requests are answered. */
+  /** Stateless: a fresh transport and Server for this one POST, let go once its requests are answered. */
   const handleStateless = async (req: IncomingMessage, res: ServerResponse, body: unknown, principal: Principal | undefined, authInfo: AuthInfo | undefined) => {
     const ids = requestIds(body);
     const pending = new Set<RequestId>(ids);
