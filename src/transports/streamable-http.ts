@@ -257,8 +257,8 @@ export class StreamableHttpTransport implements Transport {
     res.flushHeaders();
     await this.writePriming(streamId, stream);
     // Answers to a batch's other requests that were held for a JSON answer go out as events now.
-    for (const [id, sid] of this.requestStream) {
-      const held = sid === streamId ? this.answers.get(id) : undefined;
+    for (const id of this.requestsOf(streamId)) {
+      const held = this.answers.get(id);
       if (!held) continue;
       const eventId = this.options.eventStore ? await this.options.eventStore.storeEvent(streamId, held) : undefined;
       if (!res.writableEnded) res.write(sseEvent(held, eventId));
@@ -302,8 +302,7 @@ export class StreamableHttpTransport implements Transport {
       return;
     }
     // Never answered: say so to each request still waiting on it, rather than leave the client hanging.
-    const ids = [...this.requestStream].filter(([, sid]) => sid === streamId).map(([id]) => id);
-    const errors = ids.map((id) => ({ jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message: 'Connection closed: the session ended before the answer' } }));
+    const errors = this.requestsOf(streamId).map((id) => ({ jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message: 'Connection closed: the session ended before the answer' } }));
     stream.res.writeHead(200, this.sessionHeaders({ 'content-type': 'application/json' }));
     stream.res.end(JSON.stringify(errors.length === 1 ? errors[0] : errors));
   }
@@ -473,7 +472,7 @@ export class StreamableHttpTransport implements Transport {
     }
 
     this.answers.set(requestId, message);
-    const related = [...this.requestStream].filter(([, sid]) => sid === streamId).map(([id]) => id);
+    const related = this.requestsOf(streamId);
     if (!related.every((id) => this.answers.has(id))) {
       if (text && !stream!.res.writableEnded) stream!.res.write(text);
       return;
@@ -483,12 +482,9 @@ export class StreamableHttpTransport implements Transport {
       this.answers.delete(id);
       this.requestStream.delete(id);
     }
-    if (!stream) {
-      // The client went away. A stream it can resume keeps its events in the store; otherwise the answer is lost.
-      this.resumableStreams.delete(streamId);
-      return;
-    }
     this.resumableStreams.delete(streamId);
+    // The client went away: a stream it can resume has its events in the store; otherwise the answer is lost.
+    if (!stream) return;
     this.detach(streamId, stream);
     if (stream.res.writableEnded) return;
     if (stream.mode === 'sse') {
@@ -499,10 +495,16 @@ export class StreamableHttpTransport implements Transport {
     stream.res.end(answers.length === 1 ? serializeMessage(answers[0]) : `[${answers.map(serializeMessage).join(',')}]`);
   }
 
+  /** The requests still waiting for an answer on a stream. */
+  private requestsOf(streamId: string): RequestId[] {
+    const ids: RequestId[] = [];
+    for (const [id, sid] of this.requestStream) if (sid === streamId) ids.push(id);
+    return ids;
+  }
+
   /** After a resumption: a stream none of whose requests is still waiting has nothing more to say. */
   private endIfAnswered(streamId: string): void {
-    if (streamId === STANDALONE) return;
-    for (const sid of this.requestStream.values()) if (sid === streamId) return;
+    if (streamId === STANDALONE || this.requestsOf(streamId).length) return;
     this.endStream(streamId);
     this.resumableStreams.delete(streamId);
   }

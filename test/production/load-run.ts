@@ -200,6 +200,16 @@ interface LoadClient {
 
 const PROTOCOL_VERSION = '2025-11-25';
 
+/** The JSON-RPC messages of an MCP answer body: one JSON message, or the data of each SSE event (priming events have none). */
+function messagesIn(text: string, sse: boolean): Array<Record<string, unknown>> {
+  if (!sse) return [JSON.parse(text) as Record<string, unknown>];
+  return text
+    .split('\n\n')
+    .map((event) => event.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n'))
+    .filter(Boolean)
+    .map((data) => JSON.parse(data) as Record<string, unknown>);
+}
+
 /**
  * An MCP session over Streamable HTTP with fetch: initialize (keeping the Mcp-Session-Id), notifications/initialized,
  * then tools/call POSTs whose answer (JSON, or the SSE stream of the request) is read to the matching response;
@@ -239,13 +249,7 @@ class FetchSession implements LoadClient {
     const id = this.nextId++;
     const res = await this.post({ jsonrpc: '2.0', id, method, params });
     const text = await res.text();
-    const messages = (res.headers.get('content-type') ?? '').includes('text/event-stream')
-      ? text
-          .split('\n\n')
-          .map((event) => event.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n'))
-          .filter(Boolean)
-          .map((data) => JSON.parse(data) as Record<string, unknown>)
-      : [JSON.parse(text) as Record<string, unknown>];
+    const messages = messagesIn(text, (res.headers.get('content-type') ?? '').includes('text/event-stream'));
     const answer = messages.find((m) => m.id === id);
     if (!answer) throw new Error(`no answer to request ${id} in: ${text.slice(0, 200)}`);
     if (answer.error) throw new Error(`JSON-RPC error: ${JSON.stringify(answer.error).slice(0, 200)}`);
@@ -331,20 +335,16 @@ async function drive(
 /** Whether an MCP answer body (JSON, or the SSE stream of a slow call) is a successful tool result. */
 function answerProblem(status: number, body: string): string | undefined {
   if (status !== 200) return `HTTP ${status}: ${body.slice(0, 200)}`;
-  let text = body;
-  if (!body.startsWith('{')) {
-    // An SSE answer: the last event's data is the response.
-    const data = body.split('\n').filter((l) => l.startsWith('data: ') && l.length > 6).at(-1);
-    if (!data) return `no answer in: ${body.slice(0, 200)}`;
-    text = data.slice(6);
-  }
   try {
-    const m = JSON.parse(text) as { error?: unknown; result?: { isError?: boolean; content?: unknown } };
+    const m = messagesIn(body, !body.startsWith('{')).find((msg) => 'result' in msg || 'error' in msg) as
+      | { error?: unknown; result?: { isError?: boolean; content?: unknown } }
+      | undefined;
+    if (!m) return `no answer in: ${body.slice(0, 200)}`;
     if (m.error) return `JSON-RPC error: ${JSON.stringify(m.error).slice(0, 200)}`;
     if (m.result?.isError) return `tool error: ${JSON.stringify(m.result.content).slice(0, 200)}`;
     return undefined;
   } catch {
-    return `not JSON: ${text.slice(0, 200)}`;
+    return `not JSON: ${body.slice(0, 200)}`;
   }
 }
 
