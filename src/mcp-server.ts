@@ -4,9 +4,10 @@
  * operation; the allowlist, read-only mode and validation apply exactly as to direct calls.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolRequest, CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CallContext, Gateway } from './runtime/gateway.ts';
 import { textResult } from './runtime/gateway.ts';
 import { searchTools } from './runtime/search.ts';
@@ -128,7 +129,18 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
   };
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: await listed() }));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  /**
+   * tools/call is registered as every other method is (its request checked against the schema), not through the
+   * Server's own override, which checks the request a second time, then the whole result, and answers zod's copy
+   * of it: the result's structured content would lose the JSON text made for it (raw-json.ts) and be serialized
+   * again. The gateway builds its results itself, in the schema's shape (test/mcp-server.test.ts checks them).
+   */
+  const setCallToolHandler = Protocol.prototype.setRequestHandler as (
+    this: Server,
+    schema: typeof CallToolRequestSchema,
+    handler: (request: CallToolRequest, extra: Parameters<Parameters<Server['setRequestHandler']>[1]>[1]) => Promise<CallToolResult>,
+  ) => void;
+  setCallToolHandler.call(server, CallToolRequestSchema, async (request, extra) => {
     const progressToken = request.params._meta?.progressToken;
     /** Progress notifications of this call not yet handed to the transport. */
     const progressSent: Array<Promise<unknown>> = [];

@@ -11,6 +11,11 @@ export function rememberJson(value: object, json: string): void {
   made.set(value, json);
 }
 
+/** The JSON text remembered for a value, if any. */
+export function rememberedJson(value: object): string | undefined {
+  return made.get(value);
+}
+
 const MARK = '\u0000structuredContent\u0000';
 const MARK_JSON = JSON.stringify(MARK);
 
