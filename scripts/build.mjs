@@ -47,7 +47,8 @@ const openapiFetchWithoutUndici = {
 // running from dist/ (a test, the demo) never finds a lazily loaded chunk missing while another build runs.
 if (process.argv.includes('--clean')) await rm('dist', { recursive: true, force: true });
 await build({
-  entryPoints: { cli: 'src/cli.ts' },
+  // The shaping threads' entry (src/runtime/shaper.ts starts dist/shape-worker.js, beside its own chunk).
+  entryPoints: { cli: 'src/cli.ts', 'shape-worker': 'src/runtime/shape-worker.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

@@ -8,6 +8,7 @@ import { compileAllowlist } from './runtime/allowlist.ts';
 import { createAuditSink } from './runtime/audit.ts';
 import type { AuditSink } from './runtime/audit.ts';
 import { createGateway } from './runtime/gateway.ts';
+import type { Shaper } from './runtime/shaper.ts';
 import { WORKFLOWS } from './workflows/index.ts';
 import type { Gateway } from './runtime/gateway.ts';
 import { registerSecret } from './runtime/redact.ts';
@@ -40,7 +41,11 @@ function teeAudit(first: AuditSink, second?: AuditSink): AuditSink {
  * Builds the transport-independent gateway from a validated configuration. `extra.audit` also receives every audit
  * record (the console's activity view), besides the file or log.
  */
-export function buildGateway(config: GatewayConfig, logger = createLogger(config.logLevel), extra: { audit?: AuditSink; wrapUpstream?: (upstream: Upstream) => Upstream } = {}): GatewayParts {
+export function buildGateway(
+  config: GatewayConfig,
+  logger = createLogger(config.logLevel),
+  extra: { audit?: AuditSink; wrapUpstream?: (upstream: Upstream) => Upstream; shaper?: Shaper } = {},
+): GatewayParts {
   registerSecret(config.token);
   const version = packageVersion();
   const allowlist = compileAllowlist(config.allowlist);
@@ -70,6 +75,7 @@ export function buildGateway(config: GatewayConfig, logger = createLogger(config
       scope: config.scope,
       confirm: config.confirm,
       composites: WORKFLOWS,
+      shaper: extra.shaper,
     });
   // Several Argo CDs: one gateway each, behind one that routes by the `instance` argument (src/instances).
   if (config.instances) {

@@ -17,5 +17,6 @@ export function withHttpOptions(cmd: Command): Command {
     .option('--auth-issuer <url>', 'accept OAuth/OIDC JWT access tokens from this issuer (env ARGOCD_MCP_AUTH_ISSUER)')
     .option('--auth-audience <aud>', 'the audience tokens must carry (env ARGOCD_MCP_AUTH_AUDIENCE; default the public URL)')
     .option('--auth-jwks-uri <url>', "the issuer's JWKS (env ARGOCD_MCP_AUTH_JWKS_URI; default discovered)")
-    .option('--api-keys-file <file>', 'accept the API keys whose sha256 hashes this file lists (env ARGOCD_MCP_API_KEYS_FILE)');
+    .option('--api-keys-file <file>', 'accept the API keys whose sha256 hashes this file lists (env ARGOCD_MCP_API_KEYS_FILE)')
+    .option('--worker-threads <n>', 'threads that parse and shape large Argo CD answers, 0 for none (env ARGOCD_MCP_WORKER_THREADS; default 1 with 2+ cores)');
 }

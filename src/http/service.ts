@@ -15,6 +15,7 @@ import { createLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
 import { createMcpServer } from '../mcp-server.ts';
 import { createMetrics } from '../metrics.ts';
+import { createShaper } from '../runtime/shaper.ts';
 import { serveHttp } from '../transports/http.ts';
 import type { HttpHandle } from '../transports/http.ts';
 import { createMemoryEventStore, createRedisEventStore } from './event-store.ts';
@@ -48,7 +49,8 @@ function connectRedis(url: string, logger: Logger): Redis {
 export async function startHttpService(config: GatewayConfig, logger: Logger = createLogger(config.logLevel)): Promise<HttpService> {
   const settings = config.http ?? defaultHttpSettings();
   const metrics = createMetrics();
-  const hooks = { audit: metrics.wrapAudit(undefined), wrapUpstream: metrics.wrapUpstream };
+  const shaper = settings.workerThreads > 0 ? createShaper({ threads: settings.workerThreads, logger }) : undefined;
+  const hooks = { audit: metrics.wrapAudit(undefined), wrapUpstream: metrics.wrapUpstream, shaper };
   const full: GatewayParts = buildGateway(config, logger, hooks);
   const authenticator = createAuthenticator(settings.auth, settings.auth.audience ?? settings.publicUrl);
   // A token with only argocd:read sees the same allowlist in read-only mode (tools/list and calls alike).
@@ -104,6 +106,7 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
       auth: authenticator.oauth ? 'oauth' : authenticator.enabled ? 'api-keys' : 'none',
       store: redis ? 'redis' : 'memory',
       rateLimit: rateLimiter.kind === 'off' ? 'off' : settings.rateLimit.text,
+      workerThreads: settings.workerThreads,
     },
     'serving MCP over Streamable HTTP',
   );
@@ -115,6 +118,7 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
       stopping ??= (async () => {
         const { unfinished } = await handle.drain(settings.shutdownTimeoutMs);
         await eventStore.close();
+        await shaper?.close();
         if (redis) await redis.quit().catch(() => redis.disconnect());
         logger.info({ unfinished }, 'stopped');
       })();

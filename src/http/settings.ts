@@ -5,6 +5,7 @@
  * each naming the setting and the fix.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { ConfigIssue } from '../config/load-config.ts';
 import { parseBool, pick, stringList } from '../config/load-config.ts';
 import type { Source } from '../config/load-config.ts';
@@ -46,7 +47,16 @@ export interface HttpSettings {
   /** The URL clients use for /mcp (the OAuth resource identifier), when it differs from the bind address. */
   publicUrl?: string;
   auth: InboundAuthSettings;
+  /** Threads that parse and shape large Argo CD answers (src/runtime/shaper.ts); 0 shapes on the main thread. */
+  workerThreads: number;
 }
+
+/** One shaping thread when the machine has a second core for it; none on one core, where it could only compete. */
+export function defaultWorkerThreads(): number {
+  return availableParallelism() >= 2 ? 1 : 0;
+}
+
+export const MAX_WORKER_THREADS = 16;
 
 export const HTTP_DEFAULTS = {
   sessionIdleTimeoutMs: 30 * 60_000,
@@ -60,7 +70,7 @@ export const HTTP_DEFAULTS = {
 export const HTTP_FILE_KEYS = [
   'stateless', 'sessionIdleTimeout', 'maxBodyBytes', 'allowedHosts', 'allowedOrigins', 'allowUnauthenticated',
   'rateLimit', 'rateLimitBurst', 'shutdownTimeout', 'redis', 'publicUrl', 'authIssuer', 'authAudience', 'authJwksUri',
-  'apiKeysFile',
+  'apiKeysFile', 'workerThreads',
 ] as const;
 
 /** The flags of these settings, as commander parses them. */
@@ -80,6 +90,7 @@ export interface HttpFlags {
   authAudience?: string;
   authJwksUri?: string;
   apiKeysFile?: string;
+  workerThreads?: string;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -306,6 +317,18 @@ export function httpSettingsFrom(input: HttpSettingsInput): HttpSettings {
     }
   }
 
+  const threadsSource = src(flags.workerThreads, '--worker-threads', 'ARGOCD_MCP_WORKER_THREADS', 'workerThreads');
+  let workerThreads = defaultWorkerThreads();
+  if (threadsSource) {
+    const n = Number(String(threadsSource.value).trim());
+    if (String(threadsSource.value).trim() === '' || !Number.isInteger(n) || n < 0 || n > MAX_WORKER_THREADS) {
+      issues.push({
+        setting: threadsSource.from,
+        message: `"${String(threadsSource.value)}" must be a whole number from 0 to ${MAX_WORKER_THREADS}: the threads that shape Argo CD's answers (0 = on the main thread; default ${defaultWorkerThreads()} on this machine)`,
+      });
+    } else workerThreads = n;
+  }
+
   if (input.transport === 'http' && !isLoopbackHost(input.host) && !auth.issuer && !auth.apiKeys && !allowUnauthenticated) {
     issues.push({
       setting: 'host',
@@ -325,6 +348,7 @@ export function httpSettingsFrom(input: HttpSettingsInput): HttpSettings {
     redisUrl,
     publicUrl,
     auth,
+    workerThreads,
   };
 }
 
@@ -340,5 +364,6 @@ export function defaultHttpSettings(): HttpSettings {
     rateLimit: { perSecond: 0, burst: HTTP_DEFAULTS.rateLimitBurst, text: 'off' },
     shutdownTimeoutMs: HTTP_DEFAULTS.shutdownTimeoutMs,
     auth: {},
+    workerThreads: defaultWorkerThreads(),
   };
 }

@@ -24,7 +24,8 @@ import { createScopeGuard } from './scope.ts';
 import type { ScopeConfig } from './scope.ts';
 import type { AuditRecord, AuditSink } from './audit.ts';
 import type { ServerSupport } from './version-adapt.ts';
-import { rememberJson } from './raw-json.ts';
+import { lazyJsonObject, rememberJson } from './raw-json.ts';
+import type { Shaper } from './shaper.ts';
 
 /** Default and maximum bounds of streaming tools. */
 export const STREAM_DEFAULTS = {
@@ -79,7 +80,15 @@ export interface GatewayOptions {
   confirm?: ConfirmPolicy;
   /** Composite tools (workflows) offered beside the catalogue. */
   composites?: CompositeTool[];
+  /** Shaping threads (the HTTP service's): large answers are parsed and shaped there, not on the main thread. */
+  shaper?: Shaper;
 }
+
+/**
+ * Answers shorter than this are shaped where they arrive: handing one to a shaping thread costs the main thread
+ * about as much as parsing and shaping ~4 KB, and adds a hop to the call.
+ */
+const OFF_THREAD_MIN_CHARS = 8192;
 
 export interface Gateway {
   /** The exposed tools, as MCP advertises them. */
@@ -377,14 +386,29 @@ export function createGateway(options: GatewayOptions): Gateway {
         projection += ['metadata.namespace', 'spec.project', 'spec.destination'].map((f) => `,${prefix}${f}`).join('');
       }
       if (projection) built.request.query.fields = projection;
-      const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal });
+      // A workflow's own calls read the value itself, and a scope filters the parsed answer: both stay here.
+      const shaper = options.shaper && !ctx.internal && !scope.active ? options.shaper : undefined;
+      const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined });
+      const limit = ctx.internal ? Number.POSITIVE_INFINITY : maxResultTokens;
+      const shapeHere = async (data: unknown): Promise<CallToolResult> => {
+        const shaped = shapeResult(tool, scope.filter(tool, data), shapeArgs);
+        const capped = await capResult(shaped.data, limit, narrowHint(tool));
+        return jsonResult(capped.text, capped.value, [...shaped.notes, ...(capped.note ? [capped.note] : [])]);
+      };
       let result: CallToolResult;
       if (answer.kind === 'error') result = textResult(answer.text, true);
       else if (answer.kind === 'stream') result = await runStream(tool, args, answer, ctx);
+      else if (answer.kind === 'json') result = await shapeHere(answer.data);
       else {
-        const shaped = shapeResult(tool, scope.filter(tool, answer.data), shapeArgs);
-        const capped = await capResult(shaped.data, ctx.internal ? Number.POSITIVE_INFINITY : maxResultTokens, narrowHint(tool));
-        result = jsonResult(capped.text, capped.value, [...shaped.notes, ...(capped.note ? [capped.note] : [])]);
+        const job = { text: answer.text, tool: { response: tool.response, request: { list: tool.request.list } }, args: shapeArgs, limit, hint: narrowHint(tool) };
+        // A thread that failed leaves the answer to be shaped here: the call still gets its result.
+        const outcome = shaper && answer.text.length >= OFF_THREAD_MIN_CHARS ? await shaper.shape(job).catch(() => undefined) : undefined;
+        if (outcome?.kind === 'shaped') {
+          result = jsonResult(outcome.text, outcome.object ? lazyJsonObject(outcome.text) : outcome.value, outcome.notes);
+        } else {
+          const parsed = answer.parse();
+          result = parsed.kind === 'json' ? await shapeHere(parsed.data) : textResult(parsed.kind === 'error' ? parsed.text : 'Argo CD did not answer with JSON.', true);
+        }
       }
       record(result.isError ? 'error' : 'ok', {
         status: 'status' in answer ? answer.status : undefined,

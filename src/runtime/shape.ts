@@ -5,6 +5,12 @@
  */
 import type { CatalogueTool } from '../catalogue/types.ts';
 
+/** What shaping reads of a tool: its response definition and whether it answers a pageable list. */
+export interface ShapeTool {
+  response?: string;
+  request: { list?: boolean };
+}
+
 export interface ShapeArgs {
   raw?: boolean;
   fields?: string[];
@@ -297,7 +303,7 @@ export interface Shaped {
 }
 
 /** Shapes a JSON response of a tool according to its arguments. */
-export function shapeResult(tool: CatalogueTool, data: unknown, args: ShapeArgs): Shaped {
+export function shapeResult(tool: ShapeTool, data: unknown, args: ShapeArgs): Shaped {
   const notes: string[] = [];
   const response = tool.response ?? '';
   let out: unknown = data;

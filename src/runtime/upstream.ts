@@ -10,6 +10,7 @@ import type { paths } from '../../generated/openapi.gen.ts';
 import type { CatalogueTool } from '../catalogue/types.ts';
 import type { UpstreamRequest } from './build-request.ts';
 import { describeArgocdError, describeNotJson, describeTransportError } from './argocd-errors.ts';
+import { parseBody } from './shape-job.ts';
 
 export interface UpstreamOptions {
   baseUrl: string;
@@ -29,13 +30,23 @@ export interface UpstreamOptions {
 }
 
 export type UpstreamAnswer =
-  | { kind: 'json'; status: number; data: unknown; bytes: number }
+  | { kind: 'json'; status: number; data: unknown }
+  /** A successful answer left unparsed (`asText`): `parse()` gives the json answer, or the error for a body that is not JSON. */
+  | { kind: 'text'; status: number; text: string; parse: () => UpstreamAnswer }
   | { kind: 'error'; status?: number; text: string }
   | { kind: 'stream'; status: number; body: ReadableStream<Uint8Array>; close: () => void };
 
+export interface UpstreamSendArgs {
+  tool: CatalogueTool;
+  request: UpstreamRequest;
+  signal?: AbortSignal;
+  asText?: boolean;
+}
+
 export interface Upstream {
   readonly baseUrl: string;
-  send(args: { tool: CatalogueTool; request: UpstreamRequest; signal?: AbortSignal }): Promise<UpstreamAnswer>;
+  /** Sends a tool's request; with `asText`, a successful JSON answer comes back as its text (to parse elsewhere). */
+  send(args: UpstreamSendArgs): Promise<UpstreamAnswer>;
   /** A plain GET of a path under the base URL (e.g. /swagger.json), for the gateway's own needs. */
   getJson(path: string): Promise<{ ok: true; data: unknown } | { ok: false; text: string }>;
 }
@@ -80,7 +91,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   };
 
   /** Sends once; `sent.token` records the token the request carried (a 401 renews only a token still current). */
-  async function sendOnce({ tool, request, signal }: { tool: CatalogueTool; request: UpstreamRequest; signal?: AbortSignal }, sent: { token?: string }): Promise<UpstreamAnswer> {
+  async function sendOnce({ tool, request, signal, asText }: UpstreamSendArgs, sent: { token?: string }): Promise<UpstreamAnswer> {
       const { method, stream } = tool.request;
       const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
       const token = await options.token();
@@ -147,26 +158,18 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         };
       }
       const raw = text ?? '';
-      let parsed: unknown;
-      let isJson = false;
-      if (raw.trim() === '') {
-        parsed = {};
-        isJson = true;
-      } else {
-        try {
-          parsed = JSON.parse(raw);
-          isJson = true;
-        } catch {
-          parsed = raw;
-        }
-      }
-      if (!isJson || /text\/html/i.test(contentType)) {
-        return {
-          kind: 'error',
-          status: response.status,
-          text: describeNotJson({ status: response.status, contentType, baseUrl: options.baseUrl, path: tool.request.path }),
-        };
-      }
-      return { kind: 'json', status: response.status, data: parsed, bytes: Buffer.byteLength(raw) };
+      const status = response.status;
+      const notJson = (): UpstreamAnswer => ({
+        kind: 'error',
+        status,
+        text: describeNotJson({ status, contentType, baseUrl: options.baseUrl, path: tool.request.path }),
+      });
+      // A login page or a proxy's error page, whatever it parses as.
+      if (/text\/html/i.test(contentType)) return notJson();
+      const parse = (): UpstreamAnswer => {
+        const body = parseBody(raw);
+        return body.ok ? { kind: 'json', status, data: body.value } : notJson();
+      };
+      return asText ? { kind: 'text', status, text: raw, parse } : parse();
   }
 }

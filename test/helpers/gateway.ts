@@ -7,6 +7,7 @@ import { createUpstream } from '../../src/runtime/upstream.ts';
 import type { AllowlistConfig } from '../../src/config/load-config.ts';
 import type { ConfirmPolicy } from '../../src/runtime/confirm.ts';
 import type { ScopeConfig } from '../../src/runtime/scope.ts';
+import type { Shaper } from '../../src/runtime/shaper.ts';
 
 /** Version adaptation is off unless asked for: unit tests count the requests a call makes. */
 export function gatewayFor(
@@ -20,6 +21,7 @@ export function gatewayFor(
     /** Default `never`: request-shape tests are not about confirmations (test/runtime/confirm.test.ts is). */
     confirm?: ConfirmPolicy;
     scope?: ScopeConfig;
+    shaper?: Shaper;
   } = {},
 ): Gateway {
   return createGateway({
@@ -35,6 +37,7 @@ export function gatewayFor(
     confirm: options.confirm ?? 'never',
     scope: options.scope,
     maxResultTokens: options.maxResultTokens,
+    shaper: options.shaper,
   });
 }
 

@@ -13,7 +13,7 @@ import type { CliFlags } from '../../src/config/load-config.ts';
 import { createMemoryEventStore, parseEventId } from '../../src/http/event-store.ts';
 import { createOriginGuard } from '../../src/http/origin-guard.ts';
 import { createMemoryRateLimiter } from '../../src/http/rate-limit.ts';
-import { parseByteSize, parseRate } from '../../src/http/settings.ts';
+import { defaultWorkerThreads, parseByteSize, parseRate } from '../../src/http/settings.ts';
 import { hashApiKey, matchApiKey, parseApiKeys } from '../../src/inbound-auth/api-keys.ts';
 import { profileForScopes, scopesFromClaims } from '../../src/inbound-auth/scopes.ts';
 
@@ -45,7 +45,9 @@ describe('HTTP settings', () => {
       allowedHosts: [],
       allowedOrigins: [],
       auth: {},
+      workerThreads: defaultWorkerThreads(),
     });
+    expect(defaultWorkerThreads()).toBe(os.availableParallelism() >= 2 ? 1 : 0);
   });
 
   it('takes flags over env over the config file', () => {
@@ -54,11 +56,17 @@ describe('HTTP settings', () => {
     expect(load({ config: file }).http).toMatchObject({ rateLimit: { perSecond: 1 }, stateless: true, maxBodyBytes: 1024 * 1024 });
     expect(load({ config: file }, { ARGOCD_MCP_RATE_LIMIT: '120/m' }).http!.rateLimit.perSecond).toBe(2);
     expect(load({ config: file, rateLimit: 'off' }, { ARGOCD_MCP_RATE_LIMIT: '120/m' }).http!.rateLimit.perSecond).toBe(0);
+    writeFileSync(file, 'workerThreads: 2\n');
+    expect(load({ config: file }).http!.workerThreads).toBe(2);
+    expect(load({ config: file }, { ARGOCD_MCP_WORKER_THREADS: '0' }).http!.workerThreads).toBe(0);
+    expect(load({ config: file, workerThreads: '3' }, { ARGOCD_MCP_WORKER_THREADS: '0' }).http!.workerThreads).toBe(3);
+    expect(issues({}, { ARGOCD_MCP_WORKER_THREADS: '17' })).toEqual([expect.stringMatching(/^ARGOCD_MCP_WORKER_THREADS: "17" must be a whole number from 0 to 16/)]);
+    expect(issues({}, { ARGOCD_MCP_WORKER_THREADS: '-1' })).toHaveLength(1);
   });
 
   it('reports every bad HTTP setting at once, each naming where it came from and the fix', () => {
     const found = issues(
-      { rateLimit: 'fast', maxBodyBytes: '12', allowedOrigins: '*,chat.example.com', redis: 'http://:secret@cache:6379' },
+      { rateLimit: 'fast', maxBodyBytes: '12', allowedOrigins: '*,chat.example.com', redis: 'http://:secret@cache:6379', workerThreads: 'many' },
       { ARGOCD_MCP_SESSION_IDLE_TIMEOUT: 'soon', ARGOCD_MCP_AUTH_ISSUER: 'http://idp.example.com' },
     );
     expect(found).toEqual(
@@ -68,6 +76,7 @@ describe('HTTP settings', () => {
         expect.stringMatching(/^--allowed-origins: "\*" would let any web page/),
         expect.stringMatching(/^--allowed-origins: "chat\.example\.com" is not an origin/),
         expect.stringMatching(/^--redis: is not a Redis URL/),
+        expect.stringMatching(/^--worker-threads: "many" must be a whole number from 0 to 16: .*0 = on the main thread/),
         expect.stringMatching(/^ARGOCD_MCP_SESSION_IDLE_TIMEOUT: "soon" is not a duration/),
         expect.stringMatching(/^ARGOCD_MCP_AUTH_ISSUER: .*plain http to another machine; use https/),
       ]),

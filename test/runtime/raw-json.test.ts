@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { rememberJson, serializeMessage } from '../../src/runtime/raw-json.ts';
+import { lazyJsonObject, rememberJson, rememberedJson, serializeMessage } from '../../src/runtime/raw-json.ts';
 
 const answer = (structuredContent: object, text: string) =>
   ({ result: { content: [{ type: 'text', text }], structuredContent }, jsonrpc: '2.0', id: 7 }) as unknown as JSONRPCMessage;
@@ -25,5 +25,38 @@ describe('serializeMessage', () => {
     expect(serializeMessage(plain)).toBe(JSON.stringify(plain));
     const request = { jsonrpc: '2.0', id: 1, method: 'tools/list' } as JSONRPCMessage;
     expect(serializeMessage(request)).toBe(JSON.stringify(request));
+  });
+});
+
+describe('lazyJsonObject', () => {
+  const json = JSON.stringify({ metadata: { name: 'guestbook', labels: { env: 'prod' } }, items: [1, 'two', null], toJSON: 'a field' });
+
+  it('is written as its text without being parsed', () => {
+    const lazy = lazyJsonObject(json);
+    expect(rememberedJson(lazy)).toBe(json);
+    const message = answer(lazy, json);
+    expect(serializeMessage(message)).toBe(`{"result":{"content":[{"type":"text","text":${JSON.stringify(json)}}],"structuredContent":${json}},"jsonrpc":"2.0","id":7}`);
+  });
+
+  it('reads as the object its text says, to whatever looks into it', () => {
+    const lazy = lazyJsonObject(json);
+    const plain = JSON.parse(json) as Record<string, unknown>;
+    expect(lazy).toEqual(plain);
+    expect(Object.keys(lazy)).toEqual(Object.keys(plain));
+    expect({ ...lazy }).toEqual(plain);
+    expect('metadata' in lazy).toBe(true);
+    expect(lazy.metadata).toEqual({ name: 'guestbook', labels: { env: 'prod' } });
+    expect(JSON.stringify(lazy)).toBe(json);
+    expect(Array.isArray(lazy)).toBe(false);
+    expect(Object.getPrototypeOf(lazy)).toBe(Object.prototype);
+  });
+
+  it('once changed, is serialized as it now is', () => {
+    const lazy = lazyJsonObject(json);
+    lazy.added = true;
+    delete lazy.items;
+    expect(rememberedJson(lazy)).toBeUndefined();
+    const written = JSON.parse(serializeMessage(answer(lazy, json))) as { result: { structuredContent: Record<string, unknown> } };
+    expect(written.result.structuredContent).toEqual({ metadata: { name: 'guestbook', labels: { env: 'prod' } }, toJSON: 'a field', added: true });
   });
 });
