@@ -145,6 +145,8 @@ async function startGatewayProcess(sim: { url: string; token: string }, args: st
       ARGOCD_API_TOKEN: sim.token,
       ARGOCD_MCP_RATE_LIMIT: 'off',
       ARGOCD_MCP_LOG_LEVEL: 'info',
+      // LOAD_WORKER_THREADS: the gateway's shaping threads (default: its own, one on 2+ cores).
+      ...(process.env.LOAD_WORKER_THREADS ? { ARGOCD_MCP_WORKER_THREADS: process.env.LOAD_WORKER_THREADS } : {}),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
