@@ -12,6 +12,9 @@ import { createLogger } from './log.ts';
 import { createMcpServer } from './mcp-server.ts';
 import { startSimulator } from './simulator/index.ts';
 import { serveHttp } from './transports/http.ts';
+import { defaultWorkerThreads } from './http/settings.ts';
+import { createShaper } from './runtime/shaper.ts';
+import type { Shaper } from './runtime/shaper.ts';
 import { tableToObjects } from './runtime/shape.ts';
 import type { HttpHandle } from './transports/http.ts';
 
@@ -120,8 +123,8 @@ function instructions(args: { url: string; simUrl: string; token: string }): str
   ].join('\n');
 }
 
-async function listen(config: GatewayConfig, port: number, write: (t: string) => void): Promise<HttpHandle> {
-  const { gateway, logger, version } = buildGateway(config, createLogger('warn'));
+async function listen(config: GatewayConfig, port: number, write: (t: string) => void, shaper: Shaper | undefined): Promise<HttpHandle> {
+  const { gateway, logger, version } = buildGateway(config, createLogger('warn'), { shaper });
   const options = { host: '127.0.0.1', createServer: () => createMcpServer(gateway, version), logger };
   try {
     return await serveHttp({ ...options, port });
@@ -153,10 +156,17 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     confirm: 'destructive',
     logLevel: 'warn',
   };
-  const http = await listen(config, options.port, write);
+  // As the HTTP service: large answers are shaped on a thread when the machine has a second core.
+  const threads = defaultWorkerThreads();
+  const shaper = threads > 0 ? createShaper({ threads, logger: createLogger('warn') }) : undefined;
+  const http = await listen(config, options.port, write, shaper).catch(async (err: unknown) => {
+    await shaper?.close();
+    throw err;
+  });
   write(`argocd-mcp-gateway demo: simulated Argo CD at ${sim.url}; gateway at ${http.url}`);
   const stop = async () => {
     await http.close();
+    await shaper?.close();
     await sim.close();
   };
   try {
