@@ -17,6 +17,7 @@ import { EventEmitter } from 'node:events';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
+import { serializeMessage } from '../runtime/raw-json.ts';
 
 export interface FollowArgs {
   /** The subject resuming (undefined without inbound auth); must be the one that opened the stream. */
@@ -166,7 +167,7 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
       const s = streams.get(key);
       for (const e of s?.events ?? []) {
         if (!e.message) continue;
-        e.json = JSON.stringify(e.message);
+        e.json = serializeMessage(e.message);
         e.message = undefined;
         s!.bytes += e.json.length;
         bytes += e.json.length;
@@ -335,7 +336,7 @@ export function createRedisEventStore(redis: Redis, options: EventStoreOptions &
             await writeOwner();
             const [[err, id]] = (await redis
               .multi()
-              .xadd(key, 'MAXLEN', '~', String(o.maxEventsPerStream), '*', 'm', JSON.stringify(message))
+              .xadd(key, 'MAXLEN', '~', String(o.maxEventsPerStream), '*', 'm', serializeMessage(message))
               .pexpire(key, ttl)
               .pexpire(ownerKey(scope), o.openRetentionMs)
               .exec()) as Array<[Error | null, string]>;

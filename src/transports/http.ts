@@ -33,6 +33,7 @@ import type { Authenticator, Principal } from '../inbound-auth/authenticate.ts';
 import { wwwAuthenticate } from '../inbound-auth/authenticate.ts';
 import { isMetadataPath, metadataUrlFor, protectedResourceMetadata, resourceUrl } from '../inbound-auth/metadata.ts';
 import { sizeHeapForService } from '../heap-tuning.ts';
+import { serializeMessage } from '../runtime/raw-json.ts';
 import { StreamableHttpTransport, isRequestMessage, isResponseMessage } from './streamable-http.ts';
 import type { Logger } from '../log.ts';
 import type { GatewayMetrics } from '../metrics.ts';
@@ -300,7 +301,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         onReady: open,
         send: (id, message) => {
           open();
-          res.write(`event: message\nid: ${id}\ndata: ${JSON.stringify(message)}\n\n`);
+          res.write(`event: message\nid: ${id}\ndata: ${serializeMessage(message)}\n\n`);
         },
       });
       if (!result.ok) {
