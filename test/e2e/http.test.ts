@@ -63,3 +63,43 @@ describe('HTTP gateway against the simulator', () => {
     expect(textOf(result)).toMatch(/404|NotFound|403|PermissionDenied/);
   });
 });
+
+describe('HTTP gateway with and without shaping threads', () => {
+  let sim: Simulator;
+  let threaded: HttpGateway;
+  let inline: HttpGateway;
+  beforeAll(async () => {
+    sim = await startSimulator();
+    [threaded, inline] = await Promise.all([
+      httpGateway(baseEnv(sim), ['--worker-threads', '2']),
+      httpGateway(baseEnv(sim), ['--worker-threads', '0']),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([threaded?.close(), inline?.close()]);
+    await sim?.close();
+  });
+
+  it('says how many threads it runs', () => {
+    expect(threaded.stderr()).toMatch(/"workerThreads":2/);
+    expect(inline.stderr()).toMatch(/"workerThreads":0/);
+  });
+
+  it('answers the same results as plain JSON and on an SSE stream', async () => {
+    const [a, b] = await Promise.all([threaded.connect(), inline.connect()]);
+    const calls: Array<[string, Record<string, unknown>]> = [
+      ['application_get', { name: 'guestbook' }],
+      ['application_list', {}],
+      ['application_resource_tree', { applicationName: 'guestbook' }],
+      ['application_get', { name: 'guestbook', fields: ['status.sync'] }],
+    ];
+    for (const [name, args] of calls) {
+      const expected = await b.callTool({ name, arguments: args });
+      expect(expected.isError).toBeFalsy();
+      expect(await a.callTool({ name, arguments: args }), name).toEqual(expected);
+      // A progress token turns the answer into an SSE stream: the same result comes on it.
+      const streamed = await a.callTool({ name, arguments: args }, undefined, { onprogress: () => undefined });
+      expect(streamed, `${name} on a stream`).toEqual(expected);
+    }
+  });
+});
