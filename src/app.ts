@@ -9,6 +9,7 @@ import { createAuditSink } from './runtime/audit.ts';
 import type { AuditSink } from './runtime/audit.ts';
 import { createGateway } from './runtime/gateway.ts';
 import type { Shaper } from './runtime/shaper.ts';
+import type { SignInBroker } from './argocd-auth/sso/broker.ts';
 import { WORKFLOWS } from './workflows/index.ts';
 import type { Gateway } from './runtime/gateway.ts';
 import { registerSecret } from './runtime/redact.ts';
@@ -44,7 +45,7 @@ function teeAudit(first: AuditSink, second?: AuditSink): AuditSink {
 export function buildGateway(
   config: GatewayConfig,
   logger = createLogger(config.logLevel),
-  extra: { audit?: AuditSink; wrapUpstream?: (upstream: Upstream) => Upstream; shaper?: Shaper } = {},
+  extra: { audit?: AuditSink; wrapUpstream?: (upstream: Upstream) => Upstream; shaper?: Shaper; signIn?: SignInBroker } = {},
 ): GatewayParts {
   registerSecret(config.token);
   const version = packageVersion();
@@ -60,6 +61,7 @@ export function buildGateway(
         timeoutMs: config.timeoutMs,
         userAgent,
         logger,
+        perUser: !!extra.signIn,
       }).upstream
     : undefined;
   // The HTTP service times and counts Argo CD requests for /metrics through this wrapper.
@@ -76,6 +78,7 @@ export function buildGateway(
       confirm: config.confirm,
       composites: WORKFLOWS,
       shaper: extra.shaper,
+      signIn: extra.signIn,
     });
   // Several Argo CDs: one gateway each, behind one that routes by the `instance` argument (src/instances).
   if (config.instances) {

@@ -116,6 +116,43 @@ async function main(argv: string[]): Promise<void> {
 
   withGatewayOptions(
     program
+      .command('login')
+      .description("sign in to Argo CD's identity provider (the config's sso:) in a browser, for the stdio gateway")
+      .option('--sso', 'authorization code flow with PKCE and a loopback callback, as `argocd login --sso` (the only kind)')
+      .option('--no-browser', 'print the URL without trying to open a browser')
+      .option('--wait <duration>', 'how long to wait for the browser to come back (default 5m)'),
+  ).action(async (flags: CliFlags & { sso?: boolean; browser: boolean; wait?: string }) => {
+    const { sso, browser, wait: timeout, ...gatewayFlags } = flags;
+    if (!sso) {
+      process.stderr.write('login needs --sso: the gateway signs in to Argo CD\'s identity provider (set sso: in the config file); for a token, set ARGOCD_API_TOKEN instead\n');
+      process.exitCode = 2;
+      return;
+    }
+    const config = loadConfig({ flags: gatewayFlags, env: process.env, argocdOptional: true });
+    const settings = config.auth?.sso;
+    if (!settings) {
+      process.stderr.write('login --sso needs an sso: section in the config file (--config): issuer and clientId at least; see README, "Signing in with SSO"\n');
+      process.exitCode = 2;
+      return;
+    }
+    const { parseDuration } = await import('./config/load-config.ts');
+    const timeoutMs = timeout ? parseDuration(timeout) : undefined;
+    if (timeout && timeoutMs === undefined) {
+      process.stderr.write(`--wait: "${timeout}" is not a duration; use e.g. 5m or 300s\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const { runSsoLogin } = await import('./argocd-auth/sso/login.ts');
+    try {
+      await runSsoLogin({ settings, write: (t) => process.stderr.write(`${t}\n`), openBrowser: browser, timeoutMs });
+    } catch (err) {
+      process.stderr.write(`login failed: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+  withGatewayOptions(
+    program
       .command('console')
       .description('a local web page to choose endpoints (with their token cost), test the connection, preview tools/list and watch calls; prints its URL')
       .option('--port <port>', 'console port on 127.0.0.1 (default: a free one)')

@@ -146,7 +146,16 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
     const progressSent: Array<Promise<unknown>> = [];
     const client = server.getClientVersion();
     const canElicit = !!server.getClientCapabilities()?.elicitation;
+    const authExtra = extra.authInfo?.extra as { subject?: string } | undefined;
     const ctx: CallContext = {
+      user: authExtra?.subject ? { subject: authExtra.subject, accessToken: extra.authInfo?.token || undefined } : undefined,
+      // URL mode elicitation (MCP 2025-11-25): the client shows the link and the user opens it in a browser.
+      openUrl: server.getClientCapabilities()?.elicitation?.url
+        ? async ({ message, url, id }) => {
+            const answer = await server.elicitInput({ mode: 'url', message, url, elicitationId: id });
+            return { action: answer.action, complete: () => server.createElicitationCompletionNotifier(id)() };
+          }
+        : undefined,
       askUser: canElicit
         ? async (message) => {
             const answer = await server.elicitInput({

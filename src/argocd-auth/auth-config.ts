@@ -12,6 +12,7 @@ import { CliConfigError, readCliContext } from './cli-config.ts';
 import type { ResolvedCliContext } from './cli-config.ts';
 import { expandEnv, parseHeaders } from './headers.ts';
 import { DEFAULT_TOKEN_COMMAND_TTL_MS } from './token-command.ts';
+import type { SsoSettings } from './sso/sso-settings.ts';
 
 /** How one Argo CD is authenticated to (the token and token file of the top level stay in GatewayConfig). */
 export interface ArgocdAuthSettings {
@@ -30,6 +31,8 @@ export interface ArgocdAuthSettings {
   /** PEM CA bundle from the context's certificate-authority-data. */
   caPem?: string;
   headers?: Record<string, string>;
+  /** Signing in to Argo CD's identity provider, per person (`sso:`; src/argocd-auth/sso). */
+  sso?: SsoSettings;
 }
 
 /** The config keys this module reads (per instance also `token` and `tokenFile`). */

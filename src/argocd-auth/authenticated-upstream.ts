@@ -14,6 +14,7 @@ import { oidcRefreshSource } from './oidc-refresh.ts';
 import { sessionLoginSource } from './session-login.ts';
 import { staticTokenSource, tokenFileSource } from './static-token.ts';
 import { tokenCommandSource } from './token-command.ts';
+import { ssoFileSource } from './sso/file-source.ts';
 import type { TokenSource } from './token-source.ts';
 
 export interface ArgocdTarget {
@@ -24,6 +25,8 @@ export interface ArgocdTarget {
   timeoutMs: number;
   userAgent: string;
   logger: Logger;
+  /** Calls carry their user's own token (the HTTP service with `sso:`). */
+  perUser?: boolean;
 }
 
 /** The token source the settings ask for (configuration allows only one method; the CLI context's SSO login first). */
@@ -42,6 +45,9 @@ export function createTokenSource(target: ArgocdTarget): TokenSource {
   if (auth.refreshToken && auth.context) {
     return oidcRefreshSource({ baseUrl: target.baseUrl, contextName: auth.context.name, token: auth.token, refreshToken: auth.refreshToken, http: http(), logger });
   }
+  // SSO over stdio: the tokens `login --sso` saved. Over HTTP each call carries its user's token (sso/broker.ts),
+  // and the gateway's own requests (version, swagger.json, readiness) go without one.
+  if (auth.sso && !target.perUser) return ssoFileSource({ settings: auth.sso, logger });
   if (auth.tokenFile) return tokenFileSource(auth.tokenFile, { initial: auth.token });
   if (auth.token) return staticTokenSource(auth.token, auth.context ? `the token of argocd CLI context "${auth.context.name}"` : undefined);
   return staticTokenSource(undefined, 'no token');

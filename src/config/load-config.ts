@@ -8,6 +8,7 @@ import { parseYaml } from './yaml.ts';
 import { CATALOGUE_FILES, loadCatalogue, useCatalogueDir } from '../catalogue/load-catalogue.ts';
 import { resolveToolsets } from '../runtime/toolsets.ts';
 import { readAuthSettings, reportAuthConflicts, topLevelAuthLayers } from '../argocd-auth/auth-config.ts';
+import { readSsoSettings } from '../argocd-auth/sso/sso-settings.ts';
 import type { ArgocdAuthSettings } from '../argocd-auth/auth-config.ts';
 import { instancesFrom } from '../instances/instance-config.ts';
 import type { InstanceConfig } from '../instances/instance-config.ts';
@@ -114,7 +115,7 @@ const FILE_KEYS = [
   'url', 'server', 'token', 'tokenFile', 'insecure', 'caFile', 'rootPath', 'timeout',
   'username', 'password', 'passwordFile', 'argocdContext', 'tokenCommand', 'tokenCommandTtl', 'headers', 'instances',
   'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'rawResults',
-  'adaptToServer', 'auditFile', 'catalogueDir', 'projects', 'namespaces', 'clusters', 'confirm', 'logLevel',
+  'adaptToServer', 'auditFile', 'catalogueDir', 'projects', 'namespaces', 'clusters', 'confirm', 'logLevel', 'sso',
   ...HTTP_FILE_KEYS,
 ] as const;
 
@@ -277,7 +278,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     }
   } else if (tokenSource) {
     token = String(tokenSource.value).trim();
-  } else if (!argocdOptional && !hasInstances && !authRead.hasOtherMethod) {
+  } else if (!argocdOptional && !hasInstances && !authRead.hasOtherMethod && file.sso === undefined) {
     issues.push({
       setting: 'ARGOCD_API_TOKEN',
       message: 'no Argo CD token configured; set ARGOCD_API_TOKEN (or ARGOCD_AUTH_TOKEN, --token-file, or `tokenFile:` in the config file) to a token from `argocd account generate-token`',
@@ -393,7 +394,29 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     issues.push({ setting: confirmSource!.from, message: `"${confirm}" is not a confirmation policy; use destructive (default), writes or never` });
   }
 
-  reportAuthConflicts(authRead.methods, credential?.from, issues);
+  // sso: each person signs in to Argo CD's identity provider (src/argocd-auth/sso).
+  const sso = readSsoSettings(file.sso, env, fileLabel, issues);
+  const ssoMethods = sso ? [{ from: `${fileLabel}: sso`, what: 'SSO sign-in' }] : [];
+  reportAuthConflicts([...authRead.methods, ...ssoMethods], credential?.from, issues);
+  if (sso) {
+    authRead.auth.sso = sso;
+    if (file.instances !== undefined) issues.push({ setting: `${fileLabel}: sso`, message: 'applies to one Argo CD; it cannot be combined with instances' });
+    if (transport === 'http' && !http.auth.issuer && !http.auth.apiKeys) {
+      issues.push({
+        setting: `${fileLabel}: sso`,
+        message: 'over HTTP each user signs in with their own account, so the gateway must know who calls: configure inbound auth (authIssuer or apiKeysFile)',
+      });
+    }
+    if (transport === 'http' && sso.tokenExchange && !http.auth.issuer) {
+      issues.push({ setting: `${fileLabel}: sso.tokenExchange`, message: 'exchanges the OAuth access tokens MCP clients send: configure authIssuer' });
+    }
+    if (transport === 'http' && http.redisUrl && !sso.encryptionKey) {
+      issues.push({
+        setting: `${fileLabel}: sso`,
+        message: 'with redis, replicas share users\' Argo CD tokens encrypted with one key: set encryptionKeyFile (or ARGOCD_MCP_SSO_ENCRYPTION_KEY) to 32 random bytes (openssl rand -base64 32)',
+      });
+    }
+  }
   const instances = instancesFrom({
     value: file.instances,
     fileLabel,

@@ -21,7 +21,7 @@ export interface ReadinessProbe {
  * A success is cached `ttlMs` (10 s); a failure only `failureTtlMs` (2 s), so a recovered Argo CD puts the
  * gateway back in rotation quickly.
  */
-export function createReadinessProbe(upstream: Upstream | undefined, ttlMs = 10_000, failureTtlMs = 2_000): ReadinessProbe {
+export function createReadinessProbe(upstream: Upstream | undefined, ttlMs = 10_000, failureTtlMs = 2_000, options: { perUser?: boolean } = {}): ReadinessProbe {
   let cached: { at: number; value: Readiness } | undefined;
   let running: Promise<Readiness> | undefined;
 
@@ -39,6 +39,8 @@ export function createReadinessProbe(upstream: Upstream | undefined, ttlMs = 10_
       return { ready: false, reason, checkedAt };
     }
     const argocdVersion = (version.data as { Version?: string }).Version;
+    // With per-user sign-in (sso) the gateway holds no token of its own: reachable is ready.
+    if (options.perUser) return { ready: true, argocdVersion, checkedAt };
     const user = await upstream.getJson('/api/v1/session/userinfo');
     if (!user.ok) return { ready: false, reason: `Argo CD refused the token: ${user.text}`, argocdVersion, checkedAt };
     if (!(user.data as { loggedIn?: boolean }).loggedIn) {

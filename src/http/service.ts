@@ -16,6 +16,7 @@ import type { Logger } from '../log.ts';
 import { createMcpServer } from '../mcp-server.ts';
 import { createMetrics } from '../metrics.ts';
 import { createShaper } from '../runtime/shaper.ts';
+import { createSignInBroker, memorySecretStore, redisSecretStore } from '../argocd-auth/sso/broker.ts';
 import { serveHttp } from '../transports/http.ts';
 import type { HttpHandle } from '../transports/http.ts';
 import { createMemoryEventStore, createRedisEventStore } from './event-store.ts';
@@ -50,7 +51,21 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
   const settings = config.http ?? defaultHttpSettings();
   const metrics = createMetrics();
   const shaper = settings.workerThreads > 0 ? createShaper({ threads: settings.workerThreads, logger }) : undefined;
-  const hooks = { audit: metrics.wrapAudit(undefined), wrapUpstream: metrics.wrapUpstream, shaper };
+  const redis = settings.redisUrl ? connectRedis(settings.redisUrl, logger) : undefined;
+  // sso: every call runs with its user's own Argo CD token (src/argocd-auth/sso/broker.ts).
+  const sso = config.auth?.sso;
+  let listeningUrl = '';
+  const signIn = sso
+    ? createSignInBroker({
+        settings: sso,
+        redirectUri: () => sso.redirectUri ?? `${new URL(settings.publicUrl ?? listeningUrl).origin}/oauth/callback`,
+        store: redis ? redisSecretStore(redis) : memorySecretStore(),
+        logger,
+        sameIssuer: !!settings.auth.issuer && settings.auth.issuer.replace(/\/+$/, '') === sso.issuer.replace(/\/+$/, ''),
+      })
+    : undefined;
+  if (sso && !sso.encryptionKey) logger.warn('sso: no encryptionKeyFile; users\' Argo CD tokens are encrypted with a key made at start-up, so a restart signs everyone out');
+  const hooks = { audit: metrics.wrapAudit(undefined), wrapUpstream: metrics.wrapUpstream, shaper, signIn };
   const full: GatewayParts = buildGateway(config, logger, hooks);
   const authenticator = createAuthenticator(settings.auth, settings.auth.audience ?? settings.publicUrl);
   // A token with only argocd:read sees the same allowlist in read-only mode (tools/list and calls alike).
@@ -67,7 +82,6 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
     );
   }
 
-  const redis = settings.redisUrl ? connectRedis(settings.redisUrl, logger) : undefined;
   let storeWarned = 0;
   const eventStore: SharedEventStore = redis
     ? createRedisEventStore(redis, {
@@ -96,8 +110,10 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
     rateLimiter,
     eventStore,
     metrics,
-    readiness: createReadinessProbe(full.upstream),
+    readiness: createReadinessProbe(full.upstream, undefined, undefined, { perUser: !!signIn }),
+    signIn,
   });
+  listeningUrl = handle.url;
   logger.info(
     {
       argocd: config.argocdUrl,
@@ -107,6 +123,7 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
       store: redis ? 'redis' : 'memory',
       rateLimit: rateLimiter.kind === 'off' ? 'off' : settings.rateLimit.text,
       workerThreads: settings.workerThreads,
+      sso: signIn ? `${signIn.mode} at ${sso!.issuer}` : undefined,
     },
     'serving MCP over Streamable HTTP',
   );

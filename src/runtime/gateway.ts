@@ -26,6 +26,7 @@ import type { AuditRecord, AuditSink } from './audit.ts';
 import type { ServerSupport } from './version-adapt.ts';
 import { lazyJsonObject, rememberJson } from './raw-json.ts';
 import type { Shaper } from './shaper.ts';
+import type { SignInBroker, SignInUser } from '../argocd-auth/sso/broker.ts';
 
 /** Default and maximum bounds of streaming tools. */
 export const STREAM_DEFAULTS = {
@@ -46,6 +47,13 @@ export interface CallContext {
   internal?: boolean;
   progressToken?: string | number;
   sendProgress?: (progress: { progress: number; total?: number; message?: string }) => Promise<void>;
+  /** The authenticated caller (HTTP with inbound auth), for per-user Argo CD tokens (`sso:`). */
+  user?: SignInUser;
+  /**
+   * Sends the user to a URL (MCP URL elicitation), when the client supports it: resolves with the user's answer
+   * (accept: they will open it); `complete` tells the client the interaction finished.
+   */
+  openUrl?: (request: { message: string; url: string; id: string }) => Promise<{ action: string; complete: () => Promise<void> }>;
 }
 
 /**
@@ -82,6 +90,8 @@ export interface GatewayOptions {
   composites?: CompositeTool[];
   /** Shaping threads (the HTTP service's): large answers are parsed and shaped there, not on the main thread. */
   shaper?: Shaper;
+  /** Per-user Argo CD tokens (`sso:` over HTTP): every call runs with its caller's own identity. */
+  signIn?: SignInBroker;
 }
 
 /**
@@ -105,6 +115,34 @@ export interface Gateway {
    */
   openStream(name: string, args: Record<string, unknown>, signal: AbortSignal): Promise<{ ok: true; items: AsyncIterable<unknown> } | { ok: false; error: string }>;
   callTool(name: string, args: unknown, ctx?: CallContext): Promise<CallToolResult>;
+}
+
+/** How long a call waits for its user to finish signing in, after they accepted to open the link. */
+const SIGN_IN_WAIT_MS = 5 * 60_000;
+
+/**
+ * The caller's own Argo CD token: from the broker, or after a sign-in the user is asked for (a URL elicitation
+ * when the client supports it, else an error that carries the link).
+ */
+async function userTokenFor(broker: SignInBroker, ctx: CallContext): Promise<{ ok: true; token: string } | { ok: false; message: string }> {
+  if (!ctx.user) {
+    return { ok: false, message: 'This gateway signs each user in to Argo CD (sso), so it needs to know who calls: configure inbound auth (authIssuer or apiKeysFile).' };
+  }
+  const current = await broker.token(ctx.user);
+  if (current.ok) return current;
+  if (!current.signIn) return { ok: false, message: `Could not obtain an Argo CD token for you: ${current.message}` };
+  const { url, id } = await broker.start(ctx.user);
+  const message = 'Sign in to Argo CD (your own account, so Argo CD applies your permissions). Nothing was sent to Argo CD yet.';
+  if (!ctx.openUrl) {
+    return { ok: false, message: `${message}\nOpen this link in a browser, sign in, then call the tool again: ${url}\n(The link works once, for 10 minutes.)` };
+  }
+  const answer = await ctx.openUrl({ message, url, id });
+  if (answer.action !== 'accept') return { ok: false, message: `The sign-in to Argo CD was ${answer.action === 'decline' ? 'declined' : 'cancelled'}; nothing was sent to Argo CD.` };
+  const done = await broker.waitFor(ctx.user, id, ctx.signal, SIGN_IN_WAIT_MS);
+  await answer.complete().catch(() => undefined);
+  if (!done) return { ok: false, message: `The sign-in to Argo CD did not complete in time; nothing was sent to Argo CD. Call again for a new link, or open: ${url}` };
+  const after = await broker.token(ctx.user);
+  return after.ok ? after : { ok: false, message: `Signed in, but no Argo CD token could be obtained: ${after.message}` };
 }
 
 export function textResult(text: string, isError = false): CallToolResult {
@@ -386,9 +424,24 @@ export function createGateway(options: GatewayOptions): Gateway {
         projection += ['metadata.namespace', 'spec.project', 'spec.destination'].map((f) => `,${prefix}${f}`).join('');
       }
       if (projection) built.request.query.fields = projection;
+      let userToken: string | undefined;
+      if (options.signIn) {
+        const signedIn = await userTokenFor(options.signIn, ctx);
+        if (!signedIn.ok) {
+          record('refused');
+          return textResult(signedIn.message, true);
+        }
+        userToken = signedIn.token;
+      }
       // A workflow's own calls read the value itself, and a scope filters the parsed answer: both stay here.
       const shaper = options.shaper && !ctx.internal && !scope.active ? options.shaper : undefined;
-      const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined });
+      const send = (token: string | undefined) => upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined, token });
+      let answer = await send(userToken);
+      // Argo CD refused the user's token: renewed once (refresh, or a new exchange), as for the gateway's own.
+      if (options.signIn && userToken && ctx.user && answer.kind === 'error' && answer.status === 401 && (await options.signIn.renew(ctx.user, userToken))) {
+        const again = await options.signIn.token(ctx.user);
+        if (again.ok) answer = await send(again.token);
+      }
       const limit = ctx.internal ? Number.POSITIVE_INFINITY : maxResultTokens;
       const shapeHere = async (data: unknown): Promise<CallToolResult> => {
         const shaped = shapeResult(tool, scope.filter(tool, data), shapeArgs);

@@ -41,6 +41,8 @@ export interface UpstreamSendArgs {
   request: UpstreamRequest;
   signal?: AbortSignal;
   asText?: boolean;
+  /** The caller's own Argo CD token (per-user sign-in), sent instead of the gateway's; a 401 is the caller's to handle. */
+  token?: string;
 }
 
 export interface Upstream {
@@ -83,7 +85,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     async send(args) {
       const sent: { token?: string } = {};
       const first = await sendOnce(args, sent);
-      if (first.kind === 'error' && first.status === 401 && options.onUnauthorized && !args.signal?.aborted) {
+      if (first.kind === 'error' && first.status === 401 && options.onUnauthorized && !args.signal?.aborted && args.token === undefined) {
         if (await options.onUnauthorized(sent.token)) return sendOnce(args, {});
       }
       return first;
@@ -91,10 +93,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   };
 
   /** Sends once; `sent.token` records the token the request carried (a 401 renews only a token still current). */
-  async function sendOnce({ tool, request, signal, asText }: UpstreamSendArgs, sent: { token?: string }): Promise<UpstreamAnswer> {
+  async function sendOnce({ tool, request, signal, asText, token: userToken }: UpstreamSendArgs, sent: { token?: string }): Promise<UpstreamAnswer> {
       const { method, stream } = tool.request;
       const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
-      const token = await options.token();
+      const token = userToken ?? (await options.token());
       sent.token = token;
       if (token) headers.authorization = `Bearer ${token}`;
       if (method !== 'GET') headers['content-type'] = 'application/json';

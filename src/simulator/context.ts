@@ -1,5 +1,5 @@
 /** The simulator's shared runtime context handed to every route. */
-import { SEED_IAT, Enforcer, TokenIssuer } from './auth.ts';
+import { SEED_IAT, Enforcer, SsoVerifier, TokenIssuer } from './auth.ts';
 import { createRng, type Rng } from './prng.ts';
 import { buildSeed } from './seed/seed.ts';
 import { Store } from './store.ts';
@@ -23,7 +23,7 @@ export class SimContext {
   constructor(readonly opts: ResolvedOptions) {
     this.store = new Store(buildSeed(opts.seed, opts.appCount));
     this.rng = createRng(opts.seed ^ 0x5eed);
-    this.issuer = new TokenIssuer(`argocd-sim-secret-${opts.seed}`);
+    this.issuer = new TokenIssuer(`argocd-sim-secret-${opts.seed}`, opts.sso ? new SsoVerifier(opts.sso) : undefined);
     this.enforcer = new Enforcer((project, role) => {
       const proj = this.store.projects.get(project);
       const roles = ((proj?.spec as JsonObject | undefined)?.roles ?? []) as JsonObject[];

@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ssoUserInfo } from './auth.ts';
 import { SimContext } from './context.ts';
-import { Router } from './router.ts';
+import { type RouteDef, Router } from './router.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { applicationLogRoutes } from './routes/application-logs.ts';
 import { applicationOperationRoutes } from './routes/application-ops.ts';
@@ -20,7 +21,7 @@ import { createRequestListener } from './server.ts';
 import { buildSwagger } from './swagger.ts';
 import type { RecordedRequest, ResolvedOptions, Simulator, SimulatorOptions } from './types.ts';
 
-export type { RecordedRequest, Simulator, SimulatorOptions } from './types.ts';
+export type { RecordedRequest, Simulator, SimulatorOptions, SimulatorSsoOptions } from './types.ts';
 
 /** Every implemented REST operation. */
 export const ALL_ROUTES = [
@@ -37,6 +38,13 @@ export const ALL_ROUTES = [
   ...accountRoutes,
   ...settingsRoutes,
 ];
+
+/** The routes with SessionService.GetUserInfo answering for SSO sessions too (username, issuer and groups of the id token). */
+function withSsoUserInfo(routes: RouteDef[]): RouteDef[] {
+  return routes.map((r) =>
+    r.operationId === 'SessionService_GetUserInfo' ? { ...r, handler: (ctx) => ssoUserInfo(ctx.sim.issuer, ctx.req.headers, ctx.caller) ?? r.handler(ctx) } : r,
+  );
+}
 
 /** "/argocd/" → "/argocd"; "" and "/" → "". */
 function normalizeRootPath(root: string | undefined): string {
@@ -60,6 +68,7 @@ function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     logIntervalMs: num(opts.logIntervalMs, 200, 'logIntervalMs', 1),
     seed: Math.floor(num(opts.seed, 42, 'seed', -Infinity)),
     appCount: Math.floor(num(opts.appCount, 50, 'appCount')),
+    sso: opts.sso,
   };
 }
 
@@ -68,7 +77,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const options = resolveOptions(opts);
   const swaggerJson = options.swaggerFile ? readFileSync(options.swaggerFile, 'utf8') : buildSwagger(ALL_ROUTES, options.version);
   const sim = new SimContext(options);
-  const router = new Router(ALL_ROUTES);
+  const router = new Router(options.sso ? withSsoUserInfo(ALL_ROUTES) : ALL_ROUTES);
   const requests: RecordedRequest[] = [];
   const server = createServer(createRequestListener({ sim, router, requests, rootPath: options.rootPath, swaggerJson }));
   server.on('clientError', (_err, socket) => {

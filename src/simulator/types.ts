@@ -20,6 +20,24 @@ export interface SimulatorOptions {
   seed?: number;
   /** Number of seeded applications; default 50. */
   appCount?: number;
+  /** Accept id tokens from an external OIDC provider, like argocd-cm `oidc.config`; default: off. */
+  sso?: SimulatorSsoOptions;
+}
+
+/** An external OIDC provider whose id tokens the simulator accepts (argocd-cm `oidc.config` + argocd-rbac-cm). */
+export interface SimulatorSsoOptions {
+  /** The exact `iss` the id tokens carry (oidc.config `issuer`). */
+  issuer: string;
+  /** oidc.config `clientID`: the audience tokens must carry unless allowedAudiences is set. */
+  clientId: string;
+  /** oidc.config `allowedAudiences`: when non-empty, replaces clientId as the accepted audiences (as Argo CD does). */
+  allowedAudiences?: string[];
+  /** The provider's public JWKs (its JWKS `keys`); a token whose header has `kid` is checked against the key with that kid. */
+  keys: JsonWebKey[];
+  /** policy.csv `g, <group>, role:<role>` lines, matched against the token's `groups` claim. */
+  groupRoles?: Record<string, 'admin' | 'readonly'>;
+  /** policy.default; '' (the default) grants nothing, so every RBAC check answers 403. */
+  defaultRole?: 'admin' | 'readonly' | '';
 }
 
 /** One request as the simulator received it. */
@@ -49,7 +67,7 @@ export interface Simulator {
 }
 
 /** Fully resolved options. */
-export type ResolvedOptions = Required<Omit<SimulatorOptions, 'swaggerFile'>> & { swaggerFile?: string };
+export type ResolvedOptions = Required<Omit<SimulatorOptions, 'swaggerFile' | 'sso'>> & { swaggerFile?: string; sso?: SimulatorSsoOptions };
 
 /** A JSON object as the simulator stores it. */
 export type JsonObject = Record<string, unknown>;

@@ -30,6 +30,7 @@ import type { ReadinessProbe } from '../http/readiness.ts';
 import { defaultHttpSettings } from '../http/settings.ts';
 import type { HttpSettings } from '../http/settings.ts';
 import type { Authenticator, Principal } from '../inbound-auth/authenticate.ts';
+import type { SignInBroker } from '../argocd-auth/sso/broker.ts';
 import { wwwAuthenticate } from '../inbound-auth/authenticate.ts';
 import { isMetadataPath, metadataUrlFor, protectedResourceMetadata, resourceUrl } from '../inbound-auth/metadata.ts';
 import { sizeHeapForService } from '../heap-tuning.ts';
@@ -55,6 +56,8 @@ export interface HttpOptions {
   eventStore?: SharedEventStore;
   metrics?: GatewayMetrics;
   readiness?: ReadinessProbe;
+  /** Per-user sign-in to Argo CD (`sso:`): serves /oauth/callback and /oauth/revoke. */
+  signIn?: SignInBroker;
 }
 
 export interface HttpHandle {
@@ -78,7 +81,7 @@ interface Session {
   profile?: Principal['profile'];
 }
 
-type Route = 'mcp' | 'healthz' | 'readyz' | 'metrics' | 'oauth-metadata' | 'other';
+type Route = 'mcp' | 'healthz' | 'readyz' | 'metrics' | 'oauth-metadata' | 'oauth-callback' | 'oauth-revoke' | 'other';
 
 /** How long a relayed (resumed) stream waits for the next event before giving up on its producer. */
 const RELAY_IDLE_MS = 5 * 60_000;
@@ -120,6 +123,12 @@ async function readJson(req: IncomingMessage, limit: number): Promise<BodyResult
   }
 }
 
+/** The bearer token of a request (already validated by the authenticator). */
+function bearerOf(req: IncomingMessage): string {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(String(req.headers.authorization ?? ''));
+  return m ? m[1] : '';
+}
+
 /** A request id from the caller (a proxy's X-Request-Id) when it is sane, else a new one. */
 function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
@@ -131,6 +140,8 @@ function routeOf(pathname: string, resource: string | undefined): Route {
   if (pathname === '/healthz') return 'healthz';
   if (pathname === '/readyz') return 'readyz';
   if (pathname === '/metrics') return 'metrics';
+  if (pathname === '/oauth/callback') return 'oauth-callback';
+  if (pathname === '/oauth/revoke') return 'oauth-revoke';
   if (pathname.startsWith('/.well-known/oauth-protected-resource') && isMetadataPath(pathname, resource ?? 'http://localhost/mcp')) return 'oauth-metadata';
   return 'other';
 }
@@ -350,8 +361,9 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       }
       principal = outcome.principal;
       authInfo = {
-        // The token itself is not passed on: nothing after this point needs it, and what is not kept cannot leak.
-        token: '',
+        // The token itself is passed on only for a token exchange at Argo CD's identity provider (sso.tokenExchange):
+        // otherwise nothing after this point needs it, and what is not kept cannot leak.
+        token: options.signIn?.mode === 'token-exchange' ? bearerOf(req) : '',
         clientId: principal.subject,
         scopes: principal.scopes,
         expiresAt: principal.expiresAt,
@@ -524,6 +536,40 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         }
         // Public metadata: browsers-based clients must be able to read it cross-origin.
         sendJson(res, 200, protectedResourceMetadata(resourceFor(req), auth.issuer), { 'access-control-allow-origin': '*' });
+        return;
+      }
+      case 'oauth-callback': {
+        // The browser coming back from Argo CD's identity provider: no MCP credentials, the state is the proof.
+        if (!options.signIn || req.method !== 'GET') {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+          return;
+        }
+        const page = await options.signIn.callback(new URL(req.url ?? '/', 'http://localhost'));
+        const escape = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+        res
+          .writeHead(page.status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' })
+          .end(`<!doctype html><meta charset="utf-8"><title>${escape(page.title)}</title><body style="font-family:sans-serif;margin:3em"><h1>${escape(page.title)}</h1><p>${escape(page.text)}</p></body>`);
+        return;
+      }
+      case 'oauth-revoke': {
+        // Forgets the caller's Argo CD tokens: the caller is whoever the MCP credentials say.
+        if (!options.signIn || req.method !== 'POST') {
+          res.writeHead(options.signIn ? 405 : 404, { 'content-type': 'text/plain' }).end(options.signIn ? 'Use POST\n' : 'Not found\n');
+          return;
+        }
+        const refused = guard(req);
+        if (refused) {
+          sendJson(res, 403, { error: refused });
+          return;
+        }
+        const outcome = auth ? await auth.authenticate(req) : undefined;
+        if (!outcome?.ok) {
+          if (outcome) refuseAuth(req, res, outcome);
+          else sendJson(res, 401, { error: 'inbound auth is not configured, so there is no user to sign out' });
+          return;
+        }
+        const had = await options.signIn.revoke({ subject: outcome.principal.subject });
+        sendJson(res, 200, { revoked: had });
         return;
       }
       case 'mcp':
