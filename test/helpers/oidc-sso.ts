@@ -68,6 +68,8 @@ export interface SsoProviderOptions {
   accessTokenTtl?: number;
   /** Refresh token lifetime in seconds (default 86400). */
   refreshTokenTtl?: number;
+  /** Scopes of resource servers (e.g. `argocd:write` for an MCP server's access tokens), besides the OIDC ones. */
+  resourceScopes?: string[];
 }
 
 /** A token endpoint response. */
@@ -329,7 +331,8 @@ export async function startSsoProvider(options: SsoProviderOptions): Promise<Sso
       groups: [...a.groups],
     };
   };
-  const ssoScope = SSO_SCOPES.filter((s) => s !== 'offline_access').join(' ');
+  const extraScopes = options.resourceScopes ?? [];
+  const ssoScope = [...SSO_SCOPES.filter((s) => s !== 'offline_access'), ...extraScopes].join(' ');
 
   const provider = new Provider(issuer, {
     adapter: memoryAdapterFactory(store),
@@ -345,12 +348,12 @@ export async function startSsoProvider(options: SsoProviderOptions): Promise<Sso
         ...(c.refreshTokens === false ? [] : ['refresh_token']),
         ...(c.tokenExchange ? [TOKEN_EXCHANGE_GRANT] : []),
       ],
-      scope: SSO_SCOPES.join(' '),
+      scope: [...SSO_SCOPES, ...extraScopes].join(' '),
       id_token_signed_response_alg: 'RS256',
     })),
     jwks: { keys: [privateJwk] },
     cookies: { keys: [randomBytes(16).toString('hex')] },
-    scopes: [...SSO_SCOPES],
+    scopes: [...SSO_SCOPES, ...extraScopes],
     claims: {
       openid: ['sub'],
       profile: ['name', 'preferred_username'],

@@ -231,7 +231,10 @@ export function createSignInBroker(options: BrokerOptions): SignInBroker {
       if (error) return { status: 400, title: 'Sign-in failed', text: `The identity provider answered ${error}${url.searchParams.get('error_description') ? `: ${url.searchParams.get('error_description')}` : ''}.` };
       let tokens: SsoTokens;
       try {
-        tokens = await client.finish(url, pending);
+        // The URL the provider redirected to, as registered (this process may sit behind a proxy on another address).
+        const current = new URL(pending.redirectUri);
+        current.search = url.search;
+        tokens = await client.finish(current, pending);
       } catch (err) {
         return { status: 400, title: 'Sign-in failed', text: redactText((err as Error).message) };
       }
