@@ -162,3 +162,58 @@ describe('token files', () => {
     expect(text(result)).not.toContain('revoked-token-123');
   });
 });
+
+describe('sso settings', () => {
+  const SSO = 'sso:\n  issuer: https://login.example.com/realms/ops\n  clientId: argo-cd-cli\n';
+
+  it('reads the provider, the client and defaults: public client, OIDC scopes with offline_access, a token file in the config directory', () => {
+    const config = load({ env: { ...URL_ENV, HOME: '/home/ada' }, file: SSO });
+    expect(config.auth?.sso).toMatchObject({
+      issuer: 'https://login.example.com/realms/ops',
+      clientId: 'argo-cd-cli',
+      scopes: ['openid', 'profile', 'email', 'groups', 'offline_access'],
+      tokenFile: '/home/ada/.config/argocd-mcp-gateway/sso-token.json',
+    });
+    expect(config.auth?.sso?.clientSecret).toBeUndefined();
+    // No Argo CD token is needed: the sign-in gives one.
+    expect(config.token).toBeUndefined();
+  });
+
+  it('takes the client secret from the environment, a file or ${ENV} in the config, and registers it for redaction', () => {
+    const secretFile = write('client-secret', 'from-a-file\n');
+    expect(load({ env: { ...URL_ENV, ARGOCD_MCP_SSO_CLIENT_SECRET: 'from-env-1234' }, file: SSO }).auth?.sso?.clientSecret).toBe('from-env-1234');
+    expect(load({ env: URL_ENV, file: `${SSO}  clientSecretFile: ${secretFile}\n` }).auth?.sso?.clientSecret).toBe('from-a-file');
+    expect(load({ env: { ...URL_ENV, IDP_SECRET: 'expanded-secret' }, file: `${SSO}  clientSecret: \${IDP_SECRET}\n` }).auth?.sso?.clientSecret).toBe('expanded-secret');
+    expect(redactText('leaked expanded-secret here')).not.toContain('expanded-secret');
+  });
+
+  it('reports every problem of sso at once, naming the key and the fix', () => {
+    const message = problems({
+      env: URL_ENV,
+      file: 'sso:\n  issuer: http://login.example.com\n  scopes: [profile]\n  tokenExchange: yes\n  encryptionKeyFile: /nonexistent/key\n  colour: blue\n',
+    });
+    expect(message).toMatch(/sso\.issuer: "http:\/\/login\.example\.com" must use https/);
+    expect(message).toMatch(/sso\.clientId: is required/);
+    expect(message).toMatch(/sso\.scopes: must include openid/);
+    expect(message).toMatch(/sso\.tokenExchange: must be true, or a mapping/);
+    expect(message).toMatch(/sso\.encryptionKeyFile: cannot read \/nonexistent\/key/);
+    expect(message).toMatch(/sso\.colour: unknown key/);
+  });
+
+  it('is one way to authenticate: not with a token, a login or a token command', () => {
+    expect(problems({ env: { ...URL_ENV, ARGOCD_API_TOKEN: 'tok' }, file: SSO })).toMatch(/several ways to authenticate to Argo CD are configured \(a token from ARGOCD_API_TOKEN; SSO sign-in from/);
+  });
+
+  it('over HTTP needs inbound auth (to know the user), an issuer for token exchange, and a shared key with redis', () => {
+    const http = { transport: 'http' } as CliFlags;
+    expect(problems({ flags: http, env: URL_ENV, file: SSO })).toMatch(/must know who calls: configure inbound auth \(authIssuer or apiKeysFile\)/);
+    const keys = write('keys', `sha256:${'a'.repeat(64)} alice\n`);
+    const withKeys = { transport: 'http', apiKeysFile: keys } as CliFlags;
+    expect(load({ flags: withKeys, env: URL_ENV, file: SSO }).auth?.sso?.clientId).toBe('argo-cd-cli');
+    expect(problems({ flags: { ...withKeys, redis: 'redis://127.0.0.1:6379' }, env: URL_ENV, file: SSO })).toMatch(/with redis, replicas share users' Argo CD tokens encrypted with one key: set encryptionKeyFile/);
+    const key = write('sso-key', Buffer.alloc(32, 7).toString('base64'));
+    expect(load({ flags: { ...withKeys, redis: 'redis://127.0.0.1:6379' }, env: URL_ENV, file: `${SSO}  encryptionKeyFile: ${key}\n` }).auth?.sso?.encryptionKey?.length).toBe(32);
+    expect(problems({ flags: withKeys, env: URL_ENV, file: `${SSO}  clientSecret: s\n  tokenExchange: true\n` })).toMatch(/tokenExchange: exchanges the OAuth access tokens MCP clients send: configure authIssuer/);
+    expect(problems({ flags: withKeys, env: URL_ENV, file: `${SSO}  tokenExchange: { audience: argo-cd }\n` })).toMatch(/tokenExchange: needs a confidential client/);
+  });
+});
