@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `argocd-mcp-gateway` command: serve (default), demo, list-tools, check, generate. */
+/** The `argocd-mcp-gateway` command: serve (default), demo, list-tools, check, login, console, generate. */
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import type { CliFlags } from './config/load-config.ts';
