@@ -25,6 +25,8 @@ import { startSsoProvider } from '../helpers/oidc-sso.ts';
 import type { SsoProvider } from '../helpers/oidc-sso.ts';
 import { CLI, freePort, startGateway } from '../production/harness.ts';
 import type { Gateway } from '../production/harness.ts';
+import { redisAvailable, startRedis } from '../production/redis.ts';
+import type { RedisServer } from '../production/redis.ts';
 
 const accounts = {
   alice: { email: 'alice@example.com', groups: ['ops'] },
@@ -36,17 +38,19 @@ let sim: Simulator;
 let loginPort: number;
 let gatewayPort: number;
 let exchangePort: number;
+let replicaPorts: [number, number];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'argocd-mcp-sso-'));
 
 beforeAll(async () => {
   [loginPort, gatewayPort, exchangePort] = await Promise.all([freePort(), freePort(), freePort()]);
+  replicaPorts = [await freePort(), await freePort()];
   idp = await startSsoProvider({
     accounts,
     clients: [
       // argocd's CLI client: public, PKCE (what `login --sso` uses).
       { id: 'argo-cd-cli', redirectUris: [`http://localhost:${loginPort}/auth/callback`] },
       // The HTTP gateway: confidential, its own callback, and allowed to exchange tokens.
-      { id: 'mcp-gateway', secret: 'gateway-secret', authMethod: 'client_secret_post', redirectUris: [`http://127.0.0.1:${gatewayPort}/oauth/callback`, `http://127.0.0.1:${exchangePort}/oauth/callback`], tokenExchange: true },
+      { id: 'mcp-gateway', secret: 'gateway-secret', authMethod: 'client_secret_post', redirectUris: [`http://127.0.0.1:${gatewayPort}/oauth/callback`, `http://127.0.0.1:${exchangePort}/oauth/callback`, `http://127.0.0.1:${replicaPorts[0]}/oauth/callback`], tokenExchange: true },
       // Argo CD itself (the audience exchanged tokens are for).
       { id: 'argo-cd', secret: 'argo-secret', redirectUris: ['http://127.0.0.1:1/auth/callback'] },
       // The MCP client's own registration, for its access tokens to the gateway.
@@ -287,5 +291,62 @@ describe('HTTP: token exchange (RFC 8693)', () => {
       }
     }
     expect(gw.stderr()).not.toMatch(/eyJ[\w-]{10,}\.[\w-]{10,}/);
+  });
+});
+
+// Skipped only on a developer machine without redis-server; CI installs it.
+describe.skipIf(!redisAvailable() && !process.env.CI)('HTTP: replicas share users\' Argo CD tokens through Redis', () => {
+  let redis: RedisServer;
+  let replicas: Gateway[] = [];
+  const keyFile = path.join(dir, 'sso-key');
+  beforeAll(async () => {
+    redis = await startRedis();
+    writeFileSync(keyFile, `${Buffer.alloc(32, 9).toString('base64')}\n`);
+    const config = path.join(dir, 'replicas.yaml');
+    // One public address in front of both: the provider sends every browser back to the first replica's callback.
+    writeFileSync(
+      config,
+      `readOnly: false\nallow: ["*"]\nsso:\n  issuer: ${idp.issuer}\n  clientId: mcp-gateway\n  clientSecret: gateway-secret\n  redirectUri: http://127.0.0.1:${replicaPorts[0]}/oauth/callback\n  encryptionKeyFile: ${keyFile}\n`,
+    );
+    replicas = await Promise.all(
+      replicaPorts.map((port) =>
+        startGateway({
+          env: { ARGOCD_BASE_URL: sim.url, ARGOCD_MCP_CONFIG: config, ARGOCD_MCP_AUTH_ISSUER: idp.issuer, ARGOCD_MCP_AUTH_AUDIENCE: 'https://mcp.example.com/mcp', ARGOCD_MCP_REDIS: redis.url, ARGOCD_MCP_RATE_LIMIT: 'off' },
+          args: ['--port', String(port), '--stateless'],
+        }),
+      ),
+    );
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all(replicas.map((g) => g.stop()));
+    await redis?.stop();
+  });
+
+  it('starts a sign-in on one replica, completes it on the other, and serves the user on both; tokens are stored encrypted', async () => {
+    const token = await idp.accessTokenFor('alice', { clientId: 'mcp-client', resource: 'https://mcp.example.com/mcp', scope: 'openid argocd:write' });
+    const clientOf = async (gw: Gateway) => {
+      const client = new Client({ name: 'replica', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(gw.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      return client;
+    };
+    const [a, b] = [await clientOf(replicas[0]), await clientOf(replicas[1])];
+    try {
+      const first = await b.callTool({ name: 'application_list', arguments: {} });
+      const link = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/.exec(textOf(first))?.[1];
+      expect(link, textOf(first)).toBeTruthy();
+      const page = await idp.browserLoginAndFollow(link!, 'alice');
+      expect(page.url).toContain(`127.0.0.1:${replicaPorts[0]}/oauth/callback`);
+      expect(page.body).toMatch(/signed in as alice@example\.com/);
+      expect(await userOf(b)).toMatchObject({ username: 'alice@example.com' });
+      expect(await userOf(a)).toMatchObject({ username: 'alice@example.com' });
+      const keys = await redis.client.keys('argocd-mcp:sso:*');
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) {
+        expect(key).not.toContain('alice');
+        expect(await redis.client.get(key)).not.toMatch(/eyJ|alice/);
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });

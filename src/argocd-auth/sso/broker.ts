@@ -217,7 +217,7 @@ export function createSignInBroker(options: BrokerOptions): SignInBroker {
       const until = now() + timeoutMs;
       while (!signal?.aborted && now() < until) {
         const done = await store.get(`done:${id}`);
-        if (done === user.subject && (await load(user.subject))) return true;
+        if (done === userKey(user.subject) && (await load(user.subject))) return true;
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
       return false;
@@ -243,7 +243,7 @@ export function createSignInBroker(options: BrokerOptions): SignInBroker {
         return { status: 403, title: 'Wrong account', text: 'You signed in as another person than the one using the gateway. Sign in with your own account.' };
       }
       await save(pending.subject, tokens);
-      await store.set(`done:${pending.id}`, pending.subject, SIGN_IN_TTL_S);
+      await store.set(`done:${pending.id}`, userKey(pending.subject), SIGN_IN_TTL_S);
       logger.info({ subject: pending.subject, argocdUser: tokens.email ?? tokens.subject }, 'a user signed in to Argo CD');
       return { status: 200, title: 'Signed in to Argo CD', text: `You are signed in as ${tokens.email ?? tokens.subject}. You can close this window and go back to your agent.` };
     },
