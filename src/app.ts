@@ -58,6 +58,8 @@ export function buildGateway(
         auth: { ...config.auth, token: config.token, tokenFile: config.tokenFile },
         insecure: config.insecure,
         caFile: config.caFile,
+        clientCertFile: config.clientCert?.certFile,
+        clientKeyFile: config.clientCert?.keyFile,
         timeoutMs: config.timeoutMs,
         userAgent,
         logger,

@@ -26,6 +26,8 @@ function withGatewayOptions(cmd: Command): Command {
     .option('--header <name:value>', 'extra header for every Argo CD request, e.g. for a proxy; repeatable; ${VAR} is expanded (env ARGOCD_HEADERS, comma- or newline-separated)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--insecure', 'skip TLS verification of Argo CD (env ARGOCD_INSECURE)')
     .option('--ca-file <file>', 'PEM CA bundle that signed the Argo CD certificate (env ARGOCD_CA_FILE)')
+    .option('--client-crt <file>', 'PEM client certificate for an Argo CD behind mutual TLS (env ARGOCD_CLIENT_CERT_FILE)')
+    .option('--client-crt-key <file>', 'PEM private key of --client-crt (env ARGOCD_CLIENT_KEY_FILE)')
     .option('--root-path <path>', "argocd-server's --rootpath, if not already in the URL (env ARGOCD_ROOT_PATH)")
     .option('--timeout <duration>', 'Argo CD request timeout: 30, 30s, 1500ms, 2m (env ARGOCD_TIMEOUT; default 30s)')
     .option('--read-only', 'expose only read-only tools (env ARGOCD_MCP_READ_ONLY)')

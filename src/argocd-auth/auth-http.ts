@@ -12,6 +12,8 @@ import { redactText } from '../runtime/redact.ts';
 export interface AuthHttpOptions {
   insecure?: boolean;
   caFile?: string;
+  clientCertFile?: string;
+  clientKeyFile?: string;
   timeoutMs: number;
   /** Extra upstream headers (a proxy in front of Argo CD needs them on the login too). */
   headers?: Record<string, string>;
@@ -29,7 +31,12 @@ export type AuthHttp = (args: {
 export function createAuthHttp(options: AuthHttpOptions): AuthHttp {
   let http: HttpFetch | undefined;
   return async ({ url, method, json, form }) => {
-    http ??= createHttpClient({ insecure: options.insecure, ca: options.caFile ? readFileSync(options.caFile, 'utf8') : undefined });
+    http ??= createHttpClient({
+      insecure: options.insecure,
+      ca: options.caFile ? readFileSync(options.caFile, 'utf8') : undefined,
+      cert: options.clientCertFile ? readFileSync(options.clientCertFile, 'utf8') : undefined,
+      key: options.clientKeyFile ? readFileSync(options.clientKeyFile, 'utf8') : undefined,
+    });
     const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
     let body: string | undefined;
     if (json !== undefined) {

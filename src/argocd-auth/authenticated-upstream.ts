@@ -22,6 +22,9 @@ export interface ArgocdTarget {
   auth: ArgocdAuthSettings;
   insecure?: boolean;
   caFile?: string;
+  /** PEM files of a client certificate and its key (mutual TLS). */
+  clientCertFile?: string;
+  clientKeyFile?: string;
   timeoutMs: number;
   userAgent: string;
   logger: Logger;
@@ -33,7 +36,15 @@ export interface ArgocdTarget {
 export function createTokenSource(target: ArgocdTarget): TokenSource {
   const { auth, logger } = target;
   const http = () =>
-    createAuthHttp({ insecure: target.insecure, caFile: target.caFile, timeoutMs: target.timeoutMs, headers: auth.headers, userAgent: target.userAgent });
+    createAuthHttp({
+      insecure: target.insecure,
+      caFile: target.caFile,
+      clientCertFile: target.clientCertFile,
+      clientKeyFile: target.clientKeyFile,
+      timeoutMs: target.timeoutMs,
+      headers: auth.headers,
+      userAgent: target.userAgent,
+    });
   if (auth.tokenCommand) {
     return tokenCommandSource({ argv: auth.tokenCommand, ttlMs: auth.tokenCommandTtlMs ?? 5 * 60_000, timeoutMs: Math.max(target.timeoutMs, 10_000), logger });
   }
@@ -77,6 +88,8 @@ export function createAuthenticatedUpstream(input: ArgocdTarget): { upstream: Up
     headers: target.auth.headers,
     insecure: target.insecure,
     caFile: target.caFile,
+    clientCertFile: target.clientCertFile,
+    clientKeyFile: target.clientKeyFile,
     timeoutMs: target.timeoutMs,
     userAgent: target.userAgent,
   });

@@ -98,7 +98,7 @@ export function resolveCliContext(cfg: CliLocalConfig, name: string | undefined,
   if (!user) throw new CliConfigError(`context "${wanted}" names user "${ctx.user}", which is not in the users list of ${file}; run \`argocd login ${ctx.server}\` again`);
   if (server.core) throw new CliConfigError(`context "${wanted}" is a --core context (it talks to Kubernetes, not to argocd-server); the gateway needs an argocd-server address`);
   if (server['client-certificate-data'] || server['client-certificate-key-data']) {
-    throw new CliConfigError(`context "${wanted}" authenticates with a client certificate, which the gateway does not support; log in with a token or use username/password`);
+    throw new CliConfigError(`context "${wanted}" holds its client certificate inline, which the gateway does not read; save it to files and set clientCertFile and clientKeyFile (--client-crt, --client-crt-key)`);
   }
   const host = String(server.server).replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '');
   const root = String(server['grpc-web-root-path'] ?? '').replace(/^\/+|\/+$/g, '');

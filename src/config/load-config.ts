@@ -2,6 +2,7 @@
  * Configuration: load → merge (flags > env > YAML file > defaults) → validate → freeze.
  * Every problem is collected and reported at once, each naming the setting, where it came from, and the fix.
  */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseYaml } from './yaml.ts';
@@ -31,6 +32,8 @@ export interface GatewayConfig {
   argocdUrl?: string;
   token?: string;
   tokenFile?: string;
+  /** A client certificate and key for mutual TLS to Argo CD (PEM files). */
+  clientCert?: { certFile: string; keyFile: string };
   /** Username/password, token command, argocd CLI context, extra headers (src/argocd-auth); token and tokenFile stay above. */
   auth?: ArgocdAuthSettings;
   /** Several Argo CD instances (src/instances); when set, argocdUrl, token and auth are unset. */
@@ -75,6 +78,8 @@ export interface CliFlags extends HttpFlags {
   header?: string[];
   insecure?: boolean;
   caFile?: string;
+  clientCrt?: string;
+  clientCrtKey?: string;
   rootPath?: string;
   timeout?: string;
   transport?: string;
@@ -112,7 +117,7 @@ export class ConfigError extends Error {
 
 /** The keys a config file may hold; anything else is reported (a typo must not be silently ignored). */
 const FILE_KEYS = [
-  'url', 'server', 'token', 'tokenFile', 'insecure', 'caFile', 'rootPath', 'timeout',
+  'url', 'server', 'token', 'tokenFile', 'insecure', 'caFile', 'clientCertFile', 'clientKeyFile', 'rootPath', 'timeout',
   'username', 'password', 'passwordFile', 'argocdContext', 'tokenCommand', 'tokenCommandTtl', 'headers', 'instances',
   'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'rawResults',
   'adaptToServer', 'auditFile', 'catalogueDir', 'projects', 'namespaces', 'clusters', 'confirm', 'logLevel', 'sso',
@@ -290,6 +295,11 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
   const insecure = insecureSource ? parseBool(insecureSource.value) : false;
   if (insecure === undefined) issues.push({ setting: insecureSource!.from, message: 'must be true or false' });
 
+  // A client certificate for an Argo CD behind mutual TLS (the argocd CLI's --client-crt / --client-crt-key).
+  const certSource = pick([flags.clientCrt, '--client-crt'], [env.ARGOCD_CLIENT_CERT_FILE, 'ARGOCD_CLIENT_CERT_FILE'], [file.clientCertFile, `${fileLabel}: clientCertFile`]);
+  const keySource = pick([flags.clientCrtKey, '--client-crt-key'], [env.ARGOCD_CLIENT_KEY_FILE, 'ARGOCD_CLIENT_KEY_FILE'], [file.clientKeyFile, `${fileLabel}: clientKeyFile`]);
+  const clientCert = readClientCert(certSource, keySource, issues);
+
   const caSource = pick([flags.caFile, '--ca-file'], [env.ARGOCD_CA_FILE, 'ARGOCD_CA_FILE'], [file.caFile, `${fileLabel}: caFile`]);
   let caFile: string | undefined;
   if (caSource) {
@@ -435,6 +445,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     instances,
     insecure: insecure ?? false,
     caFile,
+    clientCert: instances ? undefined : clientCert,
     timeoutMs: timeoutMs ?? 30_000,
     transport,
     host,
@@ -481,4 +492,35 @@ function allowlistFrom(args: {
     else readOnly = b;
   }
   return { readOnly, allow, deny, source: configured ? 'config' : 'default' };
+}
+
+/** Both files or neither; each a readable PEM, and the key the certificate's. */
+function readClientCert(cert: Source | undefined, key: Source | undefined, issues: ConfigIssue[]): { certFile: string; keyFile: string } | undefined {
+  if (!cert && !key) return undefined;
+  if (!cert || !key) {
+    issues.push({ setting: (cert ?? key)!.from, message: `a client certificate needs both files: set ${cert ? 'the key (--client-crt-key, ARGOCD_CLIENT_KEY_FILE, clientKeyFile)' : 'the certificate (--client-crt, ARGOCD_CLIENT_CERT_FILE, clientCertFile)'} too` });
+    return undefined;
+  }
+  const read = (s: Source) => {
+    try {
+      return readFileSync(String(s.value), 'utf8');
+    } catch (err) {
+      issues.push({ setting: s.from, message: `cannot read ${String(s.value)} (${(err as NodeJS.ErrnoException).code}); check the path and permissions` });
+      return undefined;
+    }
+  };
+  const certPem = read(cert);
+  const keyPem = read(key);
+  if (certPem === undefined || keyPem === undefined) return undefined;
+  try {
+    const x509 = new X509Certificate(certPem);
+    if (!x509.checkPrivateKey(createPrivateKey(keyPem))) {
+      issues.push({ setting: key.from, message: `${String(key.value)} is not the private key of the certificate in ${String(cert.value)}` });
+      return undefined;
+    }
+  } catch (err) {
+    issues.push({ setting: cert.from, message: `${String(cert.value)} and ${String(key.value)} must be a PEM certificate and its PEM private key (${(err as Error).message})` });
+    return undefined;
+  }
+  return { certFile: String(cert.value), keyFile: String(key.value) };
 }

@@ -23,6 +23,9 @@ export interface HttpClientOptions {
   insecure?: boolean;
   /** PEM bundle of the CA(s) to trust for https. */
   ca?: string;
+  /** A client certificate and its private key (PEM), for an Argo CD behind mutual TLS. */
+  cert?: string;
+  key?: string;
 }
 
 type HeaderSource = Headers | Record<string, string> | Array<[string, string]> | undefined;
@@ -156,6 +159,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpFetch {
     scheduling: 'lifo',
     rejectUnauthorized: !options.insecure,
     ...(options.ca ? { ca: options.ca } : {}),
+    ...(options.cert && options.key ? { cert: options.cert, key: options.key } : {}),
   });
 
   const once = (request: LiteRequest, url: URL, retried: boolean): Promise<LiteResponse> =>

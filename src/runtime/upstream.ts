@@ -25,6 +25,9 @@ export interface UpstreamOptions {
   headers?: Record<string, string>;
   insecure?: boolean;
   caFile?: string;
+  /** PEM files of a client certificate and its key (mutual TLS). */
+  clientCertFile?: string;
+  clientKeyFile?: string;
   timeoutMs: number;
   userAgent: string;
 }
@@ -58,7 +61,12 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   let http: HttpFetch | undefined;
   // Made on first use: a gateway that never calls Argo CD (list-tools, a refused call) reads no CA file.
   const httpClient = () =>
-    (http ??= createHttpClient({ insecure: options.insecure, ca: options.caFile ? readFileSync(options.caFile, 'utf8') : undefined }));
+    (http ??= createHttpClient({
+      insecure: options.insecure,
+      ca: options.caFile ? readFileSync(options.caFile, 'utf8') : undefined,
+      cert: options.clientCertFile ? readFileSync(options.clientCertFile, 'utf8') : undefined,
+      key: options.clientKeyFile ? readFileSync(options.clientKeyFile, 'utf8') : undefined,
+    }));
   let client: ReturnType<typeof createClient<paths>> | undefined;
   const clientFor = () =>
     (client ??= createClient<paths>({
