@@ -29,7 +29,8 @@ beforeAll(async () => {
   front = https.createServer(
     { key: readFileSync(file('server.key')), cert: readFileSync(file('server.crt')), ca: readFileSync(file('client-ca.crt')), requestCert: true, rejectUnauthorized: true },
     (req, res) => {
-      presented.push((req.socket as import('node:tls').TLSSocket).getPeerCertificate()?.subject?.CN);
+      const cn = (req.socket as import('node:tls').TLSSocket).getPeerCertificate()?.subject?.CN;
+      presented.push(Array.isArray(cn) ? cn.join(',') : cn);
       const upstream = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
