@@ -60,6 +60,19 @@ export async function runSsoLogin(options: LoginOptions): Promise<SsoTokens> {
   });
   const port = (server.address() as AddressInfo).port;
   if (options.port === 0) redirect.port = String(port);
+  // A browser may resolve localhost to ::1 first: answer there too, where this machine has IPv6.
+  const servers = [server];
+  if (redirect.hostname === 'localhost') {
+    const v6 = createServer();
+    await new Promise<void>((resolve) => {
+      v6.once('error', () => resolve());
+      v6.listen(port, '::1', () => {
+        servers.push(v6);
+        v6.on('request', (req, res) => server.emit('request', req, res));
+        resolve();
+      });
+    });
+  }
   try {
     const pending = await client.begin(redirect.href);
     const done = new Promise<SsoTokens>((resolve, reject) => {
@@ -104,7 +117,9 @@ export async function runSsoLogin(options: LoginOptions): Promise<SsoTokens> {
     write(`Signed in as ${tokens.email ?? tokens.subject}; tokens saved to ${settings.tokenFile} (readable by you only).`);
     return tokens;
   } finally {
-    server.close();
-    server.closeAllConnections();
+    for (const s of servers) {
+      s.close();
+      s.closeAllConnections();
+    }
   }
 }
