@@ -1,4 +1,4 @@
-/** Reading a JWT's claims without verifying it: only to learn when a token expires, never to trust it. */
+/** Reading a JWT's claims without verifying it: to learn when a token expires or whom it names, never to trust it. */
 
 export interface JwtTimes {
   /** Expiry, seconds since the epoch (RFC 7519 §4.1.4). */
@@ -7,18 +7,24 @@ export interface JwtTimes {
   iat?: number;
 }
 
-/** The `exp`/`iat` claims of a JWT, or undefined when the token is not a JWT (e.g. an opaque token). */
-export function jwtTimes(token: string): JwtTimes | undefined {
+/** The claims of a JWT's payload, unverified, or undefined when the token is not a JWT (e.g. an opaque token). */
+export function jwtClaims(token: string): Record<string, unknown> | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   try {
-    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (!claims || typeof claims !== 'object') return undefined;
-    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-    return { exp: num(claims.exp), iat: num(claims.iat) };
+    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
+    return claims && typeof claims === 'object' && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The `exp`/`iat` claims of a JWT, or undefined when the token is not a JWT (e.g. an opaque token). */
+export function jwtTimes(token: string): JwtTimes | undefined {
+  const claims = jwtClaims(token);
+  if (!claims) return undefined;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  return { exp: num(claims.exp), iat: num(claims.iat) };
 }
 
 /** Share of a token's remaining lifetime after which it is renewed. */

@@ -31,6 +31,7 @@ import { defaultHttpSettings } from '../http/settings.ts';
 import type { HttpSettings } from '../http/settings.ts';
 import type { Authenticator, Principal } from '../inbound-auth/authenticate.ts';
 import type { SignInBroker } from '../argocd-auth/sso/broker.ts';
+import { signInPage } from '../argocd-auth/sso/page.ts';
 import { wwwAuthenticate } from '../inbound-auth/authenticate.ts';
 import { isMetadataPath, metadataUrlFor, protectedResourceMetadata, resourceUrl } from '../inbound-auth/metadata.ts';
 import { sizeHeapForService } from '../heap-tuning.ts';
@@ -545,10 +546,9 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
           return;
         }
         const page = await options.signIn.callback(new URL(req.url ?? '/', 'http://localhost'));
-        const escape = (t: string) => t.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
         res
           .writeHead(page.status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' })
-          .end(`<!doctype html><meta charset="utf-8"><title>${escape(page.title)}</title><body style="font-family:sans-serif;margin:3em"><h1>${escape(page.title)}</h1><p>${escape(page.text)}</p></body>`);
+          .end(signInPage(page.title, page.text));
         return;
       }
       case 'oauth-revoke': {

@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSsoClient, describeSsoError } from './oidc.ts';
 import type { SsoClient, SsoTokens } from './oidc.ts';
+import { signInPage } from './page.ts';
 import { DEFAULT_LOGIN_REDIRECT } from './sso-settings.ts';
 import type { SsoSettings } from './sso-settings.ts';
 import { writeTokenFile } from './token-file.ts';
@@ -27,9 +28,6 @@ export interface LoginOptions {
   onUrl?: (url: string) => void;
 }
 
-const PAGE = (title: string, text: string) =>
-  `<!doctype html><meta charset="utf-8"><title>${title}</title><body style="font-family:sans-serif;margin:3em"><h1>${title}</h1><p>${text}</p></body>`;
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function openInBrowser(url: string): void {
   const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
@@ -83,7 +81,7 @@ export async function runSsoLogin(options: LoginOptions): Promise<SsoTokens> {
           res.writeHead(404).end();
           return;
         }
-        const finish = (status: number, title: string, text: string) => res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE(title, escape(text)));
+        const finish = (status: number, title: string, text: string) => res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(signInPage(title, text));
         if (url.searchParams.get('state') !== pending.state) {
           finish(400, 'Sign-in refused', 'This answer does not belong to the sign-in that is waiting (state mismatch). Start the login again.');
           return;

@@ -5,6 +5,7 @@
  */
 import * as oidc from 'openid-client';
 import { registerSecret } from '../../runtime/redact.ts';
+import { jwtClaims } from '../jwt.ts';
 import type { SsoSettings } from './sso-settings.ts';
 
 /** What a sign-in leaves: the id token Argo CD accepts, and how to get the next one. */
@@ -42,16 +43,11 @@ export interface SsoClient {
 
 const isLoopback = (u: URL) => u.hostname === 'localhost' || u.hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(u.hostname);
 
-/** The claims of a JWT's payload, unverified: the client library has verified an id token it received. */
-function claimsOf(jwt: string): Record<string, unknown> {
-  const part = jwt.split('.')[1];
-  if (!part) throw new Error('the identity provider answered with a token that is not a JWT');
-  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
 function tokensOf(idToken: string | undefined, refreshToken: string | undefined, previousRefresh?: string): SsoTokens {
   if (!idToken) throw new Error('the identity provider answered without an id_token (is the openid scope granted?)');
-  const claims = claimsOf(idToken);
+  // Unverified here: the client library verified an id token it received, and Argo CD verifies what it is sent.
+  const claims = jwtClaims(idToken);
+  if (!claims) throw new Error('the identity provider answered with a token that is not a JWT');
   registerSecret(idToken);
   registerSecret(refreshToken);
   return {
