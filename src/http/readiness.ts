@@ -21,7 +21,11 @@ export interface ReadinessProbe {
  * A success is cached `ttlMs` (10 s); a failure only `failureTtlMs` (2 s), so a recovered Argo CD puts the
  * gateway back in rotation quickly.
  */
-export function createReadinessProbe(upstream: Upstream | undefined, ttlMs = 10_000, failureTtlMs = 2_000, options: { perUser?: boolean } = {}): ReadinessProbe {
+export function createReadinessProbe(
+  upstream: Upstream | undefined,
+  options: { ttlMs?: number; failureTtlMs?: number; perUser?: boolean } = {},
+): ReadinessProbe {
+  const { ttlMs = 10_000, failureTtlMs = 2_000 } = options;
   let cached: { at: number; value: Readiness } | undefined;
   let running: Promise<Readiness> | undefined;
 

@@ -110,7 +110,7 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
     rateLimiter,
     eventStore,
     metrics,
-    readiness: createReadinessProbe(full.upstream, undefined, undefined, { perUser: !!signIn }),
+    readiness: createReadinessProbe(full.upstream, { perUser: !!signIn }),
     signIn,
   });
   listeningUrl = handle.url;

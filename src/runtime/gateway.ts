@@ -11,7 +11,7 @@ import type { Allowlist } from './allowlist.ts';
 import { buildRequest } from './build-request.ts';
 import { collectStream, ndjsonItems } from './collect-stream.ts';
 import { redactValue } from './redact.ts';
-import type { Upstream } from './upstream.ts';
+import type { Upstream, UpstreamSendArgs } from './upstream.ts';
 import { formatValidationErrors, validatorFor } from './validate.ts';
 import { capResult } from './cap.ts';
 import { condenseTree, serverFields, shapeResult, strip, summariseApplicationObject } from './shape.ts';
@@ -424,24 +424,20 @@ export function createGateway(options: GatewayOptions): Gateway {
         projection += ['metadata.namespace', 'spec.project', 'spec.destination'].map((f) => `,${prefix}${f}`).join('');
       }
       if (projection) built.request.query.fields = projection;
-      let userToken: string | undefined;
+      let user: UpstreamSendArgs['user'];
       if (options.signIn) {
         const signedIn = await userTokenFor(options.signIn, ctx);
         if (!signedIn.ok) {
           record('refused');
           return textResult(signedIn.message, true);
         }
-        userToken = signedIn.token;
+        const { signIn } = options;
+        // A refused token is renewed once (refresh, or a new exchange), as the gateway's own token is.
+        user = { token: signedIn.token, renewed: (refused) => signIn.renew(ctx.user!, refused) };
       }
       // A workflow's own calls read the value itself, and a scope filters the parsed answer: both stay here.
       const shaper = options.shaper && !ctx.internal && !scope.active ? options.shaper : undefined;
-      const send = (token: string | undefined) => upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined, token });
-      let answer = await send(userToken);
-      // Argo CD refused the user's token: renewed once (refresh, or a new exchange), as for the gateway's own.
-      if (options.signIn && userToken && ctx.user && answer.kind === 'error' && answer.status === 401 && (await options.signIn.renew(ctx.user, userToken))) {
-        const again = await options.signIn.token(ctx.user);
-        if (again.ok) answer = await send(again.token);
-      }
+      const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined, user });
       const limit = ctx.internal ? Number.POSITIVE_INFINITY : maxResultTokens;
       const shapeHere = async (data: unknown): Promise<CallToolResult> => {
         const shaped = shapeResult(tool, scope.filter(tool, data), shapeArgs);
@@ -460,7 +456,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           result = jsonResult(outcome.text, outcome.object ? lazyJsonObject(outcome.text) : outcome.value, outcome.notes);
         } else {
           const parsed = answer.parse();
-          result = parsed.kind === 'json' ? await shapeHere(parsed.data) : textResult(parsed.kind === 'error' ? parsed.text : 'Argo CD did not answer with JSON.', true);
+          result = parsed.kind === 'json' ? await shapeHere(parsed.data) : textResult(parsed.text, true);
         }
       }
       record(result.isError ? 'error' : 'ok', {

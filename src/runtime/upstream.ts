@@ -35,7 +35,7 @@ export interface UpstreamOptions {
 export type UpstreamAnswer =
   | { kind: 'json'; status: number; data: unknown }
   /** A successful answer left unparsed (`asText`): `parse()` gives the json answer, or the error for a body that is not JSON. */
-  | { kind: 'text'; status: number; text: string; parse: () => UpstreamAnswer }
+  | { kind: 'text'; status: number; text: string; parse: () => Extract<UpstreamAnswer, { kind: 'json' | 'error' }> }
   | { kind: 'error'; status?: number; text: string }
   | { kind: 'stream'; status: number; body: ReadableStream<Uint8Array>; close: () => void };
 
@@ -44,8 +44,11 @@ export interface UpstreamSendArgs {
   request: UpstreamRequest;
   signal?: AbortSignal;
   asText?: boolean;
-  /** The caller's own Argo CD token (per-user sign-in), sent instead of the gateway's; a 401 is the caller's to handle. */
-  token?: string;
+  /**
+   * The caller's own Argo CD token (per-user sign-in), sent instead of the gateway's; after a 401 the request is
+   * sent once more with what `renewed` gives for the refused token.
+   */
+  user?: { token: string; renewed: (refused: string) => Promise<string | undefined> };
 }
 
 export interface Upstream {
@@ -93,18 +96,21 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     async send(args) {
       const sent: { token?: string } = {};
       const first = await sendOnce(args, sent);
-      if (first.kind === 'error' && first.status === 401 && options.onUnauthorized && !args.signal?.aborted && args.token === undefined) {
-        if (await options.onUnauthorized(sent.token)) return sendOnce(args, {});
+      if (first.kind !== 'error' || first.status !== 401 || args.signal?.aborted) return first;
+      if (args.user) {
+        const next = await args.user.renewed(args.user.token);
+        return next ? sendOnce({ ...args, user: { ...args.user, token: next } }, {}) : first;
       }
+      if (options.onUnauthorized && (await options.onUnauthorized(sent.token))) return sendOnce(args, {});
       return first;
     },
   };
 
   /** Sends once; `sent.token` records the token the request carried (a 401 renews only a token still current). */
-  async function sendOnce({ tool, request, signal, asText, token: userToken }: UpstreamSendArgs, sent: { token?: string }): Promise<UpstreamAnswer> {
+  async function sendOnce({ tool, request, signal, asText, user }: UpstreamSendArgs, sent: { token?: string }): Promise<UpstreamAnswer> {
       const { method, stream } = tool.request;
       const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
-      const token = userToken ?? (await options.token());
+      const token = user ? user.token : await options.token();
       sent.token = token;
       if (token) headers.authorization = `Bearer ${token}`;
       if (method !== 'GET') headers['content-type'] = 'application/json';
@@ -169,14 +175,14 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       }
       const raw = text ?? '';
       const status = response.status;
-      const notJson = (): UpstreamAnswer => ({
+      const notJson = (): Extract<UpstreamAnswer, { kind: 'error' }> => ({
         kind: 'error',
         status,
         text: describeNotJson({ status, contentType, baseUrl: options.baseUrl, path: tool.request.path }),
       });
       // A login page or a proxy's error page, whatever it parses as.
       if (/text\/html/i.test(contentType)) return notJson();
-      const parse = (): UpstreamAnswer => {
+      const parse = (): Extract<UpstreamAnswer, { kind: 'json' | 'error' }> => {
         const body = parseBody(raw);
         return body.ok ? { kind: 'json', status, data: body.value } : notJson();
       };

@@ -70,6 +70,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Connects a client to the gateway's /mcp with an MCP access token. */
+async function connectWith(client: Client, url: string, token: string): Promise<Client> {
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  return client;
+}
+
 const textOf = (r: unknown) => ((r as CallToolResult).content as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');
 const userOf = async (client: Client) => JSON.parse(textOf(await client.callTool({ name: 'session_get_user_info', arguments: {} }))) as { username?: string; loggedIn?: boolean };
 
@@ -177,8 +183,7 @@ describe('HTTP: every user signs in with their own account', () => {
         return { action: 'accept' };
       });
     }
-    await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl()), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
-    return client;
+    return connectWith(client, mcpUrl(), token);
   }
 
   it('asks a user without Argo CD tokens to sign in (URL elicitation), then runs the call as them', async () => {
@@ -282,8 +287,7 @@ describe('HTTP: token exchange (RFC 8693)', () => {
   it('exchanges the MCP access token for the user\'s Argo CD token, with no browser', async () => {
     for (const [account, email] of [['alice', 'alice@example.com'], ['bob', 'bob@example.com']]) {
       const token = await idp.accessTokenFor(account, { clientId: 'mcp-client', resource: mcpUrl(), scope: 'openid argocd:write' });
-      const client = new Client({ name: `exchange-${account}`, version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl()), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      const client = await connectWith(new Client({ name: `exchange-${account}`, version: '1.0.0' }), mcpUrl(), token);
       try {
         expect(await userOf(client)).toMatchObject({ loggedIn: true, username: email });
       } finally {
@@ -324,11 +328,7 @@ describe.skipIf(!redisAvailable() && !process.env.CI)('HTTP: replicas share user
 
   it('starts a sign-in on one replica, completes it on the other, and serves the user on both; tokens are stored encrypted', async () => {
     const token = await idp.accessTokenFor('alice', { clientId: 'mcp-client', resource: 'https://mcp.example.com/mcp', scope: 'openid argocd:write' });
-    const clientOf = async (gw: Gateway) => {
-      const client = new Client({ name: 'replica', version: '1.0.0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(gw.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
-      return client;
-    };
+    const clientOf = (gw: Gateway) => connectWith(new Client({ name: 'replica', version: '1.0.0' }), gw.url, token);
     const [a, b] = [await clientOf(replicas[0]), await clientOf(replicas[1])];
     try {
       const first = await b.callTool({ name: 'application_list', arguments: {} });

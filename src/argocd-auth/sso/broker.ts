@@ -33,8 +33,8 @@ export interface SignInBroker {
   readonly mode: 'browser' | 'token-exchange';
   /** The user's current Argo CD token (refreshed or exchanged as needed). */
   token(user: SignInUser): Promise<UserToken>;
-  /** Argo CD refused `rejected`: a fresh token, or false. */
-  renew(user: SignInUser, rejected: string): Promise<boolean>;
+  /** Argo CD refused `rejected`: a newer token (stored since, or refreshed now), or undefined. */
+  renew(user: SignInUser, rejected: string): Promise<string | undefined>;
   /** A new browser sign-in for the user: the URL to open, and its id (the elicitation id). */
   start(user: SignInUser): Promise<{ url: string; id: string }>;
   /** Resolves true once the sign-in `id` completed (on any replica), false on timeout or abort. */
@@ -198,11 +198,11 @@ export function createSignInBroker(options: BrokerOptions): SignInBroker {
     },
     async renew(user, rejected) {
       const tokens = await load(user.subject);
-      if (tokens && tokens.idToken !== rejected && !due(tokens)) return true;
+      if (tokens && tokens.idToken !== rejected && !due(tokens)) return tokens.idToken;
       try {
-        return !!(await refreshed(user, tokens));
+        return (await refreshed(user, tokens))?.idToken;
       } catch {
-        return false;
+        return undefined;
       }
     },
     async start(user) {
