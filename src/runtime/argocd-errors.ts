@@ -58,13 +58,17 @@ export function describeTransportError(err: unknown, baseUrl: string, timeoutMs:
   const detail = e.cause?.message ?? e.message ?? String(err);
   let hint: string;
   if (e.name === 'TimeoutError') hint = `Argo CD did not answer within ${Math.round(timeoutMs / 1000)} s; raise \`timeout\` if it is just slow.`;
-  else if (code === 'ECONNREFUSED') hint = 'Nothing listens there: check ARGOCD_BASE_URL and that argocd-server is up.';
+  else if (code === 'ERR_CROSS_ORIGIN_REDIRECT') {
+    const to = (e.cause as { location?: string }).location ?? 'another origin';
+    hint = `The gateway follows redirects only within ${new URL(baseUrl).origin}, so the token, configured headers and passwords never go to another address. If Argo CD lives at ${to}, set ARGOCD_BASE_URL (baseUrl) to it.`;
+  } else if (code === 'ECONNREFUSED') hint = 'Nothing listens there: check ARGOCD_BASE_URL and that argocd-server is up.';
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') hint = 'The host name does not resolve: check ARGOCD_BASE_URL.';
   else if (/CERT|SSL|TLS|self.signed|certificate/i.test(`${code} ${detail}`)) {
     hint = 'TLS verification failed: point `caFile` at the CA that signed the server certificate (or, for a test server only, set insecure: true).';
   } else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') hint = 'The connection was reset; a proxy or the server dropped it. Retrying may help.';
   else hint = 'Check ARGOCD_BASE_URL and the network path to Argo CD.';
-  return redactText(`Cannot reach Argo CD at ${baseUrl}: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}\n${hint}`);
+  const lead = code === 'ERR_CROSS_ORIGIN_REDIRECT' ? 'Not following a redirect of Argo CD at' : 'Cannot reach Argo CD at';
+  return redactText(`${lead} ${baseUrl}: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}\n${hint}`);
 }
 
 /** A 2xx answer that is not JSON (typically the UI's index.html for a wrong rootPath). */

@@ -6,7 +6,8 @@
  * Why not the global fetch: Node's fetch (undici) compiles its HTTP parser from WebAssembly on first use, which
  * costs ~80 ms and ~12-25 MB of resident memory that is never given back, and about twice the CPU per request of
  * node:http. A tool call only needs what is here: a request with headers and a string body, the status and headers
- * of the answer, its text or its body as a stream, cancellation, TLS settings, redirects and compressed answers.
+ * of the answer, its text or its body as a stream, cancellation, TLS settings, same-origin redirects and compressed
+ * answers.
  *
  * Transport errors are thrown as fetch throws them (`TypeError('fetch failed', { cause })`, the cause carrying the
  * system code), so callers describe them the same way. A GET on a kept-alive connection that the server had closed
@@ -209,9 +210,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpFetch {
       if (!REDIRECTS.has(response.status) || !location || hop >= MAX_REDIRECTS) return response;
       void response.text().catch(() => undefined);
       const next = new URL(location, url);
+      // Redirects are followed within the origin only. Every request carries something secret (the bearer token,
+      // headers from the configuration such as a proxy's client secret or a cookie, a login body with a password),
+      // and an Argo CD that moved is better told to the operator than followed with credentials stripped.
+      if (next.origin !== url.origin) throw crossOriginRedirect(response.status, url, next);
       const headers = { ...request.headers };
-      // As fetch does: credentials stay with the origin they were meant for.
-      if (next.origin !== url.origin) delete headers.authorization;
       const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && request.method === 'POST');
       if (toGet) {
         delete headers['content-type'];
@@ -221,4 +224,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpFetch {
       url = next;
     }
   };
+}
+
+/** The error for a redirect to another origin: fetch-shaped, its cause naming both origins (never the path or query). */
+function crossOriginRedirect(status: number, from: URL, to: URL): TypeError {
+  const cause = Object.assign(new Error(`HTTP ${status} redirect from ${from.origin} to ${to.origin}, which is another origin`), { code: 'ERR_CROSS_ORIGIN_REDIRECT', location: to.origin });
+  return new TypeError('fetch failed', { cause });
 }
