@@ -158,6 +158,11 @@ function describeBody(body: unknown): { rpc?: string; tool?: string } {
   return { rpc: methods.join(',') || undefined, tool: typeof call?.params?.name === 'string' ? call.params.name : undefined };
 }
 
+/** How many tools/call requests a POST body holds. */
+function toolCallsIn(body: unknown): number {
+  return messagesOf<{ method?: unknown }>(body).filter((m) => m?.method === 'tools/call').length;
+}
+
 /** The ids of the JSON-RPC requests in a POST body (not its notifications or responses). */
 function requestIds(body: unknown): RequestId[] {
   return messagesOf(body)
@@ -371,14 +376,19 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         extra: { subject: principal.subject, clientId: principal.clientId, profile: principal.profile, method: principal.method },
       };
     }
-    const decision = await rateLimiter.take(principal ? `sub:${principal.subject}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`);
-    if (!decision.allowed) {
+    const rateKey = principal ? `sub:${principal.subject}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+    /** Takes `cost` from the client's bucket for a body of `calls` tool calls; false when refused (the 429 is sent). */
+    const withinRate = async (cost: number, calls = 1): Promise<boolean> => {
+      const decision = await rateLimiter.take(rateKey, cost);
+      if (decision.allowed) return true;
       metrics?.rateLimited();
       const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      log.info({ subject: principal?.subject, retryAfter: seconds }, 'rate limited');
-      sendJsonRpcError(res, 429, `Too Many Requests: over ${settings.rateLimit.text} for this client; retry after ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
-      return;
-    }
+      log.info({ subject: principal?.subject, retryAfter: seconds, cost }, 'rate limited');
+      const what = calls > 1 ? `a batch of ${calls} tool calls is over ${settings.rateLimit.text} for this client` : `over ${settings.rateLimit.text} for this client`;
+      sendJsonRpcError(res, 429, `Too Many Requests: ${what}; retry after ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
+      return false;
+    };
+    if (!(await withinRate(1))) return;
 
     const sessionId = req.headers['mcp-session-id'] as string | undefined;
     const existing = sessionId ? sessions.get(sessionId) : undefined;
@@ -401,6 +411,18 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         sendJsonRpcError(res, parsed.status, parsed.message, { code: parsed.code, headers: parsed.status === 413 ? { connection: 'close' } : {} });
         return;
       }
+      if (Array.isArray(parsed.body) && parsed.body.length === 0) {
+        // JSON-RPC 2.0 §6: an empty array is an Invalid Request, answered with one error.
+        sendJsonRpcError(res, 400, 'Invalid Request: an empty batch', { code: -32600 });
+        return;
+      }
+      // Each tool call of a batch counts against the rate limit (the request itself already took one token).
+      const calls = toolCallsIn(parsed.body);
+      if (calls > 1 && settings.rateLimit.perSecond > 0 && calls > settings.rateLimit.burst) {
+        sendJsonRpcError(res, 400, `Invalid Request: a batch of ${calls} tool calls is more than the rate limit's burst (${settings.rateLimit.burst}); send at most ${settings.rateLimit.burst} at once`, { code: -32600 });
+        return;
+      }
+      if (calls > 1 && !(await withinRate(calls - 1, calls))) return;
       const what = describeBody(parsed.body);
       if (what.rpc) log.setBindings(what);
       if (settings.stateless) {
