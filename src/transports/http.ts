@@ -193,6 +193,18 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
   let draining = false;
   metrics?.sessions(() => sessions.size);
 
+  /** Why no session can be opened now (the process's cap, or the subject's), or undefined. */
+  const sessionsFull = (subject: string | undefined): { status: number; message: string } | undefined => {
+    if (sessions.size >= settings.maxSessions) {
+      return { status: 503, message: `Service Unavailable: the gateway holds its maximum of ${settings.maxSessions} sessions (maxSessions); retry later, or use stateless mode` };
+    }
+    if (subject === undefined) return undefined;
+    let mine = 0;
+    for (const s of sessions.values()) if (s.subject === subject) mine++;
+    if (mine < settings.maxSessionsPerClient) return undefined;
+    return { status: 429, message: `Too Many Requests: this client already holds ${mine} open sessions (maxSessionsPerClient); close some with DELETE /mcp or let idle ones expire` };
+  };
+
   const closeSession = async (id: string) => {
     const s = sessions.get(id);
     if (!s) return;
@@ -442,6 +454,12 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       }
       if (!messagesOf(parsed.body).some((m) => isInitializeRequest(m))) {
         sendJsonRpcError(res, 400, 'Bad Request: no Mcp-Session-Id header; the first request must be initialize');
+        return;
+      }
+      const full = sessionsFull(principal?.subject);
+      if (full) {
+        log.warn({ sessions: sessions.size, subject: principal?.subject }, 'refused a new session: at the session cap');
+        sendJsonRpcError(res, full.status, full.message, { headers: { 'retry-after': '60' } });
         return;
       }
       const id = randomUUID();
