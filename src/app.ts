@@ -61,6 +61,7 @@ export function buildGateway(
         clientCertFile: config.clientCert?.certFile,
         clientKeyFile: config.clientCert?.keyFile,
         timeoutMs: config.timeoutMs,
+        maxResponseBytes: config.maxResponseBytes,
         userAgent,
         logger,
         perUser: !!extra.signIn,
@@ -84,7 +85,7 @@ export function buildGateway(
     });
   // Several Argo CDs: one gateway each, behind one that routes by the `instance` argument (src/instances).
   if (config.instances) {
-    const built = buildInstancesGateway({ instances: config.instances, logger, audit, userAgent, gatewayFor, wrapUpstream: extra.wrapUpstream });
+    const built = buildInstancesGateway({ instances: config.instances, logger, audit, userAgent, maxResponseBytes: config.maxResponseBytes, gatewayFor, wrapUpstream: extra.wrapUpstream });
     return { ...built, logger, version };
   }
   const gateway = gatewayFor({ allowlist, upstream, audit, logger });

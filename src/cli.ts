@@ -36,6 +36,7 @@ function withGatewayOptions(cmd: Command): Command {
     .option('--toolsets <names>', 'expose only these toolsets, comma-separated; "default" = a first-time set, "all" (env ARGOCD_MCP_TOOLSETS)')
     .addOption(new Option('--mode <mode>', 'static: one tool per operation; dynamic: search/describe/call meta-tools (env ARGOCD_MCP_MODE)').choices(['static', 'dynamic']))
     .option('--max-result-tokens <n>', 'cap on a tool result, in tokens (env ARGOCD_MCP_MAX_RESULT_TOKENS; default 20000)')
+    .option('--max-response-bytes <size>', 'largest Argo CD answer read whole: 16m, 64m (env ARGOCD_MCP_MAX_RESPONSE_BYTES; default 32m)')
     .option('--raw', 'return Argo CD documents unshaped by default (env ARGOCD_MCP_RAW)')
     .option('--projects <names>', 'confine applications, ApplicationSets and projects to these projects (env ARGOCD_MCP_PROJECTS)')
     .option('--namespaces <names>', 'confine applications to these namespaces (env ARGOCD_MCP_NAMESPACES)')

@@ -13,7 +13,8 @@ import { readSsoSettings } from '../argocd-auth/sso/sso-settings.ts';
 import type { ArgocdAuthSettings } from '../argocd-auth/auth-config.ts';
 import { instancesFrom } from '../instances/instance-config.ts';
 import type { InstanceConfig } from '../instances/instance-config.ts';
-import { HTTP_FILE_KEYS, httpSettingsFrom } from '../http/settings.ts';
+import { HTTP_FILE_KEYS, httpSettingsFrom, parseByteSize } from '../http/settings.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../runtime/http-client.ts';
 import type { HttpFlags, HttpSettings } from '../http/settings.ts';
 
 export type Transport = 'stdio' | 'http';
@@ -42,6 +43,8 @@ export interface GatewayConfig {
   caFile?: string;
   /** Upstream request timeout in milliseconds. */
   timeoutMs: number;
+  /** The largest Argo CD answer read whole, after decompression (default DEFAULT_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
   transport: Transport;
   host: string;
   port: number;
@@ -91,6 +94,7 @@ export interface CliFlags extends HttpFlags {
   toolsets?: string;
   mode?: string;
   maxResultTokens?: string;
+  maxResponseBytes?: string;
   raw?: boolean;
   auditFile?: string;
   catalogueDir?: string;
@@ -119,7 +123,7 @@ export class ConfigError extends Error {
 const FILE_KEYS = [
   'url', 'server', 'token', 'tokenFile', 'insecure', 'caFile', 'clientCertFile', 'clientKeyFile', 'rootPath', 'timeout',
   'username', 'password', 'passwordFile', 'argocdContext', 'tokenCommand', 'tokenCommandTtl', 'headers', 'instances',
-  'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'rawResults',
+  'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'maxResponseBytes', 'rawResults',
   'adaptToServer', 'auditFile', 'catalogueDir', 'projects', 'namespaces', 'clusters', 'confirm', 'logLevel', 'sso',
   ...HTTP_FILE_KEYS,
 ] as const;
@@ -317,6 +321,16 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
   const timeoutMs = timeoutSource ? parseDuration(timeoutSource.value) : 30_000;
   if (timeoutMs === undefined) issues.push({ setting: timeoutSource!.from, message: `"${String(timeoutSource!.value)}" is not a duration; use seconds (30) or 30s, 1500ms, 2m` });
 
+  const responseSource = pick(
+    [flags.maxResponseBytes, '--max-response-bytes'],
+    [env.ARGOCD_MCP_MAX_RESPONSE_BYTES, 'ARGOCD_MCP_MAX_RESPONSE_BYTES'],
+    [file.maxResponseBytes, `${fileLabel}: maxResponseBytes`],
+  );
+  const maxResponseBytes = responseSource ? parseByteSize(responseSource.value) : DEFAULT_MAX_RESPONSE_BYTES;
+  if (maxResponseBytes === undefined || maxResponseBytes < 64 * 1024) {
+    issues.push({ setting: responseSource!.from, message: `"${String(responseSource!.value)}" is not a size of at least 64k; use bytes or a unit: 16m, 64m (default 32m; Argo CD answers larger than this are refused)` });
+  }
+
   const transportSource = pick([flags.transport, '--transport'], [env.ARGOCD_MCP_TRANSPORT, 'ARGOCD_MCP_TRANSPORT'], [file.transport, `${fileLabel}: transport`]);
   const transport = (transportSource?.value ?? 'stdio') as Transport;
   if (transport !== 'stdio' && transport !== 'http') issues.push({ setting: transportSource!.from, message: `"${String(transport)}" is not a transport; use stdio or http` });
@@ -447,6 +461,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     caFile,
     clientCert: instances ? undefined : clientCert,
     timeoutMs: timeoutMs ?? 30_000,
+    maxResponseBytes: maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     transport,
     host,
     port,

@@ -27,6 +27,8 @@ export function buildInstancesGateway(args: {
   logger: Logger;
   audit: AuditSink;
   userAgent: string;
+  /** The largest Argo CD answer read whole (maxResponseBytes). */
+  maxResponseBytes?: number;
   /** Builds one instance's gateway with the shared settings (toolsets, result cap, scope, …). */
   gatewayFor: (parts: InstanceParts) => Gateway;
   /** Wraps each instance's upstream (the HTTP service's metrics). */
@@ -42,6 +44,7 @@ export function buildInstancesGateway(args: {
         insecure: instance.insecure,
         caFile: instance.caFile,
         timeoutMs: instance.timeoutMs,
+        maxResponseBytes: args.maxResponseBytes,
         userAgent: args.userAgent,
         logger,
       });

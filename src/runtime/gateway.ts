@@ -9,7 +9,7 @@ import type { CatalogueTool } from '../catalogue/types.ts';
 import type { Logger } from '../log.ts';
 import type { Allowlist } from './allowlist.ts';
 import { buildRequest } from './build-request.ts';
-import { collectStream, ndjsonItems } from './collect-stream.ts';
+import { MAX_LOG_LINE_CHARS, collectStream, ndjsonItems } from './collect-stream.ts';
 import { redactValue } from './redact.ts';
 import type { Upstream, UpstreamSendArgs } from './upstream.ts';
 import { formatValidationErrors, validatorFor } from './validate.ts';
@@ -263,7 +263,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     };
     return [...index.values()].filter(available);
   };
-  async function runStream(tool: CatalogueTool, args: Record<string, unknown>, answer: { body: ReadableStream<Uint8Array>; close: () => void }, ctx: CallContext) {
+  /** How long a stream call waits in all (waitSeconds, bounded), in ms; undefined for other calls. */
+  function streamWaitMs(tool: CatalogueTool, args: Record<string, unknown>): number | undefined {
+    if (!tool.request.stream) return undefined;
+    return Math.min(Number(args.waitSeconds ?? STREAM_DEFAULTS[tool.request.stream].waitSeconds), STREAM_DEFAULTS.waitSeconds) * 1000;
+  }
+
+  async function runStream(tool: CatalogueTool, args: Record<string, unknown>, answer: { body: ReadableStream<Uint8Array>; close: () => void; note?: string }, ctx: CallContext) {
     const kind = tool.request.stream!;
     const defaults = STREAM_DEFAULTS[kind];
     const maxItems = Math.min(Number(args.maxItems ?? defaults.maxItems), STREAM_DEFAULTS.maxItems);
@@ -276,6 +282,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       waitMs: waitSeconds * 1000,
       signal: ctx.signal,
       keep: kind === 'logs' ? isLogContent : undefined,
+      maxLineChars: kind === 'logs' ? MAX_LOG_LINE_CHARS : undefined,
       onItem: (count) => {
         if (ctx.progressToken === undefined || !ctx.sendProgress) return;
         const now = Date.now();
@@ -290,7 +297,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const result: Record<string, unknown> = {
       items: visible.map((i) => shapeStreamItem(tool, i, shapeArgs)),
       count: visible.length,
-      stoppedBecause: window.stoppedBecause,
+      stoppedBecause: answer.note ?? window.stoppedBecause,
     };
     if (window.error !== undefined) result.error = window.error;
     const capped = await capResult(result, maxResultTokens, narrowHint(tool));
@@ -437,7 +444,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       // A workflow's own calls read the value itself, and a scope filters the parsed answer: both stay here.
       const shaper = options.shaper && !ctx.internal && !scope.active ? options.shaper : undefined;
-      const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined, user });
+      const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined, user, streamWaitMs: streamWaitMs(tool, args) });
       const limit = ctx.internal ? Number.POSITIVE_INFINITY : maxResultTokens;
       const shapeHere = async (data: unknown): Promise<CallToolResult> => {
         const shaped = shapeResult(tool, scope.filter(tool, data), shapeArgs);
