@@ -194,3 +194,98 @@ describe('scoping of every write', () => {
     });
   }
 });
+
+describe('what the scope sends and reads', () => {
+  const lookups = (argo: { requests: SentRequest[] }) => argo.requests.filter((r) => r.method === 'GET').map((r) => `${r.path}${r.query ? `?${r.query}` : ''}`);
+
+  it('writes the default namespace into a create that names none, after checking it', async () => {
+    const argo = fakeArgocd(answer);
+    const gw = gatewayFor(ARGOCD, { scope: { namespaces: ['argocd', 'team-a'] } });
+    const result = await gw.callTool('application_create', { application: { metadata: { name: 'new' }, spec: insideSpec } });
+    expect(result.isError, resultText(result)).toBeFalsy();
+    // Argo CD's own namespace is where its AppProjects live: the app's project tells it.
+    expect(lookups(argo)).toEqual(['/api/v1/projects/payments']);
+    const [sent] = writes(argo);
+    expect(JSON.parse(sent.body).metadata).toEqual({ name: 'new', namespace: 'argocd' });
+  });
+
+  it('refuses a create that names no namespace when the default is outside, naming the fix', async () => {
+    const argo = fakeArgocd(answer);
+    const result = await gatewayFor(ARGOCD, { scope: { namespaces: ['team-a'] } }).callTool('application_create', { application: { metadata: { name: 'new' }, spec: insideSpec } });
+    expect(result.isError).toBe(true);
+    expect(resultText(result)).toMatch(/namespace "argocd" is not one of "team-a"/);
+    expect(writes(argo)).toEqual([]);
+  });
+
+  it('keeps upsert when the existing app is inside, and drops it when the caller cannot see one', async () => {
+    const argo = fakeArgocd(answer);
+    const gw = gatewayFor(ARGOCD, { scope: { projects: ['payments'] } });
+    const over = await gw.callTool('application_create', { upsert: true, application: { metadata: { name: 'inside', namespace: 'team-a' }, spec: insideSpec } });
+    expect(over.isError, resultText(over)).toBeFalsy();
+    const fresh = await gw.callTool('application_create', { upsert: true, application: { metadata: { name: 'brand-new' }, spec: insideSpec } });
+    expect(fresh.isError, resultText(fresh)).toBeFalsy();
+    const [first, second] = writes(argo);
+    expect(new URLSearchParams(first.query).get('upsert')).toBe('true');
+    // Without upsert Argo CD refuses to overwrite an app it has and the caller cannot see ("use upsert flag").
+    expect(new URLSearchParams(second.query).get('upsert')).toBeNull();
+  });
+
+  it.each([
+    { clusters: [PROD], destination: { name: 'prod', namespace: 'pay' }, read: '/api/v1/clusters/prod?id.type=name' },
+    { clusters: ['prod'], destination: { server: PROD, namespace: 'pay' }, read: `/api/v1/clusters/${encodeURIComponent(PROD)}` },
+  ])('matches a destination against a clusters entry in the other form ($clusters)', async ({ clusters, destination, read }) => {
+    const argo = fakeArgocd(answer);
+    const result = await gatewayFor(ARGOCD, { scope: { clusters } }).callTool('application_create', { application: { metadata: { name: 'new' }, spec: { ...insideSpec, destination } } });
+    expect(result.isError, resultText(result)).toBeFalsy();
+    expect(lookups(argo)).toEqual([read]);
+    expect(writes(argo)).toHaveLength(1);
+  });
+
+  it('refuses a destination cluster Argo CD does not know', async () => {
+    const argo = fakeArgocd(answer);
+    const result = await gatewayFor(ARGOCD, { scope: { clusters: [PROD] } }).callTool('application_create', { application: { metadata: { name: 'new' }, spec: { ...insideSpec, destination: { name: 'ghost', namespace: 'x' } } } });
+    expect(result.isError).toBe(true);
+    expect(resultText(result)).toMatch(/destination cluster "ghost" is not one of/);
+    expect(writes(argo)).toEqual([]);
+  });
+
+  it('reads each object once per call, and again in the next call', async () => {
+    const argo = fakeArgocd(answer);
+    const gw = gatewayFor(ARGOCD, { scope: { clusters: [PROD] } });
+    const args = { application: { metadata: { name: 'inside', namespace: 'team-a' }, spec: insideSpec } };
+    for (let i = 0; i < 2; i++) expect((await gw.callTool('application_update', structuredClone(args))).isError).toBeFalsy();
+    // The app as it is and as it will be both name cluster "prod": one cluster read per call.
+    expect(lookups(argo)).toEqual([
+      '/api/v1/applications/inside?appNamespace=team-a',
+      '/api/v1/clusters/prod?id.type=name',
+      '/api/v1/applications/inside?appNamespace=team-a',
+      '/api/v1/clusters/prod?id.type=name',
+    ]);
+    expect(writes(argo)).toHaveLength(2);
+  });
+
+  it('reads with GET only, with the caller\'s token', async () => {
+    const argo = fakeArgocd(answer);
+    await gatewayFor(ARGOCD, { token: 'caller-token', scope: { projects: ['payments'], clusters: [PROD] } }).callTool('application_update_spec', { ...inApp, spec: insideSpec });
+    const [write] = writes(argo);
+    const reads = argo.requests.filter((r) => r !== write);
+    expect(reads.length).toBeGreaterThan(0);
+    for (const r of reads) {
+      expect(r.method).toBe('GET');
+      expect(r.headers.authorization).toBe('Bearer caller-token');
+    }
+  });
+
+  it('refuses a write when a lookup fails (Argo CD 503, or unreachable), saying what could not be read', async () => {
+    const down = fakeArgocd((sent) => (sent.method === 'GET' ? { status: 503, body: { error: 'upstream connect error', code: 14, message: 'upstream connect error' } } : { body: {} }));
+    const result = await gatewayFor(ARGOCD, { scope: { projects: ['payments'] } }).callTool('application_update_spec', { ...inApp, spec: insideSpec });
+    expect(result.isError).toBe(true);
+    expect(resultText(result)).toMatch(/could not be checked against this gateway's scope .*reading Application "inside" from Argo CD failed: Argo CD answered 503/s);
+    expect(resultText(result)).toMatch(/Nothing was sent to Argo CD/);
+    expect(writes(down)).toEqual([]);
+
+    const unreachable = await gatewayFor('http://127.0.0.1:9', { scope: { clusters: [PROD] }, timeoutMs: 2_000 }).callTool('application_sync', inApp);
+    expect(unreachable.isError).toBe(true);
+    expect(resultText(unreachable)).toMatch(/could not be checked against this gateway's scope/);
+  });
+});
