@@ -9,6 +9,8 @@ import { ARGOCD, fakeArgocd, useNock } from '../fixtures/fake-argocd.ts';
 import type { FakeAnswer, SentRequest } from '../fixtures/fake-argocd.ts';
 import { gatewayFor, resultText } from '../helpers/gateway.ts';
 import type { ScopeConfig } from '../../src/runtime/scope.ts';
+import { createLookups } from '../../src/runtime/scope-lookup.ts';
+import { createUpstream } from '../../src/runtime/upstream.ts';
 
 useNock();
 
@@ -287,5 +289,16 @@ describe('what the scope sends and reads', () => {
     const unreachable = await gatewayFor('http://127.0.0.1:9', { scope: { clusters: [PROD] }, timeoutMs: 2_000 }).callTool('application_sync', inApp);
     expect(unreachable.isError).toBe(true);
     expect(resultText(unreachable)).toMatch(/could not be checked against this gateway's scope/);
+  });
+
+  it('reads as the signed-in caller when calls run with per-user tokens, and fails closed when the caller has none', async () => {
+    const argo = fakeArgocd(answer);
+    const upstream = createUpstream({ baseUrl: ARGOCD, token: () => 'gateway-token', timeoutMs: 5_000, userAgent: 'test' });
+    const asUser = createLookups(upstream, { identity: async () => ({ ok: true, user: { token: 'user-token', renewed: async () => undefined } }) });
+    expect(await asUser.read('application_get', { name: 'inside', appNamespace: 'team-a' })).toMatchObject({ state: 'found' });
+    expect(argo.requests.map((r) => r.headers.authorization)).toEqual(['Bearer user-token']);
+    const signedOut = createLookups(upstream, { identity: async () => ({ ok: false, message: 'Sign in to Argo CD first.' }) });
+    expect(await signedOut.read('application_get', { name: 'inside', appNamespace: 'team-a' })).toEqual({ state: 'failed', message: 'Sign in to Argo CD first.' });
+    expect(argo.requests).toHaveLength(1);
   });
 });
