@@ -29,11 +29,14 @@ export interface LookupContext {
 export interface Lookups {
   /** Reads with a catalogue GET tool (e.g. `application_get`, `{ name, appNamespace }`). */
   read(toolName: string, args: Record<string, unknown>): Promise<Lookup>;
+  /** What the caller must do first when a read failed for want of their own Argo CD identity (a sign-in). */
+  readonly identityProblem?: string;
 }
 
 /** Lookups for one tool call; each distinct read is sent at most once. */
 export function createLookups(upstream: Upstream | undefined, ctx: LookupContext = {}): Lookups {
   const cache = new Map<string, Promise<Lookup>>();
+  let identityProblem: string | undefined;
   const tools = (): Map<string, CatalogueTool> => new Map(loadCatalogue().tools.map((t) => [t.name, t]));
 
   async function send(toolName: string, args: Record<string, unknown>): Promise<Lookup> {
@@ -43,7 +46,10 @@ export function createLookups(upstream: Upstream | undefined, ctx: LookupContext
     const built = buildRequest(tool, args);
     if (!built.ok) return { state: 'failed', message: built.problems.join('; ') };
     const who = ctx.identity ? await ctx.identity() : { ok: true as const, user: undefined };
-    if (!who.ok) return { state: 'failed', message: who.message };
+    if (!who.ok) {
+      identityProblem = who.message;
+      return { state: 'failed', message: who.message };
+    }
     const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, user: who.user });
     if (answer.kind === 'json') return { state: 'found', data: answer.data };
     if (answer.kind === 'error' && (answer.status === 403 || answer.status === 404)) return { state: 'absent' };
@@ -53,6 +59,9 @@ export function createLookups(upstream: Upstream | undefined, ctx: LookupContext
   }
 
   return {
+    get identityProblem() {
+      return identityProblem;
+    },
     read(toolName, args) {
       const key = `${toolName} ${JSON.stringify(args)}`;
       let pending = cache.get(key);

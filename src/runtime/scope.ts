@@ -68,7 +68,13 @@ export function createScopeGuard(config: ScopeConfig, upstream: Upstream | undef
   const projectInScope = (name: string | undefined) => !projectOutside(sets, name);
 
   async function judge(tool: CatalogueTool, args: Record<string, unknown>, ctx: LookupContext | undefined): Promise<Judgement> {
-    const j: Judge = { sets, lookups: createLookups(upstream, ctx), toolName: tool.name, describe: describe() };
+    const lookups = createLookups(upstream, ctx);
+    const judged = await judgeWith({ sets, lookups, toolName: tool.name, describe: describe() }, tool, args);
+    // A caller who must sign in first is told that, not that a lookup failed.
+    return !judged.ok && lookups.identityProblem ? { ok: false, refusal: lookups.identityProblem } : judged;
+  }
+
+  async function judgeWith(j: Judge, tool: CatalogueTool, args: Record<string, unknown>): Promise<Judgement> {
     const t = targetOf(tool);
     switch (t.kind) {
       case 'none':

@@ -299,6 +299,7 @@ describe('what the scope sends and reads', () => {
     expect(argo.requests.map((r) => r.headers.authorization)).toEqual(['Bearer user-token']);
     const signedOut = createLookups(upstream, { identity: async () => ({ ok: false, message: 'Sign in to Argo CD first.' }) });
     expect(await signedOut.read('application_get', { name: 'inside', appNamespace: 'team-a' })).toEqual({ state: 'failed', message: 'Sign in to Argo CD first.' });
+    expect(signedOut.identityProblem).toBe('Sign in to Argo CD first.');
     expect(argo.requests).toHaveLength(1);
   });
 });
