@@ -39,6 +39,13 @@ const WORLD = {
     'team-a/inside-set': appset('team-a', 'inside-set', insideSpec),
     'argocd/foreign-set': appset('argocd', 'foreign-set', foreignSpec),
     'team-a/mixed-set': appset('team-a', 'mixed-set', foreignSpec),
+    // A destination filled in by the generator cannot be judged before the set generates.
+    'team-a/templated-set': appset('team-a', 'templated-set', { ...insideSpec, destination: { server: '{{.server}}', namespace: 'pay' } }),
+    // A generator's own template moves what it generates to another project.
+    'team-a/override-set': {
+      metadata: { name: 'override-set', namespace: 'team-a' },
+      spec: { generators: [{ list: { elements: [], template: { metadata: {}, spec: { project: 'platform' } } } }], template: { metadata: { name: '{{.name}}' }, spec: insideSpec } },
+    },
   } as Record<string, object>,
   clusters: [
     { server: PROD, name: 'prod', project: 'payments' },
@@ -125,6 +132,8 @@ const ROWS: Row[] = [
   ['applicationset_create', 'upsert over an existing set outside', { upsert: true, applicationSet: appset('team-a', 'mixed-set', insideSpec) }, [R, S, R]],
   ['applicationset_delete', 'a foreign set', { name: 'foreign-set' }, [R, R, R]],
   ['applicationset_delete', 'a set inside', { name: 'inside-set', appsetNamespace: 'team-a' }, [S, S, S]],
+  ['applicationset_delete', 'a set whose destination is templated', { name: 'templated-set', appsetNamespace: 'team-a' }, [S, S, R]],
+  ['applicationset_delete', 'a set whose generator template names another project', { name: 'override-set', appsetNamespace: 'team-a' }, [R, S, S]],
   ['applicationset_generate', 'a set outside', { applicationSet: appset('team-a', 'gen', foreignSpec) }, [R, S, R]],
   // Projects: only `projects` confines them.
   ['project_create', 'another project', { project: { metadata: { name: 'platform' } } }, [R, S, S]],
