@@ -21,7 +21,7 @@ import { auditTarget } from './audit.ts';
 import { confirmationTarget, describeAction, needsConfirmation } from './confirm.ts';
 import type { AskUser, ConfirmPolicy } from './confirm.ts';
 import { createScopeGuard } from './scope.ts';
-import type { ScopeConfig } from './scope.ts';
+import type { CallerIdentity, ScopeConfig } from './scope.ts';
 import type { AuditRecord, AuditSink } from './audit.ts';
 import type { ServerSupport } from './version-adapt.ts';
 import { lazyJsonObject, rememberJson } from './raw-json.ts';
@@ -385,7 +385,16 @@ export function createGateway(options: GatewayOptions): Gateway {
         const capped = await capResult(result.structuredContent ?? text, maxResultTokens, 'Narrow the workflow (a project, a selector, fewer names).');
         return capped.note ? { ...jsonResult(capped.text, capped.value, [capped.note]), ...(result.isError ? { isError: true } : {}) } : result;
       }
-      const verdict = await scope.check(tool, args);
+      // The caller's own Argo CD identity (sso), asked for once: by the scope's lookups if they need it, else below.
+      let signedIn: ReturnType<typeof userTokenFor> | undefined;
+      const identity: CallerIdentity = async () => {
+        if (!options.signIn) return { ok: true };
+        const { signIn } = options;
+        const got = await (signedIn ??= userTokenFor(signIn, ctx));
+        // A refused token is renewed once (refresh, or a new exchange), as the gateway's own token is.
+        return got.ok ? { ok: true, user: { token: got.token, renewed: (refused: string) => signIn.renew(ctx.user!, refused) } } : got;
+      };
+      const verdict = await scope.check(tool, args, { identity, signal: ctx.signal });
       if (!verdict.ok) {
         record('refused');
         return textResult(verdict.refusal!, true);
@@ -431,17 +440,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         projection += ['metadata.namespace', 'spec.project', 'spec.destination'].map((f) => `,${prefix}${f}`).join('');
       }
       if (projection) built.request.query.fields = projection;
-      let user: UpstreamSendArgs['user'];
-      if (options.signIn) {
-        const signedIn = await userTokenFor(options.signIn, ctx);
-        if (!signedIn.ok) {
-          record('refused');
-          return textResult(signedIn.message, true);
-        }
-        const { signIn } = options;
-        // A refused token is renewed once (refresh, or a new exchange), as the gateway's own token is.
-        user = { token: signedIn.token, renewed: (refused) => signIn.renew(ctx.user!, refused) };
+      const caller = await identity();
+      if (!caller.ok) {
+        record('refused');
+        return textResult(caller.message, true);
       }
+      const user: UpstreamSendArgs['user'] = caller.user;
       // A workflow's own calls read the value itself, and a scope filters the parsed answer: both stay here.
       const shaper = options.shaper && !ctx.internal && !scope.active ? options.shaper : undefined;
       const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined, user, streamWaitMs: streamWaitMs(tool, args) });

@@ -4,7 +4,7 @@ import type { SimContext } from '../context.ts';
 import { k8sEvent } from '../k8s-event.ts';
 import { ApiError, Code, errors } from '../errors.ts';
 import { applyFields, parseFields } from '../fields.ts';
-import { applyJsonPatch, applyMergePatch, createMergePatch, PatchError } from '../json-patch.ts';
+import { applyJsonPatch, applyMergePatch, createMergePatch, PatchError } from '../../json-patch.ts';
 import { refreshDerivedStatus, scheduleSettle } from '../operations.ts';
 import { createRng, hashString } from '../prng.ts';
 import type { RouteContext, RouteDef } from '../router.ts';
