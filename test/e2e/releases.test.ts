@@ -11,6 +11,7 @@ import { describe, it } from 'vitest';
 import { compatibilityOf } from '../../scripts/compatibility.ts';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
 import { operationIdsOf } from '../../src/runtime/version-adapt.ts';
+import { WORKFLOWS } from '../../src/workflows/index.ts';
 import { releasesPresent, specPath } from '../codegen/release-specs.ts';
 import { appsOf, baseEnv, call, json, startSimulator, stdioGateway, textOf } from './harness.ts';
 
@@ -39,7 +40,7 @@ describe.concurrent('every Argo CD release, through the real SDK client', () => 
         expect(expected).toHaveLength(served.size);
         expect(operationTools.map((t) => t.name).sort()).toEqual(expected);
         expect(tools.filter((t) => t._meta?.['argocd/tag'] === WORKFLOW_TAG).map((t) => t.name).sort()).toEqual([...row.workflows].sort());
-        expect(row.workflows).toHaveLength(7);
+        expect(row.workflows).toHaveLength(WORKFLOWS.length);
         const props = (t: Tool) => Object.keys(t.inputSchema.properties ?? {});
         for (const t of tools) {
           const hidden = row.hiddenArgs.get(t.name) ?? [];
