@@ -24,6 +24,8 @@ import { createScopeGuard } from './scope.ts';
 import type { CallerIdentity, ScopeConfig } from './scope.ts';
 import type { AuditRecord, AuditSink } from './audit.ts';
 import type { ServerSupport } from './version-adapt.ts';
+import { absentArgsRefusal, compositeAbsentArgs, withoutArgs } from './release-params.ts';
+import type { ReleaseOffers } from './release-params.ts';
 import { lazyJsonObject, rememberJson } from './raw-json.ts';
 import type { Shaper } from './shaper.ts';
 import type { SignInBroker, SignInUser } from '../argocd-auth/sso/broker.ts';
@@ -63,9 +65,19 @@ export interface CallContext {
  */
 export interface CompositeTool {
   tool: CatalogueTool;
-  /** Tools it calls; it is hidden when any of them is not exposed. */
+  /** Tools it calls; it is hidden when any of them is not exposed (or the connected release lacks its operation). */
   requires: string[];
-  run(args: Record<string, unknown>, ctx: CallContext, call: (name: string, args: Record<string, unknown>, ctx?: CallContext) => Promise<CallToolResult>): Promise<CallToolResult>;
+  /**
+   * Its arguments that become an operation's parameter, each with the "tool.arg" alternatives it can use: an
+   * argument is hidden and refused where the connected release offers none of them.
+   */
+  params?: Record<string, string[]>;
+  run(
+    args: Record<string, unknown>,
+    ctx: CallContext,
+    call: (name: string, args: Record<string, unknown>, ctx?: CallContext) => Promise<CallToolResult>,
+    offers: ReleaseOffers,
+  ): Promise<CallToolResult>;
 }
 
 export interface GatewayOptions {
@@ -249,9 +261,32 @@ export function createGateway(options: GatewayOptions): Gateway {
   const refusalOf = (tool: CatalogueTool): string | undefined =>
     allowlist.refusal(tool) ??
     (options.toolsets && !options.toolsets.includes(tool.toolset) ? `its toolset "${tool.toolset}" is not enabled (--toolsets)` : undefined) ??
-    (support?.operations && !support.operations.has(tool._meta['argocd/operationId'])
+    // A workflow has no operation of its own: what it needs is checked through `requires`.
+    (support?.operations && !composites.has(tool.name) && !support.operations.has(tool._meta['argocd/operationId'])
       ? `the connected Argo CD (${support.version}) does not serve ${tool._meta['argocd/operationId']}`
       : undefined);
+
+  /** What the connected release offers, for workflows that adapt to it. */
+  const offers: ReleaseOffers = {
+    get version() {
+      return support?.version;
+    },
+    has(name, arg) {
+      const tool = catalogueIndex().get(name);
+      if (!tool || refusalOf(tool)) return false;
+      return arg === undefined || !support?.absentArgs?.get(name)?.includes(arg);
+    },
+  };
+  /** The arguments of a tool the connected release does not take. */
+  const absentArgsFor = (name: string): string[] => {
+    const composite = composites.get(name);
+    return composite ? compositeAbsentArgs(composite.params, offers) : (support?.absentArgs?.get(name) ?? []);
+  };
+  const advertise = (t: CatalogueTool): Tool => {
+    const mcp = toMcpTool(t);
+    const absent = absentArgsFor(t.name);
+    return absent.length ? { ...mcp, inputSchema: withoutArgs(t.inputSchema, absent) as Tool['inputSchema'] } : mcp;
+  };
 
   const exposed = async (): Promise<CatalogueTool[]> => {
     await probeServer();
@@ -336,7 +371,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     serverSupport: () => support,
     async listTools() {
       const tools = await exposed();
-      if (!advertised || advertised.support !== support) advertised = { tools: tools.map(toMcpTool), support };
+      if (!advertised || advertised.support !== support) advertised = { tools: tools.map(advertise), support };
       return advertised.tools;
     },
     async callTool(name, rawArgs, ctx = {}) {
@@ -365,6 +400,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       const args = (rawArgs ?? {}) as Record<string, unknown>;
       if (typeof args !== 'object' || Array.isArray(args)) return textResult('Arguments must be a JSON object.', true);
+      const passedAbsent = absentArgsFor(name).filter((a) => args[a] !== undefined);
+      if (passedAbsent.length) {
+        record('invalid');
+        return textResult(absentArgsRefusal({ tool: name, version: support?.version, passed: passedAbsent }), true);
+      }
       const composite = composites.get(name);
       const validate = validatorFor(name, composite ? { ...composite.tool.inputSchema, additionalProperties: false } : undefined);
       if (!validate(args)) {
@@ -379,7 +419,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           record('refused');
           return textResult(`${name} needs ${missing.join(', ')}, which this gateway does not expose. Nothing was sent to Argo CD.`, true);
         }
-        const result = await composite.run(args, ctx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? ctx), internal: true }));
+        const result = await composite.run(args, ctx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? ctx), internal: true }), offers);
         record(result.isError ? 'error' : 'ok');
         const text = result.content.map((c) => (c as { text?: string }).text ?? '').join('\n');
         const capped = await capResult(result.structuredContent ?? text, maxResultTokens, 'Narrow the workflow (a project, a selector, fewer names).');

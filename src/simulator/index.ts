@@ -19,6 +19,7 @@ import { settingsRoutes } from './routes/settings.ts';
 import { watchRoutes } from './routes/watch.ts';
 import { createRequestListener } from './server.ts';
 import { buildSwagger } from './swagger.ts';
+import { loadRelease } from './release.ts';
 import type { RecordedRequest, ResolvedOptions, Simulator, SimulatorOptions } from './types.ts';
 
 export type { RecordedRequest, Simulator, SimulatorOptions, SimulatorSsoOptions } from './types.ts';
@@ -63,7 +64,8 @@ function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     port: num(opts.port, 0, 'port'),
     rootPath: normalizeRootPath(opts.rootPath),
     swaggerFile: opts.swaggerFile,
-    version: opts.version ?? 'v3.5.1+sim',
+    release: opts.release,
+    version: opts.version ?? (opts.release ? `${opts.release}+sim` : 'v3.5.1+sim'),
     syncDurationMs: num(opts.syncDurationMs, 1500, 'syncDurationMs'),
     logIntervalMs: num(opts.logIntervalMs, 200, 'logIntervalMs', 1),
     seed: Math.floor(num(opts.seed, 42, 'seed', -Infinity)),
@@ -75,9 +77,12 @@ function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
 /** Starts a simulator and resolves once it listens. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const options = resolveOptions(opts);
-  const swaggerJson = options.swaggerFile ? readFileSync(options.swaggerFile, 'utf8') : buildSwagger(ALL_ROUTES, options.version);
+  if (opts.release && opts.swaggerFile) throw new TypeError('simulator options release and swaggerFile exclude each other: a release serves its own swagger.json');
+  const impersonated = opts.release ? loadRelease(opts.release, opts.swaggerDir) : undefined;
+  const swaggerJson = impersonated?.swaggerJson ?? (options.swaggerFile ? readFileSync(options.swaggerFile, 'utf8') : buildSwagger(ALL_ROUTES, options.version));
   const sim = new SimContext(options);
-  const router = new Router(options.sso ? withSsoUserInfo(ALL_ROUTES) : ALL_ROUTES);
+  const routes = impersonated ? impersonated.routes(ALL_ROUTES) : ALL_ROUTES;
+  const router = new Router(options.sso ? withSsoUserInfo(routes) : routes);
   const requests: RecordedRequest[] = [];
   const server = createServer(createRequestListener({ sim, router, requests, rootPath: options.rootPath, swaggerJson }));
   server.on('clientError', (_err, socket) => {

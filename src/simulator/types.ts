@@ -10,6 +10,13 @@ export interface SimulatorOptions {
   rootPath?: string;
   /** A swagger.json to serve at {rootPath}/swagger.json; default: a minimal doc of the implemented operations. */
   swaggerFile?: string;
+  /**
+   * Impersonate this Argo CD release (e.g. "v2.4.28"): serve its swagger.json from `swaggerDir`, report it at
+   * /api/version (unless `version` says otherwise), and serve only the operations it has, as its argocd-server does.
+   */
+  release?: string;
+  /** Where `release` finds `<release>.json`; default $ARGOCD_SWAGGER_DIR, else ../shared/argocd-swagger beside the package. */
+  swaggerDir?: string;
   /** Reported by /api/version; default "v3.5.1+sim". */
   version?: string;
   /** How long a sync operation stays Running; default 1500 ms. */
@@ -67,7 +74,7 @@ export interface Simulator {
 }
 
 /** Fully resolved options. */
-export type ResolvedOptions = Required<Omit<SimulatorOptions, 'swaggerFile' | 'sso'>> & { swaggerFile?: string; sso?: SimulatorSsoOptions };
+export type ResolvedOptions = Required<Omit<SimulatorOptions, 'swaggerFile' | 'sso' | 'release' | 'swaggerDir'>> & { swaggerFile?: string; sso?: SimulatorSsoOptions; release?: string };
 
 /** A JSON object as the simulator stores it. */
 export type JsonObject = Record<string, unknown>;

@@ -18,7 +18,9 @@ import {
 } from './common.ts';
 import type { Call, Outcome } from './common.ts';
 import type { CallContext } from '../runtime/gateway.ts';
+import type { ReleaseOffers } from '../runtime/release-params.ts';
 import { tableToObjects } from '../runtime/shape.ts';
+import { DIFF_PARAMS, diffPath, LIST_FILTER_PARAMS, projectQuery } from './release-adapt.ts';
 
 type Json = Record<string, unknown>;
 
@@ -37,10 +39,10 @@ interface Summary {
   op?: string;
 }
 
-async function listApps(call: Call, ctx: CallContext, args: Json): Promise<{ ok: true; apps: Summary[] } | { ok: false; error: string }> {
+async function listApps(call: Call, ctx: CallContext, args: Json, offers: ReleaseOffers): Promise<{ ok: true; apps: Summary[] } | { ok: false; error: string }> {
   const query: Json = {};
-  if (typeof args.project === 'string') query.projects = [args.project];
-  if (Array.isArray(args.projects)) query.projects = args.projects;
+  if (typeof args.project === 'string') Object.assign(query, projectQuery(offers, [args.project]));
+  if (Array.isArray(args.projects)) Object.assign(query, projectQuery(offers, args.projects as string[]));
   if (typeof args.selector === 'string') query.selector = args.selector;
   if (typeof args.repo === 'string') query.repo = args.repo;
   const got = parse<unknown>(await call('application_list', query, { ...ctx, progressToken: undefined }));
@@ -74,6 +76,7 @@ const syncAndWait: CompositeTool = {
     uses: ['application_sync', 'application_get', 'application_terminate_operation'],
   }),
   requires: ['application_sync', 'application_get'],
+  params: { appNamespace: ['application_sync.appNamespace'] },
   async run(args, ctx, call) {
     const { outcome, error } = await syncAndFollow(call, ctx, args);
     if (error) return textResult(error, true);
@@ -112,6 +115,7 @@ const rollback: CompositeTool = {
     uses: ['application_get', 'application_rollback', 'application_terminate_operation'],
   }),
   requires: ['application_get', 'application_rollback'],
+  params: { appNamespace: ['application_rollback.appNamespace'] },
   async run(args, ctx, call) {
     const name = String(args.name);
     const base = pick(args, ['name', 'appNamespace']);
@@ -177,8 +181,9 @@ const syncMany: CompositeTool = {
     uses: ['application_list', 'application_sync', 'application_get'],
   }),
   requires: ['application_list', 'application_sync', 'application_get'],
-  async run(args, ctx, call) {
-    const listed = await listApps(call, ctx, args);
+  params: LIST_FILTER_PARAMS,
+  async run(args, ctx, call, offers) {
+    const listed = await listApps(call, ctx, args, offers);
     if (!listed.ok) return textResult(listed.error, true);
     const wantSync = (args.syncStatus as string | undefined) ?? 'OutOfSync';
     const names = Array.isArray(args.names) ? new Set(args.names as string[]) : undefined;
@@ -214,7 +219,8 @@ const syncMany: CompositeTool = {
         const { outcome, error } = await syncAndFollow(call, perApp, {
           ...pick(args, ['prune', 'dryRun', 'timeoutSeconds', 'waitForHealth', 'terminateOnCancel']),
           name: app.name,
-          ...(app.namespace ? { appNamespace: app.namespace } : {}),
+          // Releases before apps-in-any-namespace (2.5) take no appNamespace: their apps are all in Argo CD's own.
+          ...(app.namespace && offers.has('application_sync', 'appNamespace') ? { appNamespace: app.namespace } : {}),
           confirm: app.name,
         });
         done += 1;
@@ -260,6 +266,7 @@ const setRevision: CompositeTool = {
     uses: ['application_get', 'application_patch', 'application_sync'],
   }),
   requires: ['application_get', 'application_patch'],
+  params: { appNamespace: ['application_patch.appNamespace'] },
   async run(args, ctx, call) {
     const name = String(args.name);
     const base = pick(args, ['name', 'appNamespace']);
@@ -314,7 +321,7 @@ const diff: CompositeTool = {
     name: 'diff',
     title: 'Workflow: what the next sync changes',
     description:
-      'Compares live and desired state of every managed resource of an application and summarises what the next sync would change: added, modified, and to-be-pruned resources, each with a compact unified diff (capped).',
+      "Compares live and desired state of every managed resource of an application (Argo CD's own comparison, with the application's diff strategy) and summarises what the next sync would change: added, modified, and to-be-pruned resources, each with a compact unified diff (capped). The result's `path` says which comparison ran.",
     readOnly: true,
     inputSchema: {
       type: 'object',
@@ -324,8 +331,10 @@ const diff: CompositeTool = {
     uses: ['application_managed_resources'],
   }),
   requires: ['application_managed_resources'],
-  async run(args, ctx, call) {
+  params: DIFF_PARAMS,
+  async run(args, ctx, call, offers) {
     const name = String(args.name);
+    const { path, why } = diffPath(offers);
     const got = parse<{ items?: ManagedResource[] }>(
       await call('application_managed_resources', { applicationName: name, ...pick(args, ['appNamespace']), raw: true }, ctx),
     );
@@ -358,7 +367,7 @@ const diff: CompositeTool = {
     const summary = changes.length
       ? `The next sync of ${name} changes ${changes.length} resources (${counts.add} added, ${counts.modify} modified, ${counts.prune} to prune — pruned only with prune: true); ${unchanged} unchanged.`
       : `${name} is in sync: the next sync changes nothing (${unchanged} resources compared).`;
-    return json({ summary, changes });
+    return json({ summary, path, pathWhy: why, changes });
   },
 };
 
@@ -373,10 +382,11 @@ const healthReport: CompositeTool = {
     uses: ['application_list'],
   }),
   requires: ['application_list'],
-  async run(args, ctx, call) {
+  params: LIST_FILTER_PARAMS,
+  async run(args, ctx, call, offers) {
     const query: Json = {
       fields: ['metadata.name', 'metadata.namespace', 'spec.project', 'status.sync.status', 'status.health.status', 'status.health.message', 'status.conditions', 'status.operationState.phase', 'status.operationState.message'],
-      ...(typeof args.project === 'string' ? { projects: [args.project] } : {}),
+      ...(typeof args.project === 'string' ? projectQuery(offers, [args.project]) : {}),
       ...(typeof args.selector === 'string' ? { selector: args.selector } : {}),
     };
     const got = parse<{ items?: Array<{ metadata: { name: string }; spec?: { project?: string }; status?: { sync?: { status?: string }; health?: { status?: string; message?: string }; conditions?: Array<{ type?: string; message?: string }>; operationState?: { phase?: string; message?: string } } }> }>(
@@ -437,8 +447,9 @@ const findApp: CompositeTool = {
     uses: ['application_list'],
   }),
   requires: ['application_list'],
-  async run(args, ctx, call) {
-    const listed = await listApps(call, ctx, typeof args.project === 'string' ? { project: args.project } : {});
+  params: { project: LIST_FILTER_PARAMS.project },
+  async run(args, ctx, call, offers) {
+    const listed = await listApps(call, ctx, typeof args.project === 'string' ? { project: args.project } : {}, offers);
     if (!listed.ok) return textResult(listed.error, true);
     const has = (value: string | undefined, fragment: unknown) => typeof fragment !== 'string' || (value ?? '').toLowerCase().includes(fragment.toLowerCase());
     const matches = listed.apps.filter((a) => {

@@ -71,10 +71,17 @@ function managedResources(ctx: RouteContext): unknown {
   return applyFields({ items }, parseFields(q.get('fields')));
 }
 
+/**
+ * ServerSideDiff diffs what the client sends, index by index: `liveResources` against `targetManifests`
+ * (server/application/application.go `Server.ServerSideDiff` → util/argo/diff `StateDiffs` → DiffArray). Over REST
+ * only `targetManifests` can be sent (`liveResources` is a repeated message, no query parameter), so a REST call
+ * either compares nothing (an empty answer, whatever the application's state) or fails on the length mismatch.
+ */
 function serverSideDiff(ctx: RouteContext): unknown {
-  const rec = appFromQuery(ctx, 'appName');
-  const items = rec.model.resources.map(resourceDiff);
-  return { items, modified: items.some((i) => i.modified === true) };
+  appFromQuery(ctx, 'appName');
+  const targets = ctx.query.all('targetManifests');
+  if (targets.length) throw errors.unknown('error performing state diffs: failed to calculate diff: left and right arrays have mismatched lengths');
+  return { items: [], modified: false };
 }
 
 function appEvents(rec: AppRecord): JsonObject[] {
