@@ -476,10 +476,8 @@ export function createGateway(options: GatewayOptions): Gateway {
           result = parsed.kind === 'json' ? await shapeHere(parsed.data) : textResult(parsed.text, true);
         }
       }
-      if (checked) {
-        if (!result.isError) gitops.forget(gitopsCaller(ctx), name, scopedArgs);
-        result = ctx.internal ? (ctx.gitopsSink?.push(checked), result) : withGitopsNotice(result, [checked], 'direct');
-      }
+      if (!result.isError && !tool.annotations.readOnlyHint) gitops.forget(gitopsCaller(ctx), name, scopedArgs);
+      if (checked) result = ctx.internal ? (ctx.gitopsSink?.push(checked), result) : withGitopsNotice(result, [checked], 'direct');
       record(result.isError ? 'error' : 'ok', {
         status: 'status' in answer ? answer.status : undefined,
         target: auditTarget(tool.request.path, built.request.path),

@@ -62,7 +62,11 @@ export interface GitopsChecks {
   applies(tool: string): boolean;
   /** Reads and decides; undefined when the call is not checked. `caller` keys the cache. */
   check(args: { tool: string; args: Json; caller: string; read: (signal: AbortSignal) => CheckRead; signal?: AbortSignal }): Promise<GitopsVerdict | undefined>;
-  /** Drops the cached reads of the app a call wrote to. */
+  /**
+   * After a successful write through the gateway: drops the cached reads it may have changed — the app's own for
+   * a checked write, every read of the caller for a write to an ApplicationSet or a project (templates, ignore
+   * rules, sync windows).
+   */
   forget(caller: string, tool: string, args: Json): void;
 }
 
@@ -126,6 +130,11 @@ export function createGitopsChecks(options: GitopsChecksOptions): GitopsChecks {
     mode: options.mode,
     applies: (tool) => options.mode !== 'off' && tool in CHECKED_WRITES,
     forget(caller, tool, args) {
+      if (/^(applicationset|project)_/.test(tool)) {
+        for (const k of cache.keys()) if (k.startsWith(`${caller}\u0000`)) cache.delete(k);
+        return;
+      }
+      if (!(tool in CHECKED_WRITES)) return;
       const { name, namespace } = targetOf(tool, args);
       const prefix = `${caller}\u0000${namespace ?? ''}/${name}\u0000`;
       for (const k of cache.keys()) if (k.startsWith(prefix)) cache.delete(k);
