@@ -174,14 +174,34 @@ describe('GitOps checks (gitopsChecks: refuse)', () => {
     expect(sent(sim, 'POST', `/applications/${b}/sync`)).toBe(1);
   });
 
+  it("without the sync-windows endpoint (hidden by the allowlist), computes the verdict from the project's windows", async () => {
+    const g = await stdioGateway(baseEnv(sim, { ...WRITES, ARGOCD_MCP_GITOPS_CHECKS: 'refuse', ARGOCD_MCP_DENY: 'application_get_application_sync_windows' }));
+    try {
+      // The platform project's seeded allow window is always open; an active deny wins over it (CanSync).
+      await addWindows(sim, 'platform', [{ kind: 'deny', schedule: '* * * * *', duration: '2h', applications: ['platform-tempo'], timeZone: 'Asia/Tokyo' }]);
+      const before = sim.requests.length;
+      const result = await call(g.client, 'sync_and_wait', { name: 'platform-tempo', timeoutSeconds: 5 });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/A sync window blocks syncing platform-tempo now \(from the project's spec\.syncWindows\): the deny window\(s\) deny window "\* \* \* \* \*" for 2h \(Asia\/Tokyo, manual sync not allowed\) is active/);
+      expect(sent(sim, 'POST', '/applications/platform-tempo/sync')).toBe(0);
+      const reads = sim.requests.slice(before).map((r) => r.path);
+      expect(reads.some((p) => p.endsWith('/projects/platform'))).toBe(true);
+      expect(reads.some((p) => p.endsWith('/syncwindows'))).toBe(false);
+    } finally {
+      await g.close();
+    }
+  });
+
   it('sync_many lists the apps a window holds back, with the reason, and syncs the others', async () => {
+    // The default project holds guestbook and helm-guestbook; only guestbook gets a deny window.
     await addWindows(sim, 'default', [{ kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['guestbook'] }]);
-    const result = await call(gw.client, 'sync_many', { project: 'default', syncStatus: 'any', execute: true, confirm: `sync ${appsOf<AppSummary>(await call(gw.client, 'application_list', { projects: ['default'] })).length} applications`, timeoutSeconds: 30 });
+    const result = await call(gw.client, 'sync_many', { project: 'default', syncStatus: 'any', execute: true, confirm: 'sync 2 applications', timeoutSeconds: 30 });
     const body = json<{ results: Array<{ name: string; phase: string; error?: string }> }>({ ...result, isError: false });
     const guestbook = body.results.find((r) => r.name === 'guestbook')!;
     expect(guestbook.phase).toBe('NotStarted');
     expect(guestbook.error).toMatch(/A sync window blocks syncing guestbook now/);
     expect(sent(sim, 'POST', '/applications/guestbook/sync')).toBe(0);
-    expect(body.results.some((r) => r.name !== 'guestbook' && r.phase !== 'NotStarted')).toBe(true);
+    expect(body.results.find((r) => r.name === 'helm-guestbook')!.phase).not.toBe('NotStarted');
+    expect(sent(sim, 'POST', '/applications/helm-guestbook/sync')).toBe(1);
   });
 });
