@@ -331,6 +331,19 @@ describe('through the gateway', () => {
     expect(calls(fake.requests)).toEqual(['GET /api/v1/applications/web', 'GET /api/v1/applications/web/syncwindows', 'GET /api/v1/projects/default']);
   });
 
+  it('notes a manual sync of an auto-synced app, but not its dry run', async () => {
+    argo({
+      'GET /api/v1/applications/web': { body: application({ spec: { syncPolicy: { automated: { selfHeal: true } } } }) },
+      'GET /api/v1/applications/web/syncwindows': { body: { canSync: true } },
+      'POST /api/v1/applications/web/sync': { body: application() },
+    });
+    const gw = gatewayFor(ARGOCD, { gitopsChecks: 'refuse' });
+    const manual = await gw.callTool('application_sync', { name: 'web' });
+    expect(first(manual)).toMatch(/^GitOps checks:\n- Note: auto-sync is on for web \(selfHeal on, prune off\): Argo CD syncs it by itself when Git changes and when live resources drift/);
+    const dry = await gw.callTool('application_sync', { name: 'web', dryRun: true });
+    expect(textOf(dry)).not.toContain('GitOps checks');
+  });
+
   it('says Argo CD refuses a sync to another revision while auto-sync is on', async () => {
     argo({
       'GET /api/v1/applications/web': { body: application({ spec: { syncPolicy: { automated: {} } } }) },

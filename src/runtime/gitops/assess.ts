@@ -218,6 +218,7 @@ export function autoSyncFindings(args: { appName: string; kind: WriteKind; auto:
         message: `Argo CD refuses to sync ${appName} to "${revision}" while auto-sync is on ("Cannot sync to ${revision}: auto-sync currently set to ${args.targetRevision || 'HEAD'}", server/application/application.go resolveSourceRevisions). Change targetRevision instead (set_revision), or disable auto-sync first.`,
       }];
     }
+    if (args.args.dryRun === true) return [];
     return [{ check: 'auto-sync', blocking: false, message: `${policy}: Argo CD syncs it by itself when Git changes${auto.selfHeal ? ' and when live resources drift' : ''}; this manual sync only makes it happen now.` }];
   }
   if (kind === 'live') {
