@@ -310,6 +310,26 @@ describe('through the gateway', () => {
     expect(first(result)).toMatch(/Note: The deny window\(s\) .* is active for web: this manual sync is allowed \(manualSync: true\), but auto-sync stays blocked/);
   });
 
+  it('says a window Argo CD cannot parse blocks every sync', async () => {
+    argo({
+      'GET /api/v1/applications/web': { body: application() },
+      'GET /api/v1/applications/web/syncwindows': { status: 500, body: { error: "invalid sync windows: cannot parse schedule '0 25 * * *'", code: 2, message: "invalid sync windows: cannot parse schedule '0 25 * * *'" } },
+    });
+    const result = await gatewayFor(ARGOCD, { gitopsChecks: 'refuse' }).callTool('application_sync', { name: 'web' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/a sync window Argo CD cannot parse \(cannot parse schedule '0 25 \* \* \*'\), so Argo CD refuses every sync/);
+  });
+
+  it('derives canSync from the active windows when the answer lacks it', async () => {
+    const deny = { kind: 'deny', schedule: '* * * * *', duration: '1h', manualSync: false };
+    argo({
+      'GET /api/v1/applications/web': { body: application() },
+      'GET /api/v1/applications/web/syncwindows': { body: { activeWindows: [deny], assignedWindows: [deny] } },
+    });
+    const result = await gatewayFor(ARGOCD, { gitopsChecks: 'refuse' }).callTool('application_sync', { name: 'web' });
+    expect(textOf(result)).toMatch(/A sync window blocks syncing web now/);
+  });
+
   it('says no allow window is active, naming the closed ones', async () => {
     const allow = { kind: 'allow', schedule: '0 6 * * 1-5', duration: '14h', manualSync: false };
     argo({

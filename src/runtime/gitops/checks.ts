@@ -18,7 +18,7 @@ import {
   syncWindowFinding,
 } from './assess.ts';
 import type { Finding, WindowState, WriteKind } from './assess.ts';
-import { matchingWindows, windowVerdict } from './sync-windows.ts';
+import { canSyncGiven, matchingWindows, windowVerdict } from './sync-windows.ts';
 import type { SyncWindow } from './sync-windows.ts';
 
 type Json = Record<string, unknown>;
@@ -113,8 +113,12 @@ export function createGitopsChecks(options: GitopsChecksOptions): GitopsChecks {
       const key = (w: SyncWindow) => `${w.kind}|${w.schedule}|${w.duration}`;
       const activeKeys = new Set(active.map(key));
       const inactiveAllows = windowsOf(answer.value.assignedWindows).filter((w) => w.kind === 'allow' && !activeKeys.has(key(w)));
-      return { source: 'endpoint', canSync: answer.value.canSync !== false, active, inactiveAllows };
+      const canSync = typeof answer.value.canSync === 'boolean' ? answer.value.canSync : canSyncGiven({ active, inactiveAllows, isManual: true });
+      return { source: 'endpoint', canSync, active, inactiveAllows };
     }
+    // The endpoint fails with "invalid sync windows: …" where Sync refuses with "cannot sync: invalid sync window".
+    const invalid = /invalid sync windows?: ([^\n]*)/.exec(answer.error);
+    if (invalid) return { source: 'endpoint', canSync: false, active: [], inactiveAllows: [], error: invalid[1] };
     if (!isMissingOperation(answer.error)) return { error: answer.error };
     const spec = (app.spec ?? {}) as { project?: string; destination?: WindowState['active'][number] & Json };
     const project = await cachedRead(read, `${prefix}project`, 'project_get', { name: spec.project ?? 'default' });

@@ -239,11 +239,17 @@ export function windowVerdict(assigned: SyncWindow[], options: { isManual: boole
     return { assigned, active: [], inactiveAllows: [], canSync: false, error: (err as Error).message };
   }
   const inactiveAllows = assigned.filter((w) => w.kind === 'allow' && !active.includes(w));
+  return { assigned, active, inactiveAllows, canSync: canSyncGiven({ active, inactiveAllows, isManual }) };
+}
+
+/** `CanSync` once the active windows are known (without `syncOverrun`, which only concerns running operations). */
+export function canSyncGiven(args: { active: SyncWindow[]; inactiveAllows: SyncWindow[]; isManual: boolean }): boolean {
+  const { active, inactiveAllows, isManual } = args;
   const denies = active.filter((w) => w.kind === 'deny');
-  if (denies.length) return { assigned, active, inactiveAllows, canSync: isManual && denies.every((w) => w.manualSync === true) };
-  if (active.some((w) => w.kind === 'allow')) return { assigned, active, inactiveAllows, canSync: true };
-  if (inactiveAllows.length) return { assigned, active, inactiveAllows, canSync: isManual && inactiveAllows.every((w) => w.manualSync === true) };
-  return { assigned, active, inactiveAllows, canSync: true };
+  if (denies.length) return isManual && denies.every((w) => w.manualSync === true);
+  if (active.some((w) => w.kind === 'allow')) return true;
+  if (inactiveAllows.length) return isManual && inactiveAllows.every((w) => w.manualSync === true);
+  return true;
 }
 
 /** "deny window `0 22 * * 5` for 56h (Europe/Amsterdam, manual sync allowed)". */
