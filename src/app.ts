@@ -79,6 +79,7 @@ export function buildGateway(
       adaptToServer: config.adaptToServer,
       scope: config.scope,
       confirm: config.confirm,
+      gitopsChecks: config.gitopsChecks,
       composites: WORKFLOWS,
       shaper: extra.shaper,
       signIn: extra.signIn,

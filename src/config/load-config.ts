@@ -56,6 +56,8 @@ export interface GatewayConfig {
   maxResultTokens: number;
   rawResults: boolean;
   adaptToServer: boolean;
+  /** GitOps checks before writes to applications: `warn` (default), `refuse` or `off` (src/runtime/gitops/). */
+  gitopsChecks?: 'warn' | 'refuse' | 'off';
   /** JSON-lines audit file; absent: audit records go to the log on stderr. */
   auditFile?: string;
   /** Confine applications, ApplicationSets and projects to these (empty: no confinement). */
@@ -96,6 +98,7 @@ export interface CliFlags extends HttpFlags {
   maxResultTokens?: string;
   maxResponseBytes?: string;
   raw?: boolean;
+  gitopsChecks?: string;
   auditFile?: string;
   catalogueDir?: string;
   projects?: string;
@@ -126,6 +129,7 @@ const FILE_KEYS = [
   'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'maxResponseBytes', 'rawResults',
   'adaptToServer', 'auditFile', 'catalogueDir', 'projects', 'namespaces', 'clusters', 'confirm', 'logLevel', 'sso',
   ...HTTP_FILE_KEYS,
+  'gitopsChecks',
 ] as const;
 
 const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -420,6 +424,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
 
   // sso: each person signs in to Argo CD's identity provider (src/argocd-auth/sso).
   const sso = readSsoSettings(file.sso, env, fileLabel, issues);
+  const gitopsChecks = gitopsChecksFrom(flags, env, file, fileLabel, issues);
   const ssoMethods = sso ? [{ from: `${fileLabel}: sso`, what: 'SSO sign-in' }] : [];
   reportAuthConflicts([...authRead.methods, ...ssoMethods], credential?.from, issues);
   if (sso) {
@@ -471,6 +476,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     maxResultTokens,
     rawResults: rawResults ?? false,
     adaptToServer: adaptToServer ?? true,
+    gitopsChecks,
     auditFile,
     scope,
     confirm,
@@ -538,4 +544,13 @@ function readClientCert(cert: Source | undefined, key: Source | undefined, issue
     return undefined;
   }
   return { certFile: String(cert.value), keyFile: String(key.value) };
+}
+
+/** `gitopsChecks`: what the gateway does when a write would be refused, held or undone by Argo CD (docs/gitops-checks.md). */
+function gitopsChecksFrom(flags: CliFlags, env: NodeJS.ProcessEnv, file: Record<string, unknown>, fileLabel: string, issues: ConfigIssue[]): 'warn' | 'refuse' | 'off' {
+  const source = pick([flags.gitopsChecks, '--gitops-checks'], [env.ARGOCD_MCP_GITOPS_CHECKS, 'ARGOCD_MCP_GITOPS_CHECKS'], [file.gitopsChecks, `${fileLabel}: gitopsChecks`]);
+  const value = String(source?.value ?? 'warn');
+  if (value === 'warn' || value === 'refuse' || value === 'off') return value;
+  issues.push({ setting: source!.from, message: `"${value}" is not a gitopsChecks mode; use warn (default: say what Argo CD will do, then send), refuse (send nothing when a write would be refused, held or undone) or off` });
+  return 'warn';
 }

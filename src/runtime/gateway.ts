@@ -29,6 +29,9 @@ import type { ReleaseOffers } from './release-params.ts';
 import { lazyJsonObject, rememberJson } from './raw-json.ts';
 import type { Shaper } from './shaper.ts';
 import type { SignInBroker, SignInUser } from '../argocd-auth/sso/broker.ts';
+import { createGitopsChecks } from './gitops/checks.ts';
+import type { GitopsChecksOptions, GitopsMode, GitopsVerdict } from './gitops/checks.ts';
+import { checkReader, gitopsCaller, withGitopsNotice } from './gitops/gateway-hook.ts';
 
 /** Default and maximum bounds of streaming tools. */
 export const STREAM_DEFAULTS = {
@@ -56,6 +59,8 @@ export interface CallContext {
    * (accept: they will open it); `complete` tells the client the interaction finished.
    */
   openUrl?: (request: { message: string; url: string; id: string }) => Promise<{ action: string; complete: () => Promise<void> }>;
+  /** Inside a workflow: where the GitOps checks of its steps go, for the workflow's own summary. */
+  gitopsSink?: GitopsVerdict[];
 }
 
 /**
@@ -104,6 +109,8 @@ export interface GatewayOptions {
   shaper?: Shaper;
   /** Per-user Argo CD tokens (`sso:` over HTTP): every call runs with its caller's own identity. */
   signIn?: SignInBroker;
+  /** GitOps checks before writes to applications (src/runtime/gitops/): `warn` (default), `refuse` or `off`. */
+  gitopsChecks?: GitopsMode | GitopsChecksOptions;
 }
 
 /**
@@ -229,6 +236,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const maxResultTokens = options.maxResultTokens ?? 20_000;
   const scope = createScopeGuard(options.scope ?? {}, upstream);
   const confirmPolicy = options.confirm ?? 'destructive';
+  const gitops = createGitopsChecks(typeof options.gitopsChecks === 'object' ? options.gitopsChecks : { mode: options.gitopsChecks ?? 'warn' });
   let byName: Map<string, CatalogueTool> | undefined;
   let support: ServerSupport | undefined;
   let probing: Promise<void> | undefined;
@@ -419,7 +427,8 @@ export function createGateway(options: GatewayOptions): Gateway {
           record('refused');
           return textResult(`${name} needs ${missing.join(', ')}, which this gateway does not expose. Nothing was sent to Argo CD.`, true);
         }
-        const result = await composite.run(args, ctx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? ctx), internal: true }), offers);
+        const runCtx: CallContext = { ...ctx, gitopsSink: [] };
+        const result = withGitopsNotice(await composite.run(args, runCtx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? runCtx), internal: true }), offers), runCtx.gitopsSink!, 'workflow');
         record(result.isError ? 'error' : 'ok');
         const text = result.content.map((c) => (c as { text?: string }).text ?? '').join('\n');
         const capped = await capResult(result.structuredContent ?? text, maxResultTokens, 'Narrow the workflow (a project, a selector, fewer names).');
@@ -486,6 +495,14 @@ export function createGateway(options: GatewayOptions): Gateway {
         return textResult(caller.message, true);
       }
       const user: UpstreamSendArgs['user'] = caller.user;
+      // GitOps checks: read-only, through this same call path with the caller's identity (src/runtime/gitops/).
+      const checked = gitops.applies(name)
+        ? await gitops.check({ tool: name, args: scopedArgs, caller: gitopsCaller(ctx), read: (signal) => checkReader(gateway, ctx, signal), signal: ctx.signal })
+        : undefined;
+      if (checked?.refusal) {
+        record('refused');
+        return textResult(checked.refusal, true);
+      }
       // A workflow's own calls read the value itself, and a scope filters the parsed answer: both stay here.
       const shaper = options.shaper && !ctx.internal && !scope.active ? options.shaper : undefined;
       const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined, user, streamWaitMs: streamWaitMs(tool, args) });
@@ -510,6 +527,8 @@ export function createGateway(options: GatewayOptions): Gateway {
           result = parsed.kind === 'json' ? await shapeHere(parsed.data) : textResult(parsed.text, true);
         }
       }
+      if (!result.isError && !tool.annotations.readOnlyHint) gitops.forget(gitopsCaller(ctx), name, scopedArgs);
+      if (checked) result = ctx.internal ? (ctx.gitopsSink?.push(checked), result) : withGitopsNotice(result, [checked], 'direct');
       record(result.isError ? 'error' : 'ok', {
         status: 'status' in answer ? answer.status : undefined,
         target: auditTarget(tool.request.path, built.request.path),

@@ -293,3 +293,17 @@ describe('the token never appears in an error message', () => {
     expect(error.issues).toEqual([{ setting: 'ARGOCD_API_TOKEN', message: 'the token contains white space; paste the bare token, without "Bearer "' }]);
   });
 });
+
+describe('gitopsChecks', () => {
+  it('defaults to warn, and takes a flag over the environment over the file', () => {
+    expect(load({ env: BASE_ENV }).gitopsChecks).toBe('warn');
+    expect(load({ env: BASE_ENV, file: 'gitopsChecks: off\n' }).gitopsChecks).toBe('off');
+    expect(load({ env: { ...BASE_ENV, ARGOCD_MCP_GITOPS_CHECKS: 'refuse' }, file: 'gitopsChecks: off\n' }).gitopsChecks).toBe('refuse');
+    expect(load({ env: { ...BASE_ENV, ARGOCD_MCP_GITOPS_CHECKS: 'refuse' }, flags: { gitopsChecks: 'off' } }).gitopsChecks).toBe('off');
+  });
+
+  it('names the source of a value that is not a mode, and the modes', () => {
+    const err = configError({ env: { ...BASE_ENV, ARGOCD_MCP_GITOPS_CHECKS: 'strict' } });
+    expect(err.issues).toEqual([{ setting: 'ARGOCD_MCP_GITOPS_CHECKS', message: expect.stringMatching(/"strict" is not a gitopsChecks mode; use warn \(default.*refuse.*off/) }]);
+  });
+});

@@ -2,7 +2,7 @@
 import { createLogger } from '../../src/log.ts';
 import { compileAllowlist } from '../../src/runtime/allowlist.ts';
 import { createGateway } from '../../src/runtime/gateway.ts';
-import type { Gateway } from '../../src/runtime/gateway.ts';
+import type { Gateway, GatewayOptions } from '../../src/runtime/gateway.ts';
 import { createUpstream } from '../../src/runtime/upstream.ts';
 import type { AllowlistConfig } from '../../src/config/load-config.ts';
 import type { ConfirmPolicy } from '../../src/runtime/confirm.ts';
@@ -22,6 +22,8 @@ export function gatewayFor(
     confirm?: ConfirmPolicy;
     scope?: ScopeConfig;
     shaper?: Shaper;
+    /** Default `off`: request-shape tests count requests (test/runtime/gitops-checks.test.ts is about the checks). */
+    gitopsChecks?: GatewayOptions['gitopsChecks'];
   } = {},
 ): Gateway {
   return createGateway({
@@ -38,6 +40,7 @@ export function gatewayFor(
     scope: options.scope,
     maxResultTokens: options.maxResultTokens,
     shaper: options.shaper,
+    gitopsChecks: options.gitopsChecks ?? 'off',
   });
 }
 

@@ -11,6 +11,8 @@ import type { RouteContext, RouteDef } from '../router.ts';
 import { buildTree, findLiveObject, type SimResource } from '../seed/model.ts';
 import { type AppRecord, cloneJson } from '../store.ts';
 import type { JsonObject } from '../types.ts';
+import { matchingWindows, windowVerdict } from '../../runtime/gitops/sync-windows.ts';
+import type { SyncWindow, WindowTarget } from '../../runtime/gitops/sync-windows.ts';
 import { bodyObject, getAppEnforced, rbacName } from './app-access.ts';
 
 function appFromQuery(ctx: RouteContext, paramName = 'name', action = 'get'): AppRecord {
@@ -279,21 +281,26 @@ function ociMetadata(ctx: RouteContext): unknown {
   throw errors.unknown(`failed to get OCI metadata for revision ${ctx.params.revision as string}: ${String(src.repoURL)} is not an OCI repository`);
 }
 
-function glob(pattern: string, value: string): boolean {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
-}
-
+/**
+ * server/application/application.go GetApplicationSyncWindows: the project's windows that match the app
+ * (`SyncWindows.Matches`), the active ones, and `CanSync(true, nil)` — the answer for a manual sync. The window
+ * rules are Argo CD's (pkg/apis/application/v1alpha1/types.go), shared with the gateway's checks.
+ */
 function syncWindows(ctx: RouteContext): unknown {
   const rec = appFromQuery(ctx);
   const spec = rec.app.spec as JsonObject;
   const proj = ctx.sim.store.projects.get(String(spec.project));
-  const dest = spec.destination as JsonObject;
   const name = String((rec.app.metadata as JsonObject).name);
-  const windows = (((proj?.spec as JsonObject | undefined)?.syncWindows ?? []) as JsonObject[]).filter((w) =>
-    ((w.applications ?? []) as string[]).some((p) => glob(p, name)) || ((w.namespaces ?? []) as string[]).some((p) => glob(p, String(dest.namespace))) || ((w.clusters ?? []) as string[]).some((p) => glob(p, String(dest.server ?? dest.name))),
-  );
-  const assigned = windows.map((w) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration, manualSync: Boolean(w.manualSync) }));
-  return { assignedWindows: assigned, canSync: true };
+  const windows = ((proj?.spec as JsonObject | undefined)?.syncWindows ?? []) as SyncWindow[];
+  const assigned = matchingWindows(windows, { name, destination: spec.destination as WindowTarget['destination'] });
+  const verdict = windowVerdict(assigned, { isManual: true, now: new Date() });
+  if (verdict.error) throw errors.unknown(`invalid sync windows: ${verdict.error}`);
+  const wire = (w: SyncWindow) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration, manualSync: Boolean(w.manualSync) });
+  return {
+    ...(verdict.active.length ? { activeWindows: verdict.active.map(wire) } : {}),
+    ...(assigned.length ? { assignedWindows: assigned.map(wire) } : {}),
+    canSync: verdict.canSync,
+  };
 }
 
 function getResource(ctx: RouteContext): unknown {
