@@ -37,6 +37,11 @@ function advice(status: number, code: number | undefined, message: string, tool:
   return '';
 }
 
+/** Text from Argo CD or the cluster inside a sentence of the gateway's: between « », which it cannot close itself. */
+export function quoteArgocd(text: string): string {
+  return `«${text.replace(/[«»]/g, (c) => (c === '«' ? '‹' : '›'))}»`;
+}
+
 /** An HTTP error answer from Argo CD → the text of an isError tool result. */
 export function describeArgocdError(args: { status: number; statusText: string; body: unknown; tool: CatalogueTool }): string {
   const { status, statusText, body, tool } = args;
@@ -45,7 +50,9 @@ export function describeArgocdError(args: { status: number; statusText: string; 
   const code = typeof b.code === 'number' ? b.code : undefined;
   const grpc = code !== undefined ? `, gRPC ${code} ${GRPC_CODES[code] ?? ''}`.trimEnd() : '';
   const head = `Argo CD answered ${status}${statusText ? ` ${statusText}` : ''}${grpc} to ${tool.request.method} ${tool.request.path}`;
-  const lines = [`${head}: ${message || '(no message)'}`];
+  // Argo CD's message is text from the cluster (it can hold names, annotations, anyone's words): quoted, never
+  // spliced into the gateway's own sentence.
+  const lines = [`${head}: ${message ? quoteArgocd(message) : '(no message)'}`];
   const hint = advice(status, code, message, tool);
   if (hint) lines.push(hint);
   return redactText(lines.join('\n'));

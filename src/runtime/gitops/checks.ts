@@ -117,7 +117,7 @@ export function createGitopsChecks(options: GitopsChecksOptions): GitopsChecks {
       return { source: 'endpoint', canSync, active, inactiveAllows };
     }
     // The endpoint fails with "invalid sync windows: …" where Sync refuses with "cannot sync: invalid sync window".
-    const invalid = /invalid sync windows?: ([^\n]*)/.exec(answer.error);
+    const invalid = /invalid sync windows?: ([^\n»]*)/.exec(answer.error);
     if (invalid) return { source: 'endpoint', canSync: false, active: [], inactiveAllows: [], error: invalid[1] };
     if (!isMissingOperation(answer.error)) return { error: answer.error };
     const spec = (app.spec ?? {}) as { project?: string; destination?: WindowState['active'][number] & Json };
