@@ -10,7 +10,7 @@ import type { Logger } from '../log.ts';
 import type { Allowlist } from './allowlist.ts';
 import { buildRequest } from './build-request.ts';
 import { MAX_LOG_LINE_CHARS, collectStream, ndjsonItems } from './collect-stream.ts';
-import { redactValue } from './redact.ts';
+import { redactText, redactValue } from './redact.ts';
 import type { Upstream, UpstreamSendArgs } from './upstream.ts';
 import { formatValidationErrors, validatorFor } from './validate.ts';
 import { capResult } from './cap.ts';
@@ -168,8 +168,20 @@ export function textResult(text: string, isError = false): CallToolResult {
   return { content: [{ type: 'text', text }], ...(isError ? { isError: true } : {}) };
 }
 
+function parseMasked(text: string, fallback: unknown): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fallback === undefined ? undefined : { truncatedText: text };
+  }
+}
+
 /** A JSON result: the text, plus structuredContent when it is an object, plus any notes. */
-function jsonResult(text: string, value: unknown, notes: string[] = []): CallToolResult {
+function jsonResult(answer: string, parsed: unknown, notes: string[] = []): CallToolResult {
+  // A secret the gateway knows (its token, a header value) echoed by Argo CD, or a password in a URL, never reaches
+  // the model: the text is masked, and the value parsed again from it when anything was.
+  const text = redactText(answer);
+  const value = text === answer ? parsed : parseMasked(text, parsed);
   // Every tool advertises an object outputSchema, so a successful result always carries an object; a value that
   // is not one (a list, or text cut at the cap) is wrapped.
   const structured =

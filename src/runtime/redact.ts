@@ -35,7 +35,10 @@ const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@'"]*:)[^\s/@'"]+@/gi;
 export function redactText(text: string): string {
   let out = text;
   for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-  return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, `$1${REDACTED}`).replace(URL_PASSWORD, `$1${REDACTED}@`);
+  // Cheap looks first: results are long, and most hold neither.
+  if (/bearer/i.test(out)) out = out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, `$1${REDACTED}`);
+  if (out.includes('@')) out = out.replace(URL_PASSWORD, `$1${REDACTED}@`);
+  return out;
 }
 
 /** A flag whose value is a secret in a command line (`--token x`, `--client-secret=x`). */
