@@ -40,14 +40,14 @@ export function confirmationGate(options: { policy: ConfirmPolicy; fallback?: Co
   };
   return {
     settings,
-    /** The message for a call that still carries the removed `confirm` argument, or undefined. */
-    legacyArgument(args: Record<string, unknown>): string | undefined {
-      if (!('confirm' in args)) return undefined;
-      return (
-        'The `confirm` argument is no longer accepted: the user confirms a destructive call themselves (the gateway asks ' +
-        'them through MCP elicitation), or, where the operator allows it, a preview gives a confirmationToken for exactly ' +
-        'that call. Call again without `confirm`. Nothing was sent to Argo CD.'
-      );
+    /**
+     * The arguments without the removed `confirm` argument: older agents still send it, and it is ignored, never
+     * taken for the user's answer (the call is confirmed as if it were absent).
+     */
+    withoutLegacyConfirm(args: Record<string, unknown>): Record<string, unknown> {
+      if (!('confirm' in args)) return args;
+      const { confirm: _ignored, ...rest } = args;
+      return rest;
     },
     async check(args: { tool: CatalogueTool; args: Record<string, unknown>; ctx: CallContext; request: UpstreamRequest }): Promise<Gate> {
       const { tool, ctx } = args;

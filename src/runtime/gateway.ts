@@ -376,13 +376,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         logger.warn({ tool: name, refusal }, 'refused a call to a tool the gateway does not expose');
         return textResult(`The tool "${name}" is not available on this gateway: ${refusal}. Nothing was sent to Argo CD.`, true);
       }
-      const args = (rawArgs ?? {}) as Record<string, unknown>;
-      if (typeof args !== 'object' || Array.isArray(args)) return textResult('Arguments must be a JSON object.', true);
-      const legacy = confirm.legacyArgument(args);
-      if (legacy) {
-        record('invalid');
-        return textResult(legacy, true);
-      }
+      const given = (rawArgs ?? {}) as Record<string, unknown>;
+      if (typeof given !== 'object' || Array.isArray(given)) return textResult('Arguments must be a JSON object.', true);
+      const args = confirm.withoutLegacyConfirm(given);
       const composite = composites.get(name);
       const validate = validatorFor(name, composite ? { ...composite.tool.inputSchema, additionalProperties: false } : undefined);
       if (!validate(args)) {

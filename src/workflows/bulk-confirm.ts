@@ -15,8 +15,11 @@ export interface BulkApp {
   namespace?: string;
 }
 
-/** The token binds sync_many's filters and options; `execute` is what differs between preview and execution. */
-const NOT_BOUND = ['execute'];
+/**
+ * The token binds sync_many's filters and what each sync does; not `execute` (what differs between preview and
+ * execution) nor how the gateway paces and waits.
+ */
+const NOT_BOUND = ['execute', 'concurrency', 'timeoutSeconds', 'waitForHealth', 'pollMs'];
 const BULK_TARGET = '(the applications the preview listed)';
 
 const keyOf = (a: BulkApp) => `${a.namespace ?? ''}/${a.name}`;

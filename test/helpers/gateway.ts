@@ -5,7 +5,8 @@ import { createGateway } from '../../src/runtime/gateway.ts';
 import type { Gateway } from '../../src/runtime/gateway.ts';
 import { createUpstream } from '../../src/runtime/upstream.ts';
 import type { AllowlistConfig } from '../../src/config/load-config.ts';
-import type { ConfirmPolicy } from '../../src/runtime/confirm.ts';
+import type { ConfirmFallback, ConfirmPolicy } from '../../src/runtime/confirm.ts';
+import type { ConfirmationTokens } from '../../src/runtime/confirm-tokens.ts';
 import type { ScopeConfig } from '../../src/runtime/scope.ts';
 import type { Shaper } from '../../src/runtime/shaper.ts';
 
@@ -20,6 +21,9 @@ export function gatewayFor(
     maxResultTokens?: number;
     /** Default `never`: request-shape tests are not about confirmations (test/runtime/confirm.test.ts is). */
     confirm?: ConfirmPolicy;
+    confirmFallback?: ConfirmFallback;
+    confirmTokens?: ConfirmationTokens;
+    instance?: string;
     scope?: ScopeConfig;
     shaper?: Shaper;
   } = {},
@@ -35,6 +39,9 @@ export function gatewayFor(
     logger: createLogger('silent'),
     adaptToServer: options.adaptToServer ?? false,
     confirm: options.confirm ?? 'never',
+    confirmFallback: options.confirmFallback,
+    confirmTokens: options.confirmTokens,
+    instance: options.instance,
     scope: options.scope,
     maxResultTokens: options.maxResultTokens,
     shaper: options.shaper,
