@@ -66,7 +66,7 @@ function resourceOf(args: Record<string, unknown>): string | undefined {
 }
 
 /** One sentence saying what will happen: the question the user is asked, and the head of a preview. */
-export function describeAction(args: { tool: CatalogueTool; args: Record<string, unknown>; target: string; instance?: string }): string {
+export function describeAction(args: { tool: CatalogueTool; args: Record<string, unknown>; target: string; instance?: string; path?: string }): string {
   const { tool, target } = args;
   const a = args.args;
   const what = tool.title.replace(/^[^:]+:\s*/, '');
@@ -79,7 +79,7 @@ export function describeAction(args: { tool: CatalogueTool; args: Record<string,
     a.cascade === false ? 'without cascade (its resources stay in the cluster)' : '',
     a.orphan === true ? 'orphaning its dependents' : '',
   ].filter(Boolean);
-  return `${tool.name} (${what}) on ${on}${where}${effects.length ? ` ${effects.join(', ')}` : ''}: ${tool.request.method} ${tool.request.path}`;
+  return `${tool.name} (${what}) on ${on}${where}${effects.length ? ` ${effects.join(', ')}` : ''}: ${tool.request.method} ${args.path ?? tool.request.path}`;
 }
 
 export type Gate = { ok: true } | { ok: false; message: string; preview?: Record<string, unknown> };
@@ -103,7 +103,7 @@ export async function confirmCall(args: {
 }): Promise<Gate> {
   const { tool } = args;
   const target = confirmationTarget(tool, args.args);
-  const action = describeAction({ tool, args: args.args, target, instance: args.instance });
+  const action = describeAction({ tool, args: args.args, target, instance: args.instance, path: args.request.path });
   if (args.ask) {
     const answer = await args.ask(`Confirm ${action}?`);
     if (answer === 'accept') return { ok: true };

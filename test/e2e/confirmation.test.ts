@@ -96,10 +96,10 @@ describe('a client that elicits', () => {
     expect(writesTo(sim).length).toBe(before);
   });
 
-  it('accepted: the call goes through after the question', async () => {
+  it('accepted: asked even when the call carries confirm: <name>, then the call goes through', async () => {
     gw.answer = 'accept';
     const asked = gw.asked.length;
-    const result = await call(gw.client, 'application_delete', { name: names[1] });
+    const result = await call(gw.client, 'application_delete', { name: names[1], confirm: names[1] });
     expect(result.isError, textOf(result)).toBeFalsy();
     expect(gw.asked.length).toBe(asked + 1);
     expect(sim.requests.some((r) => r.method === 'DELETE' && r.path === `/api/v1/applications/${names[1]}`)).toBe(true);
@@ -113,15 +113,17 @@ describe('a client that elicits', () => {
     expect(writesTo(sim).length).toBe(before);
   });
 
-  it('sync_many asks once with the full list, and syncs exactly those applications', async () => {
+  it('sync_many asks once with the full list (and the termination it may do), and syncs exactly those applications', async () => {
     const list = appsOf(await call(gw.client, 'application_list', { projects: ['payments'] })).filter((a) => a.sync === 'OutOfSync');
     expect(list.length).toBeGreaterThanOrEqual(2);
     gw.answer = 'accept';
     const synced = syncedNames(sim).length;
-    const result = await call(gw.client, 'sync_many', { project: 'payments', execute: true, timeoutSeconds: 60 });
+    const asked = gw.asked.length;
+    const result = await call(gw.client, 'sync_many', { project: 'payments', execute: true, timeoutSeconds: 60, terminateOnCancel: true });
     expect(result.isError, textOf(result)).toBeFalsy();
+    expect(gw.asked.length).toBe(asked + 1);
     const question = gw.asked.at(-1)!;
-    expect(question).toContain(`sync ${list.length} applications`);
+    expect(question).toContain(`sync ${list.length} applications, terminating their running operations if this call is cancelled`);
     for (const a of list) expect(question).toContain(a.name);
     expect(syncedNames(sim).slice(synced).sort()).toEqual(list.map((a) => a.name).sort());
   });
@@ -187,31 +189,32 @@ describe('terminateOnCancel', () => {
   const terminations = (name: string) => sim.requests.filter((r) => r.method === 'DELETE' && r.path === `/api/v1/applications/${name}/operation`);
   const audit = () => (existsSync(auditFile) ? readFileSync(auditFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tool: string; outcome: string }) : []);
 
-  /** Starts sync_and_wait with terminateOnCancel, waits until the sync was sent, then cancels the call. */
+  /** Starts sync_and_wait with terminateOnCancel, waits until the gateway saw the operation Running, then cancels. */
   async function cancelDuringSync(name: string): Promise<void> {
     const controller = new AbortController();
-    const pending = gw.client.callTool({ name: 'sync_and_wait', arguments: { name, terminateOnCancel: true } }, undefined, { signal: controller.signal });
-    await until('the sync request', () => syncedNames(sim).includes(name));
+    const progress: string[] = [];
+    const pending = gw.client.callTool({ name: 'sync_and_wait', arguments: { name, terminateOnCancel: true } }, undefined, {
+      signal: controller.signal,
+      onprogress: (p) => progress.push(p.message ?? ''),
+    });
+    await until('the operation Running', () => progress.some((m) => m.includes('operation Running')));
     controller.abort('stop');
     await expect(pending).rejects.toThrow();
   }
 
-  it('asks before terminating; declined, the operation is not terminated', async () => {
-    const [a] = appsOf(await call(gw.client, 'application_list')).filter((x) => x.sync === 'OutOfSync');
+  it('asks before terminating: declined, the operation is not terminated; accepted, it is', async () => {
+    const [a, b] = appsOf(await call(gw.client, 'application_list')).filter((x) => x.sync === 'OutOfSync');
     gw.answer = 'decline';
     const asked = gw.asked.length;
     await cancelDuringSync(a.name);
     await until('the question about terminating', () => gw.asked.slice(asked).find((q) => q.includes('application_terminate_operation')));
     await until('the refusal in the audit', () => audit().some((r) => r.tool === 'application_terminate_operation' && r.outcome === 'refused'));
     expect(terminations(a.name)).toHaveLength(0);
-  });
-
-  it('accepted, the operation is terminated', async () => {
-    const [, b] = appsOf(await call(gw.client, 'application_list')).filter((x) => x.sync === 'OutOfSync');
     gw.answer = 'accept';
     await cancelDuringSync(b.name);
     await until('the termination', () => terminations(b.name).length === 1);
-  });
+    expect(gw.asked.slice(asked).filter((q) => q.includes('application_terminate_operation'))).toHaveLength(2);
+  }, 90_000);
 });
 
 describe('a client that cannot elicit', () => {

@@ -126,9 +126,7 @@ describe('confirmation', () => {
     expect((await gw.callTool('application_sync', { name: 'a', prune: true, dryRun: true })).isError).toBeFalsy();
     expect((await gw.callTool('application_sync', { name: 'a' })).isError).toBeFalsy();
     expect((await gw.callTool('application_get', { name: 'a' })).isError).toBeFalsy();
-  });
-
-  it('asks for every write with confirm: writes, and for nothing with never', async () => {
+    // writes: every write asks; never: nothing does.
     expect((await gatewayFor(server.url, { confirm: 'writes' }).callTool('application_sync', { name: 'a' })).isError).toBe(true);
     expect((await gatewayFor(server.url, { confirm: 'never' }).callTool('application_delete', { name: 'a' })).isError).toBeFalsy();
   });
