@@ -5,16 +5,21 @@
  */
 import type { CatalogueTool } from '../catalogue/types.ts';
 import type { UpstreamRequest } from './build-request.ts';
-import { confirmCall, confirmationTarget, needsConfirmation } from './confirm.ts';
+import { confirmCall, confirmationTarget, needsConfirmation, requestKey } from './confirm.ts';
 import type { ConfirmFallback, ConfirmPolicy, Gate } from './confirm.ts';
-import { createConfirmationTokens } from './confirm-tokens.ts';
+import { PACING_ARGS, argumentsHash, createConfirmationTokens } from './confirm-tokens.ts';
 import type { ConfirmationTokens } from './confirm-tokens.ts';
 import type { CallContext } from './gateway.ts';
 
-/** What a composite tool confirmed as a whole: these tools on these targets of this instance, and nothing else. */
+/**
+ * What the calls of a composite tool may do without asking, made inside the gateway (never from arguments): the
+ * tools on the targets a batch confirmation named (sync_many), or the exact requests a redeemed token covers.
+ */
 export interface ConfirmedGrant {
-  tools: ReadonlySet<string>;
-  targets: ReadonlySet<string>;
+  tools?: ReadonlySet<string>;
+  targets?: ReadonlySet<string>;
+  /** requestKey()s: tool, target and arguments hash of each covered request. */
+  requests?: ReadonlySet<string>;
   instance: string;
 }
 
@@ -49,22 +54,41 @@ export function confirmationGate(options: { policy: ConfirmPolicy; fallback?: Co
       const { confirm: _ignored, ...rest } = args;
       return rest;
     },
+    /**
+     * Before a composite tool runs: what its calls carry. A composite that confirms itself (sync_many) reads its
+     * own token; for the others, a token (only without elicitation, under `token`) is redeemed here for the
+     * composite's exact arguments, and grants the steps its previews covered.
+     */
+    async enterComposite(args: { name: string; confirmsItself: boolean; args: Record<string, unknown>; ctx: CallContext }): Promise<{ ok: true; ctx: CallContext } | { ok: false; message: string }> {
+      const base: CallContext = { ...args.ctx, via: args.name, confirmation: settings, confirmed: undefined, viaArgsHash: undefined };
+      if (args.confirmsItself) return { ok: true, ctx: base };
+      const argsHash = argumentsHash(args.args, PACING_ARGS);
+      const presented = args.args.confirmationToken;
+      if (args.ctx.askUser || settings.fallback !== 'token' || typeof presented !== 'string' || !presented) return { ok: true, ctx: { ...base, viaArgsHash: argsHash } };
+      const redeemed = await settings.tokens.redeem(presented, { tool: args.name, target: args.name, instance: settings.instance, caller: args.ctx.user?.subject ?? '', argsHash });
+      if (!redeemed.ok) {
+        return { ok: false, message: `The confirmationToken does not confirm this ${args.name} call: ${redeemed.reason}. Call again without it for a new preview. Nothing was sent to Argo CD.` };
+      }
+      return { ok: true, ctx: { ...base, viaArgsHash: argsHash, confirmed: { requests: new Set(redeemed.binding.covers ?? []), instance: settings.instance } } };
+    },
     async check(args: { tool: CatalogueTool; args: Record<string, unknown>; ctx: CallContext; request: UpstreamRequest }): Promise<Gate> {
       const { tool, ctx } = args;
       if (!needsConfirmation(tool, args.args, settings.policy)) return { ok: true };
-      const grant = ctx.internal ? ctx.confirmed : undefined;
-      if (grant && grant.instance === settings.instance && grant.tools.has(tool.name) && grant.targets.has(confirmationTarget(tool, args.args))) {
-        return { ok: true };
-      }
+      const grant = ctx.internal && ctx.confirmed?.instance === settings.instance ? ctx.confirmed : undefined;
+      if (grant?.tools?.has(tool.name) && grant.targets?.has(confirmationTarget(tool, args.args))) return { ok: true };
+      if (grant?.requests?.has(requestKey(tool, args.args))) return { ok: true };
+      // A step of a composite: its preview's token confirms the composite's call (not this step alone); a composite
+      // that confirms itself has no token for its steps to give.
+      const composite = ctx.internal ? ctx.via : undefined;
       return confirmCall({
         tool,
         args: args.args,
         instance: settings.instance || undefined,
         caller: ctx.user?.subject,
         ask: ctx.askUser,
-        fallback: settings.fallback,
+        fallback: composite && !ctx.viaArgsHash ? 'refuse' : settings.fallback,
         tokens: settings.tokens,
-        via: ctx.internal ? ctx.via : undefined,
+        step: composite && ctx.viaArgsHash ? { tool: composite, argsHash: ctx.viaArgsHash, covered: [...(grant?.requests ?? [])] } : undefined,
         request: {
           method: tool.request.method,
           path: filledPath(tool.request.path, args.request.path),

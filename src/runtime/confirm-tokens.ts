@@ -53,6 +53,12 @@ export function argumentsHash(args: Record<string, unknown>, ignore: string[] = 
   return createHash('sha256').update(canonicalJson(kept)).digest('hex');
 }
 
+/**
+ * Arguments of a workflow that say how the gateway paces and waits, not what it sends: a token of a workflow's
+ * preview does not bind them (each request it covers is bound exactly).
+ */
+export const PACING_ARGS = ['concurrency', 'timeoutSeconds', 'waitForHealth', 'pollMs'];
+
 const PREFIX = 'cfm_';
 
 export function createConfirmationTokens(options: { store?: SecretStore; ttlSeconds?: number } = {}): ConfirmationTokens {

@@ -82,12 +82,18 @@ export function describeAction(args: { tool: CatalogueTool; args: Record<string,
   return `${tool.name} (${what}) on ${on}${where}${effects.length ? ` ${effects.join(', ')}` : ''}: ${tool.request.method} ${args.path ?? tool.request.path}`;
 }
 
-export type Gate = { ok: true } | { ok: false; message: string; preview?: Record<string, unknown> };
+export type Gate = { ok: true } | { ok: false; message: string };
+
+/** One request as a composite's token covers it: tool, target, and the hash of its arguments. */
+export function requestKey(tool: CatalogueTool, args: Record<string, unknown>): string {
+  return `${tool.name}|${confirmationTarget(tool, args)}|${argumentsHash(args)}`;
+}
 
 /**
  * Decides whether a call that needs confirmation may go ahead. `ask` (elicitation) is always used when the client
  * has it, whatever the arguments carry; without it, `fallback` decides. `request` is what would be sent, for the
- * preview (its values are redacted).
+ * preview (its values are redacted). A `step` of a composite tool is previewed with a token for the composite's
+ * call: made again with it, the composite's steps confirmed so far (and this one) go through.
  */
 export async function confirmCall(args: {
   tool: CatalogueTool;
@@ -97,11 +103,10 @@ export async function confirmCall(args: {
   ask?: AskUser;
   fallback: ConfirmFallback;
   tokens: ConfirmationTokens;
-  /** The composite tool the agent called, when this call is one of its steps: the agent calls that one again. */
-  via?: string;
+  step?: { tool: string; argsHash: string; covered: string[] };
   request: { method: string; path: string; query?: Record<string, unknown>; body?: unknown };
 }): Promise<Gate> {
-  const { tool } = args;
+  const { tool, step } = args;
   const target = confirmationTarget(tool, args.args);
   const action = describeAction({ tool, args: args.args, target, instance: args.instance, path: args.request.path });
   if (args.ask) {
@@ -118,27 +123,23 @@ export async function confirmCall(args: {
         'Use a client with elicitation (HTTP with sessions), or ask the operator for confirmFallback: token. Nothing was sent to Argo CD.',
     };
   }
-  const binding = { tool: tool.name, target, instance: args.instance ?? '', caller: args.caller ?? '', argsHash: argumentsHash(args.args) };
+  const instance = args.instance ?? '';
+  const caller = args.caller ?? '';
   const presented = args.args.confirmationToken;
-  if (typeof presented === 'string' && presented) {
-    const redeemed = await args.tokens.redeem(presented, binding);
+  if (!step && typeof presented === 'string' && presented) {
+    const redeemed = await args.tokens.redeem(presented, { tool: tool.name, target, instance, caller, argsHash: argumentsHash(args.args) });
     if (redeemed.ok) return { ok: true };
     return { ok: false, message: `The confirmationToken does not confirm ${action}: ${redeemed.reason}. Call again without it for a new preview. Nothing was sent to Argo CD.` };
   }
-  const token = await args.tokens.issue(binding);
-  const preview = {
-    confirmationNeeded: action,
-    instance: args.instance,
-    request: redactValue({ method: args.request.method, path: args.request.path, query: args.request.query, body: args.request.body }),
-    confirmationToken: token,
-    expiresInSeconds: 300,
-  };
+  const token = step
+    ? await args.tokens.issue({ tool: step.tool, target: step.tool, instance, caller, argsHash: step.argsHash, covers: [...step.covered, requestKey(tool, args.args)] })
+    : await args.tokens.issue({ tool: tool.name, target, instance, caller, argsHash: argumentsHash(args.args) });
+  const request = redactValue({ method: args.request.method, path: args.request.path, query: args.request.query, body: args.request.body });
   return {
     ok: false,
-    preview,
     message:
-      `Not done yet — preview of ${action}.\nRequest: ${JSON.stringify(preview.request)}\n` +
-      `Show this to the user. Only if they agree, call ${args.via ?? tool.name} again with exactly the same arguments plus ` +
+      `Not done yet — preview of ${action}.\nRequest: ${JSON.stringify(request)}\n` +
+      `Show this to the user. Only if they agree, call ${step?.tool ?? tool.name} again with exactly the same arguments plus ` +
       `confirmationToken: ${JSON.stringify(token)} (it works once, for these arguments only, within 5 minutes). Nothing was sent to Argo CD.`,
   };
 }

@@ -52,6 +52,8 @@ export interface CallContext {
   confirmed?: ConfirmedGrant;
   /** The composite tool making this call, named in a preview so the agent calls it again (not its parts). */
   via?: string;
+  /** The hash of that composite call's arguments, which its previews' tokens bind (absent: it confirms itself). */
+  viaArgsHash?: string;
   /** The gateway's confirmation settings, for composite tools that confirm a batch themselves. */
   confirmation?: ConfirmationSettings;
   /** The result cap a composite tool's result must fit in (a preview lists only what the agent will see). */
@@ -78,6 +80,8 @@ export interface CompositeTool {
   tool: CatalogueTool;
   /** Tools it calls; it is hidden when any of them is not exposed. */
   requires: string[];
+  /** It confirms its calls itself (a batch question or token; sync_many) instead of one step at a time. */
+  confirmsItself?: boolean;
   run(args: Record<string, unknown>, ctx: CallContext, call: (name: string, args: Record<string, unknown>, ctx?: CallContext) => Promise<CallToolResult>): Promise<CallToolResult>;
 }
 
@@ -393,7 +397,12 @@ export function createGateway(options: GatewayOptions): Gateway {
           record('refused');
           return textResult(`${name} needs ${missing.join(', ')}, which this gateway does not expose. Nothing was sent to Argo CD.`, true);
         }
-        const runCtx: CallContext = { ...ctx, via: name, confirmation: confirm.settings, maxResultTokens };
+        const entered = await confirm.enterComposite({ name, confirmsItself: !!composite.confirmsItself, args, ctx });
+        if (!entered.ok) {
+          record('refused');
+          return textResult(entered.message, true);
+        }
+        const runCtx: CallContext = { ...entered.ctx, maxResultTokens };
         const result = await composite.run(args, runCtx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? runCtx), internal: true }));
         record(result.isError ? 'error' : 'ok');
         const text = result.content.map((c) => (c as { text?: string }).text ?? '').join('\n');

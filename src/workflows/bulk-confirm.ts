@@ -6,7 +6,7 @@
  */
 import { fitsIn } from '../runtime/cap.ts';
 import { deletesResources } from '../runtime/confirm.ts';
-import { argumentsHash } from '../runtime/confirm-tokens.ts';
+import { PACING_ARGS, argumentsHash } from '../runtime/confirm-tokens.ts';
 import type { ConfirmedGrant, ConfirmationSettings } from '../runtime/confirm-gate.ts';
 import type { CallContext } from '../runtime/gateway.ts';
 
@@ -19,7 +19,7 @@ export interface BulkApp {
  * The token binds sync_many's filters and what each sync does; not `execute` (what differs between preview and
  * execution) nor how the gateway paces and waits.
  */
-const NOT_BOUND = ['execute', 'concurrency', 'timeoutSeconds', 'waitForHealth', 'pollMs'];
+const NOT_BOUND = ['execute', ...PACING_ARGS];
 const BULK_TARGET = '(the applications the preview listed)';
 
 const keyOf = (a: BulkApp) => `${a.namespace ?? ''}/${a.name}`;

@@ -23,7 +23,10 @@ import { bulkGrant, bulkNeedsConfirmation, confirmBulk, coveredByPreview, issueB
 
 type Json = Record<string, unknown>;
 
-/** Where the gateway previews a call instead of asking (confirmFallback: token), the token of that preview. */
+/**
+ * Where the gateway previews a call instead of asking (confirmFallback: token), the token of that preview; the
+ * gateway takes it (src/runtime/confirm-gate.ts), the workflow never passes it on.
+ */
 const CONFIRMATION_TOKEN_ARG = {
   type: 'string',
   description: 'Only when a preview of this call gave a confirmationToken: that token, with exactly the previewed arguments.',
@@ -56,7 +59,7 @@ async function listApps(call: Call, ctx: CallContext, args: Json): Promise<{ ok:
 
 /** sync + follow, shared by sync_and_wait, set_revision and sync_many. */
 async function syncAndFollow(call: Call, ctx: CallContext, args: Json): Promise<{ outcome?: Outcome; error?: string }> {
-  const syncArgs = pick(args, ['name', 'appNamespace', 'project', 'revision', 'prune', 'dryRun', 'resources', 'syncOptions', 'strategy', 'retryStrategy', 'confirmationToken']);
+  const syncArgs = pick(args, ['name', 'appNamespace', 'project', 'revision', 'prune', 'dryRun', 'resources', 'syncOptions', 'strategy', 'retryStrategy']);
   if (Array.isArray(args.syncOptions)) syncArgs.syncOptions = { items: args.syncOptions };
   return startAndFollow({ call, ctx, input: args, start: () => call('application_sync', syncArgs, ctx) });
 }
@@ -152,7 +155,7 @@ const rollback: CompositeTool = {
       call,
       ctx,
       input: args,
-      start: () => call('application_rollback', { ...base, id: target.id, ...pick(args, ['prune', 'dryRun', 'confirmationToken']) }, ctx),
+      start: () => call('application_rollback', { ...base, id: target.id, ...pick(args, ['prune', 'dryRun']) }, ctx),
     });
     if (error) return textResult(error, true);
     if (args.dryRun === true) return json({ summary: `Dry run: ${name} would roll back from history ${from.id} to ${to.id}.`, from, to });
@@ -188,6 +191,7 @@ const syncMany: CompositeTool = {
     uses: ['application_list', 'application_sync', 'application_get'],
   }),
   requires: ['application_list', 'application_sync', 'application_get'],
+  confirmsItself: true,
   async run(args, ctx, call) {
     const listed = await listApps(call, ctx, args);
     if (!listed.ok) return textResult(listed.error, true);

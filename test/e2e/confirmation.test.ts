@@ -274,6 +274,31 @@ describe('a client that cannot elicit', () => {
     }
   });
 
+  it('a workflow with two confirmed steps (set_revision + sync under confirm: writes): each token confirms the workflow call and the steps previewed so far', async () => {
+    const gw = await stdioGateway(baseEnv(sim, { ...WRITES, ARGOCD_MCP_CONFIRM: 'writes' }));
+    try {
+      const app = appsOf(await call(gw.client, 'application_list')).find((a) => a.sync === 'OutOfSync')!;
+      const args = { name: app.name, revision: 'release/v9', sync: true, timeoutSeconds: 60 };
+      const before = writesTo(sim).length;
+      const first = textOf(await call(gw.client, 'set_revision', args));
+      expect(first).toContain('preview of application_patch');
+      expect(first).toContain('call set_revision again');
+      expect(writesTo(sim).length).toBe(before);
+      // The patch was previewed: it goes through; the sync is previewed next.
+      const second = textOf(await call(gw.client, 'set_revision', { ...args, confirmationToken: tokenOf(first) }));
+      expect(second).toContain('preview of application_sync');
+      expect(writesTo(sim).map((r) => r.method).slice(before)).toEqual(['PATCH']);
+      const third = await call(gw.client, 'set_revision', { ...args, confirmationToken: tokenOf(second) });
+      expect(third.isError, textOf(third)).toBeFalsy();
+      expect(writesTo(sim).map((r) => r.method).slice(before)).toEqual(['PATCH', 'PATCH', 'POST']);
+      const reused = await call(gw.client, 'set_revision', { ...args, confirmationToken: tokenOf(second) });
+      expect(textOf(reused)).toMatch(/already used/);
+      expect(writesTo(sim).length).toBe(before + 3);
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('sync_many: the token runs exactly the applications its preview listed, never the ones it did not show', async () => {
     // A small result cap: the preview cannot list every matching application.
     const gw = await stdioGateway(baseEnv(sim, { ...WRITES, ARGOCD_MCP_MAX_RESULT_TOKENS: '600' }));
