@@ -4,7 +4,7 @@
  * preview listed (all of them, or the first ones that fit in a result, with the exact count of the others), and
  * an execution runs only those. The per-app syncs then carry a grant naming exactly those applications.
  */
-import { fitsIn } from '../runtime/cap.ts';
+import { countTokens, fitsIn } from '../runtime/cap.ts';
 import { deletesResources } from '../runtime/confirm.ts';
 import { PACING_ARGS, argumentsHash } from '../runtime/confirm-tokens.ts';
 import type { ConfirmedGrant, ConfirmationSettings } from '../runtime/confirm-gate.ts';
@@ -51,18 +51,29 @@ export function bulkGrant(settings: ConfirmationSettings, args: Record<string, u
 /**
  * The applications a preview's token covers: all of them when the preview fits in the result cap, else the most
  * that fit (in the order shown), so the agent and the user always see every application the token covers.
+ * Rows are counted once each (linear), the cut is estimated from their running sum, then checked on the real text.
  */
-export async function coveredByPreview<T extends BulkApp>(rows: T[], budgetTokens: number, render: (shown: T[]) => unknown): Promise<T[]> {
+export async function coveredByPreview<T extends BulkApp>(args: {
+  rows: T[];
+  budgetTokens: number;
+  render: (shown: T[]) => unknown;
+  renderRow: (row: T) => unknown;
+}): Promise<T[]> {
+  const { rows, budgetTokens, render } = args;
   const fits = async (n: number) => fitsIn(JSON.stringify(render(rows.slice(0, n))), budgetTokens);
   if (await fits(rows.length)) return rows;
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (await fits(mid)) lo = mid;
-    else hi = mid - 1;
+  const frame = await countTokens(JSON.stringify(render([])));
+  let n = 0;
+  let sum = frame;
+  for (const row of rows) {
+    // +1 for the comma between rows.
+    sum += (await countTokens(JSON.stringify(args.renderRow(row)))) + 1;
+    if (sum > budgetTokens) break;
+    n += 1;
   }
-  return rows.slice(0, lo);
+  // Tokens of a joined text can differ a little from the sum of its parts: shrink until the real text fits.
+  while (n > 0 && !(await fits(n))) n = Math.floor(n * 0.95);
+  return rows.slice(0, n);
 }
 
 /** Issues the token for a preview: bound to the arguments (without `execute`) and the exact applications shown. */

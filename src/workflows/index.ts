@@ -212,7 +212,7 @@ const syncMany: CompositeTool = {
       }
       // The token covers exactly the applications this result lists.
       const render = (shown: Summary[]) => ({ summary: 'x'.repeat(400), confirmationToken: 'x'.repeat(40), applications: shown.map(rowOf) });
-      const covered = await coveredByPreview(apps, Math.floor((ctx.maxResultTokens ?? 20_000) * 0.9), render);
+      const covered = await coveredByPreview({ rows: apps, budgetTokens: Math.floor((ctx.maxResultTokens ?? 20_000) * 0.9), render, renderRow: rowOf });
       const token = await issueBulkToken(settings, ctx, args, covered);
       const rest = apps.length - covered.length;
       return json({
