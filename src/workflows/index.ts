@@ -168,7 +168,7 @@ const syncMany: CompositeTool = {
     name: 'sync_many',
     title: 'Workflow: sync many applications',
     description:
-      'Syncs every application matching a project / label selector / status (default OutOfSync). Without execute: true it only previews which apps and their status. With execute: true it syncs them with a concurrency limit, progress per app, and a per-app result table; partial failures are reported.',
+      'Syncs every application matching a project / label selector / status (default OutOfSync). Without execute: true it only previews which apps and their status. With execute: true it syncs them with a concurrency limit, progress per app, and a per-app result table; partial failures are reported. A confirmation covers exactly the applications shown: the user is asked with the full list, or the preview gives a confirmationToken for the applications it lists.',
     readOnly: false,
     destructive: true,
     inputSchema: {
@@ -183,9 +183,9 @@ const syncMany: CompositeTool = {
         concurrency: { type: 'integer', minimum: 1, maximum: 10, description: 'Default 3.' },
         prune: { type: 'boolean' },
         dryRun: { type: 'boolean' },
-        terminateOnCancel: { type: 'boolean', description: 'If the call is cancelled, terminate the running operations (part of what the user confirms).' },
         confirmationToken: { type: 'string', description: "Only when the preview gave one: its token; it runs exactly the applications that preview listed." },
         ...WAIT_ARGS,
+        terminateOnCancel: { type: 'boolean', description: 'If the call is cancelled, terminate the running operations (part of what the user confirms).' },
       },
     },
     uses: ['application_list', 'application_sync', 'application_get'],
@@ -211,7 +211,7 @@ const syncMany: CompositeTool = {
         return json({ summary: `Preview: ${apps.length} applications match. To sync them ${again}${how}.`, applications: apps.map(rowOf) });
       }
       // The token covers exactly the applications this result lists.
-      const render = (shown: Summary[]) => ({ summary: 'x'.repeat(400), confirmationToken: 'x'.repeat(40), applications: shown.map(rowOf) });
+      const render = (shown: Summary[]) => ({ summary: 'x'.repeat(500), confirmationToken: 'x'.repeat(40), covers: apps.length, matching: apps.length, applications: shown.map(rowOf) });
       const covered = await coveredByPreview({ rows: apps, budgetTokens: Math.floor((ctx.maxResultTokens ?? 20_000) * 0.9), render, renderRow: rowOf });
       const token = await issueBulkToken(settings, ctx, args, covered);
       const rest = apps.length - covered.length;
