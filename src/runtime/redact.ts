@@ -4,6 +4,8 @@
 export const SECRET_KEYS = [
   'password', 'currentPassword', 'newPassword', 'token', 'bearerToken', 'sshPrivateKey', 'tlsClientCertKey',
   'githubAppPrivateKey', 'gcpServiceAccountKey', 'azureServicePrincipalClientSecret', 'keyData', 'authorization',
+  // A confirmation token not yet spent confirms a call (src/runtime/confirm-tokens.ts).
+  'confirmationToken',
 ];
 
 const SECRET_KEY_SET = new Set(SECRET_KEYS.map((k) => k.toLowerCase()));

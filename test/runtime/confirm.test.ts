@@ -11,6 +11,26 @@ import { createConfirmationTokens } from '../../src/runtime/confirm-tokens.ts';
 import { memorySecretStore } from '../../src/argocd-auth/sso/broker.ts';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
 import type { AskUser } from '../../src/runtime/confirm.ts';
+import { createAuditSink } from '../../src/runtime/audit.ts';
+import { createGateway } from '../../src/runtime/gateway.ts';
+import { compileAllowlist } from '../../src/runtime/allowlist.ts';
+import { createUpstream } from '../../src/runtime/upstream.ts';
+import { createLogger } from '../../src/log.ts';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+function createGatewayWithAudit(url: string, audit: ReturnType<typeof createAuditSink>) {
+  return createGateway({
+    allowlist: compileAllowlist({ readOnly: false, allow: ['*'], deny: [], source: 'config' }),
+    upstream: createUpstream({ baseUrl: url, token: () => 'test-token', timeoutMs: 5_000, userAgent: 'test' }),
+    logger: createLogger('silent'),
+    adaptToServer: false,
+    confirm: 'destructive',
+    confirmFallback: 'token',
+    audit,
+  });
+}
 
 const tokenOf = (text: string): string => {
   const m = /confirmationToken: "(cfm_[A-Za-z0-9_-]+)"/.exec(text);
@@ -139,5 +159,17 @@ describe('confirmation', () => {
     expect(asked[0]).toContain('the resource apps/Deployment payments/api of "shop"');
     expect(asked[0]).toContain('on the Argo CD instance "prod-eu"');
     expect(writes()).toBe(before);
+  });
+
+  it('keeps confirmation tokens out of the audit file', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'confirm-audit-')), 'audit.jsonl');
+    const audit = createAuditSink({ file, logger: createLogger('silent') });
+    const gw = createGatewayWithAudit(server.url, audit);
+    const token = tokenOf(resultText(await gw.callTool('application_delete', { name: 'kept' })));
+    // Presented where no confirmation is needed (a read), the token stays valid: it must not be readable in the audit.
+    await gw.callTool('application_get', { name: 'kept', confirmationToken: token });
+    const written = readFileSync(file, 'utf8');
+    expect(written).toContain('application_get');
+    expect(written).not.toContain(token);
   });
 });
