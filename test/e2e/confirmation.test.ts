@@ -3,7 +3,7 @@
  * client, the simulator recording every request (docs/confirmation.md).
  * - A client that elicits is asked every time; a forged `confirm` or token changes nothing; a decline sends nothing.
  * - A client that cannot elicit: `confirmFallback: refuse`, or a preview whose token confirms that request once.
- * - Stateless HTTP cannot elicit: refused by default.
+ * - HTTP with sessions elicits like stdio; stateless HTTP cannot elicit: refused by default.
  * - sync_many runs exactly the applications its confirmation showed.
  * - confirm: writes asks for a one-app sync_many; the question names the instance and the resource;
  *   terminateOnCancel terminates only after the user said yes.
@@ -325,7 +325,7 @@ describe('a client that cannot elicit', () => {
   });
 });
 
-describe('stateless HTTP', () => {
+describe('Streamable HTTP', () => {
   let sim: Simulator;
   beforeAll(async () => {
     sim = await startSimulator({});
@@ -340,7 +340,29 @@ describe('stateless HTTP', () => {
     return client;
   }
 
-  it('refuses a destructive call by default and sends nothing', async () => {
+  it('with sessions, the same client is asked (elicitation) and a decline sends nothing', async () => {
+    const gw = await httpGateway(baseEnv(sim, WRITES));
+    try {
+      const client = new Client({ name: 'e2e-session', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+      const asked: string[] = [];
+      client.setRequestHandler(ElicitRequestSchema, async (req) => {
+        asked.push(req.params.message);
+        return { action: 'decline' };
+      });
+      await client.connect(new StreamableHTTPClientTransport(new URL(gw.url)));
+      const [app] = appsOf(await call(client, 'application_list'));
+      const before = writesTo(sim).length;
+      const result = await call(client, 'application_delete', { name: app.name, confirm: app.name });
+      expect(textOf(result)).toMatch(/The user declined/);
+      expect(asked).toHaveLength(1);
+      expect(writesTo(sim).length).toBe(before);
+      await client.close();
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('stateless: refuses a destructive call by default and sends nothing', async () => {
     const gw = await httpGateway(baseEnv(sim, WRITES), ['--stateless']);
     try {
       const client = await connect(gw.url);
@@ -357,7 +379,7 @@ describe('stateless HTTP', () => {
     }
   });
 
-  it('with --confirm-fallback token, a preview on one request and its token on another', async () => {
+  it('stateless with --confirm-fallback token: a preview on one request and its token on another', async () => {
     const gw = await httpGateway(baseEnv(sim, WRITES), ['--stateless', '--confirm-fallback', 'token']);
     try {
       const client = await connect(gw.url);
