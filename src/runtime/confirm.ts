@@ -75,7 +75,7 @@ export function describeAction(args: { tool: CatalogueTool; args: Record<string,
   const where = args.instance ? ` on the Argo CD instance "${args.instance}"` : '';
   const effects = [
     a.prune === true ? 'with prune (resources no longer in Git are deleted)' : '',
-    deletesResources({ strategy: a.strategy }) ? 'with force (resources are deleted and re-created)' : '',
+    deletesResources({ strategy: a.strategy }) ? 'with force (resources that cannot be patched are deleted and re-created)' : '',
     a.cascade === false ? 'without cascade (its resources stay in the cluster)' : '',
     a.orphan === true ? 'orphaning its dependents' : '',
   ].filter(Boolean);
