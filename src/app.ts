@@ -8,6 +8,7 @@ import { compileAllowlist } from './runtime/allowlist.ts';
 import { createAuditSink } from './runtime/audit.ts';
 import type { AuditSink } from './runtime/audit.ts';
 import { createGateway } from './runtime/gateway.ts';
+import type { ConfirmationTokens } from './runtime/confirm-tokens.ts';
 import type { Shaper } from './runtime/shaper.ts';
 import type { SignInBroker } from './argocd-auth/sso/broker.ts';
 import { WORKFLOWS } from './workflows/index.ts';
@@ -45,7 +46,7 @@ function teeAudit(first: AuditSink, second?: AuditSink): AuditSink {
 export function buildGateway(
   config: GatewayConfig,
   logger = createLogger(config.logLevel),
-  extra: { audit?: AuditSink; wrapUpstream?: (upstream: Upstream) => Upstream; shaper?: Shaper; signIn?: SignInBroker } = {},
+  extra: { audit?: AuditSink; wrapUpstream?: (upstream: Upstream) => Upstream; shaper?: Shaper; signIn?: SignInBroker; confirmTokens?: ConfirmationTokens } = {},
 ): GatewayParts {
   registerSecret(config.token);
   const version = packageVersion();
@@ -80,6 +81,8 @@ export function buildGateway(
       scope: config.scope,
       confirm: config.confirm,
       gitopsChecks: config.gitopsChecks,
+      confirmFallback: config.confirmFallback,
+      confirmTokens: extra.confirmTokens,
       composites: WORKFLOWS,
       shaper: extra.shaper,
       signIn: extra.signIn,

@@ -43,6 +43,9 @@ function withGatewayOptions(cmd: Command): Command {
     .option('--clusters <servers>', 'confine applications, ApplicationSets and cluster writes to these clusters, by server URL or name (env ARGOCD_MCP_CLUSTERS)')
     .addOption(new Option('--confirm <policy>', 'which calls need the user\'s confirmation (env ARGOCD_MCP_CONFIRM; default destructive)').choices(['destructive', 'writes', 'never']))
     .addOption(new Option('--gitops-checks <mode>', 'before writes to applications, check ApplicationSet ownership, auto-sync/self-heal and sync windows: warn, refuse or off (env ARGOCD_MCP_GITOPS_CHECKS; default warn)').choices(['warn', 'refuse', 'off']))
+    .addOption(
+      new Option('--confirm-fallback <mode>', 'when the client cannot ask its user: refuse, or token (preview, then a single-use token) (env ARGOCD_MCP_CONFIRM_FALLBACK; default refuse)').choices(['refuse', 'token']),
+    )
     .option('--catalogue-dir <dir>', 'serve a catalogue made by `generate --out DIR` for another Argo CD release (env ARGOCD_MCP_CATALOGUE_DIR)')
     .option('--audit-file <file>', 'append one JSON line per tool call here instead of logging it (env ARGOCD_MCP_AUDIT_FILE)')
     .addOption(new Option('--log-level <level>', 'log level on stderr (env ARGOCD_MCP_LOG_LEVEL; default info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']));

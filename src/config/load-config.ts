@@ -64,6 +64,11 @@ export interface GatewayConfig {
   scope: { projects?: string[]; namespaces?: string[]; clusters?: string[] };
   /** Which calls need the user's confirmation. */
   confirm: 'destructive' | 'writes' | 'never';
+  /**
+   * When a call needs confirmation and the client cannot ask its user (no elicitation; stateless HTTP): `refuse`
+   * (default over HTTP) or `token` (a preview whose token confirms exactly that call once; default over stdio).
+   */
+  confirmFallback: 'refuse' | 'token';
   logLevel: LogLevel;
   configFile?: string;
   /** The HTTP service: sessions, guards, rate limit, Redis, inbound auth (src/http/settings.ts). */
@@ -105,6 +110,7 @@ export interface CliFlags extends HttpFlags {
   namespaces?: string;
   clusters?: string;
   confirm?: string;
+  confirmFallback?: string;
   logLevel?: string;
 }
 
@@ -127,7 +133,7 @@ const FILE_KEYS = [
   'url', 'server', 'token', 'tokenFile', 'insecure', 'caFile', 'clientCertFile', 'clientKeyFile', 'rootPath', 'timeout',
   'username', 'password', 'passwordFile', 'argocdContext', 'tokenCommand', 'tokenCommandTtl', 'headers', 'instances',
   'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'maxResponseBytes', 'rawResults',
-  'adaptToServer', 'auditFile', 'catalogueDir', 'projects', 'namespaces', 'clusters', 'confirm', 'logLevel', 'sso',
+  'adaptToServer', 'auditFile', 'catalogueDir', 'projects', 'namespaces', 'clusters', 'confirm', 'confirmFallback', 'logLevel', 'sso',
   ...HTTP_FILE_KEYS,
   'gitopsChecks',
 ] as const;
@@ -421,6 +427,19 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
   if (!['destructive', 'writes', 'never'].includes(confirm)) {
     issues.push({ setting: confirmSource!.from, message: `"${confirm}" is not a confirmation policy; use destructive (default), writes or never` });
   }
+  const fallbackSource = pick(
+    [flags.confirmFallback, '--confirm-fallback'],
+    [env.ARGOCD_MCP_CONFIRM_FALLBACK, 'ARGOCD_MCP_CONFIRM_FALLBACK'],
+    [file.confirmFallback, `${fileLabel}: confirmFallback`],
+  );
+  // A model must not be able to confirm its own destructive call: refuse unless the operator opts into tokens.
+  const confirmFallback = String(fallbackSource?.value ?? 'refuse') as GatewayConfig['confirmFallback'];
+  if (!['refuse', 'token'].includes(confirmFallback)) {
+    issues.push({
+      setting: fallbackSource!.from,
+      message: `"${confirmFallback}" is not a confirmation fallback; use refuse (no confirmation without elicitation) or token (preview, then a single-use token)`,
+    });
+  }
 
   // sso: each person signs in to Argo CD's identity provider (src/argocd-auth/sso).
   const sso = readSsoSettings(file.sso, env, fileLabel, issues);
@@ -480,6 +499,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     auditFile,
     scope,
     confirm,
+    confirmFallback,
     logLevel,
     configFile,
     http,

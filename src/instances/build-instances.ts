@@ -15,6 +15,8 @@ export interface InstanceParts {
   upstream?: Upstream;
   audit: AuditSink;
   logger: Logger;
+  /** The instance's name: confirmation questions and tokens name it. */
+  instance?: string;
 }
 
 /** Audit records of an instance carry its name, so one audit file tells the instances apart. */
@@ -53,7 +55,7 @@ export function buildInstancesGateway(args: {
       return {
         name: instance.name,
         description: instance.description,
-        gateway: args.gatewayFor({ allowlist: compileAllowlist(instance.allowlist), upstream, audit: tagAudit(args.audit, instance.name), logger }),
+        gateway: args.gatewayFor({ allowlist: compileAllowlist(instance.allowlist), upstream, audit: tagAudit(args.audit, instance.name), logger, instance: instance.name }),
       };
     }),
   );

@@ -18,8 +18,10 @@ import { condenseTree, serverFields, shapeResult, strip, summariseApplicationObj
 import type { ShapeArgs } from './shape.ts';
 import { detectServerSupport } from './version-adapt.ts';
 import { auditTarget } from './audit.ts';
-import { confirmationTarget, describeAction, needsConfirmation } from './confirm.ts';
-import type { AskUser, ConfirmPolicy } from './confirm.ts';
+import { confirmationGate } from './confirm-gate.ts';
+import type { ConfirmationSettings, ConfirmedGrant } from './confirm-gate.ts';
+import type { AskUser, ConfirmFallback, ConfirmPolicy } from './confirm.ts';
+import type { ConfirmationTokens } from './confirm-tokens.ts';
 import { createScopeGuard } from './scope.ts';
 import type { CallerIdentity, ScopeConfig } from './scope.ts';
 import type { AuditRecord, AuditSink } from './audit.ts';
@@ -48,6 +50,19 @@ export interface CallContext {
   requestId?: string;
   /** Asks the user to confirm (MCP elicitation), when the client supports it. */
   askUser?: AskUser;
+  /**
+   * Set by a composite tool for its own calls after it confirmed them as a whole (sync_many's batch): these calls
+   * need no further confirmation. Never from the client.
+   */
+  confirmed?: ConfirmedGrant;
+  /** The composite tool making this call, named in a preview so the agent calls it again (not its parts). */
+  via?: string;
+  /** The hash of that composite call's arguments, which its previews' tokens bind (absent: it confirms itself). */
+  viaArgsHash?: string;
+  /** The gateway's confirmation settings, for composite tools that confirm a batch themselves. */
+  confirmation?: ConfirmationSettings;
+  /** The result cap a composite tool's result must fit in (a preview lists only what the agent will see). */
+  maxResultTokens?: number;
   /** A call made by a composite tool for its own reading: results are not capped (the composite's own is). */
   internal?: boolean;
   progressToken?: string | number;
@@ -77,6 +92,8 @@ export interface CompositeTool {
    * argument is hidden and refused where the connected release offers none of them.
    */
   params?: Record<string, string[]>;
+  /** It confirms its calls itself (a batch question or token; sync_many) instead of one step at a time. */
+  confirmsItself?: boolean;
   run(
     args: Record<string, unknown>,
     ctx: CallContext,
@@ -103,6 +120,12 @@ export interface GatewayOptions {
   scope?: ScopeConfig;
   /** Which calls need the user's confirmation (default `destructive`). */
   confirm?: ConfirmPolicy;
+  /** When the client cannot ask its user: refuse (default) or preview → confirmation token. */
+  confirmFallback?: ConfirmFallback;
+  /** Where confirmation tokens live (default: this process's memory; the HTTP service passes Redis when set). */
+  confirmTokens?: ConfirmationTokens;
+  /** This gateway's Argo CD instance, when several are configured (named in confirmations). */
+  instance?: string;
   /** Composite tools (workflows) offered beside the catalogue. */
   composites?: CompositeTool[];
   /** Shaping threads (the HTTP service's): large answers are parsed and shaped there, not on the main thread. */
@@ -249,6 +272,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const scope = createScopeGuard(options.scope ?? {}, upstream);
   const confirmPolicy = options.confirm ?? 'destructive';
   const gitops = createGitopsChecks(typeof options.gitopsChecks === 'object' ? options.gitopsChecks : { mode: options.gitopsChecks ?? 'warn' });
+  const confirm = confirmationGate({ policy: confirmPolicy, fallback: options.confirmFallback, tokens: options.confirmTokens, instance: options.instance });
   let byName: Map<string, CatalogueTool> | undefined;
   let support: ServerSupport | undefined;
   let probing: Promise<void> | undefined;
@@ -418,8 +442,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         logger.warn({ tool: name, refusal }, 'refused a call to a tool the gateway does not expose');
         return textResult(`The tool "${name}" is not available on this gateway: ${refusal}. Nothing was sent to Argo CD.`, true);
       }
-      const args = (rawArgs ?? {}) as Record<string, unknown>;
-      if (typeof args !== 'object' || Array.isArray(args)) return textResult('Arguments must be a JSON object.', true);
+      const given = (rawArgs ?? {}) as Record<string, unknown>;
+      if (typeof given !== 'object' || Array.isArray(given)) return textResult('Arguments must be a JSON object.', true);
+      const args = confirm.withoutLegacyConfirm(given);
       const passedAbsent = absentArgsFor(name).filter((a) => args[a] !== undefined);
       if (passedAbsent.length) {
         record('invalid');
@@ -439,7 +464,12 @@ export function createGateway(options: GatewayOptions): Gateway {
           record('refused');
           return textResult(`${name} needs ${missing.join(', ')}, which this gateway does not expose. Nothing was sent to Argo CD.`, true);
         }
-        const runCtx: CallContext = { ...ctx, gitopsSink: [] };
+        const entered = await confirm.enterComposite({ name, confirmsItself: !!composite.confirmsItself, args, ctx });
+        if (!entered.ok) {
+          record('refused');
+          return textResult(entered.message, true);
+        }
+        const runCtx: CallContext = { ...entered.ctx, maxResultTokens, gitopsSink: [] };
         const result = withGitopsNotice(await composite.run(args, runCtx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? runCtx), internal: true }), offers), runCtx.gitopsSink!, 'workflow');
         record(result.isError ? 'error' : 'ok');
         const text = result.content.map((c) => (c as { text?: string }).text ?? '').join('\n');
@@ -469,24 +499,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (!upstream) {
         return textResult('No Argo CD is configured: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN (or run `argocd-mcp-gateway demo`).', true);
       }
-      if (needsConfirmation(tool, args, confirmPolicy)) {
-        const target = confirmationTarget(tool, args);
-        const action = describeAction(tool, args, target);
-        if (args.confirm !== target) {
-          if (ctx.askUser) {
-            const answer = await ctx.askUser(`Confirm ${action}?`);
-            if (answer !== 'accept') {
-              record('refused');
-              return textResult(`The user ${answer === 'decline' ? 'declined' : 'cancelled'} ${action}. Nothing was sent to Argo CD.`, true);
-            }
-          } else {
-            record('refused');
-            return textResult(
-              `${action} needs confirmation. Ask the user, and if they agree call again with confirm: ${JSON.stringify(target)}. Nothing was sent to Argo CD.`,
-              true,
-            );
-          }
-        }
+      const gate = await confirm.check({ tool, args, ctx, request: built.request });
+      if (!gate.ok) {
+        record('refused');
+        return textResult(gate.message, true);
       }
       const shapeArgs: ShapeArgs = {
         raw: (args.raw as boolean | undefined) ?? options.rawResults,

@@ -12,6 +12,8 @@ export const SECRET_KEYS = [
   'password', 'currentPassword', 'newPassword', 'token', 'bearerToken', 'sshPrivateKey', 'tlsClientCertKey',
   'githubAppPrivateKey', 'gcpServiceAccountKey', 'azureServicePrincipalClientSecret', 'keyData', 'authorization',
   'clientSecret', 'refreshToken', 'idToken', 'accessToken', 'privateKey', 'secretAccessKey', 'apiKey', 'cookie',
+  // A confirmation token not yet spent confirms a call (src/runtime/confirm-tokens.ts).
+  'confirmationToken',
 ];
 
 const SECRET_KEY_SET = new Set(SECRET_KEYS.map((k) => k.toLowerCase()));

@@ -166,7 +166,9 @@ export async function followOperation(args: {
     if (ctx.signal?.aborted) {
       let terminated = false;
       if (args.terminateOnCancel && RUNNING.has(phase)) {
-        const t = await call('application_terminate_operation', { ...base, confirm: name }, { ...ctx, signal: undefined });
+        // Terminating is destructive: it goes through the gateway's confirmation like any call (the user is asked
+        // now, or sync_many's confirmed batch covers it); refused, the operation runs on.
+        const t = await call('application_terminate_operation', base, { ...ctx, signal: undefined });
         terminated = !t.isError;
       }
       return outcome({ cancelled: true, terminated });

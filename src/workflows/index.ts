@@ -21,8 +21,18 @@ import type { CallContext } from '../runtime/gateway.ts';
 import type { ReleaseOffers } from '../runtime/release-params.ts';
 import { tableToObjects } from '../runtime/shape.ts';
 import { DIFF_PARAMS, diffPath, LIST_FILTER_PARAMS, projectQuery } from './release-adapt.ts';
+import { bulkGrant, bulkNeedsConfirmation, confirmBulk, coveredByPreview, issueBulkToken } from './bulk-confirm.ts';
 
 type Json = Record<string, unknown>;
+
+/**
+ * Where the gateway previews a call instead of asking (confirmFallback: token), the token of that preview; the
+ * gateway takes it (src/runtime/confirm-gate.ts), the workflow never passes it on.
+ */
+const CONFIRMATION_TOKEN_ARG = {
+  type: 'string',
+  description: 'Only when a preview of this call gave a confirmationToken: that token, with exactly the previewed arguments.',
+};
 
 const pick = (args: Json, keys: string[]) => Object.fromEntries(keys.filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
 
@@ -51,7 +61,7 @@ async function listApps(call: Call, ctx: CallContext, args: Json, offers: Releas
 
 /** sync + follow, shared by sync_and_wait, set_revision and sync_many. */
 async function syncAndFollow(call: Call, ctx: CallContext, args: Json): Promise<{ outcome?: Outcome; error?: string }> {
-  const syncArgs = pick(args, ['name', 'appNamespace', 'project', 'revision', 'prune', 'dryRun', 'resources', 'syncOptions', 'strategy', 'retryStrategy', 'confirm']);
+  const syncArgs = pick(args, ['name', 'appNamespace', 'project', 'revision', 'prune', 'dryRun', 'resources', 'syncOptions', 'strategy', 'retryStrategy']);
   if (Array.isArray(args.syncOptions)) syncArgs.syncOptions = { items: args.syncOptions };
   return startAndFollow({ call, ctx, input: args, start: () => call('application_sync', syncArgs, ctx) });
 }
@@ -62,7 +72,7 @@ const SYNC_ARGS = {
   dryRun: { type: 'boolean', description: 'Preview only: nothing changes.' },
   resources: { type: 'array', items: { type: 'object' }, description: 'Only these resources: [{group?, kind, name, namespace?}].' },
   syncOptions: { type: 'array', items: { type: 'string' }, description: "e.g. ['CreateNamespace=true', 'ServerSideApply=true']." },
-  confirm: { type: 'string', description: 'To confirm a pruning sync: the application name.' },
+  confirmationToken: CONFIRMATION_TOKEN_ARG,
 };
 
 const syncAndWait: CompositeTool = {
@@ -72,6 +82,8 @@ const syncAndWait: CompositeTool = {
     description:
       'Syncs one application and follows the operation until it finishes and health settles (or timeoutSeconds), with progress notifications. Returns phase, message, revision, and the resources that failed and why.',
     readOnly: false,
+    // prune: true deletes resources.
+    destructive: true,
     inputSchema: { type: 'object', properties: { ...APP_ARGS, ...SYNC_ARGS, ...WAIT_ARGS }, required: ['name'] },
     uses: ['application_sync', 'application_get', 'application_terminate_operation'],
   }),
@@ -99,6 +111,7 @@ const rollback: CompositeTool = {
     description:
       "Rolls an application back to its previous deployment (from status.history), or to a given history id or revision, shows what it rolls back from and to, then waits like sync_and_wait. Argo CD refuses while auto-sync is on.",
     readOnly: false,
+    destructive: true,
     inputSchema: {
       type: 'object',
       properties: {
@@ -107,7 +120,7 @@ const rollback: CompositeTool = {
         revision: { type: 'string', description: 'Roll back to the latest deployment of this revision.' },
         prune: { type: 'boolean' },
         dryRun: { type: 'boolean' },
-        confirm: { type: 'string', description: 'To confirm a pruning rollback: the application name.' },
+        confirmationToken: CONFIRMATION_TOKEN_ARG,
         ...WAIT_ARGS,
       },
       required: ['name'],
@@ -146,7 +159,7 @@ const rollback: CompositeTool = {
       call,
       ctx,
       input: args,
-      start: () => call('application_rollback', { ...base, id: target.id, ...pick(args, ['prune', 'dryRun', 'confirm']) }, ctx),
+      start: () => call('application_rollback', { ...base, id: target.id, ...pick(args, ['prune', 'dryRun']) }, ctx),
     });
     if (error) return textResult(error, true);
     if (args.dryRun === true) return json({ summary: `Dry run: ${name} would roll back from history ${from.id} to ${to.id}.`, from, to });
@@ -159,9 +172,9 @@ const syncMany: CompositeTool = {
     name: 'sync_many',
     title: 'Workflow: sync many applications',
     description:
-      'Syncs every application matching a project / label selector / status (default OutOfSync). Without execute: true it only previews which apps and their status. With execute: true it syncs them with a concurrency limit, progress per app, and a per-app result table; partial failures are reported.',
+      'Syncs every application matching a project / label selector / status (default OutOfSync). Without execute: true it only previews which apps and their status. With execute: true it syncs them with a concurrency limit, progress per app, and a per-app result table; partial failures are reported. A confirmation covers exactly the applications shown: the user is asked with the full list, or the preview gives a confirmationToken for the applications it lists.',
     readOnly: false,
-    destructive: false,
+    destructive: true,
     inputSchema: {
       type: 'object',
       properties: {
@@ -174,14 +187,16 @@ const syncMany: CompositeTool = {
         concurrency: { type: 'integer', minimum: 1, maximum: 10, description: 'Default 3.' },
         prune: { type: 'boolean' },
         dryRun: { type: 'boolean' },
-        confirm: { type: 'string', description: 'To confirm a bulk or pruning sync: "sync N applications" as the preview says.' },
+        confirmationToken: { type: 'string', description: "Only when the preview gave one: its token; it runs exactly the applications that preview listed." },
         ...WAIT_ARGS,
+        terminateOnCancel: { type: 'boolean', description: 'If the call is cancelled, terminate the running operations (part of what the user confirms).' },
       },
     },
     uses: ['application_list', 'application_sync', 'application_get'],
   }),
   requires: ['application_list', 'application_sync', 'application_get'],
   params: LIST_FILTER_PARAMS,
+  confirmsItself: true,
   async run(args, ctx, call, offers) {
     const listed = await listApps(call, ctx, args, offers);
     if (!listed.ok) return textResult(listed.error, true);
@@ -190,38 +205,55 @@ const syncMany: CompositeTool = {
     const apps = listed.apps.filter(
       (a) => (wantSync === 'any' || a.sync === wantSync) && (!args.healthStatus || a.health === args.healthStatus) && (!names || names.has(a.name)),
     );
-    const table = apps.map((a) => ({ name: a.name, project: a.project, sync: a.sync, health: a.health }));
-    const phrase = `sync ${apps.length} applications`;
+    const settings = ctx.confirmation!;
+    const needed = bulkNeedsConfirmation(settings, args, apps.length);
+    const rowOf = (a: Summary) => ({ name: a.name, project: a.project, sync: a.sync, health: a.health });
     if (args.execute !== true || apps.length === 0) {
+      if (!apps.length) return json({ summary: 'No application matches; nothing to sync.', applications: [] });
+      const again = `call sync_many again with the same filters and execute: true`;
+      if (!needed || ctx.askUser || settings.fallback === 'refuse') {
+        const how = !needed ? '' : ctx.askUser ? ' (the user is asked to confirm the full list)' : ' — it needs the user\'s confirmation, which this client cannot give (confirmFallback: refuse)';
+        return json({ summary: `Preview: ${apps.length} applications match. To sync them ${again}${how}.`, applications: apps.map(rowOf) });
+      }
+      // The token covers exactly the applications this result lists.
+      const render = (shown: Summary[]) => ({ summary: 'x'.repeat(500), confirmationToken: 'x'.repeat(40), covers: apps.length, matching: apps.length, applications: shown.map(rowOf) });
+      const covered = await coveredByPreview({ rows: apps, budgetTokens: Math.floor((ctx.maxResultTokens ?? 20_000) * 0.9), render, renderRow: rowOf });
+      const token = await issueBulkToken(settings, ctx, args, covered);
+      const rest = apps.length - covered.length;
       return json({
-        summary: apps.length
-          ? `Preview: ${apps.length} applications match. To sync them call sync_many again with the same filters and execute: true${ctx.askUser ? '' : `, confirm: "${phrase}"`}.`
-          : 'No application matches; nothing to sync.',
-        applications: table,
+        summary:
+          `Preview: ${apps.length} applications match${rest ? `; this confirmation covers the ${covered.length} listed here, not the other ${rest} (narrow the filters, or sync them after these)` : ''}. ` +
+          `Show the list to the user. Only if they agree, ${again} and confirmationToken (it works once, within 5 minutes, and runs only the listed applications).`,
+        confirmationToken: token,
+        covers: covered.length,
+        matching: apps.length,
+        applications: covered.map(rowOf),
       });
     }
-    // A bulk change is confirmed once, for the whole batch; the per-app syncs then carry that confirmation.
-    if (args.dryRun !== true && !ctx.askUser && args.confirm !== phrase && (apps.length > 1 || args.prune === true)) {
-      return textResult(`${phrase}${args.prune ? ' with prune' : ''} needs confirmation. Ask the user, and if they agree call again with confirm: "${phrase}". Nothing was sent to Argo CD.`, true);
-    }
-    if (args.dryRun !== true && ctx.askUser && (apps.length > 1 || args.prune === true)) {
-      const answer = await ctx.askUser(`Confirm: ${phrase}${args.prune ? ' with prune' : ''}: ${apps.map((a) => a.name).join(', ')}?`);
-      if (answer !== 'accept') return textResult(`The user ${answer === 'decline' ? 'declined' : 'cancelled'} the bulk sync. Nothing was sent to Argo CD.`, true);
+    let run: Summary[] = apps;
+    let notCovered = 0;
+    let gone: string[] = [];
+    let grant;
+    // A bulk change is confirmed once, for exactly the listed applications; the per-app syncs carry that grant.
+    if (needed) {
+      const decision = await confirmBulk(settings, ctx, args, apps);
+      if (!decision.ok) return textResult(decision.message, true);
+      ({ run, notCovered, gone } = decision);
+      grant = bulkGrant(settings, args, run);
     }
     const concurrency = Math.min(Number(args.concurrency ?? 3), 10);
     const results: Array<Record<string, unknown>> = [];
     let next = 0;
     let done = 0;
-    const perApp = { ...ctx, progressToken: undefined, askUser: undefined };
+    const perApp: CallContext = { ...ctx, progressToken: undefined, askUser: undefined, confirmed: grant };
     const worker = async () => {
-      while (next < apps.length && !ctx.signal?.aborted) {
-        const app = apps[next++];
+      while (next < run.length && !ctx.signal?.aborted) {
+        const app = run[next++];
         const { outcome, error } = await syncAndFollow(call, perApp, {
           ...pick(args, ['prune', 'dryRun', 'timeoutSeconds', 'waitForHealth', 'terminateOnCancel']),
           name: app.name,
           // Releases before apps-in-any-namespace (2.5) take no appNamespace: their apps are all in Argo CD's own.
           ...(app.namespace && offers.has('application_sync', 'appNamespace') ? { appNamespace: app.namespace } : {}),
-          confirm: app.name,
         });
         done += 1;
         const row = outcome
@@ -229,17 +261,22 @@ const syncMany: CompositeTool = {
           : { name: app.name, phase: 'NotStarted', error };
         results.push(row);
         if (ctx.progressToken !== undefined && ctx.sendProgress) {
-          await ctx.sendProgress({ progress: done, total: apps.length, message: `${app.name}: ${row.phase}` }).catch(() => undefined);
+          await ctx.sendProgress({ progress: done, total: run.length, message: `${app.name}: ${row.phase}` }).catch(() => undefined);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, apps.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, run.length) }, worker));
     const ok = results.filter((r) => r.phase === 'Succeeded' || r.phase === 'DryRun').length;
     const failed = results.length - ok;
-    const skipped = apps.length - results.length;
-    const summary = `${ok} of ${apps.length} applications synced${failed ? `, ${failed} failed or did not finish` : ''}${skipped ? `, ${skipped} not started (cancelled)` : ''}.`;
+    const skipped = run.length - results.length;
+    // Only what was confirmed runs: matching apps the preview did not list, and listed apps that no longer match, are said.
+    const unconfirmed = [
+      notCovered ? `${notCovered} matching applications were not in the confirmed preview and were not synced` : '',
+      gone.length ? `${gone.length} confirmed applications no longer match and were not synced (${gone.join(', ')})` : '',
+    ].filter(Boolean);
+    const summary = `${ok} of ${run.length} applications synced${failed ? `, ${failed} failed or did not finish` : ''}${skipped ? `, ${skipped} not started (cancelled)` : ''}.${unconfirmed.length ? ` ${unconfirmed.join('; ')}.` : ''}`;
     results.sort((a, b) => String(a.name).localeCompare(String(b.name)));
-    return json({ summary, results }, ok === 0 && apps.length > 0);
+    return json({ summary, results }, ok === 0 && run.length > 0);
   },
 };
 
@@ -250,6 +287,7 @@ const setRevision: CompositeTool = {
     description:
       "Sets an application's targetRevision (a Git branch, tag or commit, or a Helm chart version) and, with sync: true, syncs and waits like sync_and_wait.",
     readOnly: false,
+    destructive: true,
     inputSchema: {
       type: 'object',
       properties: {
@@ -258,7 +296,7 @@ const setRevision: CompositeTool = {
         sourceIndex: { type: 'integer', minimum: 0, description: 'For multi-source applications: which source (default 0).' },
         sync: { type: 'boolean', description: 'Sync and wait afterwards (default false).' },
         prune: { type: 'boolean' },
-        confirm: { type: 'string' },
+        confirmationToken: CONFIRMATION_TOKEN_ARG,
         ...WAIT_ARGS,
       },
       required: ['name', 'revision'],

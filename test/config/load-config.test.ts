@@ -99,6 +99,16 @@ describe('precedence: flags > env > file', () => {
     expect(pick(load({ file: fileWithBase }))).toEqual(want[2]);
   });
 
+  it('confirmFallback: token by default over stdio, refuse over HTTP; flags > env > file; anything else is an issue', () => {
+    expect(load({ env: BASE_ENV }).confirmFallback).toBe('token');
+    expect(load({ env: BASE_ENV, flags: { transport: 'http' } }).confirmFallback).toBe('refuse');
+    expect(load({ env: BASE_ENV, flags: { transport: 'http' }, file: 'confirmFallback: token' }).confirmFallback).toBe('token');
+    expect(load({ env: { ...BASE_ENV, ARGOCD_MCP_CONFIRM_FALLBACK: 'refuse' }, file: 'confirmFallback: token' }).confirmFallback).toBe('refuse');
+    expect(load({ env: { ...BASE_ENV, ARGOCD_MCP_CONFIRM_FALLBACK: 'refuse' }, flags: { confirmFallback: 'token' } }).confirmFallback).toBe('token');
+    const error = configError({ env: { ...BASE_ENV, ARGOCD_MCP_CONFIRM_FALLBACK: 'ask' } });
+    expect(error.issues).toEqual([{ setting: 'ARGOCD_MCP_CONFIRM_FALLBACK', message: expect.stringContaining('use refuse') }]);
+  });
+
   it('defaults apply when nothing is said', () => {
     const c = load({ env: BASE_ENV });
     expect(c).toMatchObject({ timeoutMs: 30_000, transport: 'stdio', host: '127.0.0.1', port: 3000, logLevel: 'info', insecure: false });

@@ -33,7 +33,8 @@ describe('stdio gateway against the simulator', () => {
     expect(tools.filter((t) => t._meta?.['argocd/tag'] !== 'Workflows')).toHaveLength(106);
     expect(tools).toHaveLength(113);
     const sync = tools.find((t) => t.name === 'application_sync')!;
-    expect(sync.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false });
+    // A sync can prune (docs/confirmation.md).
+    expect(sync.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
     expect(sync._meta).toEqual({
       'argocd/operationId': 'ApplicationService_Sync',
       'argocd/method': 'POST',
