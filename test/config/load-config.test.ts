@@ -99,8 +99,8 @@ describe('precedence: flags > env > file', () => {
     expect(pick(load({ file: fileWithBase }))).toEqual(want[2]);
   });
 
-  it('confirmFallback: token by default over stdio, refuse over HTTP; flags > env > file; anything else is an issue', () => {
-    expect(load({ env: BASE_ENV }).confirmFallback).toBe('token');
+  it('confirmFallback: refuse by default on every transport; flags > env > file; anything else is an issue', () => {
+    expect(load({ env: BASE_ENV }).confirmFallback).toBe('refuse');
     expect(load({ env: BASE_ENV, flags: { transport: 'http' } }).confirmFallback).toBe('refuse');
     expect(load({ env: BASE_ENV, flags: { transport: 'http' }, file: 'confirmFallback: token' }).confirmFallback).toBe('token');
     expect(load({ env: { ...BASE_ENV, ARGOCD_MCP_CONFIRM_FALLBACK: 'refuse' }, file: 'confirmFallback: token' }).confirmFallback).toBe('refuse');

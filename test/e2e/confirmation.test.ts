@@ -241,8 +241,8 @@ describe('a client that cannot elicit', () => {
     }
   });
 
-  it('stdio default (token): the preview shows the request; its token works once, for exactly that request', async () => {
-    const gw = await stdioGateway(baseEnv(sim, WRITES));
+  it('confirmFallback: token: the preview shows the request; its token works once, for exactly that request', async () => {
+    const gw = await stdioGateway(baseEnv(sim, { ...WRITES, ARGOCD_MCP_CONFIRM_FALLBACK: 'token' }));
     try {
       const apps = appsOf(await call(gw.client, 'application_list'));
       const [a, b] = [apps.at(-1)!.name, apps.at(-2)!.name];
@@ -275,7 +275,7 @@ describe('a client that cannot elicit', () => {
   });
 
   it('a workflow with two confirmed steps (set_revision + sync under confirm: writes): each token confirms the workflow call and the steps previewed so far', async () => {
-    const gw = await stdioGateway(baseEnv(sim, { ...WRITES, ARGOCD_MCP_CONFIRM: 'writes' }));
+    const gw = await stdioGateway(baseEnv(sim, { ...WRITES, ARGOCD_MCP_CONFIRM: 'writes', ARGOCD_MCP_CONFIRM_FALLBACK: 'token' }));
     try {
       const app = appsOf(await call(gw.client, 'application_list')).find((a) => a.sync === 'OutOfSync')!;
       const args = { name: app.name, revision: 'release/v9', sync: true, timeoutSeconds: 60 };
@@ -301,7 +301,7 @@ describe('a client that cannot elicit', () => {
 
   it('sync_many: the token runs exactly the applications its preview listed, never the ones it did not show', async () => {
     // A small result cap: the preview cannot list every matching application.
-    const gw = await stdioGateway(baseEnv(sim, { ...WRITES, ARGOCD_MCP_MAX_RESULT_TOKENS: '600' }));
+    const gw = await stdioGateway(baseEnv(sim, { ...WRITES, ARGOCD_MCP_MAX_RESULT_TOKENS: '600', ARGOCD_MCP_CONFIRM_FALLBACK: 'token' }));
     try {
       const preview = json<{ summary: string; confirmationToken: string; covers: number; matching: number; applications: Array<{ name: string }> }>(
         await call(gw.client, 'sync_many', { syncStatus: 'any', timeoutSeconds: 60 }),

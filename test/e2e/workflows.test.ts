@@ -93,7 +93,7 @@ describe('workflow tools', () => {
 
   it('sync_many previews first, then syncs with a per-app table, reporting a partial failure', async () => {
     const s = await startSimulator({ syncDurationMs: 300 });
-    const g = await stdioGateway(baseEnv(s, WRITES));
+    const g = await stdioGateway(baseEnv(s, { ...WRITES, ARGOCD_MCP_CONFIRM_FALLBACK: 'token' }));
     try {
       const list = appsOf<AppSummary>(await call(g.client, 'application_list', { projects: ['payments'] }));
       const outOfSync = list.filter((a) => a.sync === 'OutOfSync');
