@@ -45,7 +45,9 @@ function metaTools(toolsets: string[]): Tool[] {
       description: 'Runs a tool found with search_tools, with its arguments as describe_tool shows them.',
       inputSchema: {
         type: 'object',
-        properties: { name: { type: 'string' }, arguments: { type: 'object' } },
+        // A JSON text, not an object: a free-form object is what OpenAI strict mode and Gemini's `parameters` refuse.
+        // An object is accepted too.
+        properties: { name: { type: 'string' }, arguments: { type: 'string', description: 'The arguments as a JSON object, e.g. {"name":"guestbook"}.' } },
         required: ['name'],
       },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
@@ -58,6 +60,17 @@ function metaTools(toolsets: string[]): Tool[] {
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
   ];
+}
+
+/** call_tool's `arguments`: a JSON object text (as advertised) or an object; absent, null or empty is none. */
+function callArguments(value: unknown): { ok: true; value: unknown } | { ok: false; error: string } {
+  if (value === undefined || value === null || value === '') return { ok: true, value: {} };
+  if (typeof value !== 'string') return { ok: true, value };
+  try {
+    return { ok: true, value: JSON.parse(value) };
+  } catch (err) {
+    return { ok: false, error: `call_tool's \`arguments\` is not valid JSON (${(err as Error).message}). Pass a JSON object, e.g. {"name":"guestbook"}.` };
+  }
 }
 
 function toolLine(t: Tool): string {
@@ -112,7 +125,9 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
       case 'call_tool':
         if (typeof args.name !== 'string') return textResult('call_tool needs `name` (from search_tools).', true);
         if (args.name === 'call_tool') return textResult('call_tool cannot call itself.', true);
-        return gateway.callTool(args.name, args.arguments ?? {}, ctx);
+        const callArgs = callArguments(args.arguments);
+        if (!callArgs.ok) return textResult(callArgs.error, true);
+        return gateway.callTool(args.name, callArgs.value, ctx);
       case 'enable_toolset': {
         const toolset = String(args.toolset ?? '');
         const tools = (await gateway.exposed()).filter((t) => t.toolset === toolset);

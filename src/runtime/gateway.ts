@@ -194,6 +194,15 @@ function shapeStreamItem(tool: CatalogueTool, item: unknown, args: ShapeArgs): u
   return strip(item);
 }
 
+/**
+ * The advertised `_meta` leaves out the request's method and path: an operation tool's description ends with them
+ * already (what a model reads), and tools/list should not pay for them twice.
+ */
+function advertisedMeta(meta: CatalogueTool['_meta']): Record<string, unknown> {
+  const { 'argocd/method': _method, 'argocd/path': _path, ...rest } = meta;
+  return rest;
+}
+
 function toMcpTool(t: CatalogueTool): Tool {
   return {
     name: t.name,
@@ -202,7 +211,7 @@ function toMcpTool(t: CatalogueTool): Tool {
     inputSchema: t.inputSchema as Tool['inputSchema'],
     outputSchema: OUTPUT_SCHEMA,
     annotations: t.annotations,
-    _meta: t._meta as unknown as Record<string, unknown>,
+    _meta: advertisedMeta(t._meta),
   };
 }
 

@@ -34,12 +34,8 @@ describe('stdio gateway against the simulator', () => {
     expect(tools).toHaveLength(113);
     const sync = tools.find((t) => t.name === 'application_sync')!;
     expect(sync.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false });
-    expect(sync._meta).toEqual({
-      'argocd/operationId': 'ApplicationService_Sync',
-      'argocd/method': 'POST',
-      'argocd/path': '/api/v1/applications/{name}/sync',
-      'argocd/tag': 'ApplicationService',
-    });
+    expect(sync._meta).toEqual({ 'argocd/operationId': 'ApplicationService_Sync', 'argocd/tag': 'ApplicationService' });
+    expect(sync.description).toMatch(/ POST \/api\/v1\/applications\/\{name\}\/sync$/);
     expect(tools.find((t) => t.name === 'application_delete')!.annotations?.destructiveHint).toBe(true);
   });
 
