@@ -14,6 +14,7 @@ import { redactValue } from './redact.ts';
 import type { Upstream, UpstreamSendArgs } from './upstream.ts';
 import { formatValidationErrors, validatorFor } from './validate.ts';
 import { capResult } from './cap.ts';
+import { withoutNullArguments } from './nulls.ts';
 import { condenseTree, serverFields, shapeResult, strip, summariseApplicationObject } from './shape.ts';
 import type { ShapeArgs } from './shape.ts';
 import { detectServerSupport } from './version-adapt.ts';
@@ -365,9 +366,11 @@ export function createGateway(options: GatewayOptions): Gateway {
         logger.warn({ tool: name, refusal }, 'refused a call to a tool the gateway does not expose');
         return textResult(`The tool "${name}" is not available on this gateway: ${refusal}. Nothing was sent to Argo CD.`, true);
       }
-      const args = (rawArgs ?? {}) as Record<string, unknown>;
-      if (typeof args !== 'object' || Array.isArray(args)) return textResult('Arguments must be a JSON object.', true);
+      const given = (rawArgs ?? {}) as Record<string, unknown>;
+      if (typeof given !== 'object' || Array.isArray(given)) return textResult('Arguments must be a JSON object.', true);
       const composite = composites.get(name);
+      // A null for a named field means "not given" (strict-mode models send one for every unused optional argument).
+      const args = withoutNullArguments(name, given, composite?.tool.inputSchema);
       const validate = validatorFor(name, composite ? { ...composite.tool.inputSchema, additionalProperties: false } : undefined);
       if (!validate(args)) {
         record('invalid');
