@@ -186,6 +186,7 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
           }
         : undefined,
       who: (extra.authInfo?.clientId as string | undefined) ?? (client ? `${client.name}/${client.version}` : undefined),
+      clientName: client?.name,
       requestId: String(extra.requestId),
       signal: extra.signal,
       progressToken,

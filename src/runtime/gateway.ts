@@ -14,6 +14,9 @@ import { redactValue } from './redact.ts';
 import type { Upstream, UpstreamSendArgs } from './upstream.ts';
 import { formatValidationErrors, validatorFor } from './validate.ts';
 import { capResult } from './cap.ts';
+import type { Cap } from './cap.ts';
+import { resultBudget } from './client-budgets.ts';
+import type { ResultBudget } from './client-budgets.ts';
 import { withoutNullArguments } from './nulls.ts';
 import { condenseTree, serverFields, shapeResult, strip, summariseApplicationObject } from './shape.ts';
 import type { ShapeArgs } from './shape.ts';
@@ -46,6 +49,8 @@ export interface CallContext {
   askUser?: AskUser;
   /** A call made by a composite tool for its own reading: results are not capped (the composite's own is). */
   internal?: boolean;
+  /** The connected client's `clientInfo.name`: its result budget applies unless the operator set one. */
+  clientName?: string;
   progressToken?: string | number;
   sendProgress?: (progress: { progress: number; total?: number; message?: string }) => Promise<void>;
   /** The authenticated caller (HTTP with inbound auth), for per-user Argo CD tokens (`sso:`). */
@@ -75,7 +80,7 @@ export interface GatewayOptions {
   upstream?: Upstream;
   logger: Logger;
   toolsets?: string[];
-  /** Largest tool result in tokens (default 20,000). */
+  /** Largest tool result in tokens, set by the operator; absent, the connected client's budget applies. */
   maxResultTokens?: number;
   /** Return Argo CD's documents unshaped unless a call says otherwise. */
   rawResults?: boolean;
@@ -224,7 +229,7 @@ function isLogContent(item: unknown): boolean {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { allowlist, upstream, logger } = options;
-  const maxResultTokens = options.maxResultTokens ?? 20_000;
+  const budgetOf = (ctx: CallContext): ResultBudget => resultBudget({ operatorTokens: options.maxResultTokens, clientName: ctx.clientName });
   const scope = createScopeGuard(options.scope ?? {}, upstream);
   const confirmPolicy = options.confirm ?? 'destructive';
   let byName: Map<string, CatalogueTool> | undefined;
@@ -303,7 +308,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       stoppedBecause: window.stoppedBecause,
     };
     if (window.error !== undefined) result.error = window.error;
-    const capped = await capResult(result, maxResultTokens, narrowHint(tool));
+    const capped = await capResult(result, budgetOf(ctx), narrowHint(tool));
     const out = jsonResult(capped.text, capped.value, capped.note ? [capped.note] : []);
     return window.error !== undefined ? { ...out, isError: true } : out;
   }
@@ -387,7 +392,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         const result = await composite.run(args, ctx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? ctx), internal: true }));
         record(result.isError ? 'error' : 'ok');
         const text = result.content.map((c) => (c as { text?: string }).text ?? '').join('\n');
-        const capped = await capResult(result.structuredContent ?? text, maxResultTokens, 'Narrow the workflow (a project, a selector, fewer names).');
+        const capped = await capResult(result.structuredContent ?? text, budgetOf(ctx), 'Narrow the workflow (a project, a selector, fewer names).');
         return capped.note ? { ...jsonResult(capped.text, capped.value, [capped.note]), ...(result.isError ? { isError: true } : {}) } : result;
       }
       const verdict = await scope.check(tool, args);
@@ -450,7 +455,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // A workflow's own calls read the value itself, and a scope filters the parsed answer: both stay here.
       const shaper = options.shaper && !ctx.internal && !scope.active ? options.shaper : undefined;
       const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined, user });
-      const limit = ctx.internal ? Number.POSITIVE_INFINITY : maxResultTokens;
+      const limit: Cap = ctx.internal ? Number.POSITIVE_INFINITY : budgetOf(ctx);
       const shapeHere = async (data: unknown): Promise<CallToolResult> => {
         const shaped = shapeResult(tool, scope.filter(tool, data), shapeArgs);
         const capped = await capResult(shaped.data, limit, narrowHint(tool));

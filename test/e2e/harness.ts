@@ -34,13 +34,18 @@ export interface StdioGateway {
 }
 
 /** Spawns `node dist/cli.js [args]` and connects the SDK client over stdio. */
-export async function stdioGateway(env: Record<string, string>, args: string[] = []): Promise<StdioGateway> {
+/** `client` sets the SDK client's `clientInfo` and capabilities (a host's, e.g. `{ name: 'claude-code', ... }`). */
+export async function stdioGateway(
+  env: Record<string, string>,
+  args: string[] = [],
+  client_: { info?: { name: string; version: string }; options?: ConstructorParameters<typeof Client>[1] } = {},
+): Promise<StdioGateway> {
   const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env, stderr: 'pipe' });
   let err = '';
   transport.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  const client = new Client({ name: 'e2e', version: '1.0.0' });
+  const client = new Client(client_.info ?? { name: 'e2e', version: '1.0.0' }, client_.options);
   await client.connect(transport);
   return { client, stderr: () => err, close: () => client.close() };
 }
