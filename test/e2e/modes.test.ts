@@ -44,6 +44,12 @@ describe('toolsets, dynamic mode and the result cap', () => {
       expect(described.inputSchema.properties).toHaveProperty('prune');
       const listed = json<{ items: unknown[] }>(await call(gw.client, 'call_tool', { name: 'application_list', arguments: { limit: 3 } }));
       expect(listed.items).toHaveLength(3);
+      // As advertised (every model API accepts a string, not every one a free-form object): the arguments as JSON text.
+      const asText = json<{ items: unknown[] }>(await call(gw.client, 'call_tool', { name: 'application_list', arguments: '{"limit":2}' }));
+      expect(asText.items).toHaveLength(2);
+      const notJson = await call(gw.client, 'call_tool', { name: 'application_list', arguments: '{limit: 2' });
+      expect(notJson.isError).toBe(true);
+      expect(textOf(notJson)).toMatch(/call_tool's `arguments` is not valid JSON .*Pass a JSON object/);
       const before = sim.requests.length;
       const refused = await call(gw.client, 'call_tool', { name: 'application_delete', arguments: { name: 'x' } });
       expect(refused.isError).toBe(true);
