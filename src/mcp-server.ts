@@ -15,6 +15,7 @@ import { registerPrompts } from './prompts.ts';
 import { SERVER_NAME, SERVER_TITLE, serverCapabilities, serverInstructions } from './server-info.ts';
 import type { Mode } from './server-info.ts';
 import { registerResources } from './resources.ts';
+import { forwardNotices } from './mcp-logging.ts';
 
 export { SERVER_NAME };
 export type { Mode };
@@ -97,6 +98,7 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
   );
   registerResources(server, gateway);
   registerPrompts(server);
+  forwardNotices(server, gateway);
   const enabled = new Set<string>();
 
   const listed = async (): Promise<Tool[]> => {

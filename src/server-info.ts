@@ -29,6 +29,7 @@ export function serverCapabilities(mode: Mode) {
     tools: { listChanged: mode === 'dynamic' },
     resources: { subscribe: true, listChanged: false },
     prompts: { listChanged: false },
+    logging: {},
   };
 }
 

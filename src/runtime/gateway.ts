@@ -18,6 +18,8 @@ import type { Cap } from './cap.ts';
 import { resultBudget } from './client-budgets.ts';
 import type { ResultBudget } from './client-budgets.ts';
 import { withoutNullArguments } from './nulls.ts';
+import { createNoticeBoard } from './notices.ts';
+import type { NoticeBoard } from './notices.ts';
 import { condenseTree, serverFields, shapeResult, strip, summariseApplicationObject } from './shape.ts';
 import type { ShapeArgs } from './shape.ts';
 import { detectServerSupport } from './version-adapt.ts';
@@ -107,6 +109,8 @@ export interface GatewayOptions {
 const OFF_THREAD_MIN_CHARS = 8192;
 
 export interface Gateway {
+  /** The gateway's notices about the connected Argo CD: the latest ones, and new ones as they come. */
+  notices?: Pick<NoticeBoard, 'recent' | 'subscribe'>;
   /** The exposed tools, as MCP advertises them. */
   listTools(): Promise<Tool[]>;
   /** The exposed catalogue entries (after the allowlist, toolsets, and what the server serves). */
@@ -229,6 +233,7 @@ function isLogContent(item: unknown): boolean {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { allowlist, upstream, logger } = options;
+  const notices = createNoticeBoard();
   const budgetOf = (ctx: CallContext): ResultBudget => resultBudget({ operatorTokens: options.maxResultTokens, clientName: ctx.clientName });
   const scope = createScopeGuard(options.scope ?? {}, upstream);
   const confirmPolicy = options.confirm ?? 'destructive';
@@ -254,6 +259,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const found = await detectServerSupport(upstream, catalogue.release, catalogue.tools);
       if (found.version) support = found;
       (found.hidden.length ? logger.warn : logger.info).call(logger, { argocdVersion: found.version }, found.note);
+      notices.publish({ level: found.hidden.length || !found.version ? 'warning' : 'info', message: found.note, data: { argocdVersion: found.version } });
     })().finally(() => {
       probing = undefined;
     });
@@ -338,6 +344,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   const gateway: Gateway = {
+    notices,
     exposed,
     openStream,
     confirmPolicy,
