@@ -16,6 +16,7 @@ import { SERVER_NAME, SERVER_TITLE, serverCapabilities, serverInstructions } fro
 import type { Mode } from './server-info.ts';
 import { registerResources } from './resources.ts';
 import { forwardNotices } from './mcp-logging.ts';
+import { applicationOf, linkSupport, withApplicationLink } from './resource-links.ts';
 
 export { SERVER_NAME };
 export type { Mode };
@@ -99,6 +100,7 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
   registerResources(server, gateway);
   registerPrompts(server);
   forwardNotices(server, gateway);
+  const canLink = linkSupport(server);
   const enabled = new Set<string>();
 
   const listed = async (): Promise<Tool[]> => {
@@ -202,7 +204,12 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
             },
     };
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
-    const result = (dynamic ? await callMeta(request.params.name, args, ctx) : undefined) ?? (await gateway.callTool(request.params.name, args, ctx));
+    let result = (dynamic ? await callMeta(request.params.name, args, ctx) : undefined) ?? (await gateway.callTool(request.params.name, args, ctx));
+    if (!result.isError && canLink(extra.requestInfo?.headers)) {
+      const tool = (await gateway.exposed()).find((t) => t.name === request.params.name);
+      const app = tool && applicationOf(tool, args);
+      if (app) result = withApplicationLink(result, app);
+    }
     // Progress goes out before the result, and not in the same read: a client drops progress for a request it has
     // already seen answered, and the SDK's client handles a notification a microtask later than a response that came
     // in the same chunk (so it would find the request answered). A moment's pause lets the client read them apart.

@@ -106,7 +106,8 @@ export async function httpGateway(env: Record<string, string>, args: string[] = 
 }
 
 export function textOf(result: unknown): string {
-  return ((result as CallToolResult).content as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');
+  // Text items only: a resource link beside the text is not part of it.
+  return ((result as CallToolResult).content as Array<{ type: string; text?: string }>).filter((c) => c.type === 'text').map((c) => c.text ?? '').join('\n');
 }
 
 export async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
