@@ -16,6 +16,7 @@ import { SERVER_NAME, SERVER_TITLE, serverCapabilities, serverInstructions } fro
 import type { Mode } from './server-info.ts';
 import { registerResources } from './resources.ts';
 import { forwardNotices } from './mcp-logging.ts';
+import { registerCompletions } from './completions.ts';
 import { applicationOf, linkSupport, withApplicationLink } from './resource-links.ts';
 
 export { SERVER_NAME };
@@ -100,6 +101,10 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
   registerResources(server, gateway);
   registerPrompts(server);
   forwardNotices(server, gateway);
+  registerCompletions(server, gateway, (extra) => {
+    const subject = (extra.authInfo?.extra as { subject?: string } | undefined)?.subject;
+    return { user: subject ? { subject, accessToken: extra.authInfo?.token || undefined } : undefined };
+  });
   const canLink = linkSupport(server);
   const enabled = new Set<string>();
 

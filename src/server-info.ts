@@ -30,6 +30,7 @@ export function serverCapabilities(mode: Mode) {
     resources: { subscribe: true, listChanged: false },
     prompts: { listChanged: false },
     logging: {},
+    completions: {},
   };
 }
 
