@@ -6,7 +6,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolRequest, CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CallContext, Gateway } from './runtime/gateway.ts';
 import { textResult } from './runtime/gateway.ts';
@@ -17,6 +17,7 @@ import type { Mode } from './server-info.ts';
 import { registerResources } from './resources.ts';
 import { forwardNotices } from './mcp-logging.ts';
 import { registerCompletions } from './completions.ts';
+import { startTask, taskStore, taskSupportOf } from './tasks.ts';
 import { applicationOf, linkSupport, withApplicationLink } from './resource-links.ts';
 
 export { SERVER_NAME };
@@ -96,7 +97,7 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
   sharedValidator ??= new AjvJsonSchemaValidator();
   const server = new Server(
     { name: SERVER_NAME, title: SERVER_TITLE, version },
-    { capabilities: serverCapabilities(mode), instructions: serverInstructions(mode), jsonSchemaValidator: sharedValidator },
+    { capabilities: serverCapabilities(mode), instructions: serverInstructions(mode), jsonSchemaValidator: sharedValidator, taskStore: taskStore() },
   );
   registerResources(server, gateway);
   registerPrompts(server);
@@ -209,12 +210,24 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
             },
     };
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
-    let result = (dynamic ? await callMeta(request.params.name, args, ctx) : undefined) ?? (await gateway.callTool(request.params.name, args, ctx));
-    if (!result.isError && canLink(extra.requestInfo?.headers)) {
+    const answer = async (callCtx: CallContext): Promise<CallToolResult> => {
+      const result = (dynamic ? await callMeta(request.params.name, args, callCtx) : undefined) ?? (await gateway.callTool(request.params.name, args, callCtx));
+      if (result.isError || !canLink(extra.requestInfo?.headers)) return result;
       const tool = (await gateway.exposed()).find((t) => t.name === request.params.name);
       const app = tool && applicationOf(tool, args);
-      if (app) result = withApplicationLink(result, app);
+      return app ? withApplicationLink(result, app) : result;
+    };
+    if (request.params.task) {
+      if (dynamic || !taskSupportOf(request.params.name) || !extra.taskStore) {
+        throw new McpError(ErrorCode.MethodNotFound, `${request.params.name} does not run as a task; call it without \`task\`.`);
+      }
+      // The call outlives this request: its progress goes out on its own, its signal is the task's (tasks/cancel).
+      const sendProgress: CallContext['sendProgress'] =
+        progressToken === undefined ? undefined : (p) => server.notification({ method: 'notifications/progress', params: { progressToken, ...p } });
+      const created = await startTask({ requests: extra.taskStore, requestedTtl: extra.taskRequestedTtl, run: (signal) => answer({ ...ctx, signal, sendProgress }) });
+      return created as unknown as CallToolResult;
     }
+    const result = await answer(ctx);
     // Progress goes out before the result, and not in the same read: a client drops progress for a request it has
     // already seen answered, and the SDK's client handles a notification a microtask later than a response that came
     // in the same chunk (so it would find the request answered). A moment's pause lets the client read them apart.

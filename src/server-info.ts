@@ -31,6 +31,8 @@ export function serverCapabilities(mode: Mode) {
     prompts: { listChanged: false },
     logging: {},
     completions: {},
+    // Long-running workflows may run as tasks (src/tasks.ts).
+    tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
   };
 }
 

@@ -19,6 +19,7 @@ import { resultBudget } from './client-budgets.ts';
 import type { ResultBudget } from './client-budgets.ts';
 import { withoutNullArguments } from './nulls.ts';
 import { createNoticeBoard } from './notices.ts';
+import { taskSupportOf } from './task-support.ts';
 import type { NoticeBoard } from './notices.ts';
 import { condenseTree, serverFields, shapeResult, strip, summariseApplicationObject } from './shape.ts';
 import type { ShapeArgs } from './shape.ts';
@@ -222,6 +223,7 @@ function toMcpTool(t: CatalogueTool): Tool {
     outputSchema: OUTPUT_SCHEMA,
     annotations: t.annotations,
     _meta: advertisedMeta(t._meta),
+    ...(taskSupportOf(t.name) ? { execution: taskSupportOf(t.name) } : {}),
   };
 }
 

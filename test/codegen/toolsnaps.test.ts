@@ -1,6 +1,6 @@
 /**
  * The public face of every tool the gateway can advertise (what tools/list shows: name, title, description,
- * annotations, _meta, inputSchema), one snapshot file per tool in test/__toolsnaps__/<tool>.snap, as
+ * annotations, _meta, inputSchema, execution), one snapshot file per tool in test/__toolsnaps__/<tool>.snap, as
  * github-mcp-server does: the operation tools, the workflow tools, and dynamic mode's meta-tools. A changed
  * face fails until the snapshot is updated on purpose (`vitest -u`, after reading the diff); in CI a missing
  * snapshot fails too (vitest does not write new snapshots when CI is set).
@@ -51,8 +51,8 @@ const WORKFLOW_NAMES = WORKFLOWS.map((w) => w.tool.name);
 const DYNAMIC_NAMES = ['search_tools', 'describe_tool', 'call_tool', 'enable_toolset'];
 
 function face(tool: Tool): Record<string, unknown> {
-  const { name, title, description, annotations, _meta, inputSchema } = tool;
-  return { name, title, description, annotations, _meta, inputSchema };
+  const { name, title, description, annotations, _meta, inputSchema, execution } = tool;
+  return { name, title, description, annotations, _meta, inputSchema, execution };
 }
 
 describe(`the tools of the committed catalogue (${catalogue.release})`, () => {
