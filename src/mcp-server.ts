@@ -92,12 +92,12 @@ let sharedValidator: AjvJsonSchemaValidator | undefined;
 /** The pause between a call's last progress notification and its result. */
 const PROGRESS_GAP_MS = 5;
 
-export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 'static'): Server {
+export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 'static', options: { stateless?: boolean } = {}): Server {
   const dynamic = mode === 'dynamic';
   sharedValidator ??= new AjvJsonSchemaValidator();
   const server = new Server(
     { name: SERVER_NAME, title: SERVER_TITLE, version },
-    { capabilities: serverCapabilities(mode), instructions: serverInstructions(mode), jsonSchemaValidator: sharedValidator, taskStore: taskStore() },
+    { capabilities: serverCapabilities(mode), instructions: serverInstructions(mode, options), jsonSchemaValidator: sharedValidator, taskStore: taskStore() },
   );
   registerResources(server, gateway);
   registerPrompts(server);

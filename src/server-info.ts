@@ -36,6 +36,18 @@ export function serverCapabilities(mode: Mode) {
   };
 }
 
-export function serverInstructions(mode: Mode): string {
-  return mode === 'dynamic' ? DYNAMIC_INSTRUCTIONS : INSTRUCTIONS;
+/**
+ * Over stateless HTTP every request meets a fresh server that never saw the client's `initialize`: it cannot ask the
+ * user anything (elicitation), nor send anything outside a call's own answer. The client is told in `initialize`.
+ */
+export const STATELESS_LIMITS = [
+  'This gateway is stateless (HTTP without sessions), so it cannot ask the user anything: a destructive call answers',
+  'what it would do and needs the `confirm` argument it names, and a sign-in to Argo CD comes as a link in the',
+  'result. Nothing arrives outside a call\'s own answer (no list changes, resource updates or log messages), a',
+  'toolset enabled in dynamic mode lasts one request, and a task is found only on the replica that runs it.',
+].join(' ');
+
+export function serverInstructions(mode: Mode, options: { stateless?: boolean } = {}): string {
+  const base = mode === 'dynamic' ? DYNAMIC_INSTRUCTIONS : INSTRUCTIONS;
+  return options.stateless ? `${base} ${STATELESS_LIMITS}` : base;
 }

@@ -105,7 +105,7 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
     port: config.port,
     logger,
     settings,
-    createServer: (principal) => createMcpServer(gatewayFor(principal).gateway, full.version, config.mode),
+    createServer: (principal) => createMcpServer(gatewayFor(principal).gateway, full.version, config.mode, { stateless: settings.stateless }),
     authenticator,
     rateLimiter,
     eventStore,
