@@ -30,10 +30,13 @@ interface KnownHost {
  * - GitHub Copilot CLI (`github-copilot-developer`) cuts MCP text at 10 KB before the model sees it
  *   (github/copilot-cli#1732: `invokeToolResponseToToolResult` truncates to 10 * 1024), so the cap is in bytes with
  *   room for the note.
+ * - OpenAI Codex (`codex-mcp-client`) caps every tool output, MCP results included, at 10 KiB or 256 lines before the
+ *   model sees it (openai/codex#6544, since 0.56); the gateway's JSON text is one line, so the bytes decide.
  */
 const KNOWN_HOSTS: KnownHost[] = [
   { names: ['claude-code'], label: 'Claude Code', budget: { tokens: 20_000 } },
   { names: ['github-copilot-developer', 'copilot-cli'], label: 'GitHub Copilot CLI', budget: { bytes: 10 * 1024 - 512 } },
+  { names: ['codex-mcp-client'], label: 'Codex', budget: { bytes: 10 * 1024 - 512 } },
 ];
 
 /** The budget of a call: the operator's cap if set, else the connected host's, else the default. */
