@@ -107,6 +107,12 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
     return { user: subject ? { subject, accessToken: extra.authInfo?.token || undefined } : undefined };
   });
   const canLink = linkSupport(server);
+  const sessionClosed = new AbortController();
+  const closed = server.onclose;
+  server.onclose = () => {
+    closed?.();
+    sessionClosed.abort(new Error('the session ended'));
+  };
   const enabled = new Set<string>();
 
   const listed = async (): Promise<Tool[]> => {
@@ -224,7 +230,12 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
       // The call outlives this request: its progress goes out on its own, its signal is the task's (tasks/cancel).
       const sendProgress: CallContext['sendProgress'] =
         progressToken === undefined ? undefined : (p) => server.notification({ method: 'notifications/progress', params: { progressToken, ...p } });
-      const created = await startTask({ requests: extra.taskStore, requestedTtl: extra.taskRequestedTtl, run: (signal) => answer({ ...ctx, signal, sendProgress }) });
+      const created = await startTask({
+        requests: extra.taskStore,
+        requestedTtl: extra.taskRequestedTtl,
+        sessionClosed: sessionClosed.signal,
+        run: (signal) => answer({ ...ctx, signal, sendProgress }),
+      });
       return created as unknown as CallToolResult;
     }
     const result = await answer(ctx);

@@ -34,9 +34,27 @@ class CancellableTaskStore extends InMemoryTaskStore {
     this.running.delete(taskId);
   }
 
+  override async createTask(...args: Parameters<InMemoryTaskStore['createTask']>): ReturnType<InMemoryTaskStore['createTask']> {
+    const task = await super.createTask(...args);
+    this.unrefTimers();
+    return task;
+  }
+
+  override async storeTaskResult(...args: Parameters<InMemoryTaskStore['storeTaskResult']>): Promise<void> {
+    await super.storeTaskResult(...args);
+    this.unrefTimers();
+  }
+
   override async updateTaskStatus(taskId: string, status: Task['status'], statusMessage?: string, sessionId?: string): Promise<void> {
     await super.updateTaskStatus(taskId, status, statusMessage, sessionId);
+    this.unrefTimers();
     if (status === 'cancelled') this.running.get(taskId)?.abort(new Error('the client cancelled the task'));
+  }
+
+  /** The store's clean-up timers must not keep a stdio gateway alive after its client left. */
+  private unrefTimers(): void {
+    const timers = (this as unknown as { cleanupTimers?: Map<string, NodeJS.Timeout> }).cleanupTimers;
+    for (const timer of timers?.values() ?? []) timer.unref?.();
   }
 }
 
@@ -55,12 +73,14 @@ export function taskStore(): CancellableTaskStore {
 export async function startTask(args: {
   requests: RequestTaskStore;
   requestedTtl?: number | null;
+  /** Aborted when the session ends: its tasks stop with it (nobody is left to fetch their results). */
+  sessionClosed: AbortSignal;
   run: (signal: AbortSignal) => Promise<CallToolResult>;
 }): Promise<CreateTaskResult> {
   const ttl = Math.min(args.requestedTtl ?? DEFAULT_TTL_MS, MAX_TTL_MS);
   const task = await args.requests.createTask({ ttl, pollInterval: POLL_INTERVAL_MS });
   const tasks = taskStore();
-  const signal = tasks.track(task.taskId);
+  const signal = AbortSignal.any([tasks.track(task.taskId), args.sessionClosed]);
   void (async () => {
     let result: CallToolResult;
     try {

@@ -4,10 +4,11 @@
  * client polls it, gets progress, and fetches the result; tasks/cancel stops it and, with terminateOnCancel, Argo CD's
  * operation too; without `task` the call answers as before; a tool that does not run as a task says so.
  */
+import { spawn } from 'node:child_process';
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, json, startSimulator, stdioGateway } from './harness.ts';
+import { baseEnv, CLI, json, startSimulator, stdioGateway } from './harness.ts';
 import type { Simulator, StdioGateway } from './harness.ts';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -85,6 +86,40 @@ describe('tasks', () => {
   it('without `task`, the call answers with its result as before', async () => {
     const result = (await gw.client.callTool({ name: 'sync_and_wait', arguments: { name: 'guestbook' } })) as CallToolResult;
     expect(json<{ phase: string }>(result).phase).toBe('Succeeded');
+  });
+
+  it('a stdio gateway still ends when its client leaves, with a finished task kept and one still running', async () => {
+    const child = spawn(process.execPath, [CLI], { env: baseEnv(sim, { ARGOCD_MCP_READ_ONLY: 'false' }), stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const send = (m: object) => child.stdin.write(`${JSON.stringify(m)}\n`);
+    const answerTo = async (id: number) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const found = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id?: number; result?: Record<string, unknown> }).find((m) => m.id === id);
+        if (found || Date.now() > deadline) return found;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'sync_and_wait', arguments: { name: 'guestbook' }, task: { ttl: 3_600_000 } } });
+    const task = (await answerTo(2))?.result?.task as { taskId: string } | undefined;
+    expect(task?.taskId).toBeTruthy();
+    for (let id = 3; ; id++) {
+      send({ jsonrpc: '2.0', id, method: 'tasks/get', params: { taskId: task!.taskId } });
+      if ((await answerTo(id))?.result?.status === 'completed') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    send({ jsonrpc: '2.0', id: 100, method: 'tools/call', params: { name: 'sync_and_wait', arguments: { name: 'helm-guestbook' }, task: { ttl: 3_600_000 } } });
+    expect((await answerTo(100))?.result?.task).toBeTruthy();
+    child.stdin.end();
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 20_000))]);
+    if (code === 'still running') child.kill();
+    expect(code).not.toBe('still running');
   });
 
   it('a tool that does not run as a task refuses `task`, naming the fix', async () => {
