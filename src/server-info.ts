@@ -57,9 +57,9 @@ export function serverCapabilities(mode: Mode) {
  * user anything (elicitation), nor send anything outside a call's own answer. The client is told in `initialize`.
  */
 export const STATELESS_LIMITS = [
-  'This gateway is stateless (HTTP without sessions), so it cannot ask the user anything: a destructive call answers',
-  'what it would do and needs the `confirm` argument it names, and a sign-in to Argo CD comes as a link in the',
-  'result. Nothing arrives outside a call\'s own answer (no list changes, resource updates or log messages), a',
+  'This gateway is stateless (HTTP without sessions), so it cannot ask the user anything: a call that needs the',
+  'user\'s confirmation is refused, or (when the operator chose confirmFallback: token) answers with a preview and a',
+  'confirmationToken to show the user first; a sign-in to Argo CD comes as a link in the result. Nothing arrives outside a call\'s own answer (no list changes, resource updates or log messages), a',
   'toolset enabled in dynamic mode lasts one request, and a task is found only on the replica that runs it.',
 ].join(' ');
 

@@ -29,12 +29,12 @@ describe('stateless HTTP', () => {
 
   it('says in initialize what it cannot do; a gateway with sessions does not', async () => {
     const client = await stateless.connect();
-    expect(client.getInstructions()).toMatch(/This gateway is stateless \(HTTP without sessions\), so it cannot ask the user anything: a destructive call answers what it would do and needs the `confirm` argument/);
+    expect(client.getInstructions()).toMatch(/This gateway is stateless \(HTTP without sessions\), so it cannot ask the user anything: a call that needs the user's confirmation is refused/);
     expect(client.getInstructions()).toMatch(/Nothing arrives outside a call's own answer/);
     expect((await sessions.connect()).getInstructions()).not.toMatch(/stateless/);
   });
 
-  it('asks for `confirm` in the answer even when the client declares elicitation', async () => {
+  it('refuses a destructive call even when the client declares elicitation, naming no value that would confirm it', async () => {
     const client = new Client({ name: 'e2e-elicit', version: '1.0.0' }, { capabilities: { elicitation: {} } });
     let asked = 0;
     client.setRequestHandler(ElicitRequestSchema, async () => {
@@ -46,7 +46,8 @@ describe('stateless HTTP', () => {
       const before = sim.requests.filter((r) => r.method === 'DELETE').length;
       const result = (await client.callTool({ name: 'application_delete', arguments: { name: 'guestbook' } })) as CallToolResult;
       expect(result.isError).toBe(true);
-      expect(textOf(result)).toMatch(/needs confirmation\. Ask the user, and if they agree call again with confirm: "guestbook"/);
+      expect(textOf(result)).toMatch(/cannot ask them/);
+      expect(textOf(result)).not.toMatch(/confirm: "|cfm_/);
       expect(asked).toBe(0);
       expect(sim.requests.filter((r) => r.method === 'DELETE').length).toBe(before);
     } finally {
