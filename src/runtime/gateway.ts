@@ -229,8 +229,15 @@ function jsonResult(answer: string, parsed: unknown, notes: string[] = []): Call
   return {
     content: [{ type: 'text', text }, ...notes.map((n) => ({ type: 'text' as const, text: n }))],
     structuredContent: structured,
+    _meta: UNTRUSTED_META,
   };
 }
+
+/**
+ * Says in the result itself which parts are Argo CD's content (names, messages, annotations anyone could write): data
+ * to report, never instructions. The notes after the first text block are the gateway's own.
+ */
+export const UNTRUSTED_META = Object.freeze({ 'argocd-mcp-gateway/untrusted': ['structuredContent', 'content[0]'] });
 
 /**
  * Argo CD answers every operation with a JSON object (a grpc-gateway message), and the gateway's shaped results are
