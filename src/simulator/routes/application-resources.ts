@@ -5,7 +5,8 @@ import { k8sEvent } from '../k8s-event.ts';
 import { ApiError, Code, errors } from '../errors.ts';
 import { applyFields, parseFields } from '../fields.ts';
 import { applyJsonPatch, applyMergePatch, createMergePatch, PatchError } from '../json-patch.ts';
-import { refreshDerivedStatus, scheduleSettle } from '../operations.ts';
+import { refreshDerivedStatus, scheduleReconcile, scheduleSettle, windowsFor } from '../operations.ts';
+import { activeWindows, canSync, type SyncWindowSpec } from '../sync-windows.ts';
 import { createRng, hashString } from '../prng.ts';
 import type { RouteContext, RouteDef } from '../router.ts';
 import { buildTree, findLiveObject, type SimResource } from '../seed/model.ts';
@@ -272,21 +273,13 @@ function ociMetadata(ctx: RouteContext): unknown {
   throw errors.unknown(`failed to get OCI metadata for revision ${ctx.params.revision as string}: ${String(src.repoURL)} is not an OCI repository`);
 }
 
-function glob(pattern: string, value: string): boolean {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
-}
-
+/** ApplicationService GetApplicationSyncWindows: the matching windows, the active ones, and whether a manual sync may run now. */
 function syncWindows(ctx: RouteContext): unknown {
   const rec = appFromQuery(ctx);
-  const spec = rec.app.spec as JsonObject;
-  const proj = ctx.sim.store.projects.get(String(spec.project));
-  const dest = spec.destination as JsonObject;
-  const name = String((rec.app.metadata as JsonObject).name);
-  const windows = (((proj?.spec as JsonObject | undefined)?.syncWindows ?? []) as JsonObject[]).filter((w) =>
-    ((w.applications ?? []) as string[]).some((p) => glob(p, name)) || ((w.namespaces ?? []) as string[]).some((p) => glob(p, String(dest.namespace))) || ((w.clusters ?? []) as string[]).some((p) => glob(p, String(dest.server ?? dest.name))),
-  );
-  const assigned = windows.map((w) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration, manualSync: Boolean(w.manualSync) }));
-  return { assignedWindows: assigned, canSync: true };
+  const windows = windowsFor(ctx.sim, rec);
+  const face = (w: SyncWindowSpec) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration, manualSync: Boolean(w.manualSync), ...(w.timeZone ? { timeZone: w.timeZone } : {}) });
+  const active = activeWindows(windows);
+  return { assignedWindows: windows.map(face), ...(active.length ? { activeWindows: active.map(face) } : {}), canSync: canSync(windows, true) };
 }
 
 function getResource(ctx: RouteContext): unknown {
@@ -327,6 +320,8 @@ function patchResource(ctx: RouteContext): unknown {
     if (r.target && before !== JSON.stringify(patched.spec ?? patched.data ?? null)) r.syncStatus = 'OutOfSync';
     refreshDerivedStatus(rec);
     ctx.sim.store.touchApp(rec);
+    // The controller sees the live change and reconciles; self-heal reverts it.
+    scheduleReconcile(ctx.sim, rec);
   }
   return { manifest: JSON.stringify(masked(patched)) };
 }
@@ -369,6 +364,7 @@ function deleteResource(ctx: RouteContext): unknown {
   }
   refreshDerivedStatus(rec);
   ctx.sim.store.touchApp(rec);
+  scheduleReconcile(ctx.sim, rec);
   return {};
 }
 
@@ -467,6 +463,7 @@ function runAction(ctx: RouteContext, rec: AppRecord, q: ReturnType<typeof resou
   refreshDerivedStatus(rec);
   ctx.sim.store.touchApp(rec);
   scheduleSettle(ctx.sim, rec);
+  scheduleReconcile(ctx.sim, rec);
   return {};
 }
 

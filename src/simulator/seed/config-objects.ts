@@ -51,7 +51,7 @@ export function buildProjects(rng: Rng): JsonObject[] {
       ],
       syncWindows: [
         { kind: 'deny', schedule: '0 22 * * 5', duration: '56h', applications: ['payments-*', 'settlement-*'], manualSync: true, timeZone: 'Europe/Amsterdam' },
-        { kind: 'allow', schedule: '0 6 * * 1-5', duration: '14h', applications: ['*'], namespaces: ['payments', 'billing'], timeZone: 'Europe/Amsterdam' },
+        { kind: 'allow', schedule: '0 6 * * 1-5', duration: '14h', applications: ['*'], namespaces: ['payments', 'billing'], manualSync: true, timeZone: 'Europe/Amsterdam' },
       ],
       signatureKeys: [{ keyID: '4A3E6F1B9C2D8E7F' }],
       sourceNamespaces: [ARGOCD_NS],
