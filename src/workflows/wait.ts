@@ -217,7 +217,7 @@ export async function waitForApp(args: {
         resolve();
       }, { once: true });
     });
-    pollMs = Math.min(Math.round(pollMs * 1.5), 2000);
+    pollMs = Math.min(Math.round(pollMs * 1.5), 1000);
   }
 }
 
