@@ -30,6 +30,8 @@ export interface OperationRequest {
   rollbackId?: number;
   /** Started by the automated sync policy rather than a user. */
   automated?: boolean;
+  /** Self-heal syncs in a row (SyncOperation.selfHealAttemptsCount), for the self-heal backoff. */
+  selfHealAttemptsCount?: number;
 }
 
 const DEFAULT_FAILURE = (rec: AppRecord) => {
@@ -84,6 +86,7 @@ export function setAppOperation(sim: SimContext, rec: AppRecord, req: OperationR
   if (req.resources?.length) syncOp.resources = req.resources;
   syncOp.source = req.source;
   if (req.syncOptions?.length) syncOp.syncOptions = req.syncOptions;
+  if (req.selfHealAttemptsCount) syncOp.selfHealAttemptsCount = req.selfHealAttemptsCount;
   const operation: JsonObject = { sync: syncOp, initiatedBy: req.automated ? { automated: true } : { username: req.username } };
   if (req.info?.length) operation.info = req.info;
   operation.retry = req.retry ?? {};
@@ -421,12 +424,16 @@ export function autoSync(sim: SimContext, rec: AppRecord): void {
   if ((st.sync as JsonObject | undefined)?.status !== 'OutOfSync') return;
   const policy = (spec.syncPolicy ?? {}) as JsonObject;
   const auto = policy.automated as JsonObject;
+  // Without automated prune, an app that only needs pruning is left alone.
+  const unsynced = rec.model.resources.filter((r) => r.syncStatus !== 'Synced' && !r.hook);
+  if (!auto.prune && unsynced.every((r) => !r.target)) return;
   const revision = headRevision(rec);
   const source = cloneJson((spec.source ?? {}) as JsonObject);
   const last = st.operationState as JsonObject | undefined;
   const lastSync = ((last?.operation as JsonObject | undefined)?.sync ?? {}) as JsonObject;
   const alreadyAttempted = last !== undefined && lastSync.revision === revision && JSON.stringify(lastSync.source ?? null) === JSON.stringify(source);
   let resources: OperationRequest['resources'];
+  let selfHealAttemptsCount = 0;
   if (alreadyAttempted) {
     if (last?.phase !== 'Succeeded') {
       const conditions = ((st.conditions ?? []) as JsonObject[]).filter((c) => c.type !== 'SyncError');
@@ -436,9 +443,22 @@ export function autoSync(sim: SimContext, rec: AppRecord): void {
       return;
     }
     if (!auto.selfHeal) return;
-    resources = rec.model.resources.filter((r) => r.syncStatus !== 'Synced' && !r.hook).map((r) => ({ group: r.group, kind: r.kind, name: r.name }));
+    // selfHealRemainingBackoff: 0 after a fresh sync, then 2 s, 6 s, 18 s ... up to 5 min (the controller's defaults).
+    const attempts = Number(lastSync.selfHealAttemptsCount ?? 0);
+    const backoffMs = attempts === 0 ? 0 : Math.min(2000 * 3 ** (attempts - 1), 300_000);
+    const remaining = backoffMs - (Date.now() - Date.parse(String(last?.finishedAt ?? '')));
+    if (remaining > 0) {
+      sim.cancel(rec.reconcileTimer);
+      rec.reconcileTimer = sim.schedule(() => {
+        rec.reconcileTimer = undefined;
+        if (sim.store.apps.get(String((rec.app.metadata as JsonObject).name)) === rec) reconcile(sim, rec);
+      }, remaining);
+      return;
+    }
+    selfHealAttemptsCount = attempts + 1;
+    resources = unsynced.map((r) => ({ group: r.group, kind: r.kind, name: r.name }));
   }
-  setAppOperation(sim, rec, { kind: 'sync', username: '', automated: true, revision, source, prune: Boolean(auto.prune), dryRun: false, resources, syncOptions: policy.syncOptions as string[] | undefined, retry: (policy.retry as JsonObject | undefined) ?? { limit: 5 } });
+  setAppOperation(sim, rec, { kind: 'sync', username: '', automated: true, revision, source, prune: Boolean(auto.prune), dryRun: false, resources, selfHealAttemptsCount, syncOptions: policy.syncOptions as string[] | undefined, retry: (policy.retry as JsonObject | undefined) ?? { limit: 5 } });
 }
 
 /** After a rollout: pods become Running and workloads Healthy (or Degraded when the outcome says so). */

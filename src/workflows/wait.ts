@@ -131,9 +131,10 @@ export function succeeded(o: Outcome): boolean {
 
 const FIELDS = ['metadata.resourceVersion', 'operation', 'status.reconciledAt', 'status.sync', 'status.health', 'status.operationState', 'status.resources'];
 
-/** Reads the app as the wait needs it (raw, so resourceVersion survives shaping). */
-export async function readApp(call: Call, ctx: CallContext, name: string, appNamespace?: string): Promise<{ ok: true; value: WatchedApp } | { ok: false; error: string }> {
-  return parse<WatchedApp>(await call('application_get', { name, ...(appNamespace ? { appNamespace } : {}), raw: true, fields: FIELDS }, { ...ctx, progressToken: undefined }));
+/** Reads the app as the wait needs it (raw, so resourceVersion survives shaping); `refresh` asks Argo CD to reconcile first. */
+export async function readApp(call: Call, ctx: CallContext, name: string, appNamespace?: string, refresh = false): Promise<{ ok: true; value: WatchedApp } | { ok: false; error: string }> {
+  const args = { name, ...(appNamespace ? { appNamespace } : {}), ...(refresh ? { refresh: 'normal' } : {}), raw: true, fields: FIELDS };
+  return parse<WatchedApp>(await call('application_get', args, { ...ctx, progressToken: undefined }));
 }
 
 /** a > b for Kubernetes resourceVersions (etcd revisions are integers; others compare as unequal). */
@@ -168,12 +169,16 @@ export async function waitForApp(args: {
   let pollMs = Math.min(args.pollMs ?? 250, 1000);
   let app: WatchedApp = {};
   let step = 0;
+  // waitOnApplicationStatus' `refresh`: once a (real) operation was seen, the final state is read with a refresh.
+  let sawOperation = false;
   for (;;) {
     const got = await readApp(call, ctx, name, args.appNamespace);
     if (got.ok && newerThan(got.value.metadata?.resourceVersion, args.after)) app = got.value;
-    const st = app.status ?? {};
-    const op = st.operationState;
+    const op = app.status?.operationState;
     const inProgress = app.metadata === undefined || operationInProgress(app);
+    if (app.metadata !== undefined && app.operation && !op?.operation?.sync?.dryRun) sawOperation = true;
+    let st = app.status ?? {};
+    let final = app;
     const outcome = (extra: Partial<Outcome> = {}): Outcome => ({
       app: name,
       phase: op?.phase ?? (app.operation ? 'Pending' : 'Unknown'),
@@ -183,7 +188,7 @@ export async function waitForApp(args: {
       health: st.health?.status,
       ...(st.health?.message ? { healthMessage: st.health.message } : {}),
       ...(op?.operation?.sync?.dryRun ? { dryRun: true } : {}),
-      failedResources: failedResources(app),
+      failedResources: failedResources(final),
       seconds: Math.round((Date.now() - started) / 100) / 10,
       waitFor: [...waitFor],
       ...extra,
@@ -197,9 +202,21 @@ export async function waitForApp(args: {
         .catch(() => undefined);
     }
     if (app.metadata !== undefined) {
-      if (conditionsMet(app, waitFor) && (!inProgress || !waitFor.has('operation'))) return outcome();
-      if (waitFor.has('operation') && !inProgress && op && op.phase !== 'Succeeded') return outcome();
-      if (waitFor.has('health') && !waitFor.has('degraded') && !inProgress && st.health?.status === 'Degraded') return outcome({ degraded: true });
+      const met = conditionsMet(app, waitFor) && (!inProgress || !waitFor.has('operation'));
+      const failed = waitFor.has('operation') && !inProgress && op !== undefined && op.phase !== 'Succeeded';
+      const degraded = waitFor.has('health') && !waitFor.has('degraded') && !inProgress && st.health?.status === 'Degraded';
+      if (met || failed || degraded) {
+        // printFinalStatus: sync and health from a refreshed read (the operation's result stays the one seen here).
+        if (sawOperation) {
+          const refreshed = await readApp(call, ctx, name, args.appNamespace, true);
+          if (refreshed.ok) {
+            final = { ...refreshed.value, status: { ...refreshed.value.status, operationState: op } };
+            st = final.status ?? {};
+          }
+        }
+        const wentDegraded = waitFor.has('health') && !waitFor.has('degraded') && st.health?.status === 'Degraded';
+        return outcome(wentDegraded ? { degraded: true } : {});
+      }
     }
     if (ctx.signal?.aborted) {
       let terminated = false;

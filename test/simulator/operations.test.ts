@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
 import { canSync, windowActive } from '../../src/simulator/sync-windows.ts';
-import { call, eventually } from './helpers.ts';
+import { call, eventually, readMessages } from './helpers.ts';
 
 const SYNC_MS = 150;
 let sim: Simulator;
@@ -15,13 +15,18 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 
 const app = async (name: string) => (await call(sim, `/api/v1/applications/${name}`)).body;
-/** Finished, operation cleared, and reconciled since (the CLI's definition of done). */
-const settled = (name: string, phase = 'Succeeded') =>
-  eventually(async () => {
+/**
+ * Finished, operation cleared, and reconciled since (the CLI's definition of done), then read with refresh=normal as
+ * the CLI's final read does: timestamps have second precision, so "reconciled since" alone can be a same-second reconcile.
+ */
+const settled = async (name: string, phase = 'Succeeded') => {
+  await eventually(async () => {
     const a = await app(name);
     const op = a.status.operationState;
     return op?.phase === phase && op.finishedAt && !a.operation && a.status.reconciledAt >= op.finishedAt && a;
   }, 10_000);
+  return (await call(sim, `/api/v1/applications/${name}?refresh=normal`)).body;
+};
 const sync = (name: string, json: unknown = {}) => call(sim, `/api/v1/applications/${name}/sync`, { method: 'POST', json });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -37,6 +42,10 @@ describe('sync (SetAppOperation, then the controller)', () => {
     const before = await app('payments-worker');
     expect(before.status.sync.status).toBe('OutOfSync');
     expect(before.status.operationState.phase).toBe('Succeeded');
+    // The watch stream sees every state the controller writes, however briefly.
+    const abort = new AbortController();
+    const stream = await fetch(`${sim.url}/api/v1/stream/applications?name=payments-worker`, { headers: { authorization: `Bearer ${sim.tokens.admin}` }, signal: abort.signal });
+    const watched = readMessages(stream, (m) => m.some((x) => x.result.type === 'MODIFIED' && x.result.application.status?.operationState?.phase === 'Succeeded'), 10_000);
     const started = await sync('payments-worker', { prune: true });
     expect(started.status).toBe(200);
     expect(started.body.operation.sync).toMatchObject({ revision: before.status.sync.revision, prune: true });
@@ -45,12 +54,14 @@ describe('sync (SetAppOperation, then the controller)', () => {
     const again = await sync('payments-worker');
     expect(again.status).toBe(400);
     expect(again.body).toMatchObject({ code: 9, message: 'error setting app operation: another operation is already in progress' });
-    const running = await eventually(async () => {
-      const a = await app('payments-worker');
-      return a.status.operationState?.phase === 'Running' && a;
-    });
+    const states = (await watched).filter((m) => m.result.type === 'MODIFIED').map((m) => m.result.application);
+    expect(states[0].operation).toBeDefined();
+    expect(states[0].status.operationState).toBeUndefined();
+    abort.abort();
+    const running = states.find((a) => a.status.operationState?.phase === 'Running');
     expect(running.operation).toBeDefined();
     expect(running.status.operationState.startedAt).toBeDefined();
+    expect(states.find((a) => a.status.operationState?.phase === 'Succeeded').operation).toBeUndefined();
     const done = await settled('payments-worker');
     expect(done.status.sync.status).toBe('Synced');
     expect(done.status.history).toHaveLength(Math.min(10, before.status.history.length + 1));
@@ -79,7 +90,7 @@ describe('sync (SetAppOperation, then the controller)', () => {
   });
 
   it('a late reconcile leaves sync and health stale after the operation finished', async () => {
-    sim.controller.setReconcileDelay(1500, 'billing-service');
+    sim.controller.setReconcileDelay(3000, 'billing-service');
     await sync('billing-service');
     const finished = await eventually(async () => {
       const a = await app('billing-service');
@@ -272,17 +283,27 @@ describe('rollback', () => {
 
 describe('terminate', () => {
   it('answers 400 before the controller picked the operation up, and terminates it once Running', async () => {
-    sim.controller.setPickupDelay('never', 'payments-ledger');
-    await sync('payments-ledger');
-    const early = await call(sim, '/api/v1/applications/payments-ledger/operation', { method: 'DELETE', headers: { 'content-type': 'application/json' } });
-    expect(early.status).toBe(400);
-    sim.controller.setPickupDelay(0, 'payments-ledger');
-    await eventually(async () => (await app('payments-ledger')).status.operationState?.phase === 'Running');
-    const r = await call(sim, '/api/v1/applications/payments-ledger/operation', { method: 'DELETE', headers: { 'content-type': 'application/json' } });
-    expect(r.status).toBe(200);
-    expect(r.body).toEqual({});
-    const failed = await settled('payments-ledger', 'Failed');
-    expect(failed.status.operationState.message).toBe('Operation terminated');
+    // Its own simulator with long operations, so Running lasts whatever the machine's speed.
+    const slow = await startSimulator({ syncDurationMs: 30_000, pickupDelayMs: 'never' });
+    try {
+      const del = () => call(slow, '/api/v1/applications/payments-ledger/operation', { method: 'DELETE', headers: { 'content-type': 'application/json' } });
+      await call(slow, '/api/v1/applications/payments-ledger/sync', { method: 'POST', json: {} });
+      const early = await del();
+      expect(early.status).toBe(400);
+      expect(early.body).toMatchObject({ message: 'Unable to terminate operation. No operation is in progress' });
+      slow.controller.setPickupDelay(0);
+      await eventually(async () => (await call(slow, '/api/v1/applications/payments-ledger')).body.status.operationState?.phase === 'Running');
+      const r = await del();
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual({});
+      const failed = await eventually(async () => {
+        const a = (await call(slow, '/api/v1/applications/payments-ledger')).body;
+        return a.status.operationState?.phase === 'Failed' && !a.operation && a;
+      });
+      expect(failed.status.operationState.message).toBe('Operation terminated');
+    } finally {
+      await slow.close();
+    }
   });
 
   it('answers 400 when nothing is running', async () => {

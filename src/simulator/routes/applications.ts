@@ -5,7 +5,7 @@ import { Code, ApiError, errors } from '../errors.ts';
 import { applyFields, parseFields } from '../fields.ts';
 import { applyJsonPatch, applyMergePatch, PatchError } from '../json-patch.ts';
 import { scheduleAppSetRevert } from '../appset-controller.ts';
-import { refreshDerivedStatus, scheduleReconcile } from '../operations.ts';
+import { reconcile, refreshDerivedStatus, scheduleReconcile } from '../operations.ts';
 import { fakeSha, hashString, createRng } from '../prng.ts';
 import type { RouteContext, RouteDef } from '../router.ts';
 import { ARGOCD_NS, NODES, type AppProfile } from '../seed/catalog.ts';
@@ -52,15 +52,18 @@ function listApps(ctx: RouteContext): unknown {
   return applyFields({ metadata: { resourceVersion: store.listResourceVersion() }, items: recs.map((r) => JSON.parse(store.appJson(r)) as unknown) }, fields);
 }
 
-function getApp(ctx: RouteContext): unknown {
+async function getApp(ctx: RouteContext): Promise<unknown> {
   const projects = projectsFromQuery((n) => ctx.query.all(n));
   if (projects.length > 1) throw errors.invalid('multiple projects specified - the get endpoint accepts either zero or one project');
   const rec = getAppEnforced(ctx.sim, ctx.caller, { name: ctx.params.name as string, project: projects[0], appNamespace: ctx.query.str('appNamespace') });
-  const refresh = ctx.query.get('refresh');
-  if (refresh !== undefined) {
-    const st = rec.app.status as JsonObject;
-    st.reconciledAt = isoSeconds(Date.now());
-    ctx.sim.store.touchApp(rec);
+  // server/application/application.go Get with `refresh`: asks the controller to reconcile and answers once it has.
+  // A stalled controller (reconcile delay 'never') answers at once with the app as it is.
+  if (ctx.query.get('refresh') !== undefined) {
+    const ms = ctx.sim.controller.reconcileDelay(String((rec.app.metadata as JsonObject).name));
+    if (ms !== undefined) {
+      await new Promise<void>((resolve) => ctx.sim.schedule(resolve, ms));
+      if (ctx.sim.store.apps.get(String((rec.app.metadata as JsonObject).name)) === rec) reconcile(ctx.sim, rec);
+    }
   }
   return ctx.sim.store.appJson(rec);
 }
