@@ -16,8 +16,8 @@ export interface OperationOutcome {
   /** Failed: resources failed to apply; Error: the operation itself errored (e.g. manifest generation). */
   phase?: 'Failed' | 'Error';
   message?: string;
-  /** The sync succeeds but the rollout ends Degraded (e.g. CrashLoopBackOff, progress deadline exceeded). */
-  health?: 'Degraded';
+  /** The sync succeeds but the rollout ends Degraded (e.g. CrashLoopBackOff), or stays Progressing until the next operation. */
+  health?: 'Degraded' | 'Progressing';
 }
 
 /** Knobs on the simulator handle (`sim.controller`). */

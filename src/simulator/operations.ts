@@ -345,7 +345,18 @@ function complete(sim: SimContext, rec: AppRecord, req: OperationRequest, outcom
     return;
   }
   const results = applyResources(sim, rec, req, now);
-  rec.degradeOnSettle = outcome?.health === 'Degraded' ? outcome.message || `Deployment "${mainWorkload(rec)?.name ?? 'app'}" exceeded its progress deadline` : undefined;
+  const main = mainWorkload(rec);
+  rec.settleOutcome =
+    outcome?.health === 'Degraded'
+      ? { health: 'Degraded', message: outcome.message || `Deployment "${main?.name ?? 'app'}" exceeded its progress deadline` }
+      : outcome?.health === 'Progressing'
+        ? { health: 'Progressing', message: outcome.message }
+        : undefined;
+  // Either outcome is about the main workload's rollout: it starts Progressing whether or not its spec changed.
+  if (rec.settleOutcome && main?.hasHealth && main.live) {
+    const replicas = Number(((main.live.spec as JsonObject | undefined)?.replicas as number | undefined) ?? 1);
+    main.health = { status: 'Progressing', message: `Waiting for rollout to finish: 0 of ${replicas} updated replicas are available...` };
+  }
   const spec = rec.app.spec as JsonObject;
   st.operationState = {
     operation,
@@ -466,13 +477,18 @@ export function scheduleSettle(sim: SimContext, rec: AppRecord): void {
   const delay = Math.max(50, Math.round(sim.opts.syncDurationMs / 2));
   sim.schedule(() => {
     if (!sim.store.apps.has(String((rec.app.metadata as JsonObject).name))) return;
-    const degraded = rec.degradeOnSettle;
-    rec.degradeOnSettle = undefined;
-    const main = degraded !== undefined ? mainWorkload(rec) : undefined;
+    // The outcome knob: the main workload ends Degraded (once), or stays Progressing (a rollout that never finishes).
+    const outcome = rec.settleOutcome;
+    if (outcome?.health === 'Degraded') rec.settleOutcome = undefined;
+    const main = outcome ? mainWorkload(rec) : undefined;
+    const degraded = outcome?.health === 'Degraded' ? outcome.message : undefined;
+    const stuck = outcome?.health === 'Progressing';
     let changed = false;
     for (const p of rec.model.pods) {
       if (p.reason === 'ContainerCreating') {
-        p.reason = main && p.owner.name.startsWith(main.name) ? 'CrashLoopBackOff' : 'Running';
+        const ofMain = main !== undefined && p.owner.name.startsWith(main.name);
+        if (ofMain && stuck) continue;
+        p.reason = ofMain ? 'CrashLoopBackOff' : 'Running';
         if (p.reason === 'CrashLoopBackOff') p.restarts = 5;
         changed = true;
       }
@@ -480,6 +496,13 @@ export function scheduleSettle(sim: SimContext, rec: AppRecord): void {
     for (const r of rec.model.resources) {
       if (r.hasHealth && r.live && r.health?.status === 'Progressing') {
         const bad = r === main;
+        if (bad && stuck) {
+          if (outcome?.message && r.health.message !== outcome.message) {
+            r.health = { status: 'Progressing', message: outcome.message };
+            changed = true;
+          }
+          continue;
+        }
         r.health = bad ? { status: 'Degraded', message: degraded } : { status: 'Healthy' };
         r.live.status = statusFor(r.kind, r.live, bad ? 'Degraded' : 'Healthy', Date.now(), rec.model.rng);
         changed = true;

@@ -21,8 +21,8 @@ export interface AppRecord {
   op?: RunningOperation;
   /** The requested operation (app.operation) as the controller will run it, and how it is to end. */
   pending?: { req: OperationRequest; outcome?: OperationOutcome };
-  /** Message of the Degraded health the current rollout settles into (an outcome knob). */
-  degradeOnSettle?: string;
+  /** How the current rollout settles, when an outcome knob says other than Healthy. */
+  settleOutcome?: { health: 'Degraded' | 'Progressing'; message?: string };
   reconcileTimer?: NodeJS.Timeout;
   /** For apps an ApplicationSet generated: the spec its template produced, which its controller puts back. */
   generatedSpec?: JsonObject;

@@ -123,7 +123,17 @@ describe('sync_and_wait against an asynchronous controller', () => {
     expect(out.summary).toContain('exceeded its progress deadline');
   });
 
+  it('a rollout still Progressing at the deadline: the timeout summary names the resource and why', async () => {
+    sim.controller.setNextOutcome('helm-guestbook', { health: 'Progressing' });
+    const result = await call(gw.client, 'sync_and_wait', { name: 'helm-guestbook', timeoutSeconds: 6 });
+    expect(result.isError).toBe(true);
+    const out = body<Result>(result);
+    expect(out).toMatchObject({ timedOut: true, phase: 'Succeeded', health: 'Progressing' });
+    expect(out.summary).toMatch(/waiting for operation \+ health: health is Progressing; Deployment\/[\w-]+\/[\w-]+ Progressing \(Waiting for rollout to finish/);
+  });
+
   it('waitFor [operation] ends once the operation finished and the app was reconciled, whatever the health', async () => {
+    // helm-guestbook's rollout is still Progressing (the case above): an operation-only wait does not care.
     const result = await call(gw.client, 'sync_and_wait', { name: 'helm-guestbook', waitFor: ['operation'], timeoutSeconds: 60 });
     expect(result.isError, textOf(result)).toBeFalsy();
     const out = body<Result & { waitFor: string[] }>(result);
