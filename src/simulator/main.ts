@@ -1,6 +1,9 @@
-/** Standalone simulator: `npx tsx src/simulator/main.ts [--port N] [--root-path /x] [--swagger FILE] [--seed N] [--app-count N]`. */
+/**
+ * Standalone simulator: `npx tsx src/simulator/main.ts [--port N] [--root-path /x] [--swagger FILE] [--seed N]
+ * [--app-count N] [--sync-duration-ms N] [--pickup-delay-ms N|MIN-MAX|never] [--reconcile-delay-ms N|MIN-MAX|never]`.
+ */
 import { parseArgs } from 'node:util';
-import { startSimulator } from './index.ts';
+import { type ControllerDelay, startSimulator } from './index.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -12,6 +15,8 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       'app-count': { type: 'string' },
       'sync-duration-ms': { type: 'string' },
+      'pickup-delay-ms': { type: 'string' },
+      'reconcile-delay-ms': { type: 'string' },
     },
     strict: true,
   });
@@ -21,6 +26,14 @@ async function main(): Promise<void> {
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag} must be a non-negative integer, got "${v}"`);
     return n;
   };
+  /** "250", "20-1000" or "never". */
+  const delay = (v: string | undefined, flag: string): ControllerDelay | undefined => {
+    if (v === undefined) return undefined;
+    if (v === 'never') return 'never';
+    const m = /^(\d+)(?:-(\d+))?$/.exec(v);
+    if (!m) throw new Error(`--${flag} must be N, MIN-MAX (milliseconds) or never, got "${v}"`);
+    return m[2] === undefined ? Number(m[1]) : { minMs: Number(m[1]), maxMs: Number(m[2]) };
+  };
   const sim = await startSimulator({
     host: values.host,
     port: int(values.port, 'port'),
@@ -29,6 +42,8 @@ async function main(): Promise<void> {
     seed: int(values.seed, 'seed'),
     appCount: int(values['app-count'], 'app-count'),
     syncDurationMs: int(values['sync-duration-ms'], 'sync-duration-ms'),
+    pickupDelayMs: delay(values['pickup-delay-ms'], 'pickup-delay-ms'),
+    reconcileDelayMs: delay(values['reconcile-delay-ms'], 'reconcile-delay-ms'),
   });
   process.stderr.write(`Argo CD API simulator listening on ${sim.url}\nadmin token:    ${sim.tokens.admin}\nreadonly token: ${sim.tokens.readonly}\n`);
   const stop = () => {
