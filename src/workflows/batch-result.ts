@@ -1,7 +1,8 @@
 /**
- * The result of a batch of operations (sync_many): every app that failed or did not finish is listed first and in
- * full (compact rows, so the result cap never reaches them); the apps that succeeded follow, the first few by name
- * and the rest as a count. isError whenever any app failed or did not finish.
+ * The result of a batch of operations (sync_many): every app that failed or did not finish is listed in full under
+ * `problems` (an object, so the gateway's result cap, which cuts the largest top-level array, never cuts them); the
+ * apps that succeeded follow in `succeeded`, the first few by name and the rest as a count. isError whenever any app
+ * failed or did not finish.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { json } from './common.ts';
@@ -24,6 +25,8 @@ export interface BatchRow {
 /** Succeeded apps shown by name; the rest are counted. */
 export const SUCCEEDED_ROWS_SHOWN = 25;
 const MESSAGE_CHARS = 300;
+/** Failed (or unfinished) apps named in the summary line; all of them are under `problems`. */
+const NAMES_IN_SUMMARY = 30;
 
 const clip = (text: string | undefined) => (text && text.length > MESSAGE_CHARS ? `${text.slice(0, MESSAGE_CHARS)}…` : text);
 
@@ -54,7 +57,8 @@ export function summariseBatch(args: { rows: BatchRow[]; notStarted: string[]; t
   const ok = rows.filter((r) => r.result === 'ok').sort(byName);
   const shownOk = ok.slice(0, SUCCEEDED_ROWS_SHOWN);
   const problems = failed.length + unfinished.length;
-  const names = (list: BatchRow[]) => list.map((r) => `${r.name} (${r.phase})`).join(', ');
+  const names = (list: BatchRow[]) =>
+    `${list.slice(0, NAMES_IN_SUMMARY).map((r) => `${r.name} (${r.phase})`).join(', ')}${list.length > NAMES_IN_SUMMARY ? `, and ${list.length - NAMES_IN_SUMMARY} more under problems` : ''}`;
   const summary = [
     `${ok.length} of ${args.total} applications synced`,
     failed.length ? `; ${failed.length} failed: ${names(failed)}` : '',
@@ -62,5 +66,13 @@ export function summariseBatch(args: { rows: BatchRow[]; notStarted: string[]; t
     '.',
     ok.length > shownOk.length ? ` ${ok.length - shownOk.length} more succeeded apps are counted, not listed.` : '',
   ].join('');
-  return json({ summary, results: [...failed, ...unfinished, ...shownOk], ...(ok.length > shownOk.length ? { moreSucceeded: ok.length - shownOk.length } : {}) }, problems > 0);
+  return json(
+    {
+      summary,
+      ...(problems ? { problems: { ...(failed.length ? { failed } : {}), ...(unfinished.length ? { unfinished } : {}) } } : {}),
+      succeeded: shownOk,
+      ...(ok.length > shownOk.length ? { moreSucceeded: ok.length - shownOk.length } : {}),
+    },
+    problems > 0,
+  );
 }

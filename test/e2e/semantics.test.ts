@@ -238,16 +238,20 @@ describe('rollback, set_revision and sync_many against an asynchronous controlle
     sim.controller.setPickupDelay('never', stalled);
     const done = await call(gw.client, 'sync_many', { syncStatus: 'any', execute: true, confirm: `sync ${names.length} applications`, concurrency: 10, timeoutSeconds: 8, waitFor: ['operation'] });
     expect(done.isError).toBe(true);
-    const out = body<{ summary: string; results: Array<{ name: string; result: string; phase: string; why?: string }>; truncated?: { omitted: number } }>(done);
+    type Row = { name: string; result: string; phase: string; why?: string };
+    const out = body<{ summary: string; problems: { failed: Row[]; unfinished: Row[] }; succeeded: Row[]; moreSucceeded?: number; truncated?: { omitted: number; field: string } }>(done);
     expect(out.summary).toMatch(new RegExp(`^${names.length - 5} of ${names.length} applications synced; 4 failed: `));
     for (const n of failing) expect(out.summary).toContain(`${n} (Failed)`);
     expect(out.summary).toContain(`1 did not finish: ${stalled} (Pending)`);
-    const shown = out.results.map((r) => r.name);
-    expect(shown.slice(0, 5)).toEqual([...failing, stalled]);
-    expect(out.results.find((r) => r.name === stalled)!.why).toContain('has not picked it up');
-    // The cap cut the list, and only succeeded rows went.
-    expect(out.truncated?.omitted ?? 0).toBeGreaterThan(0);
-    expect(out.results.slice(5).every((r) => r.result === 'ok')).toBe(true);
+    expect(out.problems.failed.map((r) => r.name)).toEqual(failing);
+    expect(out.problems.failed.every((r) => r.phase === 'Failed' && r.why?.includes('quota exceeded'))).toBe(true);
+    expect(out.problems.unfinished.map((r) => r.name)).toEqual([stalled]);
+    expect(out.problems.unfinished[0].why).toContain('has not picked it up');
+    // The cap cut the list of succeeded apps only (25 shown at most, the rest counted).
+    expect(out.moreSucceeded).toBe(names.length - 5 - 25);
+    expect(out.truncated).toMatchObject({ field: 'succeeded' });
+    expect(out.truncated!.omitted).toBeGreaterThan(0);
+    expect(out.succeeded.every((r) => r.result === 'ok')).toBe(true);
     sim.controller.setPickupDelay(0, stalled);
   });
 });

@@ -117,11 +117,11 @@ describe('workflow tools', () => {
         onprogress: (p) => progress.push(p.message ?? ''),
       })) as CallToolResult;
       expect(done.isError).toBe(true);
-      const body = JSON.parse((done.content[0] as { text: string }).text) as { summary: string; results: Array<{ name: string; phase: string }> };
-      expect(body.results).toHaveLength(outOfSync.length);
-      expect(body.results[0].name).toBe(outOfSync[0].name);
-      expect(body.results.find((r) => r.name === outOfSync[0].name)!.phase).toBe('Failed');
-      expect(body.results.filter((r) => r.phase === 'Succeeded')).toHaveLength(outOfSync.length - 1);
+      type Row = { name: string; phase: string };
+      const body = JSON.parse((done.content[0] as { text: string }).text) as { summary: string; problems: { failed: Row[] }; succeeded: Row[] };
+      expect(body.problems.failed).toEqual([expect.objectContaining({ name: outOfSync[0].name, phase: 'Failed' })]);
+      expect(body.succeeded.map((r) => r.name).sort()).toEqual(outOfSync.slice(1).map((a) => a.name).sort());
+      expect(body.succeeded.every((r) => r.phase === 'Succeeded')).toBe(true);
       expect(body.summary).toMatch(/1 failed/);
       expect(progress.length).toBe(outOfSync.length);
     } finally {
