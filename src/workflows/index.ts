@@ -8,7 +8,7 @@ import { APP_ARGS, WAIT_ARGS, json, parse, textOf, textResult, workflowTool } fr
 import type { Call } from './common.ts';
 import { type BatchRow, batchRow, summariseBatch } from './batch-result.ts';
 import { owningAppSet, verifyRevision } from './revision-check.ts';
-import { type Outcome, outcomeResult, startAndFollow, succeeded, verdict } from './wait.ts';
+import { type Outcome, outcomeResult, readApp, startAndFollow, verdict, waitForApp, waitForOf } from './wait.ts';
 import type { CallContext } from '../runtime/gateway.ts';
 import { tableToObjects } from '../runtime/shape.ts';
 
@@ -238,7 +238,7 @@ const setRevision: CompositeTool = {
     name: 'set_revision',
     title: 'Workflow: deploy a revision',
     description:
-      "Sets an application's targetRevision (a Git branch, tag or commit, or a Helm chart version) and, with sync: true, syncs and waits like sync_and_wait.",
+      "Sets an application's targetRevision (a Git branch, tag or commit, or a Helm chart version) and reads it back (an ApplicationSet may put it back). With sync: true it syncs and waits like sync_and_wait; when auto-sync is on, it follows the operation Argo CD's auto-sync starts instead.",
     readOnly: false,
     inputSchema: {
       type: 'object',
@@ -260,8 +260,8 @@ const setRevision: CompositeTool = {
   async run(args, ctx, call) {
     const name = String(args.name);
     const base = pick(args, ['name', 'appNamespace']);
-    const got = parse<{ metadata?: { ownerReferences?: Array<{ kind?: string; name?: string }> }; spec?: { source?: Json; sources?: Json[] } }>(
-      await call('application_get', { ...base, fields: ['metadata.ownerReferences', 'spec.source', 'spec.sources'] }, ctx),
+    const got = parse<{ metadata?: { ownerReferences?: Array<{ kind?: string; name?: string }> }; spec?: { source?: Json; sources?: Json[]; syncPolicy?: { automated?: { enabled?: boolean } } } }>(
+      await call('application_get', { ...base, fields: ['metadata.ownerReferences', 'spec.source', 'spec.sources', 'spec.syncPolicy'] }, ctx),
     );
     if (!got.ok) return textResult(got.error, true);
     const spec = got.value.spec ?? {};
@@ -279,6 +279,7 @@ const setRevision: CompositeTool = {
       before = spec.source?.targetRevision;
       patch = { spec: { source: { targetRevision: args.revision } } };
     }
+    const beforePatch = await readApp(call, ctx, name, base.appNamespace as string | undefined);
     const patched = await call('application_patch', { ...base, patchType: 'merge', patch: JSON.stringify(patch) }, ctx);
     if (patched.isError) return textResult(textOf(patched), true);
     const change = { from: before ?? null, to: args.revision };
@@ -297,7 +298,32 @@ const setRevision: CompositeTool = {
     const first = await check();
     if (!first.held) return reverted(first, 'Nothing was synced.');
     if (args.sync !== true) return json({ summary: `${name}: targetRevision ${String(before ?? '(none)')} → ${String(args.revision)}${appSet ? ` (held ${first.afterSeconds} s against ApplicationSet "${appSet}")` : ''}. Not synced (sync: true to deploy it now).`, ...change });
-    const { outcome, error } = await syncAndFollow(call, ctx, { ...args, revision: undefined });
+    let followed: { outcome?: Outcome; error?: string };
+    const automated = spec.syncPolicy?.automated;
+    if (automated && automated.enabled !== false) {
+      // Auto-sync deploys the new revision itself (controller autoSync); a sync of ours would be refused while its
+      // operation runs, so follow that one: the first operation whose source carries the new revision.
+      const revisionOf = (o: { source?: { targetRevision?: string }; sources?: Array<{ targetRevision?: string }> } | undefined) =>
+        index === undefined ? o?.source?.targetRevision : o?.sources?.[index]?.targetRevision;
+      const outcome = await waitForApp({
+        call,
+        ctx,
+        name,
+        appNamespace: base.appNamespace as string | undefined,
+        waitFor: waitForOf(args),
+        timeoutSeconds: Number(args.timeoutSeconds ?? 300),
+        after: beforePatch.ok ? beforePatch.value.metadata?.resourceVersion : undefined,
+        expect: {
+          describe: `Argo CD's auto-sync to start an operation for ${String(args.revision)}`,
+          test: (a) => [a.operation?.sync, a.status?.operationState?.operation?.sync].some((o) => revisionOf(o) === String(args.revision)),
+        },
+        terminateOnCancel: args.terminateOnCancel as boolean | undefined,
+      });
+      followed = { outcome };
+    } else {
+      followed = await syncAndFollow(call, ctx, { ...args, revision: undefined });
+    }
+    const { outcome, error } = followed;
     if (error) return textResult(`targetRevision set to ${String(args.revision)}, but the sync did not start: ${error}`, true);
     const after = await check();
     if (!after.held) return reverted(after, `The sync ended ${outcome!.phase}, so what it deployed may not be ${String(args.revision)}.`);

@@ -25,7 +25,7 @@ interface SyncResultResource {
 /** The parts of an Application the wait reads. */
 export interface WatchedApp {
   metadata?: { resourceVersion?: string };
-  operation?: unknown;
+  operation?: { sync?: { source?: { targetRevision?: string }; sources?: Array<{ targetRevision?: string }> } };
   status?: {
     reconciledAt?: string;
     sync?: { status?: string; revision?: string };
@@ -35,7 +35,7 @@ export interface WatchedApp {
       message?: string;
       startedAt?: string;
       finishedAt?: string;
-      operation?: { sync?: { dryRun?: boolean } };
+      operation?: { sync?: { dryRun?: boolean; source?: { targetRevision?: string }; sources?: Array<{ targetRevision?: string }> } };
       syncResult?: { revision?: string; resources?: SyncResultResource[] };
     };
     resources?: Array<{ kind?: string; name?: string; namespace?: string; status?: string; health?: { status?: string; message?: string } }>;
@@ -158,6 +158,11 @@ export async function waitForApp(args: {
   waitFor: WaitFor[];
   timeoutSeconds: number;
   after?: string;
+  /**
+   * The operation to wait for was started by someone else (Argo CD's auto-sync): states before one that passes this
+   * test are not its, and the wait says what it is waiting for.
+   */
+  expect?: { describe: string; test: (app: WatchedApp) => boolean };
   terminateOnCancel?: boolean;
   pollMs?: number;
   label?: string;
@@ -171,11 +176,14 @@ export async function waitForApp(args: {
   let step = 0;
   // waitOnApplicationStatus' `refresh`: once a (real) operation was seen, the final state is read with a refresh.
   let sawOperation = false;
+  let expectSeen = false;
+  const why = () => (args.expect && !expectSeen && app.metadata !== undefined ? `waiting for ${args.expect.describe}` : whyNotDone(app, waitFor));
   for (;;) {
     const got = await readApp(call, ctx, name, args.appNamespace);
     if (got.ok && newerThan(got.value.metadata?.resourceVersion, args.after)) app = got.value;
     const op = app.status?.operationState;
-    const inProgress = app.metadata === undefined || operationInProgress(app);
+    if (args.expect && app.metadata !== undefined && !expectSeen) expectSeen = args.expect.test(app);
+    const inProgress = app.metadata === undefined || operationInProgress(app) || (args.expect !== undefined && !expectSeen);
     if (app.metadata !== undefined && app.operation && !op?.operation?.sync?.dryRun) sawOperation = true;
     let st = app.status ?? {};
     let final = app;
@@ -224,9 +232,9 @@ export async function waitForApp(args: {
         const t = await call('application_terminate_operation', { name, ...(args.appNamespace ? { appNamespace: args.appNamespace } : {}), confirm: name }, { ...ctx, signal: undefined });
         terminated = !t.isError;
       }
-      return outcome({ cancelled: true, terminated, waitingOn: whyNotDone(app, waitFor) });
+      return outcome({ cancelled: true, terminated, waitingOn: why() });
     }
-    if (Date.now() >= deadline) return outcome({ timedOut: true, waitingOn: whyNotDone(app, waitFor) });
+    if (Date.now() >= deadline) return outcome({ timedOut: true, waitingOn: why() });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now())));
       ctx.signal?.addEventListener('abort', () => {

@@ -225,6 +225,21 @@ describe('rollback, set_revision and sync_many against an asynchronous controlle
     expect(sim.requests.some((r) => r.path.endsWith('/applications/search-ui/sync'))).toBe(false);
   });
 
+  it('set_revision with sync on an auto-synced app follows the operation auto-sync starts, and sends no sync of its own', async () => {
+    const before = await simApp(sim, 'platform-grafana');
+    expect(before.spec.syncPolicy.automated.enabled).not.toBe(false);
+    const revision = before.spec.source.chart ? '9.9.9' : 'release/v9';
+    const result = await call(gw.client, 'set_revision', { name: 'platform-grafana', revision, sync: true, timeoutSeconds: 60 });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    const out = body<Result & { targetRevision: { to: string } }>(result);
+    expect(out.phase).toBe('Succeeded');
+    expect(out.targetRevision.to).toBe(revision);
+    const after = await simApp(sim, 'platform-grafana');
+    expect(after.status.operationState.operation.initiatedBy).toEqual({ automated: true });
+    expect(after.status.operationState.operation.sync.source.targetRevision).toBe(revision);
+    expect(sim.requests.some((r) => r.path.endsWith('/applications/platform-grafana/sync'))).toBe(false);
+  });
+
   it('sync_many is an error when apps fail or do not finish, and lists them first even past the result cap', { timeout: 60_000 }, async () => {
     const preview = json<{ summary: string }>(await call(gw.client, 'sync_many', { syncStatus: 'any' }));
     expect(preview.summary).toContain('50 applications match');
