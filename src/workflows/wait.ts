@@ -25,7 +25,7 @@ interface SyncResultResource {
 /** The parts of an Application the wait reads. */
 export interface WatchedApp {
   metadata?: { resourceVersion?: string };
-  operation?: { sync?: { source?: { targetRevision?: string }; sources?: Array<{ targetRevision?: string }> } };
+  operation?: { sync?: { dryRun?: boolean; source?: { targetRevision?: string }; sources?: Array<{ targetRevision?: string }> } };
   status?: {
     reconciledAt?: string;
     sync?: { status?: string; revision?: string };
@@ -184,7 +184,8 @@ export async function waitForApp(args: {
     const op = app.status?.operationState;
     if (args.expect && app.metadata !== undefined && !expectSeen) expectSeen = args.expect.test(app);
     const inProgress = app.metadata === undefined || operationInProgress(app) || (args.expect !== undefined && !expectSeen);
-    if (app.metadata !== undefined && app.operation && !op?.operation?.sync?.dryRun) sawOperation = true;
+    // Any operation in a state newer than the request is this one (the request cleared the previous operationState).
+    if (app.metadata !== undefined && (app.operation || op) && !op?.operation?.sync?.dryRun && !app.operation?.sync?.dryRun) sawOperation = true;
     let st = app.status ?? {};
     let final = app;
     const outcome = (extra: Partial<Outcome> = {}): Outcome => ({
