@@ -93,17 +93,25 @@ function parseCron(schedule: string): Cron {
   };
 }
 
-function localParts(ms: number, timeZone: string | undefined): { minute: number; hour: number; dom: number; month: number; dow: number } {
-  if (!timeZone || timeZone === 'UTC') {
-    const d = new Date(ms);
-    return { minute: d.getUTCMinutes(), hour: d.getUTCHours(), dom: d.getUTCDate(), month: d.getUTCMonth() + 1, dow: d.getUTCDay() };
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's offset from UTC at an instant, in ms (wall clock − UTC). */
+function zoneOffsetMs(ms: number, timeZone: string | undefined): number {
+  if (!timeZone || timeZone === 'UTC') return 0;
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+    formatters.set(timeZone, f);
   }
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, hour12: false, minute: 'numeric', hour: 'numeric', day: 'numeric', month: 'numeric', weekday: 'short' })
-      .formatToParts(new Date(ms))
-      .map((p) => [p.type, p.value]),
-  );
-  return { minute: Number(parts.minute), hour: Number(parts.hour) % 24, dom: Number(parts.day), month: Number(parts.month), dow: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(parts.weekday) };
+  const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour) % 24, Number(p.minute));
+  return wall - Math.floor(ms / 60_000) * 60_000;
+}
+
+/** Wall-clock fields of an instant shifted by a zone offset. */
+function localParts(ms: number, offsetMs: number): { minute: number; hour: number; dom: number; month: number; dow: number } {
+  const d = new Date(ms + offsetMs);
+  return { minute: d.getUTCMinutes(), hour: d.getUTCHours(), dom: d.getUTCDate(), month: d.getUTCMonth() + 1, dow: d.getUTCDay() };
 }
 
 function fires(c: Cron, p: ReturnType<typeof localParts>): boolean {
@@ -117,8 +125,12 @@ export function windowActive(w: SyncWindowSpec, nowMs: number): boolean {
   const cron = parseCron(w.schedule ?? '');
   const duration = parseWindowDuration(w.duration);
   const lastMinute = Math.floor(nowMs / 60_000) * 60_000;
+  // The zone's offset is looked up once an hour of the walk (offsets change at most at an hour boundary in practice).
+  let offset = zoneOffsetMs(lastMinute, w.timeZone);
   for (let t = lastMinute; t > nowMs - duration; t -= 60_000) {
-    if (fires(cron, localParts(t, w.timeZone))) return true;
+    if (t % 3_600_000 === 3_540_000) offset = zoneOffsetMs(t, w.timeZone);
+    const minute = (((t + offset) / 60_000) % 60 + 60) % 60;
+    if (cron.minute.has(minute) && fires(cron, localParts(t, offset))) return true;
   }
   return false;
 }
