@@ -166,6 +166,12 @@ describe('sync windows', () => {
     expect(windowActive({ schedule: '0 9 * * 1', duration: '1h' }, monday0930utc)).toBe(true);
     expect(windowActive({ schedule: '0 9 * * 2', duration: '1h' }, monday0930utc)).toBe(false);
     expect(windowActive({ schedule: '0 10 * * *', duration: '1h', timeZone: 'Europe/Amsterdam' }, monday0930utc)).toBe(true);
+    // 06:00 in Amsterdam is 05:00 UTC in winter and 04:00 UTC in summer (DST began 2026-03-29).
+    const weekdayMornings = { schedule: '0 6 * * 1-5', duration: '14h', timeZone: 'Europe/Amsterdam' };
+    expect(windowActive(weekdayMornings, Date.UTC(2026, 2, 23, 4, 30))).toBe(false);
+    expect(windowActive(weekdayMornings, Date.UTC(2026, 2, 23, 5, 30))).toBe(true);
+    expect(windowActive(weekdayMornings, Date.UTC(2026, 2, 30, 4, 30))).toBe(true);
+    expect(windowActive(weekdayMornings, Date.UTC(2026, 2, 28, 12, 0))).toBe(false);
     const deny = { kind: 'deny', schedule: '* * * * *', duration: '1h' };
     expect(canSync([deny], true)).toBe(false);
     expect(canSync([{ ...deny, manualSync: true }], true)).toBe(true);
