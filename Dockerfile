@@ -7,7 +7,8 @@
 #     -e ARGOCD_MCP_API_KEYS_FILE=/keys/api-keys -v "$PWD/api-keys:/keys/api-keys:ro" argocd-mcp-gateway
 #
 # Binding 0.0.0.0 needs inbound auth (ARGOCD_MCP_API_KEYS_FILE or ARGOCD_MCP_AUTH_ISSUER) or an explicit
-# ARGOCD_MCP_ALLOW_UNAUTHENTICATED=true; without one of them the gateway stops at start-up and says so.
+# ARGOCD_MCP_ALLOW_UNAUTHENTICATED=true with ARGOCD_MCP_ALLOWED_HOSTS; without one of them the gateway stops at
+# start-up and says so.
 
 ARG NODE_IMAGE=node:20-alpine
 

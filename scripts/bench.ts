@@ -337,8 +337,9 @@ async function workflows(): Promise<void> {
       }
     },
     async (m) => {
-      const preview = JSON.parse(text(await m.call('sync_many', { project: 'payments' }))) as { applications: unknown[] };
-      await m.call('sync_many', { project: 'payments', execute: true, confirm: `sync ${preview.applications.length} applications` });
+      // Confirmations are off here (ARGOCD_MCP_CONFIRM=never): the preview is the agent's look before it acts.
+      await m.call('sync_many', { project: 'payments' });
+      await m.call('sync_many', { project: 'payments', execute: true });
     },
   );
   await run(

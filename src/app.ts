@@ -8,6 +8,7 @@ import { compileAllowlist } from './runtime/allowlist.ts';
 import { createAuditSink } from './runtime/audit.ts';
 import type { AuditSink } from './runtime/audit.ts';
 import { createGateway } from './runtime/gateway.ts';
+import type { ConfirmationTokens } from './runtime/confirm-tokens.ts';
 import type { Shaper } from './runtime/shaper.ts';
 import type { SignInBroker } from './argocd-auth/sso/broker.ts';
 import { WORKFLOWS } from './workflows/index.ts';
@@ -45,7 +46,7 @@ function teeAudit(first: AuditSink, second?: AuditSink): AuditSink {
 export function buildGateway(
   config: GatewayConfig,
   logger = createLogger(config.logLevel),
-  extra: { audit?: AuditSink; wrapUpstream?: (upstream: Upstream) => Upstream; shaper?: Shaper; signIn?: SignInBroker } = {},
+  extra: { audit?: AuditSink; wrapUpstream?: (upstream: Upstream) => Upstream; shaper?: Shaper; signIn?: SignInBroker; confirmTokens?: ConfirmationTokens } = {},
 ): GatewayParts {
   registerSecret(config.token);
   const version = packageVersion();
@@ -61,6 +62,7 @@ export function buildGateway(
         clientCertFile: config.clientCert?.certFile,
         clientKeyFile: config.clientCert?.keyFile,
         timeoutMs: config.timeoutMs,
+        maxResponseBytes: config.maxResponseBytes,
         userAgent,
         logger,
         perUser: !!extra.signIn,
@@ -78,13 +80,16 @@ export function buildGateway(
       adaptToServer: config.adaptToServer,
       scope: config.scope,
       confirm: config.confirm,
+      gitopsChecks: config.gitopsChecks,
+      confirmFallback: config.confirmFallback,
+      confirmTokens: extra.confirmTokens,
       composites: WORKFLOWS,
       shaper: extra.shaper,
       signIn: extra.signIn,
     });
   // Several Argo CDs: one gateway each, behind one that routes by the `instance` argument (src/instances).
   if (config.instances) {
-    const built = buildInstancesGateway({ instances: config.instances, logger, audit, userAgent, gatewayFor, wrapUpstream: extra.wrapUpstream });
+    const built = buildInstancesGateway({ instances: config.instances, logger, audit, userAgent, maxResponseBytes: config.maxResponseBytes, gatewayFor, wrapUpstream: extra.wrapUpstream });
     return { ...built, logger, version };
   }
   const gateway = gatewayFor({ allowlist, upstream, audit, logger });

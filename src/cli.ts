@@ -36,11 +36,16 @@ function withGatewayOptions(cmd: Command): Command {
     .option('--toolsets <names>', 'expose only these toolsets, comma-separated; "default" = a first-time set, "all" (env ARGOCD_MCP_TOOLSETS)')
     .addOption(new Option('--mode <mode>', 'static: one tool per operation; dynamic: search/describe/call meta-tools (env ARGOCD_MCP_MODE)').choices(['static', 'dynamic']))
     .option('--max-result-tokens <n>', 'cap on a tool result, in tokens (env ARGOCD_MCP_MAX_RESULT_TOKENS; default 20000)')
+    .option('--max-response-bytes <size>', 'largest Argo CD answer read whole: 16m, 64m (env ARGOCD_MCP_MAX_RESPONSE_BYTES; default 32m)')
     .option('--raw', 'return Argo CD documents unshaped by default (env ARGOCD_MCP_RAW)')
-    .option('--projects <names>', 'confine applications, ApplicationSets and projects to these projects (env ARGOCD_MCP_PROJECTS)')
-    .option('--namespaces <names>', 'confine applications to these namespaces (env ARGOCD_MCP_NAMESPACES)')
-    .option('--clusters <servers>', 'confine applications to these destination clusters, by server URL or name (env ARGOCD_MCP_CLUSTERS)')
+    .option('--projects <names>', 'confine applications, ApplicationSets and projects to these projects, and cluster and repository writes to those scoped to them (env ARGOCD_MCP_PROJECTS)')
+    .option('--namespaces <names>', 'confine applications and ApplicationSets to these namespaces (env ARGOCD_MCP_NAMESPACES)')
+    .option('--clusters <servers>', 'confine applications, ApplicationSets and cluster writes to these clusters, by server URL or name (env ARGOCD_MCP_CLUSTERS)')
     .addOption(new Option('--confirm <policy>', 'which calls need the user\'s confirmation (env ARGOCD_MCP_CONFIRM; default destructive)').choices(['destructive', 'writes', 'never']))
+    .addOption(new Option('--gitops-checks <mode>', 'before writes to applications, check ApplicationSet ownership, auto-sync/self-heal and sync windows: warn, refuse or off (env ARGOCD_MCP_GITOPS_CHECKS; default warn)').choices(['warn', 'refuse', 'off']))
+    .addOption(
+      new Option('--confirm-fallback <mode>', 'when the client cannot ask its user: refuse, or token (preview, then a single-use token) (env ARGOCD_MCP_CONFIRM_FALLBACK; default refuse)').choices(['refuse', 'token']),
+    )
     .option('--catalogue-dir <dir>', 'serve a catalogue made by `generate --out DIR` for another Argo CD release (env ARGOCD_MCP_CATALOGUE_DIR)')
     .option('--audit-file <file>', 'append one JSON line per tool call here instead of logging it (env ARGOCD_MCP_AUDIT_FILE)')
     .addOption(new Option('--log-level <level>', 'log level on stderr (env ARGOCD_MCP_LOG_LEVEL; default info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']));

@@ -158,6 +158,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     adaptToServer: true,
     scope: {},
     confirm: 'destructive',
+    // A local try-out: a client without elicitation (an inspector) gets a preview and a single-use token.
+    confirmFallback: 'token',
     logLevel: 'warn',
   };
   // As the HTTP service: large answers are shaped on a thread when the machine has a second core.

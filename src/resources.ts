@@ -40,6 +40,18 @@ export function applicationUri(name: string, appNamespace?: string, tree = false
   return `argocd://applications/${encodeURIComponent(name)}${tree ? '/resource-tree' : ''}${appNamespace ? `?appNamespace=${encodeURIComponent(appNamespace)}` : ''}`;
 }
 
+/**
+ * The one spelling of a resource URI (percent-encoding, unknown query parameters and an empty appNamespace do not
+ * make another resource), so subscriptions and watches are keyed by what they watch, not by how it was written.
+ */
+export function canonicalResourceUri(uri: string): string | undefined {
+  const target = parseResourceUri(uri);
+  return target && applicationUri(target.name, target.appNamespace, target.kind === 'resource-tree');
+}
+
+/** How many resources one session may subscribe to at once: each is an open watch on Argo CD. */
+export const MAX_SUBSCRIPTIONS_PER_SESSION = 50;
+
 type Listener = () => void;
 
 interface Watch {
@@ -108,9 +120,10 @@ export function createResourceHub(gateway: Gateway, debounceMs = 300): ResourceH
   }
 
   return {
-    async subscribe(uri, listener) {
-      const target = parseResourceUri(uri);
-      if (!target) return `Not an Argo CD resource URI: ${uri} (argocd://applications/{name} or .../resource-tree)`;
+    async subscribe(written, listener) {
+      const target = parseResourceUri(written);
+      if (!target) return `Not an Argo CD resource URI: ${written} (argocd://applications/{name} or .../resource-tree)`;
+      const uri = applicationUri(target.name, target.appNamespace, target.kind === 'resource-tree');
       const existing = watches.get(uri);
       if (existing) {
         existing.listeners.add(listener);
@@ -125,9 +138,10 @@ export function createResourceHub(gateway: Gateway, debounceMs = 300): ResourceH
       }
       return error;
     },
-    unsubscribe(uri, listener) {
-      const watch = watches.get(uri);
-      if (!watch) return;
+    unsubscribe(written, listener) {
+      const uri = canonicalResourceUri(written);
+      const watch = uri === undefined ? undefined : watches.get(uri);
+      if (!watch || uri === undefined) return;
       watch.listeners.delete(listener);
       if (watch.listeners.size === 0) {
         watches.delete(uri);
@@ -184,23 +198,30 @@ export function registerResources(server: Server, gateway: Gateway): void {
     return { contents: [{ uri, mimeType: 'application/json', text: (result.content[0] as { text: string }).text }] };
   });
 
+  // Keyed by the canonical URI; updates are sent for the URI the client wrote.
   server.setRequestHandler(SubscribeRequestSchema, async (request) => {
     const uri = request.params.uri;
-    if (mine.has(uri)) return {};
+    const key = canonicalResourceUri(uri);
+    if (key === undefined) throw new McpError(ErrorCode.InvalidParams, `Not an Argo CD resource URI: ${uri} (argocd://applications/{name} or .../resource-tree)`);
+    if (mine.has(key)) return {};
+    if (mine.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
+      throw new McpError(ErrorCode.InvalidRequest, `This session already has ${mine.size} subscriptions, the most one session may hold (each is a watch on Argo CD); unsubscribe from one first.`);
+    }
     const listener = () => {
       server.sendResourceUpdated({ uri }).catch(() => undefined);
     };
-    const error = await hub.subscribe(uri, listener);
+    const error = await hub.subscribe(key, listener);
     if (error) throw new McpError(ErrorCode.InvalidParams, error);
-    mine.set(uri, listener);
+    mine.set(key, listener);
     return {};
   });
 
   server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
-    const listener = mine.get(request.params.uri);
-    if (listener) {
-      hub.unsubscribe(request.params.uri, listener);
-      mine.delete(request.params.uri);
+    const key = canonicalResourceUri(request.params.uri);
+    const listener = key === undefined ? undefined : mine.get(key);
+    if (listener && key !== undefined) {
+      hub.unsubscribe(key, listener);
+      mine.delete(key);
     }
     return {};
   });

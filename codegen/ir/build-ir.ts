@@ -71,7 +71,10 @@ export const SHAPE_ARGS = {
   fields: { type: 'array', items: { type: 'string' } },
   limit: { type: 'integer', minimum: 1 },
   offset: { type: 'integer', minimum: 0 },
-  confirm: { type: 'string', description: 'To confirm this change: the name of its target.' },
+  confirmationToken: {
+    type: 'string',
+    description: 'Only when the gateway previewed this call and gave a token: that token, with exactly the previewed arguments.',
+  },
 } satisfies Record<string, JsonSchema>;
 
 /** Descriptions for parameters the spec leaves undocumented but that an agent meets everywhere. */
@@ -97,7 +100,11 @@ const PARAM_DESCRIPTIONS: Record<string, string> = {
 
 const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
-const DESTRUCTIVE_OPERATIONS = new Set(['ClusterService_RotateAuth']);
+/**
+ * Destructive beyond DELETE: rotating a cluster's credentials, and the operations that can prune (a sync or rollback
+ * with `prune: true` deletes the resources no longer in Git). The gateway asks per call (src/runtime/confirm.ts).
+ */
+const DESTRUCTIVE_OPERATIONS = new Set(['ClusterService_RotateAuth', 'ApplicationService_Sync', 'ApplicationService_Rollback']);
 
 export class SpecError extends Error {
   override name = 'SpecError';
@@ -289,13 +296,13 @@ function operationToIr(
     fullProps[arg] = { ...SHAPE_ARGS[arg] };
     compactProps[arg] = { ...SHAPE_ARGS[arg] };
   }
-  // Every write accepts `confirm` (the gateway may ask for it, see src/runtime/confirm.ts); it is advertised
-  // where it is asked for by default: destructive operations, and sync/rollback which can prune.
+  // Every write accepts `confirmationToken` (the gateway's preview may issue one, see src/runtime/confirm.ts); it is
+  // advertised where a confirmation is asked for by default: destructive operations.
   const destructive = method === 'DELETE' || DESTRUCTIVE_OPERATIONS.has(operationId);
   if (method !== 'GET') {
-    claim('confirm', 'the confirmation argument');
-    fullProps.confirm = { type: 'string' };
-    if (destructive || (body?.kind === 'merged' && body.fields.includes('prune'))) compactProps.confirm = { ...SHAPE_ARGS.confirm };
+    claim('confirmationToken', 'the confirmation argument');
+    fullProps.confirmationToken = { type: 'string' };
+    if (destructive) compactProps.confirmationToken = { ...SHAPE_ARGS.confirmationToken };
   }
 
   if (stream) {

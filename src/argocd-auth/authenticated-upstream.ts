@@ -26,6 +26,8 @@ export interface ArgocdTarget {
   clientCertFile?: string;
   clientKeyFile?: string;
   timeoutMs: number;
+  /** The largest answer read whole (default DEFAULT_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
   userAgent: string;
   logger: Logger;
   /** Calls carry their user's own token (the HTTP service with `sso:`). */
@@ -91,6 +93,7 @@ export function createAuthenticatedUpstream(input: ArgocdTarget): { upstream: Up
     clientCertFile: target.clientCertFile,
     clientKeyFile: target.clientKeyFile,
     timeoutMs: target.timeoutMs,
+    maxResponseBytes: target.maxResponseBytes,
     userAgent: target.userAgent,
   });
   const upstream: Upstream = {

@@ -13,7 +13,8 @@ import { readSsoSettings } from '../argocd-auth/sso/sso-settings.ts';
 import type { ArgocdAuthSettings } from '../argocd-auth/auth-config.ts';
 import { instancesFrom } from '../instances/instance-config.ts';
 import type { InstanceConfig } from '../instances/instance-config.ts';
-import { HTTP_FILE_KEYS, httpSettingsFrom } from '../http/settings.ts';
+import { HTTP_FILE_KEYS, httpSettingsFrom, parseByteSize } from '../http/settings.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../runtime/http-client.ts';
 import type { HttpFlags, HttpSettings } from '../http/settings.ts';
 
 export type Transport = 'stdio' | 'http';
@@ -42,6 +43,8 @@ export interface GatewayConfig {
   caFile?: string;
   /** Upstream request timeout in milliseconds. */
   timeoutMs: number;
+  /** The largest Argo CD answer read whole, after decompression (default DEFAULT_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
   transport: Transport;
   host: string;
   port: number;
@@ -53,12 +56,19 @@ export interface GatewayConfig {
   maxResultTokens: number;
   rawResults: boolean;
   adaptToServer: boolean;
+  /** GitOps checks before writes to applications: `warn` (default), `refuse` or `off` (src/runtime/gitops/). */
+  gitopsChecks?: 'warn' | 'refuse' | 'off';
   /** JSON-lines audit file; absent: audit records go to the log on stderr. */
   auditFile?: string;
   /** Confine applications, ApplicationSets and projects to these (empty: no confinement). */
   scope: { projects?: string[]; namespaces?: string[]; clusters?: string[] };
   /** Which calls need the user's confirmation. */
   confirm: 'destructive' | 'writes' | 'never';
+  /**
+   * When a call needs confirmation and the client cannot ask its user (no elicitation; stateless HTTP): `refuse`
+   * (default over HTTP) or `token` (a preview whose token confirms exactly that call once; default over stdio).
+   */
+  confirmFallback: 'refuse' | 'token';
   logLevel: LogLevel;
   configFile?: string;
   /** The HTTP service: sessions, guards, rate limit, Redis, inbound auth (src/http/settings.ts). */
@@ -91,13 +101,16 @@ export interface CliFlags extends HttpFlags {
   toolsets?: string;
   mode?: string;
   maxResultTokens?: string;
+  maxResponseBytes?: string;
   raw?: boolean;
+  gitopsChecks?: string;
   auditFile?: string;
   catalogueDir?: string;
   projects?: string;
   namespaces?: string;
   clusters?: string;
   confirm?: string;
+  confirmFallback?: string;
   logLevel?: string;
 }
 
@@ -119,9 +132,10 @@ export class ConfigError extends Error {
 const FILE_KEYS = [
   'url', 'server', 'token', 'tokenFile', 'insecure', 'caFile', 'clientCertFile', 'clientKeyFile', 'rootPath', 'timeout',
   'username', 'password', 'passwordFile', 'argocdContext', 'tokenCommand', 'tokenCommandTtl', 'headers', 'instances',
-  'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'rawResults',
-  'adaptToServer', 'auditFile', 'catalogueDir', 'projects', 'namespaces', 'clusters', 'confirm', 'logLevel', 'sso',
+  'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'maxResponseBytes', 'rawResults',
+  'adaptToServer', 'auditFile', 'catalogueDir', 'projects', 'namespaces', 'clusters', 'confirm', 'confirmFallback', 'logLevel', 'sso',
   ...HTTP_FILE_KEYS,
+  'gitopsChecks',
 ] as const;
 
 const LOG_LEVELS: LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -317,6 +331,16 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
   const timeoutMs = timeoutSource ? parseDuration(timeoutSource.value) : 30_000;
   if (timeoutMs === undefined) issues.push({ setting: timeoutSource!.from, message: `"${String(timeoutSource!.value)}" is not a duration; use seconds (30) or 30s, 1500ms, 2m` });
 
+  const responseSource = pick(
+    [flags.maxResponseBytes, '--max-response-bytes'],
+    [env.ARGOCD_MCP_MAX_RESPONSE_BYTES, 'ARGOCD_MCP_MAX_RESPONSE_BYTES'],
+    [file.maxResponseBytes, `${fileLabel}: maxResponseBytes`],
+  );
+  const maxResponseBytes = responseSource ? parseByteSize(responseSource.value) : DEFAULT_MAX_RESPONSE_BYTES;
+  if (maxResponseBytes === undefined || maxResponseBytes < 64 * 1024) {
+    issues.push({ setting: responseSource!.from, message: `"${String(responseSource!.value)}" is not a size of at least 64k; use bytes or a unit: 16m, 64m (default 32m; Argo CD answers larger than this are refused)` });
+  }
+
   const transportSource = pick([flags.transport, '--transport'], [env.ARGOCD_MCP_TRANSPORT, 'ARGOCD_MCP_TRANSPORT'], [file.transport, `${fileLabel}: transport`]);
   const transport = (transportSource?.value ?? 'stdio') as Transport;
   if (transport !== 'stdio' && transport !== 'http') issues.push({ setting: transportSource!.from, message: `"${String(transport)}" is not a transport; use stdio or http` });
@@ -403,9 +427,23 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
   if (!['destructive', 'writes', 'never'].includes(confirm)) {
     issues.push({ setting: confirmSource!.from, message: `"${confirm}" is not a confirmation policy; use destructive (default), writes or never` });
   }
+  const fallbackSource = pick(
+    [flags.confirmFallback, '--confirm-fallback'],
+    [env.ARGOCD_MCP_CONFIRM_FALLBACK, 'ARGOCD_MCP_CONFIRM_FALLBACK'],
+    [file.confirmFallback, `${fileLabel}: confirmFallback`],
+  );
+  // A model must not be able to confirm its own destructive call: refuse unless the operator opts into tokens.
+  const confirmFallback = String(fallbackSource?.value ?? 'refuse') as GatewayConfig['confirmFallback'];
+  if (!['refuse', 'token'].includes(confirmFallback)) {
+    issues.push({
+      setting: fallbackSource!.from,
+      message: `"${confirmFallback}" is not a confirmation fallback; use refuse (no confirmation without elicitation) or token (preview, then a single-use token)`,
+    });
+  }
 
   // sso: each person signs in to Argo CD's identity provider (src/argocd-auth/sso).
   const sso = readSsoSettings(file.sso, env, fileLabel, issues);
+  const gitopsChecks = gitopsChecksFrom(flags, env, file, fileLabel, issues);
   const ssoMethods = sso ? [{ from: `${fileLabel}: sso`, what: 'SSO sign-in' }] : [];
   reportAuthConflicts([...authRead.methods, ...ssoMethods], credential?.from, issues);
   if (sso) {
@@ -447,6 +485,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     caFile,
     clientCert: instances ? undefined : clientCert,
     timeoutMs: timeoutMs ?? 30_000,
+    maxResponseBytes: maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     transport,
     host,
     port,
@@ -456,9 +495,11 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     maxResultTokens,
     rawResults: rawResults ?? false,
     adaptToServer: adaptToServer ?? true,
+    gitopsChecks,
     auditFile,
     scope,
     confirm,
+    confirmFallback,
     logLevel,
     configFile,
     http,
@@ -523,4 +564,13 @@ function readClientCert(cert: Source | undefined, key: Source | undefined, issue
     return undefined;
   }
   return { certFile: String(cert.value), keyFile: String(key.value) };
+}
+
+/** `gitopsChecks`: what the gateway does when a write would be refused, held or undone by Argo CD (docs/gitops-checks.md). */
+function gitopsChecksFrom(flags: CliFlags, env: NodeJS.ProcessEnv, file: Record<string, unknown>, fileLabel: string, issues: ConfigIssue[]): 'warn' | 'refuse' | 'off' {
+  const source = pick([flags.gitopsChecks, '--gitops-checks'], [env.ARGOCD_MCP_GITOPS_CHECKS, 'ARGOCD_MCP_GITOPS_CHECKS'], [file.gitopsChecks, `${fileLabel}: gitopsChecks`]);
+  const value = String(source?.value ?? 'warn');
+  if (value === 'warn' || value === 'refuse' || value === 'off') return value;
+  issues.push({ setting: source!.from, message: `"${value}" is not a gitopsChecks mode; use warn (default: say what Argo CD will do, then send), refuse (send nothing when a write would be refused, held or undone) or off` });
+  return 'warn';
 }

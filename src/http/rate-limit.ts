@@ -1,6 +1,7 @@
 /**
  * Per-client rate limit: a token bucket per key (the authenticated subject, else the remote address), refilled at
- * `perSecond` up to `burst`. In memory for one process, or in Redis (one Lua script, Redis's clock) so a limit
+ * `perSecond` up to `burst`. A request costs one token, and a JSON-RPC batch one per tool call in it (`take` with a
+ * cost), so a batch cannot carry a hundred calls for the price of one. In memory for one process, or in Redis (one Lua script, Redis's clock) so a limit
  * holds across replicas. If Redis cannot be reached the request is let through and the failure logged: an outage
  * of the shared store must not become an outage of the gateway.
  */
@@ -15,7 +16,8 @@ export interface RateDecision {
 
 export interface RateLimiter {
   readonly kind: 'off' | 'memory' | 'redis';
-  take(key: string): Promise<RateDecision>;
+  /** Takes `cost` tokens (default 1) at once, or none. */
+  take(key: string, cost?: number): Promise<RateDecision>;
 }
 
 export interface RateLimitOptions {
@@ -33,7 +35,7 @@ export function createMemoryRateLimiter({ perSecond, burst }: RateLimitOptions):
   const fullAfterMs = burst / perMs;
   return {
     kind: 'memory',
-    async take(key) {
+    async take(key, cost = 1) {
       const now = Date.now();
       // Forget buckets that have refilled completely: they are indistinguishable from new ones.
       if (buckets.size > 10_000) for (const [k, b] of buckets) if (now - b.at > fullAfterMs) buckets.delete(k);
@@ -41,19 +43,20 @@ export function createMemoryRateLimiter({ perSecond, burst }: RateLimitOptions):
       b.tokens = Math.min(burst, b.tokens + (now - b.at) * perMs);
       b.at = now;
       buckets.set(key, b);
-      if (b.tokens >= 1) {
-        b.tokens -= 1;
+      if (b.tokens >= cost) {
+        b.tokens -= cost;
         return ALLOW;
       }
-      return { allowed: false, retryAfterMs: Math.ceil((1 - b.tokens) / perMs) };
+      return { allowed: false, retryAfterMs: Math.ceil((cost - b.tokens) / perMs) };
     },
   };
 }
 
-/** KEYS[1] bucket; ARGV tokens per ms, burst. Returns {allowed, retryAfterMs}. */
+/** KEYS[1] bucket; ARGV tokens per ms, burst, cost. Returns {allowed, retryAfterMs}. */
 const TOKEN_BUCKET_LUA = `
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3]) or 1
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local b = redis.call('HMGET', KEYS[1], 't', 'a')
@@ -62,11 +65,11 @@ local at = tonumber(b[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
 local allowed = 0
 local retry = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if tokens >= cost then
+  tokens = tokens - cost
   allowed = 1
 else
-  retry = math.ceil((1 - tokens) / rate)
+  retry = math.ceil((cost - tokens) / rate)
 end
 redis.call('HSET', KEYS[1], 't', tostring(tokens), 'a', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate) + 1000)
@@ -78,13 +81,13 @@ export function createRedisRateLimiter(redis: Redis, options: RateLimitOptions &
   const perMs = String(options.perSecond / 1000);
   // defineCommand sends the script once and then calls it by its SHA (EVALSHA), reloading it after a Redis restart.
   redis.defineCommand('argocdMcpTakeToken', { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
-  const takeToken = (redis as unknown as { argocdMcpTakeToken(key: string, perMs: string, burst: string): Promise<[number, number]> }).argocdMcpTakeToken.bind(redis);
+  const takeToken = (redis as unknown as { argocdMcpTakeToken(key: string, perMs: string, burst: string, cost: string): Promise<[number, number]> }).argocdMcpTakeToken.bind(redis);
   let warned = 0;
   return {
     kind: 'redis',
-    async take(key) {
+    async take(key, cost = 1) {
       try {
-        const [allowed, retry] = await takeToken(`${prefix}${key}`, perMs, String(options.burst));
+        const [allowed, retry] = await takeToken(`${prefix}${key}`, perMs, String(options.burst), String(cost));
         return allowed === 1 ? ALLOW : { allowed: false, retryAfterMs: Number(retry) };
       } catch (err) {
         if (Date.now() - warned > 60_000) {

@@ -17,6 +17,7 @@ import { createMcpServer } from '../mcp-server.ts';
 import { createMetrics } from '../metrics.ts';
 import { createShaper } from '../runtime/shaper.ts';
 import { createSignInBroker, memorySecretStore, redisSecretStore } from '../argocd-auth/sso/broker.ts';
+import { createConfirmationTokens } from '../runtime/confirm-tokens.ts';
 import { serveHttp } from '../transports/http.ts';
 import type { HttpHandle } from '../transports/http.ts';
 import { createMemoryEventStore, createRedisEventStore } from './event-store.ts';
@@ -65,7 +66,10 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
       })
     : undefined;
   if (sso && !sso.encryptionKey) logger.warn('sso: no encryptionKeyFile; users\' Argo CD tokens are encrypted with a key made at start-up, so a restart signs everyone out');
-  const hooks = { audit: metrics.wrapAudit(undefined), wrapUpstream: metrics.wrapUpstream, shaper, signIn };
+  // Confirmation tokens (confirmFallback: token): in Redis when set, so a preview and its confirmation may reach
+  // different replicas; one store for the full and the read-only gateway.
+  const confirmTokens = createConfirmationTokens({ store: redis ? redisSecretStore(redis, 'argocd-mcp:') : memorySecretStore() });
+  const hooks = { audit: metrics.wrapAudit(undefined), wrapUpstream: metrics.wrapUpstream, shaper, signIn, confirmTokens };
   const full: GatewayParts = buildGateway(config, logger, hooks);
   const authenticator = createAuthenticator(settings.auth, settings.auth.audience ?? settings.publicUrl);
   // A token with only argocd:read sees the same allowlist in read-only mode (tools/list and calls alike).

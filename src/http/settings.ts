@@ -41,6 +41,10 @@ export interface HttpSettings {
   allowedOrigins: string[];
   allowUnauthenticated: boolean;
   rateLimit: RateLimitSettings;
+  /** Open sessions the process holds at most (each costs memory until it is closed or idles out). */
+  maxSessions: number;
+  /** Open sessions one authenticated subject may hold at most (unauthenticated clients share the total only). */
+  maxSessionsPerClient: number;
   shutdownTimeoutMs: number;
   /** redis:// or rediss:// URL (may hold a password: never logged). */
   redisUrl?: string;
@@ -64,13 +68,15 @@ export const HTTP_DEFAULTS = {
   rateLimit: '20/s',
   rateLimitBurst: 100,
   shutdownTimeoutMs: 20_000,
+  maxSessions: 1000,
+  maxSessionsPerClient: 100,
 } as const;
 
 /** Config-file keys this module reads (loadConfig reports any other key). */
 export const HTTP_FILE_KEYS = [
   'stateless', 'sessionIdleTimeout', 'maxBodyBytes', 'allowedHosts', 'allowedOrigins', 'allowUnauthenticated',
   'rateLimit', 'rateLimitBurst', 'shutdownTimeout', 'redis', 'publicUrl', 'authIssuer', 'authAudience', 'authJwksUri',
-  'apiKeysFile', 'workerThreads',
+  'apiKeysFile', 'workerThreads', 'maxSessions', 'maxSessionsPerClient',
 ] as const;
 
 /** The flags of these settings, as commander parses them. */
@@ -91,6 +97,8 @@ export interface HttpFlags {
   authJwksUri?: string;
   apiKeysFile?: string;
   workerThreads?: string;
+  maxSessions?: string;
+  maxSessionsPerClient?: string;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -329,6 +337,31 @@ export function httpSettingsFrom(input: HttpSettingsInput): HttpSettings {
     } else workerThreads = n;
   }
 
+  const sessionCap = (value: ReturnType<typeof src>, fallback: number, what: string): number => {
+    if (!value) return fallback;
+    const n = Number(String(value.value).trim());
+    if (String(value.value).trim() === '' || !Number.isInteger(n) || n < 1) {
+      issues.push({ setting: value.from, message: `"${String(value.value)}" must be a whole number, at least 1: ${what} (default ${fallback})` });
+      return fallback;
+    }
+    return n;
+  };
+  const maxSessions = sessionCap(src(flags.maxSessions, '--max-sessions', 'ARGOCD_MCP_MAX_SESSIONS', 'maxSessions'), HTTP_DEFAULTS.maxSessions, 'the open sessions the gateway holds at most');
+  const maxSessionsPerClient = sessionCap(
+    src(flags.maxSessionsPerClient, '--max-sessions-per-client', 'ARGOCD_MCP_MAX_SESSIONS_PER_CLIENT', 'maxSessionsPerClient'),
+    HTTP_DEFAULTS.maxSessionsPerClient,
+    'the open sessions one authenticated client may hold',
+  );
+
+  if (input.transport === 'http' && !isLoopbackHost(input.host) && allowUnauthenticated && !auth.issuer && !auth.apiKeys && allowedHosts.length === 0) {
+    // Without credentials, the Host header is what stops a DNS-rebinding page: a page served from evil.example whose
+    // name later resolves to this address talks to the gateway as its own origin.
+    issues.push({
+      setting: 'allowedHosts',
+      message: `serving ${input.host} without inbound auth needs allowedHosts (--allowed-hosts, ARGOCD_MCP_ALLOWED_HOSTS): the host names clients use, e.g. mcp.example.com; otherwise any web page can reach the gateway through DNS rebinding`,
+    });
+  }
+
   if (input.transport === 'http' && !isLoopbackHost(input.host) && !auth.issuer && !auth.apiKeys && !allowUnauthenticated) {
     issues.push({
       setting: 'host',
@@ -343,6 +376,8 @@ export function httpSettingsFrom(input: HttpSettingsInput): HttpSettings {
     allowedHosts,
     allowedOrigins,
     allowUnauthenticated,
+    maxSessions,
+    maxSessionsPerClient,
     rateLimit: { perSecond, burst, text: rateSource ? String(rateSource.value) : HTTP_DEFAULTS.rateLimit },
     shutdownTimeoutMs,
     redisUrl,
@@ -361,6 +396,8 @@ export function defaultHttpSettings(): HttpSettings {
     allowedHosts: [],
     allowedOrigins: [],
     allowUnauthenticated: false,
+    maxSessions: HTTP_DEFAULTS.maxSessions,
+    maxSessionsPerClient: HTTP_DEFAULTS.maxSessionsPerClient,
     rateLimit: { perSecond: 0, burst: HTTP_DEFAULTS.rateLimitBurst, text: 'off' },
     shutdownTimeoutMs: HTTP_DEFAULTS.shutdownTimeoutMs,
     auth: {},

@@ -15,6 +15,8 @@ export interface InstanceParts {
   upstream?: Upstream;
   audit: AuditSink;
   logger: Logger;
+  /** The instance's name: confirmation questions and tokens name it. */
+  instance?: string;
 }
 
 /** Audit records of an instance carry its name, so one audit file tells the instances apart. */
@@ -27,6 +29,8 @@ export function buildInstancesGateway(args: {
   logger: Logger;
   audit: AuditSink;
   userAgent: string;
+  /** The largest Argo CD answer read whole (maxResponseBytes). */
+  maxResponseBytes?: number;
   /** Builds one instance's gateway with the shared settings (toolsets, result cap, scope, …). */
   gatewayFor: (parts: InstanceParts) => Gateway;
   /** Wraps each instance's upstream (the HTTP service's metrics). */
@@ -42,6 +46,7 @@ export function buildInstancesGateway(args: {
         insecure: instance.insecure,
         caFile: instance.caFile,
         timeoutMs: instance.timeoutMs,
+        maxResponseBytes: args.maxResponseBytes,
         userAgent: args.userAgent,
         logger,
       });
@@ -50,7 +55,7 @@ export function buildInstancesGateway(args: {
       return {
         name: instance.name,
         description: instance.description,
-        gateway: args.gatewayFor({ allowlist: compileAllowlist(instance.allowlist), upstream, audit: tagAudit(args.audit, instance.name), logger }),
+        gateway: args.gatewayFor({ allowlist: compileAllowlist(instance.allowlist), upstream, audit: tagAudit(args.audit, instance.name), logger, instance: instance.name }),
       };
     }),
   );

@@ -37,6 +37,11 @@ function advice(status: number, code: number | undefined, message: string, tool:
   return '';
 }
 
+/** Text from Argo CD or the cluster inside a sentence of the gateway's: between « », which it cannot close itself. */
+export function quoteArgocd(text: string): string {
+  return `«${text.replace(/[«»]/g, (c) => (c === '«' ? '‹' : '›'))}»`;
+}
+
 /** An HTTP error answer from Argo CD → the text of an isError tool result. */
 export function describeArgocdError(args: { status: number; statusText: string; body: unknown; tool: CatalogueTool }): string {
   const { status, statusText, body, tool } = args;
@@ -45,7 +50,9 @@ export function describeArgocdError(args: { status: number; statusText: string; 
   const code = typeof b.code === 'number' ? b.code : undefined;
   const grpc = code !== undefined ? `, gRPC ${code} ${GRPC_CODES[code] ?? ''}`.trimEnd() : '';
   const head = `Argo CD answered ${status}${statusText ? ` ${statusText}` : ''}${grpc} to ${tool.request.method} ${tool.request.path}`;
-  const lines = [`${head}: ${message || '(no message)'}`];
+  // Argo CD's message is text from the cluster (it can hold names, annotations, anyone's words): quoted, never
+  // spliced into the gateway's own sentence.
+  const lines = [`${head}: ${message ? quoteArgocd(message) : '(no message)'}`];
   const hint = advice(status, code, message, tool);
   if (hint) lines.push(hint);
   return redactText(lines.join('\n'));
@@ -56,15 +63,35 @@ export function describeTransportError(err: unknown, baseUrl: string, timeoutMs:
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.cause?.code ?? '';
   const detail = e.cause?.message ?? e.message ?? String(err);
+  let lead = 'Cannot reach Argo CD at';
   let hint: string;
   if (e.name === 'TimeoutError') hint = `Argo CD did not answer within ${Math.round(timeoutMs / 1000)} s; raise \`timeout\` if it is just slow.`;
-  else if (code === 'ECONNREFUSED') hint = 'Nothing listens there: check ARGOCD_BASE_URL and that argocd-server is up.';
+  else if (code === 'ERR_CROSS_ORIGIN_REDIRECT') {
+    lead = 'Not following a redirect of Argo CD at';
+    const to = (e.cause as { location?: string }).location ?? 'another origin';
+    hint = `The gateway follows redirects only within ${new URL(baseUrl).origin}, so the token, configured headers and passwords never go to another address. If Argo CD lives at ${to}, set ARGOCD_BASE_URL (baseUrl) to it.`;
+  } else if (code === 'ERR_RESPONSE_TOO_LARGE') {
+    lead = 'Stopped reading an answer of Argo CD at';
+    hint = 'Narrow the request (fields, a label selector, a project or name, fewer items), or raise maxResponseBytes (--max-response-bytes) if the gateway has the memory for it.';
+  } else if (code === 'ERR_DECOMPRESSION_RATIO') {
+    lead = 'Refused a compressed answer of Argo CD at';
+    hint = 'An answer that inflates this much is a decompression bomb or a broken proxy; nothing of it was used.';
+  } else if (code === 'Z_BUF_ERROR' || code === 'Z_DATA_ERROR' || code === 'ERR_PADDING_1' || /unexpected end of file|incorrect header check|invalid (stored|block|distance)/i.test(detail)) {
+    lead = 'A compressed answer of Argo CD was cut off or damaged, at';
+    hint = 'The body ended early or is corrupt: a proxy or argocd-server cut it. Retrying may help.';
+  } else if (code === 'ECONNREFUSED') hint = 'Nothing listens there: check ARGOCD_BASE_URL and that argocd-server is up.';
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') hint = 'The host name does not resolve: check ARGOCD_BASE_URL.';
   else if (/CERT|SSL|TLS|self.signed|certificate/i.test(`${code} ${detail}`)) {
     hint = 'TLS verification failed: point `caFile` at the CA that signed the server certificate (or, for a test server only, set insecure: true).';
-  } else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') hint = 'The connection was reset; a proxy or the server dropped it. Retrying may help.';
-  else hint = 'Check ARGOCD_BASE_URL and the network path to Argo CD.';
-  return redactText(`Cannot reach Argo CD at ${baseUrl}: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}\n${hint}`);
+  } else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || /^aborted$/i.test(detail)) {
+    hint = 'The connection was reset or closed mid-answer; a proxy or the server dropped it. Retrying may help.';
+  } else hint = 'Check ARGOCD_BASE_URL and the network path to Argo CD.';
+  return redactText(`${lead} ${baseUrl}: ${detail}${code && !detail.includes(code) && !code.startsWith('ERR_') ? ` (${code})` : ''}\n${hint}`);
+}
+
+/** A 2xx JSON answer that does not parse: cut off on the way (a proxy, a size limit), not a wrong address. */
+export function describeBadJson(args: { status: number; bytes: number; baseUrl: string; path: string }): string {
+  return `Argo CD at ${args.baseUrl} answered ${args.path} (HTTP ${args.status}) with ${args.bytes} bytes that are not valid JSON: the answer was probably cut off on the way (a proxy's size or time limit). Retry, or narrow the request.`;
 }
 
 /** A 2xx answer that is not JSON (typically the UI's index.html for a wrong rootPath). */

@@ -18,39 +18,67 @@ export interface CollectOptions {
   onItem?: (count: number) => void;
   /** Items for which this returns false are not kept (e.g. the empty end-of-logs marker). */
   keep?: (item: unknown) => boolean;
+  /** The longest line read (default DEFAULT_MAX_LINE_CHARS; MAX_LOG_LINE_CHARS for logs). */
+  maxLineChars?: number;
 }
 
 type StreamMessage = { kind: 'result'; value: unknown } | { kind: 'error'; value: unknown };
 
-/** Every message of the stream, in order; unparseable lines are skipped. Cancels the body when left early. */
-async function* streamMessages(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamMessage> {
+/** The longest line read from a stream by default (a watch event of a very large application still fits). */
+export const DEFAULT_MAX_LINE_CHARS = 32 * 1024 * 1024;
+/** The longest pod log line kept whole; longer ones end the window (an endless line must not fill memory). */
+export const MAX_LOG_LINE_CHARS = 1024 * 1024;
+
+/** Thrown when a line passes its limit: the stream stops there, and what came before is kept. */
+export class LineTooLongError extends Error {
+  constructor(readonly limit: number) {
+    super(`Argo CD sent a line longer than ${limit >= 1024 * 1024 ? `${Math.round(limit / (1024 * 1024))} MiB` : `${limit} characters`}; stopped reading there`);
+  }
+}
+
+function parseLine(line: string): StreamMessage | undefined {
+  const text = line.trim().replace(/^data:\s*/, '');
+  if (!text) return undefined;
+  try {
+    const msg = JSON.parse(text) as { result?: unknown; error?: unknown };
+    if (msg.error !== undefined) return { kind: 'error', value: msg.error };
+    return { kind: 'result', value: msg.result !== undefined ? msg.result : msg };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every message of the stream, in order; unparseable lines are skipped. A line is gathered in pieces (linear in its
+ * length however it is chunked) and may not pass `maxLineChars`. Cancels the body when left early.
+ */
+async function* streamMessages(body: ReadableStream<Uint8Array>, maxLineChars = DEFAULT_MAX_LINE_CHARS): AsyncGenerator<StreamMessage> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
-  let buffer = '';
-  const parse = (line: string): StreamMessage | undefined => {
-    const text = line.trim().replace(/^data:\s*/, '');
-    if (!text) return undefined;
-    try {
-      const msg = JSON.parse(text) as { result?: unknown; error?: unknown };
-      if (msg.error !== undefined) return { kind: 'error', value: msg.error };
-      return { kind: 'result', value: msg.result !== undefined ? msg.result : msg };
-    } catch {
-      return undefined;
-    }
-  };
+  let pieces: string[] = [];
+  let pending = 0;
   try {
     for (;;) {
       const next = await reader.read();
       if (next.done) break;
-      buffer += decoder.decode(next.value, { stream: true });
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const message = parse(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
+      const text = decoder.decode(next.value, { stream: true });
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        if (pending + nl - start > maxLineChars) throw new LineTooLongError(maxLineChars);
+        pieces.push(text.slice(start, nl));
+        const message = parseLine(pieces.length === 1 ? pieces[0] : pieces.join(''));
+        pieces = [];
+        pending = 0;
+        start = nl + 1;
         if (message) yield message;
       }
+      if (start < text.length) {
+        pending += text.length - start;
+        if (pending > maxLineChars) throw new LineTooLongError(maxLineChars);
+        pieces.push(text.slice(start));
+      }
     }
-    const last = parse(buffer);
+    const last = parseLine(pieces.join('') + decoder.decode());
     if (last) yield last;
   } finally {
     reader.cancel().catch(() => undefined);
@@ -59,8 +87,8 @@ async function* streamMessages(body: ReadableStream<Uint8Array>): AsyncGenerator
 
 /** Collects a window of items; always resolves, never throws for stream trouble. */
 export async function collectStream(options: CollectOptions): Promise<StreamWindow> {
-  const { body, maxItems, waitMs, signal, onItem, keep = () => true } = options;
-  const messages = streamMessages(body);
+  const { body, maxItems, waitMs, signal, onItem, keep = () => true, maxLineChars } = options;
+  const messages = streamMessages(body, maxLineChars);
   const items: unknown[] = [];
   let stoppedBecause = '';
   let error: unknown;
@@ -103,7 +131,7 @@ export async function collectStream(options: CollectOptions): Promise<StreamWind
       }
     }
   } catch (err) {
-    stoppedBecause = `the stream broke: ${(err as Error).message}`;
+    stoppedBecause = err instanceof LineTooLongError ? `${err.message} (the items before it are shown)` : `the stream broke: ${(err as Error).message}`;
   } finally {
     clearTimeout(timer);
     // Ends the generator (cancelling the body) without waiting for a read that may never come.

@@ -9,8 +9,8 @@ import type { CatalogueTool } from '../catalogue/types.ts';
 import type { Logger } from '../log.ts';
 import type { Allowlist } from './allowlist.ts';
 import { buildRequest } from './build-request.ts';
-import { collectStream, ndjsonItems } from './collect-stream.ts';
-import { redactValue } from './redact.ts';
+import { MAX_LOG_LINE_CHARS, collectStream, ndjsonItems } from './collect-stream.ts';
+import { redactText, redactValue } from './redact.ts';
 import type { Upstream, UpstreamSendArgs } from './upstream.ts';
 import { formatValidationErrors, validatorFor } from './validate.ts';
 import { capResult } from './cap.ts';
@@ -18,15 +18,22 @@ import { condenseTree, serverFields, shapeResult, strip, summariseApplicationObj
 import type { ShapeArgs } from './shape.ts';
 import { detectServerSupport } from './version-adapt.ts';
 import { auditTarget } from './audit.ts';
-import { confirmationTarget, describeAction, needsConfirmation } from './confirm.ts';
-import type { AskUser, ConfirmPolicy } from './confirm.ts';
+import { confirmationGate } from './confirm-gate.ts';
+import type { ConfirmationSettings, ConfirmedGrant } from './confirm-gate.ts';
+import type { AskUser, ConfirmFallback, ConfirmPolicy } from './confirm.ts';
+import type { ConfirmationTokens } from './confirm-tokens.ts';
 import { createScopeGuard } from './scope.ts';
-import type { ScopeConfig } from './scope.ts';
+import type { CallerIdentity, ScopeConfig } from './scope.ts';
 import type { AuditRecord, AuditSink } from './audit.ts';
 import type { ServerSupport } from './version-adapt.ts';
+import { absentArgsRefusal, compositeAbsentArgs, withoutArgs } from './release-params.ts';
+import type { ReleaseOffers } from './release-params.ts';
 import { lazyJsonObject, rememberJson } from './raw-json.ts';
 import type { Shaper } from './shaper.ts';
 import type { SignInBroker, SignInUser } from '../argocd-auth/sso/broker.ts';
+import { createGitopsChecks } from './gitops/checks.ts';
+import type { GitopsChecksOptions, GitopsMode, GitopsVerdict } from './gitops/checks.ts';
+import { checkReader, gitopsCaller, withGitopsNotice } from './gitops/gateway-hook.ts';
 
 /** Default and maximum bounds of streaming tools. */
 export const STREAM_DEFAULTS = {
@@ -43,6 +50,19 @@ export interface CallContext {
   requestId?: string;
   /** Asks the user to confirm (MCP elicitation), when the client supports it. */
   askUser?: AskUser;
+  /**
+   * Set by a composite tool for its own calls after it confirmed them as a whole (sync_many's batch): these calls
+   * need no further confirmation. Never from the client.
+   */
+  confirmed?: ConfirmedGrant;
+  /** The composite tool making this call, named in a preview so the agent calls it again (not its parts). */
+  via?: string;
+  /** The hash of that composite call's arguments, which its previews' tokens bind (absent: it confirms itself). */
+  viaArgsHash?: string;
+  /** The gateway's confirmation settings, for composite tools that confirm a batch themselves. */
+  confirmation?: ConfirmationSettings;
+  /** The result cap a composite tool's result must fit in (a preview lists only what the agent will see). */
+  maxResultTokens?: number;
   /** A call made by a composite tool for its own reading: results are not capped (the composite's own is). */
   internal?: boolean;
   progressToken?: string | number;
@@ -54,6 +74,8 @@ export interface CallContext {
    * (accept: they will open it); `complete` tells the client the interaction finished.
    */
   openUrl?: (request: { message: string; url: string; id: string }) => Promise<{ action: string; complete: () => Promise<void> }>;
+  /** Inside a workflow: where the GitOps checks of its steps go, for the workflow's own summary. */
+  gitopsSink?: GitopsVerdict[];
 }
 
 /**
@@ -63,9 +85,21 @@ export interface CallContext {
  */
 export interface CompositeTool {
   tool: CatalogueTool;
-  /** Tools it calls; it is hidden when any of them is not exposed. */
+  /** Tools it calls; it is hidden when any of them is not exposed (or the connected release lacks its operation). */
   requires: string[];
-  run(args: Record<string, unknown>, ctx: CallContext, call: (name: string, args: Record<string, unknown>, ctx?: CallContext) => Promise<CallToolResult>): Promise<CallToolResult>;
+  /**
+   * Its arguments that become an operation's parameter, each with the "tool.arg" alternatives it can use: an
+   * argument is hidden and refused where the connected release offers none of them.
+   */
+  params?: Record<string, string[]>;
+  /** It confirms its calls itself (a batch question or token; sync_many) instead of one step at a time. */
+  confirmsItself?: boolean;
+  run(
+    args: Record<string, unknown>,
+    ctx: CallContext,
+    call: (name: string, args: Record<string, unknown>, ctx?: CallContext) => Promise<CallToolResult>,
+    offers: ReleaseOffers,
+  ): Promise<CallToolResult>;
 }
 
 export interface GatewayOptions {
@@ -86,12 +120,20 @@ export interface GatewayOptions {
   scope?: ScopeConfig;
   /** Which calls need the user's confirmation (default `destructive`). */
   confirm?: ConfirmPolicy;
+  /** When the client cannot ask its user: refuse (default) or preview → confirmation token. */
+  confirmFallback?: ConfirmFallback;
+  /** Where confirmation tokens live (default: this process's memory; the HTTP service passes Redis when set). */
+  confirmTokens?: ConfirmationTokens;
+  /** This gateway's Argo CD instance, when several are configured (named in confirmations). */
+  instance?: string;
   /** Composite tools (workflows) offered beside the catalogue. */
   composites?: CompositeTool[];
   /** Shaping threads (the HTTP service's): large answers are parsed and shaped there, not on the main thread. */
   shaper?: Shaper;
   /** Per-user Argo CD tokens (`sso:` over HTTP): every call runs with its caller's own identity. */
   signIn?: SignInBroker;
+  /** GitOps checks before writes to applications (src/runtime/gitops/): `warn` (default), `refuse` or `off`. */
+  gitopsChecks?: GitopsMode | GitopsChecksOptions;
 }
 
 /**
@@ -149,8 +191,20 @@ export function textResult(text: string, isError = false): CallToolResult {
   return { content: [{ type: 'text', text }], ...(isError ? { isError: true } : {}) };
 }
 
+function parseMasked(text: string, fallback: unknown): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fallback === undefined ? undefined : { truncatedText: text };
+  }
+}
+
 /** A JSON result: the text, plus structuredContent when it is an object, plus any notes. */
-function jsonResult(text: string, value: unknown, notes: string[] = []): CallToolResult {
+function jsonResult(answer: string, parsed: unknown, notes: string[] = []): CallToolResult {
+  // A secret the gateway knows (its token, a header value) echoed by Argo CD, or a password in a URL, never reaches
+  // the model: the text is masked, and the value parsed again from it when anything was.
+  const text = redactText(answer);
+  const value = text === answer ? parsed : parseMasked(text, parsed);
   // Every tool advertises an object outputSchema, so a successful result always carries an object; a value that
   // is not one (a list, or text cut at the cap) is wrapped.
   const structured =
@@ -217,6 +271,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const maxResultTokens = options.maxResultTokens ?? 20_000;
   const scope = createScopeGuard(options.scope ?? {}, upstream);
   const confirmPolicy = options.confirm ?? 'destructive';
+  const gitops = createGitopsChecks(typeof options.gitopsChecks === 'object' ? options.gitopsChecks : { mode: options.gitopsChecks ?? 'warn' });
+  const confirm = confirmationGate({ policy: confirmPolicy, fallback: options.confirmFallback, tokens: options.confirmTokens, instance: options.instance });
   let byName: Map<string, CatalogueTool> | undefined;
   let support: ServerSupport | undefined;
   let probing: Promise<void> | undefined;
@@ -249,9 +305,32 @@ export function createGateway(options: GatewayOptions): Gateway {
   const refusalOf = (tool: CatalogueTool): string | undefined =>
     allowlist.refusal(tool) ??
     (options.toolsets && !options.toolsets.includes(tool.toolset) ? `its toolset "${tool.toolset}" is not enabled (--toolsets)` : undefined) ??
-    (support?.operations && !support.operations.has(tool._meta['argocd/operationId'])
+    // A workflow has no operation of its own: what it needs is checked through `requires`.
+    (support?.operations && !composites.has(tool.name) && !support.operations.has(tool._meta['argocd/operationId'])
       ? `the connected Argo CD (${support.version}) does not serve ${tool._meta['argocd/operationId']}`
       : undefined);
+
+  /** What the connected release offers, for workflows that adapt to it. */
+  const offers: ReleaseOffers = {
+    get version() {
+      return support?.version;
+    },
+    has(name, arg) {
+      const tool = catalogueIndex().get(name);
+      if (!tool || refusalOf(tool)) return false;
+      return arg === undefined || !support?.absentArgs?.get(name)?.includes(arg);
+    },
+  };
+  /** The arguments of a tool the connected release does not take. */
+  const absentArgsFor = (name: string): string[] => {
+    const composite = composites.get(name);
+    return composite ? compositeAbsentArgs(composite.params, offers) : (support?.absentArgs?.get(name) ?? []);
+  };
+  const advertise = (t: CatalogueTool): Tool => {
+    const mcp = toMcpTool(t);
+    const absent = absentArgsFor(t.name);
+    return absent.length ? { ...mcp, inputSchema: withoutArgs(t.inputSchema, absent) as Tool['inputSchema'] } : mcp;
+  };
 
   const exposed = async (): Promise<CatalogueTool[]> => {
     await probeServer();
@@ -263,7 +342,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     };
     return [...index.values()].filter(available);
   };
-  async function runStream(tool: CatalogueTool, args: Record<string, unknown>, answer: { body: ReadableStream<Uint8Array>; close: () => void }, ctx: CallContext) {
+  /** How long a stream call waits in all (waitSeconds, bounded), in ms; undefined for other calls. */
+  function streamWaitMs(tool: CatalogueTool, args: Record<string, unknown>): number | undefined {
+    if (!tool.request.stream) return undefined;
+    return Math.min(Number(args.waitSeconds ?? STREAM_DEFAULTS[tool.request.stream].waitSeconds), STREAM_DEFAULTS.waitSeconds) * 1000;
+  }
+
+  async function runStream(tool: CatalogueTool, args: Record<string, unknown>, answer: { body: ReadableStream<Uint8Array>; close: () => void; note?: string }, ctx: CallContext) {
     const kind = tool.request.stream!;
     const defaults = STREAM_DEFAULTS[kind];
     const maxItems = Math.min(Number(args.maxItems ?? defaults.maxItems), STREAM_DEFAULTS.maxItems);
@@ -276,6 +361,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       waitMs: waitSeconds * 1000,
       signal: ctx.signal,
       keep: kind === 'logs' ? isLogContent : undefined,
+      maxLineChars: kind === 'logs' ? MAX_LOG_LINE_CHARS : undefined,
       onItem: (count) => {
         if (ctx.progressToken === undefined || !ctx.sendProgress) return;
         const now = Date.now();
@@ -290,7 +376,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const result: Record<string, unknown> = {
       items: visible.map((i) => shapeStreamItem(tool, i, shapeArgs)),
       count: visible.length,
-      stoppedBecause: window.stoppedBecause,
+      stoppedBecause: answer.note ?? window.stoppedBecause,
     };
     if (window.error !== undefined) result.error = window.error;
     const capped = await capResult(result, maxResultTokens, narrowHint(tool));
@@ -329,7 +415,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     serverSupport: () => support,
     async listTools() {
       const tools = await exposed();
-      if (!advertised || advertised.support !== support) advertised = { tools: tools.map(toMcpTool), support };
+      if (!advertised || advertised.support !== support) advertised = { tools: tools.map(advertise), support };
       return advertised.tools;
     },
     async callTool(name, rawArgs, ctx = {}) {
@@ -356,8 +442,14 @@ export function createGateway(options: GatewayOptions): Gateway {
         logger.warn({ tool: name, refusal }, 'refused a call to a tool the gateway does not expose');
         return textResult(`The tool "${name}" is not available on this gateway: ${refusal}. Nothing was sent to Argo CD.`, true);
       }
-      const args = (rawArgs ?? {}) as Record<string, unknown>;
-      if (typeof args !== 'object' || Array.isArray(args)) return textResult('Arguments must be a JSON object.', true);
+      const given = (rawArgs ?? {}) as Record<string, unknown>;
+      if (typeof given !== 'object' || Array.isArray(given)) return textResult('Arguments must be a JSON object.', true);
+      const args = confirm.withoutLegacyConfirm(given);
+      const passedAbsent = absentArgsFor(name).filter((a) => args[a] !== undefined);
+      if (passedAbsent.length) {
+        record('invalid');
+        return textResult(absentArgsRefusal({ tool: name, version: support?.version, passed: passedAbsent }), true);
+      }
       const composite = composites.get(name);
       const validate = validatorFor(name, composite ? { ...composite.tool.inputSchema, additionalProperties: false } : undefined);
       if (!validate(args)) {
@@ -372,13 +464,28 @@ export function createGateway(options: GatewayOptions): Gateway {
           record('refused');
           return textResult(`${name} needs ${missing.join(', ')}, which this gateway does not expose. Nothing was sent to Argo CD.`, true);
         }
-        const result = await composite.run(args, ctx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? ctx), internal: true }));
+        const entered = await confirm.enterComposite({ name, confirmsItself: !!composite.confirmsItself, args, ctx });
+        if (!entered.ok) {
+          record('refused');
+          return textResult(entered.message, true);
+        }
+        const runCtx: CallContext = { ...entered.ctx, maxResultTokens, gitopsSink: [] };
+        const result = withGitopsNotice(await composite.run(args, runCtx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? runCtx), internal: true }), offers), runCtx.gitopsSink!, 'workflow');
         record(result.isError ? 'error' : 'ok');
         const text = result.content.map((c) => (c as { text?: string }).text ?? '').join('\n');
         const capped = await capResult(result.structuredContent ?? text, maxResultTokens, 'Narrow the workflow (a project, a selector, fewer names).');
         return capped.note ? { ...jsonResult(capped.text, capped.value, [capped.note]), ...(result.isError ? { isError: true } : {}) } : result;
       }
-      const verdict = await scope.check(tool, args);
+      // The caller's own Argo CD identity (sso), asked for once: by the scope's lookups if they need it, else below.
+      let signedIn: ReturnType<typeof userTokenFor> | undefined;
+      const identity: CallerIdentity = async () => {
+        if (!options.signIn) return { ok: true };
+        const { signIn } = options;
+        const got = await (signedIn ??= userTokenFor(signIn, ctx));
+        // A refused token is renewed once (refresh, or a new exchange), as the gateway's own token is.
+        return got.ok ? { ok: true, user: { token: got.token, renewed: (refused: string) => signIn.renew(ctx.user!, refused) } } : got;
+      };
+      const verdict = await scope.check(tool, args, { identity, signal: ctx.signal });
       if (!verdict.ok) {
         record('refused');
         return textResult(verdict.refusal!, true);
@@ -392,24 +499,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (!upstream) {
         return textResult('No Argo CD is configured: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN (or run `argocd-mcp-gateway demo`).', true);
       }
-      if (needsConfirmation(tool, args, confirmPolicy)) {
-        const target = confirmationTarget(tool, args);
-        const action = describeAction(tool, args, target);
-        if (args.confirm !== target) {
-          if (ctx.askUser) {
-            const answer = await ctx.askUser(`Confirm ${action}?`);
-            if (answer !== 'accept') {
-              record('refused');
-              return textResult(`The user ${answer === 'decline' ? 'declined' : 'cancelled'} ${action}. Nothing was sent to Argo CD.`, true);
-            }
-          } else {
-            record('refused');
-            return textResult(
-              `${action} needs confirmation. Ask the user, and if they agree call again with confirm: ${JSON.stringify(target)}. Nothing was sent to Argo CD.`,
-              true,
-            );
-          }
-        }
+      const gate = await confirm.check({ tool, args, ctx, request: built.request });
+      if (!gate.ok) {
+        record('refused');
+        return textResult(gate.message, true);
       }
       const shapeArgs: ShapeArgs = {
         raw: (args.raw as boolean | undefined) ?? options.rawResults,
@@ -424,20 +517,23 @@ export function createGateway(options: GatewayOptions): Gateway {
         projection += ['metadata.namespace', 'spec.project', 'spec.destination'].map((f) => `,${prefix}${f}`).join('');
       }
       if (projection) built.request.query.fields = projection;
-      let user: UpstreamSendArgs['user'];
-      if (options.signIn) {
-        const signedIn = await userTokenFor(options.signIn, ctx);
-        if (!signedIn.ok) {
-          record('refused');
-          return textResult(signedIn.message, true);
-        }
-        const { signIn } = options;
-        // A refused token is renewed once (refresh, or a new exchange), as the gateway's own token is.
-        user = { token: signedIn.token, renewed: (refused) => signIn.renew(ctx.user!, refused) };
+      const caller = await identity();
+      if (!caller.ok) {
+        record('refused');
+        return textResult(caller.message, true);
+      }
+      const user: UpstreamSendArgs['user'] = caller.user;
+      // GitOps checks: read-only, through this same call path with the caller's identity (src/runtime/gitops/).
+      const checked = gitops.applies(name)
+        ? await gitops.check({ tool: name, args: scopedArgs, caller: gitopsCaller(ctx), read: (signal) => checkReader(gateway, ctx, signal), signal: ctx.signal })
+        : undefined;
+      if (checked?.refusal) {
+        record('refused');
+        return textResult(checked.refusal, true);
       }
       // A workflow's own calls read the value itself, and a scope filters the parsed answer: both stay here.
       const shaper = options.shaper && !ctx.internal && !scope.active ? options.shaper : undefined;
-      const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined, user });
+      const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined, user, streamWaitMs: streamWaitMs(tool, args) });
       const limit = ctx.internal ? Number.POSITIVE_INFINITY : maxResultTokens;
       const shapeHere = async (data: unknown): Promise<CallToolResult> => {
         const shaped = shapeResult(tool, scope.filter(tool, data), shapeArgs);
@@ -459,6 +555,8 @@ export function createGateway(options: GatewayOptions): Gateway {
           result = parsed.kind === 'json' ? await shapeHere(parsed.data) : textResult(parsed.text, true);
         }
       }
+      if (!result.isError && !tool.annotations.readOnlyHint) gitops.forget(gitopsCaller(ctx), name, scopedArgs);
+      if (checked) result = ctx.internal ? (ctx.gitopsSink?.push(checked), result) : withGitopsNotice(result, [checked], 'direct');
       record(result.isError ? 'error' : 'ok', {
         status: 'status' in answer ? answer.status : undefined,
         target: auditTarget(tool.request.path, built.request.path),

@@ -6,7 +6,8 @@
  * Why not the global fetch: Node's fetch (undici) compiles its HTTP parser from WebAssembly on first use, which
  * costs ~80 ms and ~12-25 MB of resident memory that is never given back, and about twice the CPU per request of
  * node:http. A tool call only needs what is here: a request with headers and a string body, the status and headers
- * of the answer, its text or its body as a stream, cancellation, TLS settings, redirects and compressed answers.
+ * of the answer, its text or its body as a stream, cancellation, TLS settings, same-origin redirects and compressed
+ * answers.
  *
  * Transport errors are thrown as fetch throws them (`TypeError('fetch failed', { cause })`, the cause carrying the
  * system code), so callers describe them the same way. A GET on a kept-alive connection that the server had closed
@@ -15,7 +16,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 
 export interface HttpClientOptions {
@@ -26,6 +27,22 @@ export interface HttpClientOptions {
   /** A client certificate and its private key (PEM), for an Argo CD behind mutual TLS. */
   cert?: string;
   key?: string;
+  /** The largest answer body read whole (as text), after decompression (default DEFAULT_MAX_RESPONSE_BYTES). */
+  maxBodyBytes?: number;
+}
+
+/** 32 MiB: parsed, such a body takes ~5× that in memory, which fits the 512 MiB the Helm chart gives the pod. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/**
+ * Decoded bytes per compressed byte, past the first MiB. Real JSON compresses 5-50×; a gzip bomb about 1,000×
+ * (brotli far more), so the bomb is stopped after a few MiB instead of when memory runs out.
+ */
+export const MAX_DECOMPRESSION_RATIO = 250;
+const RATIO_CHECKED_AFTER = 1024 * 1024;
+
+/** A fetch-shaped failure whose cause carries a code that describeTransportError explains. */
+function bodyError(code: 'ERR_RESPONSE_TOO_LARGE' | 'ERR_DECOMPRESSION_RATIO', message: string): TypeError {
+  return new TypeError('fetch failed', { cause: Object.assign(new Error(message), { code }) });
 }
 
 type HeaderSource = Headers | Record<string, string> | Array<[string, string]> | undefined;
@@ -89,7 +106,7 @@ export class LiteResponse {
   private readonly stream: Readable;
   private used = false;
   private web: ReadableStream<Uint8Array> | undefined;
-  constructor(message: IncomingMessage, stream: Readable, url: string) {
+  constructor(message: IncomingMessage, stream: Readable, url: string, private readonly maxBodyBytes = DEFAULT_MAX_RESPONSE_BYTES) {
     this.status = message.statusCode ?? 0;
     this.statusText = message.statusMessage ?? '';
     this.ok = this.status >= 200 && this.status < 300;
@@ -107,11 +124,22 @@ export class LiteResponse {
     this.web ??= Readable.toWeb(this.take()) as ReadableStream<Uint8Array>;
     return this.web;
   }
+  /** The body as text; an answer larger than `maxBodyBytes` is abandoned as it passes the limit. */
   async text(): Promise<string> {
     const chunks: Buffer[] = [];
+    const stream = this.take();
+    let size = 0;
     try {
-      for await (const chunk of this.take()) chunks.push(chunk as Buffer);
+      for await (const chunk of stream) {
+        size += (chunk as Buffer).length;
+        if (size > this.maxBodyBytes) {
+          stream.destroy();
+          throw bodyError('ERR_RESPONSE_TOO_LARGE', `the answer is larger than ${formatBytes(this.maxBodyBytes)} (maxResponseBytes)`);
+        }
+        chunks.push(chunk as Buffer);
+      }
     } catch (err) {
+      if (err instanceof TypeError && (err.cause as { code?: string } | undefined)?.code) throw err;
       throw fetchFailed(err);
     }
     return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
@@ -135,6 +163,13 @@ function abortReason(signal: AbortSignal): Error {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 
+/** `33554432` → `32 MiB`. */
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
 function decoded(message: IncomingMessage): Readable {
   const encoding = String(message.headers['content-encoding'] ?? '').trim().toLowerCase();
   // Flushed as they arrive, so a compressed stream (watch, logs) is still read line by line.
@@ -144,9 +179,30 @@ function decoded(message: IncomingMessage): Readable {
   else if (encoding === 'deflate') decoder = zlib.createInflate(flush);
   else if (encoding === 'br') decoder = zlib.createBrotliDecompress({ flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH });
   if (!decoder) return message;
+  let compressed = 0;
+  let inflated = 0;
+  // The pipe already reads `message` by 'data' events; one more listener only counts.
+  message.on('data', (chunk: Buffer) => {
+    compressed += chunk.length;
+  });
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      inflated += chunk.length;
+      if (inflated > RATIO_CHECKED_AFTER && inflated > compressed * MAX_DECOMPRESSION_RATIO) {
+        const ratio = Math.round(inflated / Math.max(1, compressed));
+        done(Object.assign(new Error(`the ${encoding} answer inflated ${ratio}× (${formatBytes(compressed)} became more than ${Math.floor(inflated / (1024 * 1024))} MiB), past the limit of ${MAX_DECOMPRESSION_RATIO}×`), { code: 'ERR_DECOMPRESSION_RATIO' }));
+        return;
+      }
+      done(null, chunk);
+    },
+  });
   message.on('error', (err) => decoder.destroy(err));
-  decoder.on('close', () => message.destroy());
-  return message.pipe(decoder);
+  decoder.on('error', (err) => meter.destroy(err));
+  meter.on('close', () => {
+    decoder.destroy();
+    message.destroy();
+  });
+  return message.pipe(decoder).pipe(meter);
 }
 
 export type HttpFetch = (input: LiteRequest | string, init?: LiteRequestInit) => Promise<LiteResponse>;
@@ -183,7 +239,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpFetch {
         const body = decoded(message);
         // Cancellation still ends a body being read; the listener goes once the body is done.
         body.once('close', detach);
-        resolve(new LiteResponse(message, body, url.href));
+        resolve(new LiteResponse(message, body, url.href, options.maxBodyBytes));
       });
       req.on('error', (err) => {
         if (settled) return;
@@ -209,9 +265,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpFetch {
       if (!REDIRECTS.has(response.status) || !location || hop >= MAX_REDIRECTS) return response;
       void response.text().catch(() => undefined);
       const next = new URL(location, url);
+      // Redirects are followed within the origin only. Every request carries something secret (the bearer token,
+      // headers from the configuration such as a proxy's client secret or a cookie, a login body with a password),
+      // and an Argo CD that moved is better told to the operator than followed with credentials stripped.
+      if (next.origin !== url.origin) throw crossOriginRedirect(response.status, url, next);
       const headers = { ...request.headers };
-      // As fetch does: credentials stay with the origin they were meant for.
-      if (next.origin !== url.origin) delete headers.authorization;
       const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && request.method === 'POST');
       if (toGet) {
         delete headers['content-type'];
@@ -221,4 +279,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpFetch {
       url = next;
     }
   };
+}
+
+/** The error for a redirect to another origin: fetch-shaped, its cause naming both origins (never the path or query). */
+function crossOriginRedirect(status: number, from: URL, to: URL): TypeError {
+  const cause = Object.assign(new Error(`HTTP ${status} redirect from ${from.origin} to ${to.origin}, which is another origin`), { code: 'ERR_CROSS_ORIGIN_REDIRECT', location: to.origin });
+  return new TypeError('fetch failed', { cause });
 }

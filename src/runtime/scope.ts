@@ -1,11 +1,23 @@
 /**
- * Project scoping: `projects:` (and `namespaces:`, `clusters:`) confine every application, ApplicationSet and
- * project operation to those. Anything outside is invisible (filtered from lists and streams) and refused (by-name
- * operations look the object up first; a write outside the scope sends nothing). Enforced here for every tool,
- * so composite workflow tools, which call the same tools, are confined too.
+ * Project scoping: `projects:` (and `namespaces:`, `clusters:`) confine applications, ApplicationSets, projects and,
+ * for writes, clusters and repositories. Anything outside is invisible (filtered from lists and streams) and refused:
+ * by-name operations look the object up first, and a write is judged both on the object as Argo CD has it and on the
+ * object as the write will leave it (scope-apps.ts, scope-settings-objects.ts); a write outside sends nothing. The
+ * lookups use the caller's identity and last one call; when one fails the write is refused. Enforced here for every
+ * tool, so composite workflow tools, which call the same tools through the gateway, are confined too.
  */
 import type { CatalogueTool } from '../catalogue/types.ts';
 import type { Upstream } from './upstream.ts';
+import { judgeAppPatch, judgeAppUpdate, judgeAppUpdateSpec, judgeAppsetBody, judgeCreate, judgeExisting } from './scope-apps.ts';
+import type { Judge, Judgement } from './scope-judge.ts';
+import { createLookups } from './scope-lookup.ts';
+import type { LookupContext } from './scope-lookup.ts';
+import { appOutside, appsetOutside, projectOutside } from './scope-rules.ts';
+import type { ScopeSets } from './scope-rules.ts';
+import { judgeCluster, judgeRepoCreds, judgeRepository } from './scope-settings-objects.ts';
+import { pathArgValue, targetOf } from './scope-targets.ts';
+
+export type { CallerIdentity } from './scope-lookup.ts';
 
 export interface ScopeConfig {
   projects?: string[];
@@ -15,40 +27,9 @@ export interface ScopeConfig {
 
 type Json = Record<string, unknown>;
 
-type Kind =
-  | { kind: 'app'; nameArg?: string; bodyArg?: string }
-  | { kind: 'appset'; nameArg?: string; bodyArg?: string }
-  | { kind: 'project'; nameArg?: string; bodyArg?: string }
-  | { kind: 'list'; of: 'app' | 'appset' | 'project' }
-  | { kind: 'none' };
-
-const APP_NAME_ARGS = ['name', 'applicationName', 'appName'];
-
-/** What a tool touches, from its toolset and path. */
-function kindOf(tool: CatalogueTool): Kind {
-  const { path, path_params: params, body } = tool.request;
-  const first = params[0]?.arg;
-  const objectBody = body?.kind === 'object' ? body.arg : undefined;
-  if (tool.toolset === 'applications') {
-    if (/^\/api\/v1\/(stream\/)?applications$/.test(path)) return tool.request.method === 'GET' ? { kind: 'list', of: 'app' } : { kind: 'app', bodyArg: objectBody };
-    if (first && APP_NAME_ARGS.includes(first)) return { kind: 'app', nameArg: first, bodyArg: objectBody };
-    return { kind: 'app' };
-  }
-  if (tool.toolset === 'applicationsets') {
-    if (/^\/api\/v1\/(stream\/)?applicationsets$/.test(path)) return tool.request.method === 'GET' ? { kind: 'list', of: 'appset' } : { kind: 'appset', bodyArg: objectBody };
-    if (path.endsWith('/generate')) return { kind: 'appset', bodyArg: 'applicationSet' };
-    return { kind: 'appset', nameArg: first };
-  }
-  if (tool.toolset === 'projects') {
-    if (path === '/api/v1/projects') return tool.request.method === 'GET' ? { kind: 'list', of: 'project' } : { kind: 'project', bodyArg: 'project' };
-    return { kind: 'project', nameArg: first === 'project' || first === 'name' ? first : undefined, bodyArg: body?.kind === 'merged' && body.fields.includes('project') ? 'project' : undefined };
-  }
-  return { kind: 'none' };
-}
-
 export interface ScopeVerdict {
   ok: boolean;
-  /** Arguments to send (a list gets the scope's projects when it named none). */
+  /** Arguments to send (a list gets the scope's projects when it named none; a create its default namespace). */
   args: Record<string, unknown>;
   refusal?: string;
 }
@@ -59,7 +40,8 @@ function str(v: unknown): string | undefined {
 
 export interface ScopeGuard {
   readonly active: boolean;
-  check(tool: CatalogueTool, args: Record<string, unknown>): Promise<ScopeVerdict>;
+  /** Judges one call; `ctx` gives the lookups the caller's identity and cancellation. */
+  check(tool: CatalogueTool, args: Record<string, unknown>, ctx?: LookupContext): Promise<ScopeVerdict>;
   /** Drops what is outside the scope from a list result or stream items. */
   filter(tool: CatalogueTool, data: unknown): unknown;
   /** Whether one application object is inside the scope. */
@@ -68,96 +50,95 @@ export interface ScopeGuard {
 }
 
 export function createScopeGuard(config: ScopeConfig, upstream: Upstream | undefined): ScopeGuard {
-  const projects = config.projects?.length ? new Set(config.projects) : undefined;
-  const namespaces = config.namespaces?.length ? new Set(config.namespaces) : undefined;
-  const clusters = config.clusters?.length ? new Set(config.clusters) : undefined;
+  const sets: ScopeSets = {
+    projects: config.projects?.length ? new Set(config.projects) : undefined,
+    namespaces: config.namespaces?.length ? new Set(config.namespaces) : undefined,
+    clusters: config.clusters?.length ? new Set(config.clusters) : undefined,
+  };
+  const { projects, namespaces, clusters } = sets;
   const active = !!(projects || namespaces || clusters);
   const describe = () =>
     [projects && `projects ${[...projects].join(', ')}`, namespaces && `namespaces ${[...namespaces].join(', ')}`, clusters && `clusters ${[...clusters].join(', ')}`]
       .filter(Boolean)
       .join('; ');
 
-  const appInScope = (app: unknown): boolean => {
-    const a = app as { metadata?: { namespace?: string }; spec?: { project?: string; destination?: { server?: string; name?: string } } };
-    if (projects && !projects.has(a.spec?.project ?? 'default')) return false;
-    if (namespaces && a.metadata?.namespace && !namespaces.has(a.metadata.namespace)) return false;
-    const dest = a.spec?.destination;
-    if (clusters && dest && !(dest.server && clusters.has(dest.server)) && !(dest.name && clusters.has(dest.name))) return false;
-    return true;
-  };
-  const appsetInScope = (set: unknown): boolean => {
-    const s = set as { metadata?: { namespace?: string }; spec?: { template?: { spec?: unknown } } };
-    const template = s.spec?.template?.spec as { project?: string } | undefined;
-    if (projects && !projects.has(template?.project ?? 'default')) return false;
-    if (namespaces && s.metadata?.namespace && !namespaces.has(s.metadata.namespace)) return false;
-    return true;
-  };
-  const projectInScope = (name: string | undefined) => !projects || (name !== undefined && projects.has(name));
+  // Lists and streams match a destination as the app writes it (server URL or name): no lookup per item.
+  const appInScope = (app: unknown): boolean => !appOutside(sets, app);
+  const appsetInScope = (set: unknown): boolean => !appsetOutside(sets, set);
+  const projectInScope = (name: string | undefined) => !projectOutside(sets, name);
 
-  const invisible = (what: string, name: string) =>
-    `${what} "${name}" is not visible through this gateway: it does not exist, or it is outside the scope this gateway may reach (${describe()}). Nothing was sent to Argo CD.`;
+  async function judge(tool: CatalogueTool, args: Record<string, unknown>, ctx: LookupContext | undefined): Promise<Judgement> {
+    const lookups = createLookups(upstream, ctx);
+    const judged = await judgeWith({ sets, lookups, toolName: tool.name, describe: describe() }, tool, args);
+    // A caller who must sign in first is told that, not that a lookup failed.
+    return !judged.ok && lookups.identityProblem ? { ok: false, refusal: lookups.identityProblem } : judged;
+  }
 
-  async function lookup(path: string, namespace: string | undefined, nsParam: string): Promise<unknown | undefined> {
-    if (!upstream) return undefined;
-    const q = namespace ? `?${nsParam}=${encodeURIComponent(namespace)}` : '';
-    const res = await upstream.getJson(`${path}${q}`);
-    return res.ok ? res.data : undefined;
+  async function judgeWith(j: Judge, tool: CatalogueTool, args: Record<string, unknown>): Promise<Judgement> {
+    const t = targetOf(tool);
+    switch (t.kind) {
+      case 'none':
+        return { ok: true, args };
+      case 'unconfinable':
+        // Neither a name nor a body to judge by (e.g. manifests from uploaded files): refuse rather than guess.
+        return { ok: false, refusal: `${tool.name} cannot be confined to this gateway's scope (${j.describe}), so it is refused.` };
+      case 'list': {
+        if (t.of === 'project' || !projects) return { ok: true, args };
+        const asked = [...((args.projects as string[] | undefined) ?? []), ...((args.project as string[] | undefined) ?? [])];
+        const outside = asked.filter((p) => !projects.has(p));
+        if (outside.length) {
+          return { ok: false, refusal: `Project ${outside.map((p) => `"${p}"`).join(', ')} is outside the scope of this gateway (${j.describe}). Nothing was sent to Argo CD.` };
+        }
+        return { ok: true, args: asked.length ? args : { ...args, projects: [...projects] } };
+      }
+      case 'project': {
+        const names = [t.name(args), tool.request.method === 'PUT' ? ((args.project as Json | undefined)?.metadata as Json | undefined)?.name : undefined];
+        for (const name of names.filter((n, i) => i === 0 || n !== undefined)) {
+          if (projectOutside(sets, str(name))) return { ok: false, refusal: `Project "${str(name) ?? '?'}" is not visible through this gateway: it does not exist, or it is outside the scope this gateway may reach (${j.describe}). Nothing was sent to Argo CD.` };
+        }
+        return { ok: true, args };
+      }
+      case 'app':
+        return judgeExisting(j, 'app', args, t.nameArg);
+      case 'app-create':
+        return judgeCreate(j, 'app', args, 'application');
+      case 'app-update':
+        return judgeAppUpdate(j, args, pathArgValue(tool, args));
+      case 'app-update-spec':
+        return judgeAppUpdateSpec(j, args);
+      case 'app-patch':
+        return judgeAppPatch(j, args);
+      case 'appset':
+        return judgeExisting(j, 'appset', args, t.nameArg);
+      case 'appset-create':
+        return judgeCreate(j, 'appset', args, 'applicationSet');
+      case 'appset-body':
+        return judgeAppsetBody(j, args, t.bodyArg);
+      case 'cluster':
+        return judgeCluster(j, t.write, args);
+      case 'repository':
+        return judgeRepository(j, t.write, t.getTool, args);
+      case 'repocreds':
+        return judgeRepoCreds(j, args);
+    }
   }
 
   return {
     active,
     appInScope,
     describe,
-    async check(tool, args) {
+    async check(tool, args, ctx) {
       if (!active) return { ok: true, args };
-      const k = kindOf(tool);
-      switch (k.kind) {
-        case 'none':
-          return { ok: true, args };
-        case 'list': {
-          if (k.of === 'project' || !projects) return { ok: true, args };
-          const asked = [...((args.projects as string[] | undefined) ?? []), ...((args.project as string[] | undefined) ?? [])];
-          const outside = asked.filter((p) => !projects.has(p));
-          if (outside.length) {
-            return { ok: false, args, refusal: `Project ${outside.map((p) => `"${p}"`).join(', ')} is outside the scope of this gateway (${describe()}). Nothing was sent to Argo CD.` };
-          }
-          return { ok: true, args: asked.length ? args : { ...args, projects: [...projects] } };
-        }
-        case 'project': {
-          const name = k.nameArg ? str(args[k.nameArg]) : str(((args[k.bodyArg ?? ''] as Json | undefined)?.metadata as Json | undefined)?.name) ?? str(args.name);
-          if (!projectInScope(name)) return { ok: false, args, refusal: invisible('Project', name ?? '?') };
-          return { ok: true, args };
-        }
-        case 'app':
-        case 'appset': {
-          const isApp = k.kind === 'app';
-          const inScope = isApp ? appInScope : appsetInScope;
-          const what = isApp ? 'Application' : 'ApplicationSet';
-          const body = k.bodyArg ? (args[k.bodyArg] as Json | undefined) : undefined;
-          if (body && !inScope(body)) {
-            return { ok: false, args, refusal: `${what} "${str((body.metadata as Json | undefined)?.name) ?? '?'}" would be outside the scope of this gateway (${describe()}). Nothing was sent to Argo CD.` };
-          }
-          const name = k.nameArg ? str(args[k.nameArg]) : undefined;
-          if (name !== undefined) {
-            const existing = isApp
-              ? await lookup(`/api/v1/applications/${encodeURIComponent(name)}`, str(args.appNamespace), 'appNamespace')
-              : await lookup(`/api/v1/applicationsets/${encodeURIComponent(name)}`, str(args.appsetNamespace), 'appsetNamespace');
-            if (!existing || !inScope(existing)) return { ok: false, args, refusal: invisible(what, name) };
-          } else if (!body) {
-            // Neither a name nor a body to judge by (e.g. manifests from uploaded files): refuse rather than guess.
-            return { ok: false, args, refusal: `${tool.name} cannot be confined to this gateway's scope (${describe()}), so it is refused.` };
-          }
-          return { ok: true, args };
-        }
-      }
+      const j = await judge(tool, args, ctx);
+      return j.ok ? { ok: true, args: j.args } : { ok: false, args, refusal: j.refusal };
     },
     filter(tool, data) {
       if (!active) return data;
-      const k = kindOf(tool);
+      const k = targetOf(tool);
       const keep = (item: unknown): boolean => {
         if (k.kind === 'list' && k.of === 'project') return projectInScope(str(((item as Json).metadata as Json | undefined)?.name));
-        if (k.kind === 'list' && k.of === 'appset') return appsetInScope(item);
-        const event = item as { application?: unknown };
+        const event = item as { application?: unknown; applicationSet?: unknown };
+        if (k.kind === 'list' && k.of === 'appset') return appsetInScope(event.applicationSet ?? item);
         return appInScope(event.application ?? item);
       };
       if (k.kind !== 'list') return data;

@@ -3,6 +3,7 @@
  * the last-applied annotation, empty values), lists become one compact summary per item, `fields` projects,
  * `limit`/`offset` page, and `raw: true` returns Argo CD's document untouched.
  */
+import { mayCarrySecrets, redactResult } from './redact.ts';
 import type { CatalogueTool } from '../catalogue/types.ts';
 
 /** What shaping reads of a tool: its response definition and whether it answers a pageable list. */
@@ -306,7 +307,10 @@ export interface Shaped {
 export function shapeResult(tool: ShapeTool, data: unknown, args: ShapeArgs): Shaped {
   const notes: string[] = [];
   const response = tool.response ?? '';
-  let out: unknown = data;
+  // Credentials Argo CD left in an answer (a cluster's exec-provider env, a repository proxy's password) never
+  // reach the model, raw or not.
+  let out: unknown = mayCarrySecrets(response) ? redactResult(data) : data;
+  data = out;
   if (!args.raw) {
     const items = isObj(data) && Array.isArray(data.items) ? (data.items as unknown[]) : undefined;
     if (items && isObj(data) && response === 'v1alpha1ApplicationList' && !args.fields?.length) {

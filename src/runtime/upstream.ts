@@ -9,7 +9,7 @@ import type { HttpFetch } from './http-client.ts';
 import type { paths } from '../../generated/openapi.gen.ts';
 import type { CatalogueTool } from '../catalogue/types.ts';
 import type { UpstreamRequest } from './build-request.ts';
-import { describeArgocdError, describeNotJson, describeTransportError } from './argocd-errors.ts';
+import { describeArgocdError, describeBadJson, describeNotJson, describeTransportError } from './argocd-errors.ts';
 import { parseBody } from './shape-job.ts';
 
 export interface UpstreamOptions {
@@ -29,6 +29,8 @@ export interface UpstreamOptions {
   clientCertFile?: string;
   clientKeyFile?: string;
   timeoutMs: number;
+  /** The largest answer read whole, after decompression (default DEFAULT_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
   userAgent: string;
 }
 
@@ -37,13 +39,19 @@ export type UpstreamAnswer =
   /** A successful answer left unparsed (`asText`): `parse()` gives the json answer, or the error for a body that is not JSON. */
   | { kind: 'text'; status: number; text: string; parse: () => Extract<UpstreamAnswer, { kind: 'json' | 'error' }> }
   | { kind: 'error'; status?: number; text: string }
-  | { kind: 'stream'; status: number; body: ReadableStream<Uint8Array>; close: () => void };
+  /** `note`: why the stream is empty before it began (no event within `streamWaitMs`). */
+  | { kind: 'stream'; status: number; body: ReadableStream<Uint8Array>; close: () => void; note?: string };
 
 export interface UpstreamSendArgs {
   tool: CatalogueTool;
   request: UpstreamRequest;
   signal?: AbortSignal;
   asText?: boolean;
+  /**
+   * For a stream: how long to wait for its first bytes instead of the request timeout. argocd-server (grpc-gateway)
+   * writes a watch's response head with its first event, so a quiet watch sends nothing at all until then.
+   */
+  streamWaitMs?: number;
   /**
    * The caller's own Argo CD token (per-user sign-in), sent instead of the gateway's; after a 401 the request is
    * sent once more with what `renewed` gives for the refused token.
@@ -69,6 +77,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       ca: options.caFile ? readFileSync(options.caFile, 'utf8') : undefined,
       cert: options.clientCertFile ? readFileSync(options.clientCertFile, 'utf8') : undefined,
       key: options.clientKeyFile ? readFileSync(options.clientKeyFile, 'utf8') : undefined,
+      maxBodyBytes: options.maxResponseBytes,
     }));
   let client: ReturnType<typeof createClient<paths>> | undefined;
   const clientFor = () =>
@@ -107,7 +116,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   };
 
   /** Sends once; `sent.token` records the token the request carried (a 401 renews only a token still current). */
-  async function sendOnce({ tool, request, signal, asText, user }: UpstreamSendArgs, sent: { token?: string }): Promise<UpstreamAnswer> {
+  async function sendOnce({ tool, request, signal, asText, user, streamWaitMs }: UpstreamSendArgs, sent: { token?: string }): Promise<UpstreamAnswer> {
       const { method, stream } = tool.request;
       const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
       const token = user ? user.token : await options.token();
@@ -119,7 +128,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       const controller = new AbortController();
       const onAbort = () => controller.abort(signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
-      const headTimer = setTimeout(() => controller.abort(new DOMException('timeout', 'TimeoutError')), options.timeoutMs);
+      const quietStream = stream !== undefined && streamWaitMs !== undefined;
+      const headTimer = setTimeout(() => controller.abort(new DOMException(quietStream ? 'quiet' : 'timeout', 'TimeoutError')), quietStream ? streamWaitMs : options.timeoutMs);
       const cleanup = () => {
         clearTimeout(headTimer);
         signal?.removeEventListener('abort', onAbort);
@@ -148,7 +158,17 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       } catch (err) {
         cleanup();
         if (signal?.aborted) return { kind: 'error', text: 'Cancelled by the client.' };
-        const reason = controller.signal.reason as { name?: string } | undefined;
+        const reason = controller.signal.reason as { name?: string; message?: string } | undefined;
+        if (quietStream && reason?.message === 'quiet') {
+          const seconds = Math.round(streamWaitMs / 100) / 10;
+          return {
+            kind: 'stream',
+            status: 200,
+            body: new ReadableStream({ start: (c) => c.close() }),
+            close: () => undefined,
+            note: `no event within ${seconds} s (waitSeconds): argocd-server sends a stream's first bytes with its first event, so nothing was sent in that time, or Argo CD did not answer at all`,
+          };
+        }
         const e = reason?.name === 'TimeoutError' ? reason : err;
         return { kind: 'error', text: describeTransportError(e, options.baseUrl, options.timeoutMs) };
       }
@@ -184,7 +204,12 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       if (/text\/html/i.test(contentType)) return notJson();
       const parse = (): Extract<UpstreamAnswer, { kind: 'json' | 'error' }> => {
         const body = parseBody(raw);
-        return body.ok ? { kind: 'json', status, data: body.value } : notJson();
+        if (body.ok) return { kind: 'json', status, data: body.value };
+        // JSON that does not parse was cut off; anything else is probably not argocd-server (a wrong rootpath).
+        if (/json/i.test(contentType) && raw.trimStart().startsWith('{')) {
+          return { kind: 'error', status, text: describeBadJson({ status, bytes: Buffer.byteLength(raw), baseUrl: options.baseUrl, path: tool.request.path }) };
+        }
+        return notJson();
       };
       return asText ? { kind: 'text', status, text: raw, parse } : parse();
   }

@@ -1,9 +1,12 @@
 /**
  * The catalogue is generated from one Argo CD release, but servers run many. On first use the gateway reads the
  * server's /api/version and, when its release differs from the catalogue's, the server's own /swagger.json
- * (served without auth), and hides the tools whose operations that server does not have.
+ * (served without auth), and hides the tools whose operations that server does not have, and the arguments
+ * (query parameters, body fields) its operations do not take. The probe runs once; when the minor versions
+ * match, the swagger.json is not even read and nothing changes.
  */
 import type { CatalogueTool } from '../catalogue/types.ts';
+import { absentArgsByTool, operationParamsOf } from './release-params.ts';
 import type { Upstream } from './upstream.ts';
 
 export interface ServerSupport {
@@ -13,6 +16,8 @@ export interface ServerSupport {
   operations?: Set<string>;
   /** Tools hidden because the server lacks their operation. */
   hidden: string[];
+  /** tool name → arguments its operation lacks on this server (hidden from the schema, refused in calls). */
+  absentArgs?: Map<string, string[]>;
   /** What happened, for stderr and list-tools. */
   note: string;
 }
@@ -45,11 +50,19 @@ export async function detectServerSupport(upstream: Upstream, catalogueRelease: 
     return { version, hidden: [], note: `Argo CD ${version} differs from the ${catalogueRelease} catalogue, but its /swagger.json could not be read (${spec.text.split('\n')[0]}); all tools stay visible` };
   }
   const operations = operationIdsOf(spec.data);
+  const absentArgs = absentArgsByTool(
+    tools.filter((t) => operations.has(t._meta['argocd/operationId'])),
+    operationParamsOf(spec.data),
+  );
   const hidden = tools.filter((t) => !operations.has(t._meta['argocd/operationId'])).map((t) => t.name);
   const known = new Set(tools.map((t) => t._meta['argocd/operationId']));
   const missing = [...operations].filter((id) => !known.has(id));
   const parts = [`Argo CD ${version} differs from the ${catalogueRelease} catalogue`];
   parts.push(hidden.length ? `hiding ${hidden.length} tools it does not serve: ${hidden.join(', ')}` : 'it serves every operation of the catalogue');
+  if (absentArgs.size) {
+    const listed = [...absentArgs].map(([tool, args]) => `${tool} (${args.join(', ')})`);
+    parts.push(`hiding the arguments it does not take in ${absentArgs.size} tools: ${listed.join('; ')}`);
+  }
   if (missing.length) parts.push(`${missing.length} of its operations are not in the catalogue (regenerate for that release to get them): ${missing.join(', ')}`);
-  return { version, operations, hidden, note: parts.join('; ') };
+  return { version, operations, hidden, absentArgs, note: parts.join('; ') };
 }

@@ -46,6 +46,13 @@ export class QueryParams {
     return this.values.has(name);
   }
 
+  /** The parameters whose name passes `keep` (the others as if never sent). */
+  only(keep: (name: string) => boolean): QueryParams {
+    const kept = new QueryParams('');
+    for (const [k, v] of this.values) if (keep(k)) kept.values.set(k, v);
+    return kept;
+  }
+
   /** A boolean parameter; a malformed value is a 400 like grpc-gateway's. */
   bool(name: string): boolean | undefined {
     const v = this.get(name);

@@ -21,6 +21,7 @@ import { settingsRoutes } from './routes/settings.ts';
 import { watchRoutes } from './routes/watch.ts';
 import { createRequestListener } from './server.ts';
 import { buildSwagger } from './swagger.ts';
+import { loadRelease } from './release.ts';
 import type { RecordedRequest, ResolvedOptions, Simulator, SimulatorOptions } from './types.ts';
 
 export type { ControllerDelay, OperationOutcome, RecordedRequest, Simulator, SimulatorController, SimulatorOptions, SimulatorSsoOptions } from './types.ts';
@@ -65,7 +66,8 @@ function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     port: num(opts.port, 0, 'port'),
     rootPath: normalizeRootPath(opts.rootPath),
     swaggerFile: opts.swaggerFile,
-    version: opts.version ?? 'v3.5.1+sim',
+    release: opts.release,
+    version: opts.version ?? (opts.release ? `${opts.release}+sim` : 'v3.5.1+sim'),
     syncDurationMs: num(opts.syncDurationMs, 1500, 'syncDurationMs'),
     pickupDelayMs: opts.pickupDelayMs === undefined ? undefined : checkDelay(opts.pickupDelayMs, 'option pickupDelayMs'),
     reconcileDelayMs: opts.reconcileDelayMs === undefined ? undefined : checkDelay(opts.reconcileDelayMs, 'option reconcileDelayMs'),
@@ -79,10 +81,13 @@ function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
 /** Starts a simulator and resolves once it listens. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const options = resolveOptions(opts);
-  const swaggerJson = options.swaggerFile ? readFileSync(options.swaggerFile, 'utf8') : buildSwagger(ALL_ROUTES, options.version);
+  if (opts.release && opts.swaggerFile) throw new TypeError('simulator options release and swaggerFile exclude each other: a release serves its own swagger.json');
+  const impersonated = opts.release ? loadRelease(opts.release, opts.swaggerDir) : undefined;
+  const swaggerJson = impersonated?.swaggerJson ?? (options.swaggerFile ? readFileSync(options.swaggerFile, 'utf8') : buildSwagger(ALL_ROUTES, options.version));
   const sim = new SimContext(options);
   attachController(sim);
-  const router = new Router(options.sso ? withSsoUserInfo(ALL_ROUTES) : ALL_ROUTES);
+  const routes = impersonated ? impersonated.routes(ALL_ROUTES) : ALL_ROUTES;
+  const router = new Router(options.sso ? withSsoUserInfo(routes) : routes);
   const requests: RecordedRequest[] = [];
   const server = createServer(createRequestListener({ sim, router, requests, rootPath: options.rootPath, swaggerJson }));
   server.on('clientError', (_err, socket) => {

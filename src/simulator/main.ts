@@ -1,6 +1,7 @@
 /**
- * Standalone simulator: `npx tsx src/simulator/main.ts [--port N] [--root-path /x] [--swagger FILE] [--seed N]
- * [--app-count N] [--sync-duration-ms N] [--pickup-delay-ms N|MIN-MAX|never] [--reconcile-delay-ms N|MIN-MAX|never]`.
+ * Standalone simulator: `npx tsx src/simulator/main.ts [--port N] [--root-path /x] [--swagger FILE | --release vX.Y.Z
+ * [--swagger-dir DIR]] [--seed N] [--app-count N] [--sync-duration-ms N] [--pickup-delay-ms N|MIN-MAX|never]
+ * [--reconcile-delay-ms N|MIN-MAX|never]`.
  */
 import { parseArgs } from 'node:util';
 import { type ControllerDelay, startSimulator } from './index.ts';
@@ -12,6 +13,8 @@ async function main(): Promise<void> {
       host: { type: 'string' },
       'root-path': { type: 'string' },
       swagger: { type: 'string' },
+      release: { type: 'string' },
+      'swagger-dir': { type: 'string' },
       seed: { type: 'string' },
       'app-count': { type: 'string' },
       'sync-duration-ms': { type: 'string' },
@@ -39,13 +42,15 @@ async function main(): Promise<void> {
     port: int(values.port, 'port'),
     rootPath: values['root-path'],
     swaggerFile: values.swagger,
+    release: values.release,
+    swaggerDir: values['swagger-dir'],
     seed: int(values.seed, 'seed'),
     appCount: int(values['app-count'], 'app-count'),
     syncDurationMs: int(values['sync-duration-ms'], 'sync-duration-ms'),
     pickupDelayMs: delay(values['pickup-delay-ms'], 'pickup-delay-ms'),
     reconcileDelayMs: delay(values['reconcile-delay-ms'], 'reconcile-delay-ms'),
   });
-  process.stderr.write(`Argo CD API simulator listening on ${sim.url}\nadmin token:    ${sim.tokens.admin}\nreadonly token: ${sim.tokens.readonly}\n`);
+  process.stderr.write(`Argo CD API simulator${values.release ? ` (impersonating Argo CD ${values.release})` : ''} listening on ${sim.url}\nadmin token:    ${sim.tokens.admin}\nreadonly token: ${sim.tokens.readonly}\n`);
   const stop = () => {
     sim.close().then(
       () => process.exit(0),

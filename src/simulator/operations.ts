@@ -5,7 +5,7 @@ import { k8sEvent } from './k8s-event.ts';
 import { fakeSha } from './prng.ts';
 import { applyMessage } from './seed/app-factory.ts';
 import { materialize, statusFor } from './seed/k8s-objects.ts';
-import { canSync, matchingWindows, type SyncWindowSpec } from './sync-windows.ts';
+import { matchingWindows, type SyncWindow, windowVerdict } from '../runtime/gitops/sync-windows.ts';
 import type { OperationOutcome } from './controller.ts';
 import { errors } from './errors.ts';
 import { aggregateStatus, containerImages, liveImages, resourceStatuses, type SimPod, type SimResource } from './seed/model.ts';
@@ -120,7 +120,7 @@ function pickUp(sim: SimContext, rec: AppRecord): void {
 function runWhenWindowAllows(sim: SimContext, rec: AppRecord, req: OperationRequest, outcome: OperationOutcome | undefined, startedMs: number): void {
   const opState = status(rec).operationState as JsonObject | undefined;
   if (!opState || opState.phase !== 'Running' || !rec.op) return;
-  if (!canSync(windowsFor(sim, rec), !req.automated)) {
+  if (!windowsAllowSync(sim, rec, !req.automated)) {
     if (opState.message !== 'Sync operation blocked by sync window') {
       opState.message = 'Sync operation blocked by sync window';
       sim.store.touchApp(rec);
@@ -139,9 +139,17 @@ function runWhenWindowAllows(sim: SimContext, rec: AppRecord, req: OperationRequ
 /** How often a blocked operation re-checks the windows (the controller requeues it). */
 const WINDOW_RECHECK_MS = 500;
 
-/** The project's sync windows that match the app. */
-export function windowsFor(sim: SimContext, rec: AppRecord): SyncWindowSpec[] {
-  return matchingWindows(sim.store.projects.get(String((rec.app.spec as JsonObject).project)), rec.app);
+/** The project's sync windows that match the app (`SyncWindows.Matches`). */
+export function windowsFor(sim: SimContext, rec: AppRecord): SyncWindow[] {
+  const spec = rec.app.spec as JsonObject;
+  const project = sim.store.projects.get(String(spec.project));
+  const windows = (((project?.spec as JsonObject | undefined)?.syncWindows ?? []) as SyncWindow[]);
+  return matchingWindows(windows, { name: String((rec.app.metadata as JsonObject).name), destination: spec.destination as { server?: string; name?: string; namespace?: string } });
+}
+
+/** `SyncWindows.Matches(app).CanSync(isManual)` now; an unparsable window refuses, as Argo CD does. */
+export function windowsAllowSync(sim: SimContext, rec: AppRecord, isManual: boolean): boolean {
+  return windowVerdict(windowsFor(sim, rec), { isManual, now: new Date() }).canSync;
 }
 
 /** Wires the controller's queue to this module (called once per simulator). */
@@ -431,7 +439,7 @@ export function autoSync(sim: SimContext, rec: AppRecord): void {
   const spec = rec.app.spec as JsonObject;
   const st = status(rec);
   if (!isAutomatedSyncEnabled(spec) || rec.app.operation || (rec.app.metadata as JsonObject).deletionTimestamp) return;
-  if (!canSync(windowsFor(sim, rec), false)) return;
+  if (!windowsAllowSync(sim, rec, false)) return;
   if ((st.sync as JsonObject | undefined)?.status !== 'OutOfSync') return;
   const policy = (spec.syncPolicy ?? {}) as JsonObject;
   const auto = policy.automated as JsonObject;

@@ -13,6 +13,13 @@ export interface SimulatorOptions {
   rootPath?: string;
   /** A swagger.json to serve at {rootPath}/swagger.json; default: a minimal doc of the implemented operations. */
   swaggerFile?: string;
+  /**
+   * Impersonate this Argo CD release (e.g. "v2.4.28"): serve its swagger.json from `swaggerDir`, report it at
+   * /api/version (unless `version` says otherwise), and serve only the operations it has, as its argocd-server does.
+   */
+  release?: string;
+  /** Where `release` finds `<release>.json`; default $ARGOCD_SWAGGER_DIR, else ../shared/argocd-swagger beside the package. */
+  swaggerDir?: string;
   /** Reported by /api/version; default "v3.5.1+sim". */
   version?: string;
   /** How long a sync operation stays Running once picked up; default 1500 ms. */
@@ -79,9 +86,10 @@ export interface Simulator {
 }
 
 /** Fully resolved options. */
-export type ResolvedOptions = Required<Omit<SimulatorOptions, 'swaggerFile' | 'sso' | 'pickupDelayMs' | 'reconcileDelayMs'>> & {
+export type ResolvedOptions = Required<Omit<SimulatorOptions, 'swaggerFile' | 'sso' | 'release' | 'swaggerDir' | 'pickupDelayMs' | 'reconcileDelayMs'>> & {
   swaggerFile?: string;
   sso?: SimulatorSsoOptions;
+  release?: string;
   pickupDelayMs?: ControllerDelay;
   reconcileDelayMs?: ControllerDelay;
 };

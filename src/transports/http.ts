@@ -158,6 +158,11 @@ function describeBody(body: unknown): { rpc?: string; tool?: string } {
   return { rpc: methods.join(',') || undefined, tool: typeof call?.params?.name === 'string' ? call.params.name : undefined };
 }
 
+/** How many tools/call requests a POST body holds. */
+function toolCallsIn(body: unknown): number {
+  return messagesOf<{ method?: unknown }>(body).filter((m) => m?.method === 'tools/call').length;
+}
+
 /** The ids of the JSON-RPC requests in a POST body (not its notifications or responses). */
 function requestIds(body: unknown): RequestId[] {
   return messagesOf(body)
@@ -187,6 +192,18 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
   const orphans = new Set<() => void>();
   let draining = false;
   metrics?.sessions(() => sessions.size);
+
+  /** Why no session can be opened now (the process's cap, or the subject's), or undefined. */
+  const sessionsFull = (subject: string | undefined): { status: number; message: string } | undefined => {
+    if (sessions.size >= settings.maxSessions) {
+      return { status: 503, message: `Service Unavailable: the gateway holds its maximum of ${settings.maxSessions} sessions (maxSessions); retry later, or use stateless mode` };
+    }
+    if (subject === undefined) return undefined;
+    let mine = 0;
+    for (const s of sessions.values()) if (s.subject === subject) mine++;
+    if (mine < settings.maxSessionsPerClient) return undefined;
+    return { status: 429, message: `Too Many Requests: this client already holds ${mine} open sessions (maxSessionsPerClient); close some with DELETE /mcp or let idle ones expire` };
+  };
 
   const closeSession = async (id: string) => {
     const s = sessions.get(id);
@@ -371,14 +388,19 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         extra: { subject: principal.subject, clientId: principal.clientId, profile: principal.profile, method: principal.method },
       };
     }
-    const decision = await rateLimiter.take(principal ? `sub:${principal.subject}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`);
-    if (!decision.allowed) {
+    const rateKey = principal ? `sub:${principal.subject}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+    /** Takes `cost` from the client's bucket for a body of `calls` tool calls; false when refused (the 429 is sent). */
+    const withinRate = async (cost: number, calls = 1): Promise<boolean> => {
+      const decision = await rateLimiter.take(rateKey, cost);
+      if (decision.allowed) return true;
       metrics?.rateLimited();
       const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      log.info({ subject: principal?.subject, retryAfter: seconds }, 'rate limited');
-      sendJsonRpcError(res, 429, `Too Many Requests: over ${settings.rateLimit.text} for this client; retry after ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
-      return;
-    }
+      log.info({ subject: principal?.subject, retryAfter: seconds, cost }, 'rate limited');
+      const what = calls > 1 ? `a batch of ${calls} tool calls is over ${settings.rateLimit.text} for this client` : `over ${settings.rateLimit.text} for this client`;
+      sendJsonRpcError(res, 429, `Too Many Requests: ${what}; retry after ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
+      return false;
+    };
+    if (!(await withinRate(1))) return;
 
     const sessionId = req.headers['mcp-session-id'] as string | undefined;
     const existing = sessionId ? sessions.get(sessionId) : undefined;
@@ -401,6 +423,18 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         sendJsonRpcError(res, parsed.status, parsed.message, { code: parsed.code, headers: parsed.status === 413 ? { connection: 'close' } : {} });
         return;
       }
+      if (Array.isArray(parsed.body) && parsed.body.length === 0) {
+        // JSON-RPC 2.0 §6: an empty array is an Invalid Request, answered with one error.
+        sendJsonRpcError(res, 400, 'Invalid Request: an empty batch', { code: -32600 });
+        return;
+      }
+      // Each tool call of a batch counts against the rate limit (the request itself already took one token).
+      const calls = toolCallsIn(parsed.body);
+      if (calls > 1 && settings.rateLimit.perSecond > 0 && calls > settings.rateLimit.burst) {
+        sendJsonRpcError(res, 400, `Invalid Request: a batch of ${calls} tool calls is more than the rate limit's burst (${settings.rateLimit.burst}); send at most ${settings.rateLimit.burst} at once`, { code: -32600 });
+        return;
+      }
+      if (calls > 1 && !(await withinRate(calls - 1, calls))) return;
       const what = describeBody(parsed.body);
       if (what.rpc) log.setBindings(what);
       if (settings.stateless) {
@@ -420,6 +454,12 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       }
       if (!messagesOf(parsed.body).some((m) => isInitializeRequest(m))) {
         sendJsonRpcError(res, 400, 'Bad Request: no Mcp-Session-Id header; the first request must be initialize');
+        return;
+      }
+      const full = sessionsFull(principal?.subject);
+      if (full) {
+        log.warn({ sessions: sessions.size, subject: principal?.subject }, 'refused a new session: at the session cap');
+        sendJsonRpcError(res, full.status, full.message, { headers: { 'retry-after': '60' } });
         return;
       }
       const id = randomUUID();

@@ -20,6 +20,8 @@ export interface BatchRow {
   failedResources?: number;
   /** For failed and unfinished apps: the first failed resource, or what the wait was still waiting on. */
   why?: string;
+  /** Why the operation was not started (the gateway's or Argo CD's refusal). */
+  error?: string;
 }
 
 /** Succeeded apps shown by name; the rest are counted. */
@@ -32,7 +34,7 @@ const clip = (text: string | undefined) => (text && text.length > MESSAGE_CHARS 
 
 /** A row from a followed operation, or from a start that was refused. */
 export function batchRow(name: string, outcome: Outcome | undefined, error: string | undefined): BatchRow {
-  if (!outcome) return { name, result: 'failed', phase: 'NotStarted', message: clip(error) };
+  if (!outcome) return { name, result: 'failed', phase: 'NotStarted', error: clip(error) };
   const result = succeeded(outcome) ? 'ok' : outcome.timedOut || outcome.cancelled ? 'unfinished' : 'failed';
   const first = outcome.failedResources[0];
   const why = result === 'ok' ? undefined : outcome.waitingOn ?? (first ? `${first.kind}/${first.name}: ${first.message ?? first.status}` : outcome.degraded ? `health Degraded${outcome.healthMessage ? `: ${outcome.healthMessage}` : ''}` : undefined);
@@ -49,7 +51,7 @@ export function batchRow(name: string, outcome: Outcome | undefined, error: stri
 }
 
 /** The batch's tool result. `notStarted` are the apps the deadline or a cancellation left unstarted. */
-export function summariseBatch(args: { rows: BatchRow[]; notStarted: string[]; total: number; deadlinePassed: boolean }): CallToolResult {
+export function summariseBatch(args: { rows: BatchRow[]; notStarted: string[]; total: number; deadlinePassed: boolean; note?: string }): CallToolResult {
   const rows = [...args.rows, ...args.notStarted.map((name): BatchRow => ({ name, result: 'unfinished', phase: 'NotStarted', why: args.deadlinePassed ? 'the overall deadline passed before it was started' : 'cancelled before it was started' }))];
   const byName = (a: BatchRow, b: BatchRow) => a.name.localeCompare(b.name);
   const failed = rows.filter((r) => r.result === 'failed').sort(byName);
@@ -65,6 +67,7 @@ export function summariseBatch(args: { rows: BatchRow[]; notStarted: string[]; t
     unfinished.length ? `; ${unfinished.length} did not finish: ${names(unfinished)}` : '',
     '.',
     ok.length > shownOk.length ? ` ${ok.length - shownOk.length} more succeeded apps are counted, not listed.` : '',
+    args.note ? ` ${args.note}.` : '',
   ].join('');
   return json(
     {

@@ -10,9 +10,21 @@ import { type BatchRow, batchRow, summariseBatch } from './batch-result.ts';
 import { owningAppSet, verifyRevision } from './revision-check.ts';
 import { type Outcome, outcomeResult, readApp, startAndFollow, verdict, waitForApp, waitForOf } from './wait.ts';
 import type { CallContext } from '../runtime/gateway.ts';
+import type { ReleaseOffers } from '../runtime/release-params.ts';
 import { tableToObjects } from '../runtime/shape.ts';
+import { DIFF_PARAMS, diffPath, LIST_FILTER_PARAMS, projectQuery } from './release-adapt.ts';
+import { bulkGrant, bulkNeedsConfirmation, confirmBulk, coveredByPreview, issueBulkToken } from './bulk-confirm.ts';
 
 type Json = Record<string, unknown>;
+
+/**
+ * Where the gateway previews a call instead of asking (confirmFallback: token), the token of that preview; the
+ * gateway takes it (src/runtime/confirm-gate.ts), the workflow never passes it on.
+ */
+const CONFIRMATION_TOKEN_ARG = {
+  type: 'string',
+  description: 'Only when a preview of this call gave a confirmationToken: that token, with exactly the previewed arguments.',
+};
 
 const pick = (args: Json, keys: string[]) => Object.fromEntries(keys.filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
 
@@ -29,10 +41,10 @@ interface Summary {
   op?: string;
 }
 
-async function listApps(call: Call, ctx: CallContext, args: Json): Promise<{ ok: true; apps: Summary[] } | { ok: false; error: string }> {
+async function listApps(call: Call, ctx: CallContext, args: Json, offers: ReleaseOffers): Promise<{ ok: true; apps: Summary[] } | { ok: false; error: string }> {
   const query: Json = {};
-  if (typeof args.project === 'string') query.projects = [args.project];
-  if (Array.isArray(args.projects)) query.projects = args.projects;
+  if (typeof args.project === 'string') Object.assign(query, projectQuery(offers, [args.project]));
+  if (Array.isArray(args.projects)) Object.assign(query, projectQuery(offers, args.projects as string[]));
   if (typeof args.selector === 'string') query.selector = args.selector;
   if (typeof args.repo === 'string') query.repo = args.repo;
   const got = parse<unknown>(await call('application_list', query, { ...ctx, progressToken: undefined }));
@@ -41,7 +53,7 @@ async function listApps(call: Call, ctx: CallContext, args: Json): Promise<{ ok:
 
 /** sync + follow, shared by sync_and_wait, set_revision and sync_many. */
 async function syncAndFollow(call: Call, ctx: CallContext, args: Json, deadline?: number): Promise<{ outcome?: Outcome; error?: string }> {
-  const syncArgs = pick(args, ['name', 'appNamespace', 'project', 'revision', 'prune', 'dryRun', 'resources', 'syncOptions', 'strategy', 'retryStrategy', 'confirm']);
+  const syncArgs = pick(args, ['name', 'appNamespace', 'project', 'revision', 'prune', 'dryRun', 'resources', 'syncOptions', 'strategy', 'retryStrategy']);
   if (Array.isArray(args.syncOptions)) syncArgs.syncOptions = { items: args.syncOptions };
   return startAndFollow({ call, ctx, input: args, deadline, start: () => call('application_sync', syncArgs, ctx) });
 }
@@ -52,7 +64,7 @@ const SYNC_ARGS = {
   dryRun: { type: 'boolean', description: 'Run a dry-run sync operation: nothing changes; its result (and failure) is reported.' },
   resources: { type: 'array', items: { type: 'object' }, description: 'Only these resources: [{group?, kind, name, namespace?}].' },
   syncOptions: { type: 'array', items: { type: 'string' }, description: "e.g. ['CreateNamespace=true', 'ServerSideApply=true']." },
-  confirm: { type: 'string', description: 'To confirm a pruning sync: the application name.' },
+  confirmationToken: CONFIRMATION_TOKEN_ARG,
 };
 
 const syncAndWait: CompositeTool = {
@@ -62,10 +74,13 @@ const syncAndWait: CompositeTool = {
     description:
       "Syncs one application and waits as `argocd app sync` / `argocd app wait` do: until the operation finished and the app was reconciled since, then for waitFor (default health), with progress notifications. Returns the final phase, the refreshed sync and health, and the resources that failed and why; a timeout says what it was still waiting for and why.",
     readOnly: false,
+    // prune: true deletes resources.
+    destructive: true,
     inputSchema: { type: 'object', properties: { ...APP_ARGS, ...SYNC_ARGS, ...WAIT_ARGS }, required: ['name'] },
     uses: ['application_sync', 'application_get', 'application_terminate_operation'],
   }),
   requires: ['application_sync', 'application_get'],
+  params: { appNamespace: ['application_sync.appNamespace'] },
   async run(args, ctx, call) {
     const { outcome, error } = await syncAndFollow(call, ctx, args);
     if (error) return textResult(error, true);
@@ -88,6 +103,7 @@ const rollback: CompositeTool = {
     description:
       "Rolls an application back to its previous deployment (from status.history, as `argocd app rollback`), or to a given history id or revision, shows what it rolls back from and to, then waits like sync_and_wait. Argo CD refuses while auto-sync is enabled (since 3.1 `automated.enabled: false` counts as off).",
     readOnly: false,
+    destructive: true,
     inputSchema: {
       type: 'object',
       properties: {
@@ -96,7 +112,7 @@ const rollback: CompositeTool = {
         revision: { type: 'string', description: 'Roll back to the latest deployment of this revision.' },
         prune: { type: 'boolean' },
         dryRun: { type: 'boolean' },
-        confirm: { type: 'string', description: 'To confirm a pruning rollback: the application name.' },
+        confirmationToken: CONFIRMATION_TOKEN_ARG,
         ...WAIT_ARGS,
       },
       required: ['name'],
@@ -104,6 +120,7 @@ const rollback: CompositeTool = {
     uses: ['application_get', 'application_rollback', 'application_terminate_operation'],
   }),
   requires: ['application_get', 'application_rollback'],
+  params: { appNamespace: ['application_rollback.appNamespace'] },
   async run(args, ctx, call) {
     const name = String(args.name);
     const base = pick(args, ['name', 'appNamespace']);
@@ -138,7 +155,7 @@ const rollback: CompositeTool = {
       call,
       ctx,
       input: args,
-      start: () => call('application_rollback', { ...base, id: target.id, ...pick(args, ['prune', 'dryRun', 'confirm']) }, ctx),
+      start: () => call('application_rollback', { ...base, id: target.id, ...pick(args, ['prune', 'dryRun']) }, ctx),
     });
     if (error) return textResult(error, true);
     return outcomeResult(outcome!, { from, to });
@@ -150,9 +167,9 @@ const syncMany: CompositeTool = {
     name: 'sync_many',
     title: 'Workflow: sync many applications',
     description:
-      'Syncs every application matching a project / label selector / status (default OutOfSync). Without execute: true it only previews which apps and their status. With execute: true it syncs them with a concurrency limit and an overall deadline, waiting on each as sync_and_wait does, with progress per app. The result lists every app that failed or did not finish first (and is an error if there is any), then the ones that succeeded.',
+      'Syncs every application matching a project / label selector / status (default OutOfSync). Without execute: true it only previews which apps and their status. With execute: true it syncs them with a concurrency limit and an overall deadline, waiting on each as sync_and_wait does, with progress per app. The result lists every app that failed or did not finish first (and is an error if there is any), then the ones that succeeded. A confirmation covers exactly the applications shown: the user is asked with the full list, or the preview gives a confirmationToken for the applications it lists.',
     readOnly: false,
-    destructive: false,
+    destructive: true,
     inputSchema: {
       type: 'object',
       properties: {
@@ -166,38 +183,59 @@ const syncMany: CompositeTool = {
         deadlineSeconds: { type: 'integer', minimum: 5, maximum: 7200, description: 'Overall deadline for the batch (default 900): no app starts after it; unfinished apps are reported as such.' },
         prune: { type: 'boolean' },
         dryRun: { type: 'boolean' },
-        confirm: { type: 'string', description: 'To confirm a bulk or pruning sync: "sync N applications" as the preview says.' },
+        confirmationToken: { type: 'string', description: "Only when the preview gave one: its token; it runs exactly the applications that preview listed." },
         ...WAIT_ARGS,
+        terminateOnCancel: { type: 'boolean', description: 'If the call is cancelled, terminate the running operations (part of what the user confirms).' },
       },
     },
     uses: ['application_list', 'application_sync', 'application_get'],
   }),
   requires: ['application_list', 'application_sync', 'application_get'],
-  async run(args, ctx, call) {
-    const listed = await listApps(call, ctx, args);
+  params: LIST_FILTER_PARAMS,
+  confirmsItself: true,
+  async run(args, ctx, call, offers) {
+    const listed = await listApps(call, ctx, args, offers);
     if (!listed.ok) return textResult(listed.error, true);
     const wantSync = (args.syncStatus as string | undefined) ?? 'OutOfSync';
     const names = Array.isArray(args.names) ? new Set(args.names as string[]) : undefined;
     const apps = listed.apps.filter(
       (a) => (wantSync === 'any' || a.sync === wantSync) && (!args.healthStatus || a.health === args.healthStatus) && (!names || names.has(a.name)),
     );
-    const table = apps.map((a) => ({ name: a.name, project: a.project, sync: a.sync, health: a.health }));
-    const phrase = `sync ${apps.length} applications`;
+    const settings = ctx.confirmation!;
+    const needed = bulkNeedsConfirmation(settings, args, apps.length);
+    const rowOf = (a: Summary) => ({ name: a.name, project: a.project, sync: a.sync, health: a.health });
     if (args.execute !== true || apps.length === 0) {
+      if (!apps.length) return json({ summary: 'No application matches; nothing to sync.', applications: [] });
+      const again = `call sync_many again with the same filters and execute: true`;
+      if (!needed || ctx.askUser || settings.fallback === 'refuse') {
+        const how = !needed ? '' : ctx.askUser ? ' (the user is asked to confirm the full list)' : ' — it needs the user\'s confirmation, which this client cannot give (confirmFallback: refuse)';
+        return json({ summary: `Preview: ${apps.length} applications match. To sync them ${again}${how}.`, applications: apps.map(rowOf) });
+      }
+      // The token covers exactly the applications this result lists.
+      const render = (shown: Summary[]) => ({ summary: 'x'.repeat(500), confirmationToken: 'x'.repeat(40), covers: apps.length, matching: apps.length, applications: shown.map(rowOf) });
+      const covered = await coveredByPreview({ rows: apps, budgetTokens: Math.floor((ctx.maxResultTokens ?? 20_000) * 0.9), render, renderRow: rowOf });
+      const token = await issueBulkToken(settings, ctx, args, covered);
+      const rest = apps.length - covered.length;
       return json({
-        summary: apps.length
-          ? `Preview: ${apps.length} applications match. To sync them call sync_many again with the same filters and execute: true${ctx.askUser ? '' : `, confirm: "${phrase}"`}.`
-          : 'No application matches; nothing to sync.',
-        applications: table,
+        summary:
+          `Preview: ${apps.length} applications match${rest ? `; this confirmation covers the ${covered.length} listed here, not the other ${rest} (narrow the filters, or sync them after these)` : ''}. ` +
+          `Show the list to the user. Only if they agree, ${again} and confirmationToken (it works once, within 5 minutes, and runs only the listed applications).`,
+        confirmationToken: token,
+        covers: covered.length,
+        matching: apps.length,
+        applications: covered.map(rowOf),
       });
     }
-    // A bulk change is confirmed once, for the whole batch; the per-app syncs then carry that confirmation.
-    if (args.dryRun !== true && !ctx.askUser && args.confirm !== phrase && (apps.length > 1 || args.prune === true)) {
-      return textResult(`${phrase}${args.prune ? ' with prune' : ''} needs confirmation. Ask the user, and if they agree call again with confirm: "${phrase}". Nothing was sent to Argo CD.`, true);
-    }
-    if (args.dryRun !== true && ctx.askUser && (apps.length > 1 || args.prune === true)) {
-      const answer = await ctx.askUser(`Confirm: ${phrase}${args.prune ? ' with prune' : ''}: ${apps.map((a) => a.name).join(', ')}?`);
-      if (answer !== 'accept') return textResult(`The user ${answer === 'decline' ? 'declined' : 'cancelled'} the bulk sync. Nothing was sent to Argo CD.`, true);
+    let run: Summary[] = apps;
+    let notCovered = 0;
+    let gone: string[] = [];
+    let grant;
+    // A bulk change is confirmed once, for exactly the listed applications; the per-app syncs carry that grant.
+    if (needed) {
+      const decision = await confirmBulk(settings, ctx, args, apps);
+      if (!decision.ok) return textResult(decision.message, true);
+      ({ run, notCovered, gone } = decision);
+      grant = bulkGrant(settings, args, run);
     }
     const concurrency = Math.min(Number(args.concurrency ?? 3), 10);
     // One deadline for the whole batch: no app starts after it, and every wait ends by it.
@@ -205,18 +243,18 @@ const syncMany: CompositeTool = {
     const rows: BatchRow[] = [];
     let next = 0;
     let done = 0;
-    const perApp = { ...ctx, progressToken: undefined, askUser: undefined };
+    const perApp: CallContext = { ...ctx, progressToken: undefined, askUser: undefined, confirmed: grant };
     const worker = async () => {
-      while (next < apps.length && !ctx.signal?.aborted && Date.now() < deadline) {
-        const app = apps[next++];
+      while (next < run.length && !ctx.signal?.aborted && Date.now() < deadline) {
+        const app = run[next++];
         const { outcome, error } = await syncAndFollow(
           call,
           perApp,
           {
             ...pick(args, ['prune', 'dryRun', 'timeoutSeconds', 'waitFor', 'waitForHealth', 'terminateOnCancel']),
             name: app.name,
-            ...(app.namespace ? { appNamespace: app.namespace } : {}),
-            confirm: app.name,
+            // Releases before apps-in-any-namespace (2.5) take no appNamespace: their apps are all in Argo CD's own.
+            ...(app.namespace && offers.has('application_sync', 'appNamespace') ? { appNamespace: app.namespace } : {}),
           },
           deadline,
         );
@@ -224,12 +262,17 @@ const syncMany: CompositeTool = {
         const row = batchRow(app.name, outcome, error);
         rows.push(row);
         if (ctx.progressToken !== undefined && ctx.sendProgress) {
-          await ctx.sendProgress({ progress: done, total: apps.length, message: `${app.name}: ${row.phase}` }).catch(() => undefined);
+          await ctx.sendProgress({ progress: done, total: run.length, message: `${app.name}: ${row.phase}` }).catch(() => undefined);
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, apps.length) }, worker));
-    return summariseBatch({ rows, notStarted: apps.slice(next).map((a) => a.name), total: apps.length, deadlinePassed: Date.now() >= deadline });
+    await Promise.all(Array.from({ length: Math.min(concurrency, run.length) }, worker));
+    // Only what was confirmed runs: matching apps the preview did not list, and listed apps that no longer match, are said.
+    const unconfirmed = [
+      notCovered ? `${notCovered} matching applications were not in the confirmed preview and were not synced` : '',
+      gone.length ? `${gone.length} confirmed applications no longer match and were not synced (${gone.join(', ')})` : '',
+    ].filter(Boolean);
+    return summariseBatch({ rows, notStarted: run.slice(next).map((a) => a.name), total: run.length, deadlinePassed: Date.now() >= deadline, note: unconfirmed.join('; ') });
   },
 };
 
@@ -240,6 +283,7 @@ const setRevision: CompositeTool = {
     description:
       "Sets an application's targetRevision (a Git branch, tag or commit, or a Helm chart version) and reads it back (an ApplicationSet may put it back). With sync: true it syncs and waits like sync_and_wait; when auto-sync is on, it follows the operation Argo CD's auto-sync starts instead.",
     readOnly: false,
+    destructive: true,
     inputSchema: {
       type: 'object',
       properties: {
@@ -249,7 +293,7 @@ const setRevision: CompositeTool = {
         sync: { type: 'boolean', description: 'Sync and wait afterwards (default false).' },
         verifySeconds: { type: 'integer', minimum: 0, maximum: 30, description: 'For an app an ApplicationSet generated: how long to watch that the change holds (default 3).' },
         prune: { type: 'boolean' },
-        confirm: { type: 'string' },
+        confirmationToken: CONFIRMATION_TOKEN_ARG,
         ...WAIT_ARGS,
       },
       required: ['name', 'revision'],
@@ -257,6 +301,7 @@ const setRevision: CompositeTool = {
     uses: ['application_get', 'application_patch', 'application_sync'],
   }),
   requires: ['application_get', 'application_patch'],
+  params: { appNamespace: ['application_patch.appNamespace'] },
   async run(args, ctx, call) {
     const name = String(args.name);
     const base = pick(args, ['name', 'appNamespace']);
@@ -357,7 +402,7 @@ const diff: CompositeTool = {
     name: 'diff',
     title: 'Workflow: what the next sync changes',
     description:
-      'Compares live and desired state of every managed resource of an application and summarises what the next sync would change: added, modified, and to-be-pruned resources, each with a compact unified diff (capped).',
+      "Compares live and desired state of every managed resource of an application (Argo CD's own comparison, with the application's diff strategy) and summarises what the next sync would change: added, modified, and to-be-pruned resources, each with a compact unified diff (capped). The result's `path` says which comparison ran.",
     readOnly: true,
     inputSchema: {
       type: 'object',
@@ -367,8 +412,10 @@ const diff: CompositeTool = {
     uses: ['application_managed_resources'],
   }),
   requires: ['application_managed_resources'],
-  async run(args, ctx, call) {
+  params: DIFF_PARAMS,
+  async run(args, ctx, call, offers) {
     const name = String(args.name);
+    const { path, why } = diffPath(offers);
     const got = parse<{ items?: ManagedResource[] }>(
       await call('application_managed_resources', { applicationName: name, ...pick(args, ['appNamespace']), raw: true }, ctx),
     );
@@ -401,7 +448,7 @@ const diff: CompositeTool = {
     const summary = changes.length
       ? `The next sync of ${name} changes ${changes.length} resources (${counts.add} added, ${counts.modify} modified, ${counts.prune} to prune — pruned only with prune: true); ${unchanged} unchanged.`
       : `${name} is in sync: the next sync changes nothing (${unchanged} resources compared).`;
-    return json({ summary, changes });
+    return json({ summary, path, pathWhy: why, changes });
   },
 };
 
@@ -416,10 +463,11 @@ const healthReport: CompositeTool = {
     uses: ['application_list'],
   }),
   requires: ['application_list'],
-  async run(args, ctx, call) {
+  params: LIST_FILTER_PARAMS,
+  async run(args, ctx, call, offers) {
     const query: Json = {
       fields: ['metadata.name', 'metadata.namespace', 'spec.project', 'status.sync.status', 'status.health.status', 'status.health.message', 'status.conditions', 'status.operationState.phase', 'status.operationState.message'],
-      ...(typeof args.project === 'string' ? { projects: [args.project] } : {}),
+      ...(typeof args.project === 'string' ? projectQuery(offers, [args.project]) : {}),
       ...(typeof args.selector === 'string' ? { selector: args.selector } : {}),
     };
     const got = parse<{ items?: Array<{ metadata: { name: string }; spec?: { project?: string }; status?: { sync?: { status?: string }; health?: { status?: string; message?: string }; conditions?: Array<{ type?: string; message?: string }>; operationState?: { phase?: string; message?: string } } }> }>(
@@ -480,8 +528,9 @@ const findApp: CompositeTool = {
     uses: ['application_list'],
   }),
   requires: ['application_list'],
-  async run(args, ctx, call) {
-    const listed = await listApps(call, ctx, typeof args.project === 'string' ? { project: args.project } : {});
+  params: { project: LIST_FILTER_PARAMS.project },
+  async run(args, ctx, call, offers) {
+    const listed = await listApps(call, ctx, typeof args.project === 'string' ? { project: args.project } : {}, offers);
     if (!listed.ok) return textResult(listed.error, true);
     const has = (value: string | undefined, fragment: unknown) => typeof fragment !== 'string' || (value ?? '').toLowerCase().includes(fragment.toLowerCase());
     const matches = listed.apps.filter((a) => {

@@ -230,7 +230,9 @@ export async function waitForApp(args: {
     if (ctx.signal?.aborted) {
       let terminated = false;
       if (args.terminateOnCancel && op && !op.finishedAt) {
-        const t = await call('application_terminate_operation', { name, ...(args.appNamespace ? { appNamespace: args.appNamespace } : {}), confirm: name }, { ...ctx, signal: undefined });
+        // Terminating is destructive: it goes through the gateway's confirmation like any call (the user is asked
+        // now, or sync_many's confirmed batch covers it); refused, the operation runs on.
+        const t = await call('application_terminate_operation', { name, ...(args.appNamespace ? { appNamespace: args.appNamespace } : {}) }, { ...ctx, signal: undefined });
         terminated = !t.isError;
       }
       return outcome({ cancelled: true, terminated, waitingOn: why() });

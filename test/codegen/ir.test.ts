@@ -287,6 +287,15 @@ describe('annotations derive from the method (and one known destructive POST)', 
     const tool = operationToTool(operation('annotations', operationId));
     expect(tool.annotations).toEqual({ ...want, openWorldHint: false });
   });
+
+  it.each([
+    ['merged-body-shares-path-param', 'ApplicationService_Sync'],
+    ['int64', 'ApplicationService_Rollback'],
+  ])('%s: %s can prune, so it is destructive and advertises confirmationToken', (fixture, operationId) => {
+    const tool = operationToTool(operation(fixture, operationId));
+    expect(tool.annotations.destructiveHint).toBe(true);
+    expect(Object.keys((tool.inputSchema as { properties: object }).properties)).toContain('confirmationToken');
+  });
 });
 
 describe('int64 values', () => {

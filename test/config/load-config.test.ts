@@ -99,6 +99,16 @@ describe('precedence: flags > env > file', () => {
     expect(pick(load({ file: fileWithBase }))).toEqual(want[2]);
   });
 
+  it('confirmFallback: refuse by default on every transport; flags > env > file; anything else is an issue', () => {
+    expect(load({ env: BASE_ENV }).confirmFallback).toBe('refuse');
+    expect(load({ env: BASE_ENV, flags: { transport: 'http' } }).confirmFallback).toBe('refuse');
+    expect(load({ env: BASE_ENV, flags: { transport: 'http' }, file: 'confirmFallback: token' }).confirmFallback).toBe('token');
+    expect(load({ env: { ...BASE_ENV, ARGOCD_MCP_CONFIRM_FALLBACK: 'refuse' }, file: 'confirmFallback: token' }).confirmFallback).toBe('refuse');
+    expect(load({ env: { ...BASE_ENV, ARGOCD_MCP_CONFIRM_FALLBACK: 'refuse' }, flags: { confirmFallback: 'token' } }).confirmFallback).toBe('token');
+    const error = configError({ env: { ...BASE_ENV, ARGOCD_MCP_CONFIRM_FALLBACK: 'ask' } });
+    expect(error.issues).toEqual([{ setting: 'ARGOCD_MCP_CONFIRM_FALLBACK', message: expect.stringContaining('use refuse') }]);
+  });
+
   it('defaults apply when nothing is said', () => {
     const c = load({ env: BASE_ENV });
     expect(c).toMatchObject({ timeoutMs: 30_000, transport: 'stdio', host: '127.0.0.1', port: 3000, logLevel: 'info', insecure: false });
@@ -291,5 +301,19 @@ describe('the token never appears in an error message', () => {
   it('a token with white space is reported as such', () => {
     const error = configError({ env: { ARGOCD_BASE_URL: 'https://argocd.example.com', ARGOCD_API_TOKEN: `Bearer ${token}` } });
     expect(error.issues).toEqual([{ setting: 'ARGOCD_API_TOKEN', message: 'the token contains white space; paste the bare token, without "Bearer "' }]);
+  });
+});
+
+describe('gitopsChecks', () => {
+  it('defaults to warn, and takes a flag over the environment over the file', () => {
+    expect(load({ env: BASE_ENV }).gitopsChecks).toBe('warn');
+    expect(load({ env: BASE_ENV, file: 'gitopsChecks: off\n' }).gitopsChecks).toBe('off');
+    expect(load({ env: { ...BASE_ENV, ARGOCD_MCP_GITOPS_CHECKS: 'refuse' }, file: 'gitopsChecks: off\n' }).gitopsChecks).toBe('refuse');
+    expect(load({ env: { ...BASE_ENV, ARGOCD_MCP_GITOPS_CHECKS: 'refuse' }, flags: { gitopsChecks: 'off' } }).gitopsChecks).toBe('off');
+  });
+
+  it('names the source of a value that is not a mode, and the modes', () => {
+    const err = configError({ env: { ...BASE_ENV, ARGOCD_MCP_GITOPS_CHECKS: 'strict' } });
+    expect(err.issues).toEqual([{ setting: 'ARGOCD_MCP_GITOPS_CHECKS', message: expect.stringMatching(/"strict" is not a gitopsChecks mode; use warn \(default.*refuse.*off/) }]);
   });
 });

@@ -38,6 +38,7 @@ function configFor(sim: Simulator, token: string): GatewayConfig {
     adaptToServer: false,
     scope: {},
     confirm: 'destructive',
+    confirmFallback: 'refuse',
     logLevel: 'silent',
   } as GatewayConfig;
 }

@@ -455,6 +455,12 @@ export class Renderer {
       case 'replace':
         arity(3);
         return str(args[2]).split(str(args[0])).join(str(args[1]));
+      case 'join': {
+        // Sprig's join: a list's items printed and joined with the separator.
+        arity(2);
+        const list = Array.isArray(args[1]) ? (args[1] as Value[]) : [args[1]];
+        return list.map((v) => str(v)).join(str(args[0]));
+      }
       case 'trunc':
         arity(2);
         return str(args[1]).slice(0, Number(args[0]));

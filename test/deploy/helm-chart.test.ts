@@ -160,6 +160,13 @@ describe('the Helm chart', () => {
     for (const name of ours) expect(sources, name).toContain(name);
   });
 
+  it('needs allowedHosts to serve without inbound auth, and passes them to the gateway', () => {
+    const open = { ...REQUIRED, inboundAuth: { allowUnauthenticated: true } };
+    expect(() => renderChart({ chartDir: CHART, values: open })).toThrow(/inboundAuth\.allowUnauthenticated needs allowedHosts/);
+    const { manifests } = renderChart({ chartDir: CHART, values: { ...open, allowedHosts: ['mcp.example.com', 'gw.tools.svc'] } });
+    expect(envOf(container(manifests)).ARGOCD_MCP_ALLOWED_HOSTS).toBe('mcp.example.com,gw.tools.svc');
+  });
+
   it('renders several Argo CD instances from config.instances without argocd.url', () => {
     const values = {
       inboundAuth: REQUIRED.inboundAuth,

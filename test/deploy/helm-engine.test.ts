@@ -66,7 +66,7 @@ const CASES: Array<[string, Record<string, unknown>]> = [
       fullnameOverride: 'mcp',
     },
   ],
-  ['instances and no service account', { inboundAuth: { allowUnauthenticated: true }, config: { instances: [{ name: 'a', url: 'https://a', token: '${A}' }] }, serviceAccount: { create: false }, nameOverride: 'gw-override' }],
+  ['instances and no service account', { inboundAuth: { allowUnauthenticated: true }, allowedHosts: ['mcp.example.com', 'gw.tools.svc'], config: { instances: [{ name: 'a', url: 'https://a', token: '${A}' }] }, serviceAccount: { create: false }, nameOverride: 'gw-override' }],
 ];
 
 describe.skipIf(!hasGo)('the chart rendered by Go text/template + Sprig (as Helm does) and by the TypeScript renderer', () => {

@@ -61,6 +61,28 @@ describe('resources and prompts', () => {
     expect(streams.length).toBe(1);
   });
 
+  it('keys subscriptions by what they watch: spellings of one URI share one watch; a session holds at most 50', async () => {
+    const apps = appsOf(await call(gw.client, 'application_list')).map((a) => a.name).filter((n) => n !== name);
+    const target = apps[0];
+    const opened = () => sim.requests.filter((r) => r.path.endsWith('/stream/applications') && r.query.includes(encodeURIComponent(target))).length;
+    const spellings = [
+      `argocd://applications/${target}`,
+      `argocd://applications/${encodeURIComponent(target).replace(/^./, (c) => `%${c.charCodeAt(0).toString(16)}`)}`,
+      `argocd://applications/${target}?appNamespace=`,
+      `argocd://applications/${target}?x=1`,
+      `argocd://applications/${target}?x=2&y=3`,
+    ];
+    for (const uri of spellings) await gw.client.subscribeResource({ uri });
+    expect(opened()).toBe(1);
+    await gw.client.unsubscribeResource({ uri: spellings[3] });
+    // All spellings were one subscription: it is gone, so the cap below counts from zero.
+    const uris = apps.slice(1, 26).flatMap((n) => [`argocd://applications/${n}`, `argocd://applications/${n}/resource-tree`]);
+    expect(uris.length).toBe(50);
+    for (const uri of uris) await gw.client.subscribeResource({ uri });
+    await expect(gw.client.subscribeResource({ uri: `argocd://applications/${target}` })).rejects.toThrow(/already has 50 subscriptions/);
+    for (const uri of uris) await gw.client.unsubscribeResource({ uri });
+  });
+
   it('offers prompts that name the tools to use', async () => {
     const { prompts } = await gw.client.listPrompts();
     expect(prompts.map((p) => p.name)).toEqual(['triage_degraded_app', 'plan_release', 'review_out_of_sync']);

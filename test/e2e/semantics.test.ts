@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, call, json, startSimulator, stdioGateway, textOf } from './harness.ts';
 import type { Simulator, StdioGateway } from './harness.ts';
 
-const WRITES = { ARGOCD_MCP_READ_ONLY: 'false' };
+// Confirmation is not what these tests are about (test/e2e/confirmation.test.ts is): the gateway does not ask.
+const WRITES = { ARGOCD_MCP_READ_ONLY: 'false', ARGOCD_MCP_CONFIRM: 'never' };
 
 interface Result {
   summary: string;
@@ -188,7 +189,8 @@ describe('rollback, set_revision and sync_many against an asynchronous controlle
   let gw: StdioGateway;
   beforeAll(async () => {
     sim = await startSimulator({ syncDurationMs: 300, pickupDelayMs: { minMs: 20, maxMs: 400 }, reconcileDelayMs: { minMs: 20, maxMs: 100 } });
-    gw = await stdioGateway(baseEnv(sim, { ...WRITES, ARGOCD_MCP_MAX_RESULT_TOKENS: '800' }));
+    // GitOps notes (test/e2e/gitops-checks.test.ts) would fill the small cap this describe sets for sync_many.
+    gw = await stdioGateway(baseEnv(sim, { ...WRITES, ARGOCD_MCP_MAX_RESULT_TOKENS: '800', ARGOCD_MCP_GITOPS_CHECKS: 'off' }));
   });
   afterAll(async () => {
     await gw?.close();
@@ -251,7 +253,7 @@ describe('rollback, set_revision and sync_many against an asynchronous controlle
     for (const n of failing) sim.failSync(n, 'quota exceeded');
     const stalled = names[names.length - 5];
     sim.controller.setPickupDelay('never', stalled);
-    const done = await call(gw.client, 'sync_many', { syncStatus: 'any', execute: true, confirm: `sync ${names.length} applications`, concurrency: 10, timeoutSeconds: 8, waitFor: ['operation'] });
+    const done = await call(gw.client, 'sync_many', { syncStatus: 'any', execute: true, concurrency: 10, timeoutSeconds: 8, waitFor: ['operation'] });
     expect(done.isError).toBe(true);
     type Row = { name: string; result: string; phase: string; why?: string };
     const out = body<{ summary: string; problems: { failed: Row[]; unfinished: Row[] }; succeeded: Row[]; moreSucceeded?: number; truncated?: { omitted: number; field: string } }>(done);

@@ -1,6 +1,7 @@
 /**
  * The workflow tools end to end, over stdio with the real SDK client against the simulator: progress, cancellation,
- * partial failure, confirmation (declined through elicitation, and by argument), and project scoping.
+ * partial failure, confirmation (declined through elicitation; test/e2e/confirmation.test.ts has the rest), and
+ * project scoping.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -65,9 +66,10 @@ describe('workflow tools', () => {
     expect(JSON.stringify(body)).toContain('admission webhook denied the request');
   });
 
-  it('sync_and_wait honours cancellation and terminates the operation when asked', async () => {
+  it('sync_and_wait honours cancellation and terminates the operation when asked (no confirmations: confirm never)', async () => {
     const slow = await startSimulator({ syncDurationMs: 20_000 });
-    const g = await stdioGateway(baseEnv(slow, WRITES));
+    // With confirmations, terminating asks the user first (test/e2e/confirmation.test.ts).
+    const g = await stdioGateway(baseEnv(slow, { ...WRITES, ARGOCD_MCP_CONFIRM: 'never' }));
     try {
       const list = appsOf<AppSummary>(await call(g.client, 'application_list'));
       const target = list.find((a) => a.sync === 'OutOfSync')!;
@@ -97,23 +99,22 @@ describe('workflow tools', () => {
 
   it('sync_many previews first, then syncs with a per-app table, reporting a partial failure', async () => {
     const s = await startSimulator({ syncDurationMs: 300 });
-    const g = await stdioGateway(baseEnv(s, WRITES));
+    const g = await stdioGateway(baseEnv(s, { ...WRITES, ARGOCD_MCP_CONFIRM_FALLBACK: 'token' }));
     try {
       const list = appsOf<AppSummary>(await call(g.client, 'application_list', { projects: ['payments'] }));
       const outOfSync = list.filter((a) => a.sync === 'OutOfSync');
       expect(outOfSync.length).toBeGreaterThanOrEqual(2);
       const before = s.requests.filter((r) => r.method === 'POST').length;
-      const preview = json<{ summary: string; applications: AppSummary[] }>(await call(g.client, 'sync_many', { project: 'payments' }));
+      const preview = json<{ summary: string; applications: AppSummary[]; confirmationToken: string }>(await call(g.client, 'sync_many', { project: 'payments' }));
       expect(preview.applications.map((a) => a.name).sort()).toEqual(outOfSync.map((a) => a.name).sort());
       expect(s.requests.filter((r) => r.method === 'POST').length).toBe(before);
-      const phrase = `sync ${outOfSync.length} applications`;
-      expect(preview.summary).toContain(phrase);
+      expect(preview.summary).toContain(`${outOfSync.length} applications match`);
       const unconfirmed = await call(g.client, 'sync_many', { project: 'payments', execute: true });
       expect(unconfirmed.isError).toBe(true);
       expect(s.requests.filter((r) => r.method === 'POST').length).toBe(before);
       s.failSync(outOfSync[0].name, 'quota exceeded');
       const progress: string[] = [];
-      const done = (await g.client.callTool({ name: 'sync_many', arguments: { project: 'payments', execute: true, confirm: phrase, concurrency: 2 } }, undefined, {
+      const done = (await g.client.callTool({ name: 'sync_many', arguments: { project: 'payments', execute: true, confirmationToken: preview.confirmationToken, concurrency: 2 } }, undefined, {
         onprogress: (p) => progress.push(p.message ?? ''),
       })) as CallToolResult;
       expect(done.isError).toBe(true);
@@ -232,7 +233,7 @@ describe('project scoping', () => {
       ['application_get', { name: foreign.name }],
       ['application_sync', { name: foreign.name }],
       ['sync_and_wait', { name: foreign.name }],
-      ['application_delete', { name: foreign.name, confirm: foreign.name }],
+      ['application_delete', { name: foreign.name }],
     ] as const) {
       const result = await call(gw.client, tool, args);
       expect(result.isError, tool).toBe(true);

@@ -2,10 +2,11 @@
 import { createLogger } from '../../src/log.ts';
 import { compileAllowlist } from '../../src/runtime/allowlist.ts';
 import { createGateway } from '../../src/runtime/gateway.ts';
-import type { Gateway } from '../../src/runtime/gateway.ts';
+import type { Gateway, GatewayOptions } from '../../src/runtime/gateway.ts';
 import { createUpstream } from '../../src/runtime/upstream.ts';
 import type { AllowlistConfig } from '../../src/config/load-config.ts';
-import type { ConfirmPolicy } from '../../src/runtime/confirm.ts';
+import type { ConfirmFallback, ConfirmPolicy } from '../../src/runtime/confirm.ts';
+import type { ConfirmationTokens } from '../../src/runtime/confirm-tokens.ts';
 import type { ScopeConfig } from '../../src/runtime/scope.ts';
 import type { Shaper } from '../../src/runtime/shaper.ts';
 
@@ -20,8 +21,13 @@ export function gatewayFor(
     maxResultTokens?: number;
     /** Default `never`: request-shape tests are not about confirmations (test/runtime/confirm.test.ts is). */
     confirm?: ConfirmPolicy;
+    confirmFallback?: ConfirmFallback;
+    confirmTokens?: ConfirmationTokens;
+    instance?: string;
     scope?: ScopeConfig;
     shaper?: Shaper;
+    /** Default `off`: request-shape tests count requests (test/runtime/gitops-checks.test.ts is about the checks). */
+    gitopsChecks?: GatewayOptions['gitopsChecks'];
   } = {},
 ): Gateway {
   return createGateway({
@@ -35,9 +41,13 @@ export function gatewayFor(
     logger: createLogger('silent'),
     adaptToServer: options.adaptToServer ?? false,
     confirm: options.confirm ?? 'never',
+    confirmFallback: options.confirmFallback,
+    confirmTokens: options.confirmTokens,
+    instance: options.instance,
     scope: options.scope,
     maxResultTokens: options.maxResultTokens,
     shaper: options.shaper,
+    gitopsChecks: options.gitopsChecks ?? 'off',
   });
 }
 

@@ -87,13 +87,32 @@ describe('HTTP settings', () => {
 
   it('needs inbound auth (or --allow-unauthenticated) to bind a non-loopback address over HTTP', () => {
     expect(issues({ transport: 'http', host: '0.0.0.0' })[0]).toMatch(/^host: binding 0\.0\.0\.0 .*authIssuer.*apiKeysFile.*--allow-unauthenticated/);
-    expect(load({ transport: 'http', host: '0.0.0.0', allowUnauthenticated: true }).http!.allowUnauthenticated).toBe(true);
+    expect(load({ transport: 'http', host: '0.0.0.0', allowUnauthenticated: true, allowedHosts: 'mcp.example.com' }).http!.allowUnauthenticated).toBe(true);
     expect(load({ transport: 'stdio', host: '0.0.0.0' }).host).toBe('0.0.0.0');
     expect(load({ transport: 'http', host: '127.0.0.2' }).host).toBe('127.0.0.2');
     expect(issues({ transport: 'http', host: '0.0.0.0', authIssuer: 'https://idp.example.com' })[0]).toMatch(/authAudience .*or publicUrl/);
     expect(load({ transport: 'http', host: '0.0.0.0', authIssuer: 'https://idp.example.com', publicUrl: 'https://mcp.example.com' }).http!.publicUrl).toBe(
       'https://mcp.example.com/mcp',
     );
+  });
+
+  it('needs allowedHosts to serve a non-loopback address without inbound auth (the only DNS-rebinding guard then)', () => {
+    expect(issues({ transport: 'http', host: '0.0.0.0', allowUnauthenticated: true })).toEqual([
+      expect.stringMatching(/^allowedHosts: serving 0\.0\.0\.0 without inbound auth needs allowedHosts \(--allowed-hosts, ARGOCD_MCP_ALLOWED_HOSTS\).*DNS rebinding/),
+    ]);
+    expect(load({ transport: 'http', host: '127.0.0.1', allowUnauthenticated: true }).http!.allowedHosts).toEqual([]);
+    const keys = path.join(dir, 'keys.txt');
+    writeFileSync(keys, `${hashApiKey('k')} ci\n`);
+    expect(load({ transport: 'http', host: '0.0.0.0', apiKeysFile: keys }).http!.allowedHosts).toEqual([]);
+  });
+
+  it('caps open sessions, in all and per authenticated client', () => {
+    expect(load().http).toMatchObject({ maxSessions: 1000, maxSessionsPerClient: 100 });
+    expect(load({ maxSessions: '5' }, { ARGOCD_MCP_MAX_SESSIONS_PER_CLIENT: '2' }).http).toMatchObject({ maxSessions: 5, maxSessionsPerClient: 2 });
+    expect(issues({ maxSessions: '0', maxSessionsPerClient: 'lots' })).toEqual([
+      expect.stringMatching(/^--max-sessions: "0" must be a whole number, at least 1/),
+      expect.stringMatching(/^--max-sessions-per-client: "lots" must be a whole number, at least 1/),
+    ]);
   });
 
   it('parses rates and sizes', () => {

@@ -219,6 +219,29 @@ describe('binding and request guards', () => {
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     expect(await metric(gw.origin, 'argocd_mcp_rate_limited_total')).toBe(2);
   });
+
+  it('counts each tool call of a JSON-RPC batch against the rate limit; a batch over the burst or an empty one is an error', async () => {
+    const gw = await gateway({ ARGOCD_MCP_RATE_LIMIT: '1/m', ARGOCD_MCP_RATE_LIMIT_BURST: '6', ARGOCD_MCP_STATELESS: 'true' });
+    const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'version_get', arguments: {} } });
+    const versionCalls = () => sim.requests.filter((r) => r.path === '/api/version').length;
+    const three = await post(gw.url, [call(1), call(2), call(3)]);
+    expect(three.status).toBe(200);
+    expect(await three.json()).toHaveLength(3);
+    // Three tokens spent; three left.
+    const empty = await post(gw.url, []);
+    expect(empty.status).toBe(400);
+    expect((await empty.json()).error).toMatchObject({ code: -32600, message: 'Invalid Request: an empty batch' });
+    const tooBig = await post(gw.url, [call(1), call(2), call(3), call(4), call(5), call(6), call(7)]);
+    expect(tooBig.status).toBe(400);
+    expect((await tooBig.json()).error.message).toMatch(/a batch of 7 tool calls is more than the rate limit's burst \(6\)/);
+    // One token left: a batch of two calls does not fit, and none of it reaches Argo CD.
+    const before = versionCalls();
+    const two = await post(gw.url, [call(1), call(2)]);
+    expect(two.status).toBe(429);
+    expect((await two.json()).error.message).toMatch(/a batch of 2 tool calls is over 1\/m/);
+    expect(two.headers.get('retry-after')).not.toBeNull();
+    expect(versionCalls()).toBe(before);
+  });
 });
 
 describe('graceful shutdown on SIGTERM', () => {

@@ -146,7 +146,16 @@ describe('static API keys (sha256 hashes in a file)', () => {
     const file = path.join(dir, 'api-keys');
     writeFileSync(file, `# CI bot\n${hashApiKey(key)} ci-bot argocd:read\n${hashApiKey('another-key-value-000000')} ops argocd:read,argocd:write\n`);
     keyed = await startGateway({
-      env: { ARGOCD_BASE_URL: sim.url, ARGOCD_API_TOKEN: sim.tokens.admin, ARGOCD_MCP_API_KEYS_FILE: file, ARGOCD_MCP_RATE_LIMIT: 'off', ARGOCD_MCP_ALLOW: '*', ARGOCD_MCP_READ_ONLY: 'false' },
+      env: {
+        ARGOCD_BASE_URL: sim.url,
+        ARGOCD_API_TOKEN: sim.tokens.admin,
+        ARGOCD_MCP_API_KEYS_FILE: file,
+        ARGOCD_MCP_RATE_LIMIT: 'off',
+        ARGOCD_MCP_ALLOW: '*',
+        ARGOCD_MCP_READ_ONLY: 'false',
+        ARGOCD_MCP_MAX_SESSIONS: '5',
+        ARGOCD_MCP_MAX_SESSIONS_PER_CLIENT: '3',
+      },
     });
   });
   afterAll(async () => {
@@ -166,5 +175,28 @@ describe('static API keys (sha256 hashes in a file)', () => {
     // No OAuth issuer: no metadata to point at.
     expect(wrong.headers.get('www-authenticate')).not.toMatch(/resource_metadata/);
     expect(keyed.stderr()).not.toContain(key);
+  });
+
+  it('caps the sessions one client holds (429) and the sessions of the gateway (503), and frees a slot on DELETE', async () => {
+    // One session of ci-bot is open already (the test above), one of the X-API-Key initialize.
+    const open = async (k: string) => {
+      const res = await post(keyed.url, INITIALIZE, bearer(k));
+      const body = await res.json();
+      return { status: res.status, id: res.headers.get('mcp-session-id'), body };
+    };
+    const third = await open(key);
+    expect(third.status).toBe(200);
+    const fourth = await open(key);
+    expect(fourth.status).toBe(429);
+    expect(fourth.body.error.message).toMatch(/already holds 3 open sessions \(maxSessionsPerClient\)/);
+    const ops = 'another-key-value-000000';
+    expect((await open(ops)).status).toBe(200);
+    expect((await open(ops)).status).toBe(200);
+    const full = await open(ops);
+    expect(full.status).toBe(503);
+    expect(full.body.error.message).toMatch(/maximum of 5 sessions \(maxSessions\)/);
+    const closed = await fetch(keyed.url, { method: 'DELETE', headers: { ...bearer(key), 'mcp-session-id': third.id!, 'mcp-protocol-version': '2025-06-18' } });
+    expect(closed.status).toBe(200);
+    expect((await open(ops)).status).toBe(200);
   });
 });

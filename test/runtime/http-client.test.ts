@@ -73,28 +73,49 @@ describe('upstream HTTP client', () => {
     expect(await (await createHttpClient()(`${base}/`)).json()).toEqual({ items: [1, 2, 3] });
   });
 
-  it('follows redirects; the Authorization header stays with its origin', async () => {
-    const other: Array<string | undefined> = [];
-    const otherBase = await serve((req, res) => {
-      other.push(req.headers.authorization);
-      res.end('{"where":"other"}');
-    });
+  it('follows redirects within the origin, keeping its headers; a POST answered 303 becomes a GET', async () => {
     const seen: Array<{ url?: string; auth?: string; method?: string }> = [];
     const base = await serve((req, res) => {
       seen.push({ url: req.url, auth: req.headers.authorization, method: req.method });
       if (req.url === '/a') res.writeHead(302, { location: '/b' }).end();
-      else if (req.url === '/b') res.writeHead(307, { location: `${otherBase}/c` }).end();
       else if (req.url === '/post') res.writeHead(303, { location: '/b2' }).end();
       else res.end('{"where":"here"}');
     });
     const http = createHttpClient();
     const res = await http(`${base}/a`, { headers: { authorization: 'Bearer secret' } });
-    expect(await res.json()).toEqual({ where: 'other' });
+    expect(await res.json()).toEqual({ where: 'here' });
     expect(seen.map((s) => s.auth)).toEqual(['Bearer secret', 'Bearer secret']);
-    expect(other).toEqual([undefined]);
     const posted = await http(`${base}/post`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(await posted.json()).toEqual({ where: 'here' });
     expect(seen.at(-1)).toMatchObject({ url: '/b2', method: 'GET' });
+  });
+
+  it('never follows a redirect to another origin: nothing secret (token, configured headers, a login body) leaves', async () => {
+    const other: Array<{ url?: string; headers: IncomingMessage['headers']; body: string }> = [];
+    const otherBase = await serve((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        other.push({ url: req.url, headers: req.headers, body });
+        res.end('{"where":"other"}');
+      });
+    });
+    const base = await serve((req, res) => {
+      if (req.url === '/api/v1/session') res.writeHead(307, { location: `${otherBase}/api/v1/session` }).end();
+      else res.writeHead(302, { location: `${otherBase}/steal?x=1` }).end();
+    });
+    const http = createHttpClient();
+    const secretHeaders = { authorization: 'Bearer secret', 'cf-access-client-secret': 'cf-secret', cookie: 'argocd.token=jwt' };
+    const got = await http(`${base}/api/v1/applications`, { headers: secretHeaders }).catch((e: unknown) => e);
+    expect(got).toBeInstanceOf(TypeError);
+    const login = await http(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"admin","password":"hunter2"}' }).catch((e: unknown) => e);
+    expect(login).toBeInstanceOf(TypeError);
+    expect(other).toEqual([]);
+    const message = describeTransportError(got, base, 30_000);
+    expect(message).toContain(`Not following a redirect of Argo CD at ${base}`);
+    expect(message).toContain(new URL(otherBase).origin);
+    expect(message).toContain('set ARGOCD_BASE_URL');
+    expect(message).not.toContain('steal');
   });
 
   it('gives the body as a web stream that yields chunks as they come, and cancellation ends it', async () => {

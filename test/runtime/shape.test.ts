@@ -1,7 +1,7 @@
 /** Result shaping: what is stripped, how lists are summarised, projected and paged, and the token cap. */
 import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
-import { capResult } from '../../src/runtime/cap.ts';
+import { capResult, countTokens } from '../../src/runtime/cap.ts';
 import { age, project, serverFields, shapeResult, strip, summariseApplication, tableToObjects } from '../../src/runtime/shape.ts';
 
 const tool = (name: string) => loadCatalogue().tools.find((t) => t.name === name)!;
@@ -123,5 +123,18 @@ describe('capResult', () => {
     const capped = await capResult({ blob: 'x '.repeat(20000) }, 1000, 'Narrow it.');
     expect(capped.value).toBeUndefined();
     expect(capped.note).toMatch(/not valid JSON/);
+  });
+
+  it('counts tokens in linear time: a 2 MB unbroken line is capped, never below the exact count', async () => {
+    // Counted whole, BPE is quadratic on one unbroken run (1 MB took ~25 minutes); on bounded pieces it is linear.
+    const line = 'x'.repeat(2_000_000);
+    const capped = await capResult({ log: line }, 20_000, 'Narrow it.');
+    expect(capped.note).toMatch(/Truncated to stay within 20000 tokens/);
+    const { countTokens: exact } = await import('gpt-tokenizer/encoding/o200k_base');
+    expect(exact(capped.text)).toBeLessThanOrEqual(20_000);
+    const json = JSON.stringify(Array.from({ length: 2000 }, (_, i) => summariseApplication(app(`application-number-${i}`))));
+    const counted = await countTokens(json);
+    expect(counted).toBeGreaterThanOrEqual(exact(json));
+    expect(counted).toBeLessThanOrEqual(exact(json) * 1.01);
   });
 });

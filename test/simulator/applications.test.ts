@@ -231,7 +231,14 @@ describe('application views', () => {
     expect(JSON.parse(manifests.body.manifests[0]).apiVersion).toBeDefined();
     const rev = (await call(sim, '/api/v1/applications/payments-api')).body.status.history[0].revision;
     expect((await call(sim, `/api/v1/applications/payments-api/revisions/${rev}/metadata`)).body.author).toMatch(/</);
-    expect((await call(sim, '/api/v1/applications/payments-api/syncwindows')).body.canSync).toBe(true);
+    // The payments project's windows do not depend on the hour: payments-api is in the open allow window only;
+    // settlement-batch is also under the settlement freeze, which still lets manual syncs through.
+    const windows = (await call(sim, '/api/v1/applications/payments-api/syncwindows')).body;
+    expect(windows.assignedWindows.map((w: any) => w.kind)).toEqual(['allow']);
+    expect(windows.canSync).toBe(true);
+    const frozen = (await call(sim, '/api/v1/applications/settlement-batch/syncwindows')).body;
+    expect(frozen.activeWindows.map((w: any) => w.kind).sort()).toEqual(['allow', 'deny']);
+    expect(frozen.canSync).toBe(true);
     expect((await call(sim, '/api/v1/applications/platform-ingress-nginx/revisions/4.12.0/chartdetails')).body.home).toContain('ingress-nginx');
   });
 });

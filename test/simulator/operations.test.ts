@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
-import { canSync, windowActive } from '../../src/simulator/sync-windows.ts';
+import { isWindowActive, windowVerdict } from '../../src/runtime/gitops/sync-windows.ts';
 import { call, eventually, readMessages } from './helpers.ts';
 
 const SYNC_MS = 150;
@@ -161,24 +161,17 @@ describe('sync (SetAppOperation, then the controller)', () => {
 });
 
 describe('sync windows', () => {
-  it('evaluates cron schedules with a duration and time zone, and CanSync as Argo CD', () => {
-    const monday0930utc = Date.UTC(2026, 0, 5, 9, 30);
-    expect(windowActive({ schedule: '0 9 * * 1', duration: '1h' }, monday0930utc)).toBe(true);
-    expect(windowActive({ schedule: '0 9 * * 2', duration: '1h' }, monday0930utc)).toBe(false);
-    expect(windowActive({ schedule: '0 10 * * *', duration: '1h', timeZone: 'Europe/Amsterdam' }, monday0930utc)).toBe(true);
+  it('evaluates windows in their time zone across a DST change (the rules of src/runtime/gitops/sync-windows.ts)', () => {
     // 06:00 in Amsterdam is 05:00 UTC in winter and 04:00 UTC in summer (DST began 2026-03-29).
-    const weekdayMornings = { schedule: '0 6 * * 1-5', duration: '14h', timeZone: 'Europe/Amsterdam' };
-    expect(windowActive(weekdayMornings, Date.UTC(2026, 2, 23, 4, 30))).toBe(false);
-    expect(windowActive(weekdayMornings, Date.UTC(2026, 2, 23, 5, 30))).toBe(true);
-    expect(windowActive(weekdayMornings, Date.UTC(2026, 2, 30, 4, 30))).toBe(true);
-    expect(windowActive(weekdayMornings, Date.UTC(2026, 2, 28, 12, 0))).toBe(false);
+    const weekdayMornings = { kind: 'allow', schedule: '0 6 * * 1-5', duration: '14h', timeZone: 'Europe/Amsterdam' };
+    expect(isWindowActive(weekdayMornings, new Date(Date.UTC(2026, 2, 23, 4, 30)))).toBe(false);
+    expect(isWindowActive(weekdayMornings, new Date(Date.UTC(2026, 2, 23, 5, 30)))).toBe(true);
+    expect(isWindowActive(weekdayMornings, new Date(Date.UTC(2026, 2, 30, 4, 30)))).toBe(true);
+    expect(isWindowActive(weekdayMornings, new Date(Date.UTC(2026, 2, 28, 12, 0)))).toBe(false);
     const deny = { kind: 'deny', schedule: '* * * * *', duration: '1h' };
-    expect(canSync([deny], true)).toBe(false);
-    expect(canSync([{ ...deny, manualSync: true }], true)).toBe(true);
-    expect(canSync([{ ...deny, manualSync: true }], false)).toBe(false);
-    const inactiveAllow = { kind: 'allow', schedule: '0 0 1 1 *', duration: '1m' };
-    expect(canSync([inactiveAllow], true, monday0930utc)).toBe(false);
-    expect(canSync([{ ...inactiveAllow, manualSync: true }], true, monday0930utc)).toBe(true);
+    expect(windowVerdict([deny], { isManual: true, now: new Date() }).canSync).toBe(false);
+    expect(windowVerdict([{ ...deny, manualSync: true }], { isManual: true, now: new Date() }).canSync).toBe(true);
+    expect(windowVerdict([{ ...deny, manualSync: true }], { isManual: false, now: new Date() }).canSync).toBe(false);
   });
 
   it('answers 403 "blocked by sync window" at the API, and holds a picked-up operation Running in the controller', async () => {

@@ -1,8 +1,7 @@
 /** ApplicationService operations: sync, rollback, terminate. */
 import { errors } from '../errors.ts';
 import { fakeSha } from '../prng.ts';
-import { headRevision, isAutomatedSyncEnabled, setAppOperation, terminateOperation, windowsFor } from '../operations.ts';
-import { canSync } from '../sync-windows.ts';
+import { headRevision, isAutomatedSyncEnabled, setAppOperation, terminateOperation, windowsAllowSync } from '../operations.ts';
 import type { RouteContext, RouteDef } from '../router.ts';
 import { cloneJson } from '../store.ts';
 import type { JsonObject } from '../types.ts';
@@ -20,7 +19,7 @@ function syncApp(ctx: RouteContext): unknown {
   const name = ctx.params.name as string;
   const rec = getAppEnforced(ctx.sim, ctx.caller, { name, project: String(body.project ?? ''), appNamespace: String(body.appNamespace ?? '') });
   // server/application/application.go Sync: windows are checked (as a manual sync) before the sync permission.
-  if (!canSync(windowsFor(ctx.sim, rec), true)) throw errors.denied('cannot sync: blocked by sync window');
+  if (!windowsAllowSync(ctx.sim, rec, true)) throw errors.denied('cannot sync: blocked by sync window');
   ctx.sim.enforcer.enforceErr(ctx.caller, 'applications', 'sync', rbacName(rec));
   const spec = rec.app.spec as JsonObject;
   const md = rec.app.metadata as JsonObject;

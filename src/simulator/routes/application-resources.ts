@@ -4,14 +4,15 @@ import type { SimContext } from '../context.ts';
 import { k8sEvent } from '../k8s-event.ts';
 import { ApiError, Code, errors } from '../errors.ts';
 import { applyFields, parseFields } from '../fields.ts';
-import { applyJsonPatch, applyMergePatch, createMergePatch, PatchError } from '../json-patch.ts';
-import { refreshDerivedStatus, scheduleReconcile, scheduleSettle, windowsFor } from '../operations.ts';
-import { activeWindows, canSync, type SyncWindowSpec } from '../sync-windows.ts';
+import { applyJsonPatch, applyMergePatch, createMergePatch, PatchError } from '../../json-patch.ts';
+import { refreshDerivedStatus, scheduleReconcile, scheduleSettle } from '../operations.ts';
 import { createRng, hashString } from '../prng.ts';
 import type { RouteContext, RouteDef } from '../router.ts';
 import { buildTree, findLiveObject, type SimResource } from '../seed/model.ts';
 import { type AppRecord, cloneJson } from '../store.ts';
 import type { JsonObject } from '../types.ts';
+import { matchingWindows, windowVerdict } from '../../runtime/gitops/sync-windows.ts';
+import type { SyncWindow, WindowTarget } from '../../runtime/gitops/sync-windows.ts';
 import { bodyObject, getAppEnforced, rbacName } from './app-access.ts';
 
 function appFromQuery(ctx: RouteContext, paramName = 'name', action = 'get'): AppRecord {
@@ -72,10 +73,17 @@ function managedResources(ctx: RouteContext): unknown {
   return applyFields({ items }, parseFields(q.get('fields')));
 }
 
+/**
+ * ServerSideDiff diffs what the client sends, index by index: `liveResources` against `targetManifests`
+ * (server/application/application.go `Server.ServerSideDiff` → util/argo/diff `StateDiffs` → DiffArray). Over REST
+ * only `targetManifests` can be sent (`liveResources` is a repeated message, no query parameter), so a REST call
+ * either compares nothing (an empty answer, whatever the application's state) or fails on the length mismatch.
+ */
 function serverSideDiff(ctx: RouteContext): unknown {
-  const rec = appFromQuery(ctx, 'appName');
-  const items = rec.model.resources.map(resourceDiff);
-  return { items, modified: items.some((i) => i.modified === true) };
+  appFromQuery(ctx, 'appName');
+  const targets = ctx.query.all('targetManifests');
+  if (targets.length) throw errors.unknown('error performing state diffs: failed to calculate diff: left and right arrays have mismatched lengths');
+  return { items: [], modified: false };
 }
 
 function appEvents(rec: AppRecord): JsonObject[] {
@@ -273,13 +281,26 @@ function ociMetadata(ctx: RouteContext): unknown {
   throw errors.unknown(`failed to get OCI metadata for revision ${ctx.params.revision as string}: ${String(src.repoURL)} is not an OCI repository`);
 }
 
-/** ApplicationService GetApplicationSyncWindows: the matching windows, the active ones, and whether a manual sync may run now. */
+/**
+ * server/application/application.go GetApplicationSyncWindows: the project's windows that match the app
+ * (`SyncWindows.Matches`), the active ones, and `CanSync(true, nil)` — the answer for a manual sync. The window
+ * rules are Argo CD's (pkg/apis/application/v1alpha1/types.go), shared with the gateway's checks.
+ */
 function syncWindows(ctx: RouteContext): unknown {
   const rec = appFromQuery(ctx);
-  const windows = windowsFor(ctx.sim, rec);
-  const face = (w: SyncWindowSpec) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration, manualSync: Boolean(w.manualSync), ...(w.timeZone ? { timeZone: w.timeZone } : {}) });
-  const active = activeWindows(windows);
-  return { assignedWindows: windows.map(face), ...(active.length ? { activeWindows: active.map(face) } : {}), canSync: canSync(windows, true) };
+  const spec = rec.app.spec as JsonObject;
+  const proj = ctx.sim.store.projects.get(String(spec.project));
+  const name = String((rec.app.metadata as JsonObject).name);
+  const windows = ((proj?.spec as JsonObject | undefined)?.syncWindows ?? []) as SyncWindow[];
+  const assigned = matchingWindows(windows, { name, destination: spec.destination as WindowTarget['destination'] });
+  const verdict = windowVerdict(assigned, { isManual: true, now: new Date() });
+  if (verdict.error) throw errors.unknown(`invalid sync windows: ${verdict.error}`);
+  const wire = (w: SyncWindow) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration, manualSync: Boolean(w.manualSync) });
+  return {
+    ...(verdict.active.length ? { activeWindows: verdict.active.map(wire) } : {}),
+    ...(assigned.length ? { assignedWindows: assigned.map(wire) } : {}),
+    canSync: verdict.canSync,
+  };
 }
 
 function getResource(ctx: RouteContext): unknown {

@@ -49,9 +49,12 @@ export function buildProjects(rng: Rng): JsonObject[] {
         { name: 'ci-deployer', description: 'Used by the payments CI pipeline to sync applications', policies: ['p, proj:payments:ci-deployer, applications, get, payments/*, allow', 'p, proj:payments:ci-deployer, applications, sync, payments/*, allow'], jwtTokens: [{ iat: tokenIat(120), id: 'github-actions' }, { iat: tokenIat(30), exp: tokenIat(-335), id: 'release-bot' }] },
         { name: 'read-only', description: 'Read-only access for the payments on-call rotation', policies: ['p, proj:payments:read-only, applications, get, payments/*, allow'], groups: ['acme:payments-oncall'] },
       ],
+      // Windows whose state does not depend on the hour the tests run (a time-of-day window would make every test
+      // that syncs a payments app pass by day and fail by night): a change freeze on settlement that still allows
+      // manual syncs, and an allow window that is always open. Tests that need a closed window set one (project_update).
       syncWindows: [
-        { kind: 'deny', schedule: '0 22 * * 5', duration: '56h', applications: ['payments-*', 'settlement-*'], manualSync: true, timeZone: 'Europe/Amsterdam' },
-        { kind: 'allow', schedule: '0 6 * * 1-5', duration: '14h', applications: ['*'], namespaces: ['payments', 'billing'], manualSync: true, timeZone: 'Europe/Amsterdam' },
+        { kind: 'deny', schedule: '* * * * *', duration: '1h', applications: ['settlement-*'], manualSync: true },
+        { kind: 'allow', schedule: '* * * * *', duration: '1h', applications: ['*'], namespaces: ['payments', 'billing'], manualSync: true },
       ],
       signatureKeys: [{ keyID: '4A3E6F1B9C2D8E7F' }],
       sourceNamespaces: [ARGOCD_NS],

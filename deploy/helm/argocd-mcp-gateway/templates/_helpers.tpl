@@ -59,6 +59,9 @@ headers:
 {{- if and .Values.argocd.headers .Values.config.headers }}
 {{- fail "set the Argo CD headers in argocd.headers or in config.headers, not both" }}
 {{- end }}
+{{- if and .Values.inboundAuth.allowUnauthenticated (not (or .Values.inboundAuth.apiKeys.existingSecret .Values.inboundAuth.oauth.issuer .Values.allowedHosts)) }}
+{{- fail "inboundAuth.allowUnauthenticated needs allowedHosts: the host names clients use, e.g. [mcp.example.com]; without credentials the Host check is the only guard against DNS rebinding" }}
+{{- end }}
 {{- if not (or .Values.inboundAuth.apiKeys.existingSecret .Values.inboundAuth.oauth.issuer .Values.inboundAuth.allowUnauthenticated) }}
 {{- fail "inbound auth is required to serve beyond loopback: set inboundAuth.apiKeys.existingSecret or inboundAuth.oauth.issuer, or inboundAuth.allowUnauthenticated=true behind an authenticating proxy" }}
 {{- end }}

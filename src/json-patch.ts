@@ -1,4 +1,4 @@
-/** RFC 6902 JSON Patch and RFC 7386 JSON Merge Patch over plain JSON values. */
+/** RFC 6902 JSON Patch and RFC 7386 JSON Merge Patch over plain JSON values (the simulator applies patches with it; the scope guard predicts what a patch makes of an application). */
 
 /** Raised when a patch document is malformed or does not apply. */
 export class PatchError extends Error {
