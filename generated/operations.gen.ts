@@ -16,11 +16,11 @@ export type ToolName =
   | 'application_delete'
   | 'application_delete_resource'
   | 'application_get'
-  | 'application_get_application_sync_windows'
   | 'application_get_manifests'
   | 'application_get_manifests_with_files'
   | 'application_get_oci_metadata'
   | 'application_get_resource'
+  | 'application_get_sync_windows'
   | 'application_list'
   | 'application_list_links'
   | 'application_list_resource_actions'
@@ -126,11 +126,11 @@ export const OPERATIONS = {
   application_delete: { operationId: 'ApplicationService_Delete', method: 'DELETE', path: '/api/v1/applications/{name}', toolset: 'applications' },
   application_delete_resource: { operationId: 'ApplicationService_DeleteResource', method: 'DELETE', path: '/api/v1/applications/{name}/resource', toolset: 'applications' },
   application_get: { operationId: 'ApplicationService_Get', method: 'GET', path: '/api/v1/applications/{name}', toolset: 'applications' },
-  application_get_application_sync_windows: { operationId: 'ApplicationService_GetApplicationSyncWindows', method: 'GET', path: '/api/v1/applications/{name}/syncwindows', toolset: 'applications' },
   application_get_manifests: { operationId: 'ApplicationService_GetManifests', method: 'GET', path: '/api/v1/applications/{name}/manifests', toolset: 'applications' },
   application_get_manifests_with_files: { operationId: 'ApplicationService_GetManifestsWithFiles', method: 'POST', path: '/api/v1/applications/manifestsWithFiles', toolset: 'applications' },
   application_get_oci_metadata: { operationId: 'ApplicationService_GetOCIMetadata', method: 'GET', path: '/api/v1/applications/{name}/revisions/{revision}/ocimetadata', toolset: 'applications' },
   application_get_resource: { operationId: 'ApplicationService_GetResource', method: 'GET', path: '/api/v1/applications/{name}/resource', toolset: 'applications' },
+  application_get_sync_windows: { operationId: 'ApplicationService_GetApplicationSyncWindows', method: 'GET', path: '/api/v1/applications/{name}/syncwindows', toolset: 'applications' },
   application_list: { operationId: 'ApplicationService_List', method: 'GET', path: '/api/v1/applications', toolset: 'applications' },
   application_list_links: { operationId: 'ApplicationService_ListLinks', method: 'GET', path: '/api/v1/applications/{name}/links', toolset: 'applications' },
   application_list_resource_actions: { operationId: 'ApplicationService_ListResourceActions', method: 'GET', path: '/api/v1/applications/{name}/resource/actions', toolset: 'applications' },

@@ -6,7 +6,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolRequest, CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { CallContext, Gateway } from './runtime/gateway.ts';
 import { textResult } from './runtime/gateway.ts';
@@ -15,6 +15,10 @@ import { registerPrompts } from './prompts.ts';
 import { SERVER_NAME, SERVER_TITLE, serverCapabilities, serverInstructions } from './server-info.ts';
 import type { Mode } from './server-info.ts';
 import { registerResources } from './resources.ts';
+import { forwardNotices } from './mcp-logging.ts';
+import { registerCompletions } from './completions.ts';
+import { startTask, taskStore, taskSupportOf } from './tasks.ts';
+import { applicationOf, linkSupport, withApplicationLink } from './resource-links.ts';
 
 export { SERVER_NAME };
 export type { Mode };
@@ -45,7 +49,9 @@ function metaTools(toolsets: string[]): Tool[] {
       description: 'Runs a tool found with search_tools, with its arguments as describe_tool shows them.',
       inputSchema: {
         type: 'object',
-        properties: { name: { type: 'string' }, arguments: { type: 'object' } },
+        // A JSON text, not an object: a free-form object is what OpenAI strict mode and Gemini's `parameters` refuse.
+        // An object is accepted too.
+        properties: { name: { type: 'string' }, arguments: { type: 'string', description: 'The arguments as a JSON object, e.g. {"name":"guestbook"}.' } },
         required: ['name'],
       },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
@@ -58,6 +64,17 @@ function metaTools(toolsets: string[]): Tool[] {
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
   ];
+}
+
+/** call_tool's `arguments`: a JSON object text (as advertised) or an object; absent, null or empty is none. */
+function callArguments(value: unknown): { ok: true; value: unknown } | { ok: false; error: string } {
+  if (value === undefined || value === null || value === '') return { ok: true, value: {} };
+  if (typeof value !== 'string') return { ok: true, value };
+  try {
+    return { ok: true, value: JSON.parse(value) };
+  } catch (err) {
+    return { ok: false, error: `call_tool's \`arguments\` is not valid JSON (${(err as Error).message}). Pass a JSON object, e.g. {"name":"guestbook"}.` };
+  }
 }
 
 function toolLine(t: Tool): string {
@@ -75,15 +92,27 @@ let sharedValidator: AjvJsonSchemaValidator | undefined;
 /** The pause between a call's last progress notification and its result. */
 const PROGRESS_GAP_MS = 5;
 
-export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 'static'): Server {
+export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 'static', options: { stateless?: boolean } = {}): Server {
   const dynamic = mode === 'dynamic';
   sharedValidator ??= new AjvJsonSchemaValidator();
   const server = new Server(
     { name: SERVER_NAME, title: SERVER_TITLE, version },
-    { capabilities: serverCapabilities(mode), instructions: serverInstructions(mode), jsonSchemaValidator: sharedValidator },
+    { capabilities: serverCapabilities(mode), instructions: serverInstructions(mode, options), jsonSchemaValidator: sharedValidator, taskStore: taskStore() },
   );
   registerResources(server, gateway);
   registerPrompts(server);
+  forwardNotices(server, gateway);
+  registerCompletions(server, gateway, (extra) => {
+    const subject = (extra.authInfo?.extra as { subject?: string } | undefined)?.subject;
+    return { user: subject ? { subject, accessToken: extra.authInfo?.token || undefined } : undefined };
+  });
+  const canLink = linkSupport(server);
+  const sessionClosed = new AbortController();
+  const closed = server.onclose;
+  server.onclose = () => {
+    closed?.();
+    sessionClosed.abort(new Error('the session ended'));
+  };
   const enabled = new Set<string>();
 
   const listed = async (): Promise<Tool[]> => {
@@ -112,7 +141,9 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
       case 'call_tool':
         if (typeof args.name !== 'string') return textResult('call_tool needs `name` (from search_tools).', true);
         if (args.name === 'call_tool') return textResult('call_tool cannot call itself.', true);
-        return gateway.callTool(args.name, args.arguments ?? {}, ctx);
+        const callArgs = callArguments(args.arguments);
+        if (!callArgs.ok) return textResult(callArgs.error, true);
+        return gateway.callTool(args.name, callArgs.value, ctx);
       case 'enable_toolset': {
         const toolset = String(args.toolset ?? '');
         const tools = (await gateway.exposed()).filter((t) => t.toolset === toolset);
@@ -171,6 +202,7 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
           }
         : undefined,
       who: (extra.authInfo?.clientId as string | undefined) ?? (client ? `${client.name}/${client.version}` : undefined),
+      clientName: client?.name,
       requestId: String(extra.requestId),
       signal: extra.signal,
       progressToken,
@@ -184,7 +216,29 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
             },
     };
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
-    const result = (dynamic ? await callMeta(request.params.name, args, ctx) : undefined) ?? (await gateway.callTool(request.params.name, args, ctx));
+    const answer = async (callCtx: CallContext): Promise<CallToolResult> => {
+      const result = (dynamic ? await callMeta(request.params.name, args, callCtx) : undefined) ?? (await gateway.callTool(request.params.name, args, callCtx));
+      if (result.isError || !canLink(extra.requestInfo?.headers)) return result;
+      const tool = (await gateway.exposed()).find((t) => t.name === request.params.name);
+      const app = tool && applicationOf(tool, args);
+      return app ? withApplicationLink(result, app) : result;
+    };
+    if (request.params.task) {
+      if (dynamic || !taskSupportOf(request.params.name) || !extra.taskStore) {
+        throw new McpError(ErrorCode.MethodNotFound, `${request.params.name} does not run as a task; call it without \`task\`.`);
+      }
+      // The call outlives this request: its progress goes out on its own, its signal is the task's (tasks/cancel).
+      const sendProgress: CallContext['sendProgress'] =
+        progressToken === undefined ? undefined : (p) => server.notification({ method: 'notifications/progress', params: { progressToken, ...p } });
+      const created = await startTask({
+        requests: extra.taskStore,
+        requestedTtl: extra.taskRequestedTtl,
+        sessionClosed: sessionClosed.signal,
+        run: (signal) => answer({ ...ctx, signal, sendProgress }),
+      });
+      return created as unknown as CallToolResult;
+    }
+    const result = await answer(ctx);
     // Progress goes out before the result, and not in the same read: a client drops progress for a request it has
     // already seen answered, and the SDK's client handles a notification a microtask later than a response that came
     // in the same chunk (so it would find the request answered). A moment's pause lets the client read them apart.

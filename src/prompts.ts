@@ -38,7 +38,7 @@ export const PROMPTS: PromptDef[] = [
     text: ({ revision, applications }) =>
       [
         `Plan the release of ${revision} to ${applications}, in that order.`,
-        'For each application: application_get (fields: spec.source, spec.sources, spec.syncPolicy, status.sync, status.health) to see the current revision and health, and application_get_application_sync_windows for windows that would block a sync.',
+        'For each application: application_get (fields: spec.source, spec.sources, spec.syncPolicy, status.sync, status.health) to see the current revision and health, and application_get_sync_windows for windows that would block a sync.',
         'Present a table: application, current revision, target, auto-sync, health, blockers.',
         `Then, only after I approve each step: set_revision { name, revision: "${revision}", sync: true } for one application at a time, checking its outcome before the next. Stop at the first failure and show its failed resources.`,
       ].join('\n'),

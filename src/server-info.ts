@@ -45,9 +45,25 @@ export function serverCapabilities(mode: Mode) {
     tools: { listChanged: mode === 'dynamic' },
     resources: { subscribe: true, listChanged: false },
     prompts: { listChanged: false },
+    logging: {},
+    completions: {},
+    // Long-running workflows may run as tasks (src/tasks.ts).
+    tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
   };
 }
 
-export function serverInstructions(mode: Mode): string {
-  return mode === 'dynamic' ? DYNAMIC_INSTRUCTIONS : INSTRUCTIONS;
+/**
+ * Over stateless HTTP every request meets a fresh server that never saw the client's `initialize`: it cannot ask the
+ * user anything (elicitation), nor send anything outside a call's own answer. The client is told in `initialize`.
+ */
+export const STATELESS_LIMITS = [
+  'This gateway is stateless (HTTP without sessions), so it cannot ask the user anything: a call that needs the',
+  'user\'s confirmation is refused, or (when the operator chose confirmFallback: token) answers with a preview and a',
+  'confirmationToken to show the user first; a sign-in to Argo CD comes as a link in the result. Nothing arrives outside a call\'s own answer (no list changes, resource updates or log messages), a',
+  'toolset enabled in dynamic mode lasts one request, and a task is found only on the replica that runs it.',
+].join(' ');
+
+export function serverInstructions(mode: Mode, options: { stateless?: boolean } = {}): string {
+  const base = mode === 'dynamic' ? DYNAMIC_INSTRUCTIONS : INSTRUCTIONS;
+  return options.stateless ? `${base} ${STATELESS_LIMITS}` : base;
 }

@@ -1,7 +1,7 @@
 /** Swagger 2.0 document → IR. Pure: no I/O. */
 import { camelJoin, argNameForDefinition, titleFor, toolNameFor, toolsetFor } from './naming.ts';
 import { compactField, compactObject, compactScalar, refName, shortDescription, toValidationSchema } from './schema.ts';
-import type { CompactContext } from './schema.ts';
+import type { CompactContext, Hint } from './schema.ts';
 import type { HttpMethod, IrBody, IrOperation, IrParam, IrSpec, JsonSchema } from './types.ts';
 
 export interface SwaggerParameter {
@@ -43,7 +43,7 @@ export interface IrContext {
   release: string;
   sha256: string;
   patches: SpecPatches;
-  hints: Record<string, string>;
+  hints: Record<string, Hint>;
 }
 
 /** Arguments the runtime adds to streaming tools to bound what it reads. */
@@ -294,7 +294,8 @@ function operationToIr(
   for (const arg of shapeArgs) {
     claim(arg, 'a result-shaping argument');
     fullProps[arg] = { ...SHAPE_ARGS[arg] };
-    compactProps[arg] = { ...SHAPE_ARGS[arg] };
+    // `raw` is advertised where results are documents worth reading whole (reads); writes accept it unadvertised.
+    if (arg !== 'raw' || method === 'GET') compactProps[arg] = { ...SHAPE_ARGS[arg] };
   }
   // Every write accepts `confirmationToken` (the gateway's preview may issue one, see src/runtime/confirm.ts); it is
   // advertised where a confirmation is asked for by default: destructive operations.

@@ -25,10 +25,15 @@ const METHOD_OVERRIDES: Record<string, string> = {
   ApplicationService_PodLogs2: 'logs',
   ApplicationService_PodLogs: 'pod_logs',
   VersionService_Version: 'get',
+  // `application_get_application_sync_windows` would be 65 characters behind Claude Code's `mcp__argocd-mcp-gateway__`.
+  ApplicationService_GetApplicationSyncWindows: 'get_sync_windows',
 };
 
-/** The longest tool name we emit, so that a client's `server__` prefix still fits MCP's 64. */
-export const MAX_TOOL_NAME = 48;
+/**
+ * The longest tool name we emit: hosts put a prefix before it (Claude Code and Codex `mcp__<server>__`, i.e.
+ * `mcp__argocd-mcp-gateway__`, 25 characters) and model APIs allow 64 in all.
+ */
+export const MAX_TOOL_NAME = 39;
 
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 

@@ -58,10 +58,20 @@ export function refName(ref: string): string {
   return ref.replace(/^#\/definitions\//, '');
 }
 
+/**
+ * What spec/hints.yaml says of one Argo CD object: a one-line summary, and the fields an agent sets (dotted paths;
+ * an array's path goes on into its items). A path that ends at an object with a hint of its own is expanded by
+ * that hint, one that ends at another object by its scalar fields.
+ */
+export interface Hint {
+  summary?: string;
+  fields?: string[];
+}
+
 export interface CompactContext {
   definitions: Record<string, JsonSchema>;
-  /** Hand-written one-line summaries of the big Argo CD objects (spec/hints.yaml). */
-  hints: Record<string, string>;
+  /** The advertised shape of the big Argo CD objects (spec/hints.yaml). */
+  hints: Record<string, Hint>;
 }
 
 /** The advertised schema of a scalar or array parameter: its type, and a short description. */
@@ -78,7 +88,7 @@ export function compactScalar(schema: JsonSchema, description?: string, name?: s
   return out;
 }
 
-const FILLER = new Set(['the', 'a', 'an', 'of', 'for', 'to', 'is', 'id', 'whether', 'this', 'used']);
+const FILLER = new Set(['the', 'a', 'an', 'of', 'for', 'to', 'is', 'id', 'whether', 'this', 'used', 'object', 'query']);
 
 /** "Azure Service Principal Client ID." for azureServicePrincipalClientId tells an agent nothing new. */
 export function restatesName(description: string, name: string | undefined): boolean {
@@ -96,40 +106,77 @@ function resolve(schema: JsonSchema, ctx: CompactContext): { schema: JsonSchema;
   return { schema };
 }
 
-/** The advertised type of a property: scalars keep their type, containers say only what they are. */
-function compactType(schema: JsonSchema, ctx: CompactContext): JsonSchema {
-  const { schema: s } = resolve(schema, ctx);
-  if (s.type === 'array') {
-    const item = resolve(isObject(s.items) ? s.items : {}, ctx).schema;
-    return { type: 'array', items: item.type && item.type !== 'object' ? compactScalar(item) : { type: 'object' } };
+/** Dotted field paths → a tree of names (`spec.source.repoURL` → {spec: {source: {repoURL: {}}}}). */
+type FieldTree = { [name: string]: FieldTree };
+
+function fieldTree(paths: string[]): FieldTree {
+  const tree: FieldTree = {};
+  for (const p of paths) {
+    let node = tree;
+    for (const part of p.split('.')) node = node[part] ??= {};
   }
+  return tree;
+}
+
+const isObjectLike = (s: JsonSchema) => s.type === 'object' || isObject(s.properties);
+
+/** Objects nest at most this deep in an advertised schema (OpenAI strict mode allows 10 levels in all). */
+const MAX_OBJECT_DEPTH = 7;
+
+/**
+ * The advertised schema of one field, or undefined when a model could not be told its shape: a map (free keys,
+ * which OpenAI strict mode and Gemini's `parameters` cannot express), an untyped or union-typed value, an object
+ * nothing is chosen from. The runtime validates such fields all the same (full depth) when a client sends them.
+ */
+function compactNode(schema: JsonSchema, tree: FieldTree | undefined, ctx: CompactContext, depth: number): JsonSchema | undefined {
+  const { schema: s, name } = resolve(schema, ctx);
+  if (s.type === 'array') {
+    const item = compactNode(isObject(s.items) ? s.items : {}, tree, ctx, depth);
+    return item ? { type: 'array', items: item } : undefined;
+  }
+  if (isObjectLike(s)) return compactFields(s, name, tree, ctx, depth + 1);
   if (isInt64(s)) return { type: 'integer' };
-  if (Array.isArray(s.type) || !s.type) return {};
+  if (typeof s.type !== 'string') return undefined;
   const out: JsonSchema = { type: s.type };
   if (Array.isArray(s.enum)) out.enum = s.enum;
   return out;
 }
 
+/** An object, or an array of objects. */
+function holdsObjects(schema: JsonSchema, ctx: CompactContext): boolean {
+  const s = resolve(schema, ctx).schema;
+  if (s.type === 'array') return isObject(s.items) && isObjectLike(resolve(s.items, ctx).schema);
+  return isObjectLike(s);
+}
+
+/** An object with the fields `tree` names, or its hint's fields, or (without either) its scalar fields. */
+function compactFields(s: JsonSchema, name: string | undefined, tree: FieldTree | undefined, ctx: CompactContext, depth: number): JsonSchema | undefined {
+  if (depth > MAX_OBJECT_DEPTH || !isObject(s.properties)) return undefined;
+  const props = s.properties as Record<string, JsonSchema>;
+  const chosen = tree && Object.keys(tree).length ? tree : name && ctx.hints[name]?.fields ? fieldTree(ctx.hints[name].fields!) : undefined;
+  const out: Record<string, JsonSchema> = {};
+  for (const field of Object.keys(chosen ?? props).sort()) {
+    const sub = props[field];
+    if (!sub) continue; // a field this release does not have
+    // Without a choice, only scalars and arrays of scalars: nested objects are what the hints choose from.
+    if (!chosen && holdsObjects(sub, ctx)) continue;
+    const node = compactNode(sub, chosen?.[field], ctx, depth);
+    if (node) out[field] = node;
+  }
+  return Object.keys(out).length ? { type: 'object', properties: out } : undefined;
+}
+
 /**
- * The advertised schema of an object argument: its hint (or the definition's own summary) and its top-level
- * fields typed one level deep. Deep Argo CD objects (an Application's spec is ~245 KB inlined) are summarised,
- * never inlined; the runtime still validates the full depth.
+ * The advertised schema of an object argument: its summary, and the fields an agent sets (spec/hints.yaml), typed
+ * from the spec, nested as deep as they go. Deep Argo CD objects (an Application's spec is ~245 KB inlined) are
+ * never inlined whole; the runtime still validates the full depth.
  */
 export function compactObject(ref: string, ctx: CompactContext, description?: string): JsonSchema {
   const name = refName(ref);
   const def = ctx.definitions[name] ?? {};
-  const out: JsonSchema = { type: 'object' };
-  const hint = ctx.hints[name];
-  const d = hint ?? shortDescription(description) ?? shortDescription(def.description ?? def.title);
+  const out: JsonSchema = compactFields(def, name, undefined, ctx, 1) ?? { type: 'object', properties: {} };
+  const d = ctx.hints[name]?.summary ?? shortDescription(description) ?? shortDescription(def.description ?? def.title);
   if (d) out.description = d;
-  // A hint already names the fields that matter; listing all of them again would only cost tokens.
-  if (!hint && isObject(def.properties)) {
-    out.properties = Object.fromEntries(
-      Object.entries(def.properties)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([prop, sub]) => [prop, compactType(sub as JsonSchema, ctx)]),
-    );
-  }
   return out;
 }
 
@@ -145,7 +192,7 @@ export function compactField(schema: JsonSchema, ctx: CompactContext): JsonSchem
       type: 'array',
       items: itemName && (item.type === 'object' || isObject(item.properties)) ? compactObject(itemName, ctx) : compactScalar(item),
     };
-    const d = ctx.hints[`${itemName}[]`] ?? shortDescription(schema.description ?? s.description);
+    const d = ctx.hints[`${itemName}[]`]?.summary ?? shortDescription(schema.description ?? s.description);
     if (d) out.description = d;
     return out;
   }

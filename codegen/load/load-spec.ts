@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import type { SpecPatches, SwaggerDocument } from '../ir/build-ir.ts';
 import { SpecError } from '../ir/build-ir.ts';
 import type { JsonSchema } from '../ir/types.ts';
+import type { Hint } from '../ir/schema.ts';
 
 export interface LoadedSpec {
   doc: SwaggerDocument;
@@ -65,7 +66,7 @@ export function releaseFromName(spec: string): string | undefined {
 
 export interface SpecOverrides {
   patches: SpecPatches & { definitions: Record<string, { schema: JsonSchema }> };
-  hints: Record<string, string>;
+  hints: Record<string, Hint>;
 }
 
 /** Reads spec/patches.yaml and spec/hints.yaml from the package. */
@@ -81,7 +82,7 @@ export async function loadOverrides(specDir: string): Promise<SpecOverrides> {
       serverFields: (patches.serverFields ?? {}) as Record<string, { prefix: string }>,
       summaries: (patches.summaries ?? {}) as Record<string, { text: string }>,
     },
-    hints: hints as Record<string, string>,
+    hints: Object.fromEntries(Object.entries(hints ?? {}).map(([k, v]) => [k, typeof v === 'string' ? { summary: v } : (v as Hint)])),
   };
 }
 

@@ -53,7 +53,8 @@ export interface GatewayConfig {
   toolsets?: string[];
   /** `static`: one tool per operation; `dynamic`: search/describe/call meta-tools. */
   mode: 'static' | 'dynamic';
-  maxResultTokens: number;
+  /** The operator's cap on a tool result (o200k tokens); absent, each client gets its own (client-budgets.ts). */
+  maxResultTokens?: number;
   rawResults: boolean;
   adaptToServer: boolean;
   /** GitOps checks before writes to applications: `warn` (default), `refuse` or `off` (src/runtime/gitops/). */
@@ -389,8 +390,9 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
   if (mode !== 'static' && mode !== 'dynamic') issues.push({ setting: modeSource!.from, message: `"${mode}" is not a mode; use static (one tool per operation) or dynamic (search/describe/call)` });
 
   const capSource = pick([flags.maxResultTokens, '--max-result-tokens'], [env.ARGOCD_MCP_MAX_RESULT_TOKENS, 'ARGOCD_MCP_MAX_RESULT_TOKENS'], [file.maxResultTokens, `${fileLabel}: maxResultTokens`]);
-  const maxResultTokens = capSource ? Number(capSource.value) : 20_000;
-  if (!Number.isInteger(maxResultTokens) || maxResultTokens < 500) issues.push({ setting: capSource!.from, message: `"${String(capSource!.value)}" must be a whole number of tokens, at least 500 (default 20000)` });
+  // Unset, each client gets its own budget (src/runtime/client-budgets.ts).
+  const maxResultTokens = capSource ? Number(capSource.value) : undefined;
+  if (maxResultTokens !== undefined && (!Number.isInteger(maxResultTokens) || maxResultTokens < 500)) issues.push({ setting: capSource!.from, message: `"${String(capSource!.value)}" must be a whole number of tokens, at least 500 (unset: by client, 20000 for unknown ones)` });
 
   const rawSource = pick([flags.raw, '--raw'], [env.ARGOCD_MCP_RAW, 'ARGOCD_MCP_RAW'], [file.rawResults, `${fileLabel}: rawResults`]);
   const rawResults = rawSource ? parseBool(rawSource.value) : false;

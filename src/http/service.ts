@@ -6,6 +6,7 @@
  * shutdownTimeout), then the process exits.
  */
 import { Redis } from 'ioredis';
+import { redisSharedSessions } from './shared-sessions.ts';
 import { announce, buildGateway } from '../app.ts';
 import type { GatewayParts } from '../app.ts';
 import type { GatewayConfig } from '../config/load-config.ts';
@@ -104,18 +105,21 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
         : createMemoryRateLimiter({ perSecond: settings.rateLimit.perSecond, burst: settings.rateLimit.burst });
 
   const gatewayFor = (principal?: Principal) => (principal?.profile === 'read' && readOnly ? readOnly : full);
+  // With Redis and sessions, any replica can take over a session (and pass on the client's answers to elicitations).
+  const sharedSessions = redis && !settings.stateless ? redisSharedSessions(redis, { ttlMs: settings.sessionIdleTimeoutMs }) : undefined;
   const handle = await serveHttp({
     host: config.host,
     port: config.port,
     logger,
     settings,
-    createServer: (principal) => createMcpServer(gatewayFor(principal).gateway, full.version, config.mode),
+    createServer: (principal) => createMcpServer(gatewayFor(principal).gateway, full.version, config.mode, { stateless: settings.stateless }),
     authenticator,
     rateLimiter,
     eventStore,
     metrics,
     readiness: createReadinessProbe(full.upstream, { perUser: !!signIn }),
     signIn,
+    sharedSessions,
   });
   listeningUrl = handle.url;
   logger.info(
@@ -139,6 +143,7 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
       stopping ??= (async () => {
         const { unfinished } = await handle.drain(settings.shutdownTimeoutMs);
         await eventStore.close();
+        await sharedSessions?.close();
         await shaper?.close();
         if (redis) await redis.quit().catch(() => redis.disconnect());
         logger.info({ unfinished }, 'stopped');

@@ -78,6 +78,13 @@ export function createInstancesGateway(instances: NamedGateway[]): Gateway {
     serverSupport: () => undefined,
     // One policy for all: the instances' gateways are built from the same top-level setting.
     confirmPolicy: instances[0].gateway.confirmPolicy,
+    notices: {
+      recent: () => instances.flatMap((i) => (i.gateway.notices?.recent() ?? []).map((n) => ({ ...n, data: { instance: i.name, ...n.data } }))),
+      subscribe(listener) {
+        const stops = instances.map((i) => i.gateway.notices?.subscribe((n) => listener({ ...n, data: { instance: i.name, ...n.data } })));
+        return () => stops.forEach((stop) => stop?.());
+      },
+    },
     async openStream(name, streamArgs, signal) {
       const { [INSTANCE_ARG]: chosen, ...args } = streamArgs;
       const target = typeof chosen === 'string' ? byName.get(chosen) : undefined;

@@ -72,36 +72,70 @@ function cuttable(value: unknown): { get: () => unknown[]; with: (arr: unknown[]
   return { get: () => obj[key] as unknown[], with: (arr) => ({ ...obj, [key]: arr }), label: key };
 }
 
+/** A cap: o200k tokens, or a budget in tokens or bytes that says whose limit it is (src/runtime/client-budgets.ts). */
+export type Cap = number | { tokens?: number; bytes?: number; why?: string };
+
+/** Room left for the cut note (sent beside the result, and counted by a host that cuts the whole text). */
+const NOTE_TOKENS = 200;
+const NOTE_BYTES = 600;
+
+interface Limit {
+  /** Whether a text fits, leaving room for the note when `reserve` is set. */
+  fits(text: string, reserve: boolean): Promise<boolean>;
+  /** "20000 tokens", "9728 bytes (GitHub Copilot CLI's limit for a tool result)". */
+  label: string;
+  /** No text longer than this many characters fits (a token and a character are at least one byte each). */
+  chars: number;
+}
+
+function limitOf(cap: Cap): Limit {
+  const c = typeof cap === 'number' ? { tokens: cap } : cap;
+  if (c.bytes !== undefined) {
+    const bytes = c.bytes;
+    return {
+      fits: async (text, reserve) => Buffer.byteLength(text) <= bytes - (reserve ? NOTE_BYTES : 0),
+      label: `${bytes} bytes${c.why ? ` (${c.why})` : ''}`,
+      chars: bytes,
+    };
+  }
+  const tokens = c.tokens ?? Number.POSITIVE_INFINITY;
+  return {
+    fits: (text, reserve) => (tokens === Number.POSITIVE_INFINITY ? Promise.resolve(true) : fitsIn(text, tokens - (reserve ? NOTE_TOKENS : 0))),
+    label: `${tokens} tokens${'why' in c && c.why ? ` (${c.why})` : ''}`,
+    chars: tokens,
+  };
+}
+
 /** Applies the cap; `hint` tells the agent how to narrow this tool's result. */
-export async function capResult(value: unknown, limit: number, hint: string): Promise<Capped> {
+export async function capResult(value: unknown, cap: Cap, hint: string): Promise<Capped> {
+  const limit = limitOf(cap);
   const text = JSON.stringify(value);
-  if (await fitsIn(text, limit)) return { text, value };
+  if (await limit.fits(text, false)) return { text, value };
   const cut = cuttable(value);
   if (cut) {
     const all = cut.get();
     // Binary search for the most items that fit, leaving room for the note.
     let lo = 0;
     let hi = all.length;
-    const budget = limit - 200;
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
-      if (await fitsIn(JSON.stringify(cut.with(all.slice(0, mid))), budget)) lo = mid;
+      if (await limit.fits(JSON.stringify(cut.with(all.slice(0, mid))), true)) lo = mid;
       else hi = mid - 1;
     }
     const left = all.length - lo;
-    const note = `Truncated to stay within ${limit} tokens: ${lo} of ${all.length} ${cut.label} shown, ${left} left out. ${hint}`;
+    const note = `Truncated to stay within ${limit.label}: ${lo} of ${all.length} ${cut.label} shown, ${left} left out. ${hint}`;
     const truncated = cut.with(all.slice(0, lo));
     const withNote =
       typeof truncated === 'object' && truncated !== null && !Array.isArray(truncated)
         ? { ...(truncated as Json), truncated: { shown: lo, omitted: left, of: all.length, field: cut.label } }
         : truncated;
-    if (lo > 0 || (await fitsIn(JSON.stringify(withNote), budget))) {
+    if (lo > 0 || (await limit.fits(JSON.stringify(withNote), true))) {
       return { text: JSON.stringify(withNote), value: withNote, note };
     }
   }
   // No clean boundary: cut the text itself, and say so.
-  let end = Math.min(text.length, limit);
-  while (end > 0 && !(await fitsIn(text.slice(0, end), limit - 200))) end = Math.floor(end * 0.8);
-  const note = `Truncated to stay within ${limit} tokens: the first ${end} of ${text.length} characters are shown (not valid JSON). ${hint}`;
+  let end = Math.min(text.length, limit.chars);
+  while (end > 0 && !(await limit.fits(text.slice(0, end), true))) end = Math.floor(end * 0.8);
+  const note = `Truncated to stay within ${limit.label}: the first ${end} of ${text.length} characters are shown (not valid JSON). ${hint}`;
   return { text: text.slice(0, end), value: undefined, note };
 }

@@ -14,6 +14,13 @@ import { redactText, redactValue } from './redact.ts';
 import type { Upstream, UpstreamSendArgs } from './upstream.ts';
 import { formatValidationErrors, validatorFor } from './validate.ts';
 import { capResult } from './cap.ts';
+import type { Cap } from './cap.ts';
+import { DEFAULT_RESULT_TOKENS, resultBudget } from './client-budgets.ts';
+import type { ResultBudget } from './client-budgets.ts';
+import { withoutNullArguments } from './nulls.ts';
+import { createNoticeBoard } from './notices.ts';
+import { taskSupportOf } from './task-support.ts';
+import type { NoticeBoard } from './notices.ts';
 import { condenseTree, serverFields, shapeResult, strip, summariseApplicationObject } from './shape.ts';
 import type { ShapeArgs } from './shape.ts';
 import { detectServerSupport } from './version-adapt.ts';
@@ -65,6 +72,8 @@ export interface CallContext {
   maxResultTokens?: number;
   /** A call made by a composite tool for its own reading: results are not capped (the composite's own is). */
   internal?: boolean;
+  /** The connected client's `clientInfo.name`: its result budget applies unless the operator set one. */
+  clientName?: string;
   progressToken?: string | number;
   sendProgress?: (progress: { progress: number; total?: number; message?: string }) => Promise<void>;
   /** The authenticated caller (HTTP with inbound auth), for per-user Argo CD tokens (`sso:`). */
@@ -108,7 +117,7 @@ export interface GatewayOptions {
   upstream?: Upstream;
   logger: Logger;
   toolsets?: string[];
-  /** Largest tool result in tokens (default 20,000). */
+  /** Largest tool result in tokens, set by the operator; absent, the connected client's budget applies. */
   maxResultTokens?: number;
   /** Return Argo CD's documents unshaped unless a call says otherwise. */
   rawResults?: boolean;
@@ -143,6 +152,8 @@ export interface GatewayOptions {
 const OFF_THREAD_MIN_CHARS = 8192;
 
 export interface Gateway {
+  /** The gateway's notices about the connected Argo CD: the latest ones, and new ones as they come. */
+  notices?: Pick<NoticeBoard, 'recent' | 'subscribe'>;
   /** The exposed tools, as MCP advertises them. */
   listTools(): Promise<Tool[]>;
   /** The exposed catalogue entries (after the allowlist, toolsets, and what the server serves). */
@@ -248,6 +259,15 @@ function shapeStreamItem(tool: CatalogueTool, item: unknown, args: ShapeArgs): u
   return strip(item);
 }
 
+/**
+ * The advertised `_meta` leaves out the request's method and path: an operation tool's description ends with them
+ * already (what a model reads), and tools/list should not pay for them twice.
+ */
+function advertisedMeta(meta: CatalogueTool['_meta']): Record<string, unknown> {
+  const { 'argocd/method': _method, 'argocd/path': _path, ...rest } = meta;
+  return rest;
+}
+
 function toMcpTool(t: CatalogueTool): Tool {
   return {
     name: t.name,
@@ -256,7 +276,8 @@ function toMcpTool(t: CatalogueTool): Tool {
     inputSchema: t.inputSchema as Tool['inputSchema'],
     outputSchema: OUTPUT_SCHEMA,
     annotations: t.annotations,
-    _meta: t._meta as unknown as Record<string, unknown>,
+    _meta: advertisedMeta(t._meta),
+    ...(taskSupportOf(t.name) ? { execution: taskSupportOf(t.name) } : {}),
   };
 }
 
@@ -268,7 +289,8 @@ function isLogContent(item: unknown): boolean {
 
 export function createGateway(options: GatewayOptions): Gateway {
   const { allowlist, upstream, logger } = options;
-  const maxResultTokens = options.maxResultTokens ?? 20_000;
+  const notices = createNoticeBoard();
+  const budgetOf = (ctx: CallContext): ResultBudget => resultBudget({ operatorTokens: options.maxResultTokens, clientName: ctx.clientName });
   const scope = createScopeGuard(options.scope ?? {}, upstream);
   const confirmPolicy = options.confirm ?? 'destructive';
   const gitops = createGitopsChecks(typeof options.gitopsChecks === 'object' ? options.gitopsChecks : { mode: options.gitopsChecks ?? 'warn' });
@@ -295,6 +317,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const found = await detectServerSupport(upstream, catalogue.release, catalogue.tools);
       if (found.version) support = found;
       (found.hidden.length ? logger.warn : logger.info).call(logger, { argocdVersion: found.version }, found.note);
+      notices.publish({ level: found.hidden.length || !found.version ? 'warning' : 'info', message: found.note, data: { argocdVersion: found.version } });
     })().finally(() => {
       probing = undefined;
     });
@@ -379,7 +402,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       stoppedBecause: answer.note ?? window.stoppedBecause,
     };
     if (window.error !== undefined) result.error = window.error;
-    const capped = await capResult(result, maxResultTokens, narrowHint(tool));
+    const capped = await capResult(result, budgetOf(ctx), narrowHint(tool));
     const out = jsonResult(capped.text, capped.value, capped.note ? [capped.note] : []);
     return window.error !== undefined ? { ...out, isError: true } : out;
   }
@@ -409,6 +432,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   const gateway: Gateway = {
+    notices,
     exposed,
     openStream,
     confirmPolicy,
@@ -444,13 +468,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       const given = (rawArgs ?? {}) as Record<string, unknown>;
       if (typeof given !== 'object' || Array.isArray(given)) return textResult('Arguments must be a JSON object.', true);
-      const args = confirm.withoutLegacyConfirm(given);
+      const composite = composites.get(name);
+      // A null for a named field means "not given" (strict-mode models send one for every unused optional argument).
+      const args = withoutNullArguments(name, confirm.withoutLegacyConfirm(given), composite?.tool.inputSchema);
       const passedAbsent = absentArgsFor(name).filter((a) => args[a] !== undefined);
       if (passedAbsent.length) {
         record('invalid');
         return textResult(absentArgsRefusal({ tool: name, version: support?.version, passed: passedAbsent }), true);
       }
-      const composite = composites.get(name);
       const validate = validatorFor(name, composite ? { ...composite.tool.inputSchema, additionalProperties: false } : undefined);
       if (!validate(args)) {
         record('invalid');
@@ -469,11 +494,13 @@ export function createGateway(options: GatewayOptions): Gateway {
           record('refused');
           return textResult(entered.message, true);
         }
-        const runCtx: CallContext = { ...entered.ctx, maxResultTokens, gitopsSink: [] };
+        // A workflow sizes what it lists (sync_many's preview) to the client's budget; a byte budget is ~4 bytes a token.
+        const budget = budgetOf(ctx);
+        const runCtx: CallContext = { ...entered.ctx, maxResultTokens: budget.tokens ?? Math.floor((budget.bytes ?? 4 * DEFAULT_RESULT_TOKENS) / 4), gitopsSink: [] };
         const result = withGitopsNotice(await composite.run(args, runCtx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? runCtx), internal: true }), offers), runCtx.gitopsSink!, 'workflow');
         record(result.isError ? 'error' : 'ok');
         const text = result.content.map((c) => (c as { text?: string }).text ?? '').join('\n');
-        const capped = await capResult(result.structuredContent ?? text, maxResultTokens, 'Narrow the workflow (a project, a selector, fewer names).');
+        const capped = await capResult(result.structuredContent ?? text, budgetOf(ctx), 'Narrow the workflow (a project, a selector, fewer names).');
         return capped.note ? { ...jsonResult(capped.text, capped.value, [capped.note]), ...(result.isError ? { isError: true } : {}) } : result;
       }
       // The caller's own Argo CD identity (sso), asked for once: by the scope's lookups if they need it, else below.
@@ -534,7 +561,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       // A workflow's own calls read the value itself, and a scope filters the parsed answer: both stay here.
       const shaper = options.shaper && !ctx.internal && !scope.active ? options.shaper : undefined;
       const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined, user, streamWaitMs: streamWaitMs(tool, args) });
-      const limit = ctx.internal ? Number.POSITIVE_INFINITY : maxResultTokens;
+      const limit: Cap = ctx.internal ? Number.POSITIVE_INFINITY : budgetOf(ctx);
       const shapeHere = async (data: unknown): Promise<CallToolResult> => {
         const shaped = shapeResult(tool, scope.filter(tool, data), shapeArgs);
         const capped = await capResult(shaped.data, limit, narrowHint(tool));

@@ -5,6 +5,7 @@
  * serves other requests. This module imports no more than shaping needs: it is what a shaping thread loads.
  */
 import { capResult } from './cap.ts';
+import type { Cap } from './cap.ts';
 import { shapeResult } from './shape.ts';
 import type { ShapeArgs, ShapeTool } from './shape.ts';
 
@@ -14,7 +15,7 @@ export interface ShapeJob {
   tool: ShapeTool;
   args: ShapeArgs;
   /** The cap, in tokens. */
-  limit: number;
+  limit: Cap;
   /** How to narrow this tool's result, for the note of a capped one. */
   hint: string;
 }

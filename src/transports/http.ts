@@ -37,6 +37,7 @@ import { isMetadataPath, metadataUrlFor, protectedResourceMetadata, resourceUrl 
 import { sizeHeapForService } from '../heap-tuning.ts';
 import { serializeMessage } from '../runtime/raw-json.ts';
 import { StreamableHttpTransport, isRequestMessage, isResponseMessage } from './streamable-http.ts';
+import type { SharedSessions } from '../http/shared-sessions.ts';
 import type { Logger } from '../log.ts';
 import type { GatewayMetrics } from '../metrics.ts';
 
@@ -59,6 +60,8 @@ export interface HttpOptions {
   readiness?: ReadinessProbe;
   /** Per-user sign-in to Argo CD (`sso:`): serves /oauth/callback and /oauth/revoke. */
   signIn?: SignInBroker;
+  /** Sessions any replica can take over (with Redis): see src/http/shared-sessions.ts. */
+  sharedSessions?: SharedSessions;
 }
 
 export interface HttpHandle {
@@ -80,6 +83,8 @@ interface Session {
   open: number;
   subject?: string;
   profile?: Principal['profile'];
+  /** Stops hearing the client's answers that other replicas received (shared sessions). */
+  unshare?: () => void;
 }
 
 type Route = 'mcp' | 'healthz' | 'readyz' | 'metrics' | 'oauth-metadata' | 'oauth-callback' | 'oauth-revoke' | 'other';
@@ -209,8 +214,30 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     const s = sessions.get(id);
     if (!s) return;
     sessions.delete(id);
+    s.unshare?.();
     await s.transport.close().catch(() => undefined);
     await s.server.close().catch(() => undefined);
+  };
+
+  const shared = options.sharedSessions;
+
+  /** Takes over a session another replica started, when its record says this principal opened it. */
+  const adoptSession = async (id: string, principal: Principal | undefined): Promise<Session | undefined> => {
+    const record = await shared!.load(id);
+    if (!record || record.subject !== principal?.subject || (principal && record.profile !== principal.profile)) return undefined;
+    if (sessions.has(id)) return sessions.get(id); // taken over meanwhile by a concurrent request
+    const server = options.createServer(principal);
+    const transport = newTransport(id, principal, { id });
+    const session: Session = { id, transport, server, lastSeen: Date.now(), open: 0, subject: principal?.subject, profile: principal?.profile };
+    sessions.set(id, session);
+    transport.onclose = () => {
+      sessions.delete(id);
+    };
+    await server.connect(transport);
+    transport.adopt(id, record.initialize);
+    session.unshare = shared!.onAnswers(id, (m) => transport.onmessage?.(m));
+    logger.info({ session: id, subject: principal?.subject }, 'took over a session another replica started');
+    return session;
   };
 
   /** The resource identifier and its metadata URL for this request (from the public URL, or the checked Host). */
@@ -403,7 +430,9 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     if (!(await withinRate(1))) return;
 
     const sessionId = req.headers['mcp-session-id'] as string | undefined;
-    const existing = sessionId ? sessions.get(sessionId) : undefined;
+    let existing = sessionId ? sessions.get(sessionId) : undefined;
+    // A session another replica started: taken over here, for its opener only.
+    if (!existing && sessionId && shared && !settings.stateless && req.method === 'POST') existing = await adoptSession(sessionId, principal);
     if (existing && existing.subject !== principal?.subject) {
       // Someone else's session id: answered as if it did not exist, so ids cannot be probed.
       sendJsonRpcError(res, 404, 'Session not found: it expired or was closed; initialize a new session', { code: -32001 });
@@ -443,6 +472,12 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         return;
       }
       if (existing) {
+        if (shared) {
+          shared.touch(existing.id);
+          // The client's answers to the server's own requests go to whichever replica waits for them, this one too.
+          const answers = messagesOf(parsed.body).filter(isResponseMessage);
+          if (answers.length) await shared.publishAnswers(existing.id, answers);
+        }
         track(res, existing);
         releaseWhenDelivered(res, existing.id, requestIds(parsed.body));
         await existing.transport.handleRequest(req, res, parsed.body, authInfo);
@@ -477,6 +512,11 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       await transport.handleRequest(req, res, parsed.body, authInfo);
       // An initialize that failed validation leaves a transport with no session behind.
       if (!transport.sessionId) await closeSession(id);
+      else if (shared) {
+        const initialize = messagesOf(parsed.body).find((m) => isInitializeRequest(m))!;
+        await shared.save(id, { subject: principal?.subject, profile: principal?.profile, initialize }).catch((err: Error) => logger.warn({ err: err.message }, 'cannot record the session in Redis: other replicas cannot take it over'));
+        session.unshare = shared.onAnswers(id, (m) => transport.onmessage?.(m));
+      }
       return;
     }
     if (req.method === 'GET') {
@@ -513,6 +553,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         return;
       }
       await existing.transport.handleRequest(req, res);
+      await shared?.forget(existing.id);
       await closeSession(existing.id);
       return;
     }

@@ -113,9 +113,25 @@ export class StreamableHttpTransport implements Transport {
   private readonly resumableStreams = new Set<string>();
   /** The last send (and stream start) in line; the next waits for it. */
   private queue: Promise<void> = Promise.resolve();
+  /** Answers nobody asked this transport for: the replayed `initialize` of a session taken over. */
+  private readonly dropped = new Set<RequestId>();
 
   constructor(options: StreamableHttpOptions = {}) {
     this.options = options;
+  }
+
+  /**
+   * Takes over a session that another replica started (src/http/shared-sessions.ts): the session's `initialize` is
+   * replayed to the connected server, so it knows the client's capabilities and protocol version, and its answer is
+   * dropped (the client had it long ago). Call after the server is connected.
+   */
+  adopt(sessionId: string, initialize: JSONRPCMessage): void {
+    this.sessionId = sessionId;
+    this.initialized = true;
+    this.handledRequest = true;
+    if ('id' in initialize) this.dropped.add(initialize.id as RequestId);
+    this.onmessage?.(initialize);
+    this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/initialized' });
   }
 
   /** Whether a client could come back for one of this transport's streams (one began with a priming event). */
@@ -441,6 +457,7 @@ export class StreamableHttpTransport implements Transport {
 
   private async deliver(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const answer = isResponseMessage(message);
+    if (answer && this.dropped.delete(message.id)) return;
     const requestId = answer ? message.id : options?.relatedRequestId;
     const store = this.options.eventStore;
     if (requestId === undefined) {

@@ -62,7 +62,15 @@ const SYNC_ARGS = {
   revision: { type: 'string', description: 'Sync to this revision instead of the target revision.' },
   prune: { type: 'boolean', description: 'Delete resources no longer in Git (asks for confirmation).' },
   dryRun: { type: 'boolean', description: 'Run a dry-run sync operation: nothing changes; its result (and failure) is reported.' },
-  resources: { type: 'array', items: { type: 'object' }, description: 'Only these resources: [{group?, kind, name, namespace?}].' },
+  resources: {
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: { group: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' }, namespace: { type: 'string' } },
+      required: ['kind', 'name'],
+    },
+    description: 'Only these resources.',
+  },
   syncOptions: { type: 'array', items: { type: 'string' }, description: "e.g. ['CreateNamespace=true', 'ServerSideApply=true']." },
   confirmationToken: CONFIRMATION_TOKEN_ARG,
 };

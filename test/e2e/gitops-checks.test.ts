@@ -191,7 +191,7 @@ describe('GitOps checks (gitopsChecks: refuse)', () => {
   });
 
   it("without the sync-windows endpoint (hidden by the allowlist), computes the verdict from the project's windows", async () => {
-    const g = await stdioGateway(baseEnv(sim, { ...WRITES, ARGOCD_MCP_GITOPS_CHECKS: 'refuse', ARGOCD_MCP_DENY: 'application_get_application_sync_windows' }));
+    const g = await stdioGateway(baseEnv(sim, { ...WRITES, ARGOCD_MCP_GITOPS_CHECKS: 'refuse', ARGOCD_MCP_DENY: 'application_get_sync_windows' }));
     try {
       // The platform project's seeded allow window is always open; an active deny wins over it (CanSync).
       await addWindows(sim, 'platform', [{ kind: 'deny', schedule: '* * * * *', duration: '2h', applications: ['platform-tempo'], timeZone: 'Asia/Tokyo' }]);

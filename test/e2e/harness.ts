@@ -34,13 +34,18 @@ export interface StdioGateway {
 }
 
 /** Spawns `node dist/cli.js [args]` and connects the SDK client over stdio. */
-export async function stdioGateway(env: Record<string, string>, args: string[] = []): Promise<StdioGateway> {
+/** `client` sets the SDK client's `clientInfo` and capabilities (a host's, e.g. `{ name: 'claude-code', ... }`). */
+export async function stdioGateway(
+  env: Record<string, string>,
+  args: string[] = [],
+  client_: { info?: { name: string; version: string }; options?: ConstructorParameters<typeof Client>[1] } = {},
+): Promise<StdioGateway> {
   const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env, stderr: 'pipe' });
   let err = '';
   transport.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  const client = new Client({ name: 'e2e', version: '1.0.0' });
+  const client = new Client(client_.info ?? { name: 'e2e', version: '1.0.0' }, client_.options);
   await client.connect(transport);
   return { client, stderr: () => err, close: () => client.close() };
 }
@@ -101,7 +106,8 @@ export async function httpGateway(env: Record<string, string>, args: string[] = 
 }
 
 export function textOf(result: unknown): string {
-  return ((result as CallToolResult).content as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');
+  // Text items only: a resource link beside the text is not part of it.
+  return ((result as CallToolResult).content as Array<{ type: string; text?: string }>).filter((c) => c.type === 'text').map((c) => c.text ?? '').join('\n');
 }
 
 export async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {

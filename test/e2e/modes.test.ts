@@ -9,6 +9,13 @@ import type { Simulator } from './harness.ts';
 
 const SHARED = path.resolve(ROOT, '../shared/argocd-swagger');
 
+/** The gateway's stderr once it shows `pattern` (its log is written asynchronously), or as it is after 10 s. */
+async function stderrMatching(gw: { stderr: () => string }, pattern: RegExp): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  while (!pattern.test(gw.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return gw.stderr();
+}
+
 describe('toolsets, dynamic mode and the result cap', () => {
   let sim: Simulator;
   beforeAll(async () => {
@@ -44,6 +51,12 @@ describe('toolsets, dynamic mode and the result cap', () => {
       expect(described.inputSchema.properties).toHaveProperty('prune');
       const listed = json<{ items: unknown[] }>(await call(gw.client, 'call_tool', { name: 'application_list', arguments: { limit: 3 } }));
       expect(listed.items).toHaveLength(3);
+      // As advertised (every model API accepts a string, not every one a free-form object): the arguments as JSON text.
+      const asText = json<{ items: unknown[] }>(await call(gw.client, 'call_tool', { name: 'application_list', arguments: '{"limit":2}' }));
+      expect(asText.items).toHaveLength(2);
+      const notJson = await call(gw.client, 'call_tool', { name: 'application_list', arguments: '{limit: 2' });
+      expect(notJson.isError).toBe(true);
+      expect(textOf(notJson)).toMatch(/call_tool's `arguments` is not valid JSON .*Pass a JSON object/);
       const before = sim.requests.length;
       const refused = await call(gw.client, 'call_tool', { name: 'application_delete', arguments: { name: 'x' } });
       expect(refused.isError).toBe(true);
@@ -104,7 +117,7 @@ describe('a catalogue generated for another release', () => {
     try {
       const names = (await gw.client.listTools()).tools.filter((t) => t._meta?.['argocd/tag'] !== 'Workflows').map((t) => t.name);
       expect(names).toHaveLength(100);
-      expect(gw.stderr()).toMatch(/matches the v2\.14\.21 catalogue/);
+      expect(await stderrMatching(gw, /matches the v2\.14\.21 catalogue/)).toMatch(/matches the v2\.14\.21 catalogue/);
     } finally {
       await gw.close();
       await sim.close();
@@ -130,7 +143,8 @@ describe('version-adaptive catalogue', () => {
         expect(names).toContain('application_list');
         expect(names.length).toBeLessThan(106);
         if (release === 'v2.4.28') expect(names).not.toContain('applicationset_list');
-        expect(gw.stderr()).toMatch(new RegExp(`${release.replace(/\./g, '\\.')}.*hiding`));
+        const hiding = new RegExp(`${release.replace(/\./g, '\\.')}.*hiding`);
+        expect(await stderrMatching(gw, hiding)).toMatch(hiding);
         const refused = await call(gw.client, 'application_server_side_diff', { appName: 'x' });
         expect(refused.isError).toBe(true);
         expect(textOf(refused)).toContain('does not serve');

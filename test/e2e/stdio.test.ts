@@ -35,12 +35,8 @@ describe('stdio gateway against the simulator', () => {
     const sync = tools.find((t) => t.name === 'application_sync')!;
     // A sync can prune (docs/confirmation.md).
     expect(sync.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
-    expect(sync._meta).toEqual({
-      'argocd/operationId': 'ApplicationService_Sync',
-      'argocd/method': 'POST',
-      'argocd/path': '/api/v1/applications/{name}/sync',
-      'argocd/tag': 'ApplicationService',
-    });
+    expect(sync._meta).toEqual({ 'argocd/operationId': 'ApplicationService_Sync', 'argocd/tag': 'ApplicationService' });
+    expect(sync.description).toMatch(/ POST \/api\/v1\/applications\/\{name\}\/sync$/);
     expect(tools.find((t) => t.name === 'application_delete')!.annotations?.destructiveHint).toBe(true);
   });
 

@@ -32,10 +32,11 @@ describe('bad arguments are refused before anything is sent', () => {
       want: ['`projects[1]` must be string (got number 7)'],
     },
     {
-      name: 'null where a string is expected',
+      // null is "not given" (src/runtime/nulls.ts): a required argument sent as null is missing.
+      name: 'null for a required argument',
       tool: 'application_get',
       args: { name: null },
-      want: ['`name` must be string (got null)'],
+      want: ['missing required argument `name`'],
     },
     {
       name: 'unknown argument, with the closest known one',

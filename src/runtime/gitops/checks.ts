@@ -106,7 +106,7 @@ export function createGitopsChecks(options: GitopsChecksOptions): GitopsChecks {
   /** The app's sync windows: the app's endpoint (ApplicationService_GetApplicationSyncWindows), else the project's. */
   async function windowState(read: CheckRead, prefix: string, app: Json, name: string, namespace?: string): Promise<WindowState | { error: string }> {
     const base = { name, ...(namespace ? { appNamespace: namespace } : {}) };
-    const answer = await cachedRead(read, `${prefix}windows`, 'application_get_application_sync_windows', base);
+    const answer = await cachedRead(read, `${prefix}windows`, 'application_get_sync_windows', base);
     if (answer.ok) {
       // The endpoint answers CanSync(true, nil): a manual sync, as every sync through this gateway is.
       const active = windowsOf(answer.value.activeWindows);
