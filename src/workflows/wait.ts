@@ -129,6 +129,9 @@ export function succeeded(o: Outcome): boolean {
   return !o.cancelled && !o.timedOut && !o.degraded && o.phase === 'Succeeded';
 }
 
+/** How long a cancelled wait with terminateOnCancel waits for the controller to pick the operation up. */
+const TERMINATE_PICKUP_WAIT_MS = 10_000;
+
 const FIELDS = ['metadata.resourceVersion', 'operation', 'status.reconciledAt', 'status.sync', 'status.health', 'status.operationState', 'status.resources'];
 
 /** Reads the app as the wait needs it (raw, so resourceVersion survives shaping); `refresh` asks Argo CD to reconcile first. */
@@ -229,13 +232,26 @@ export async function waitForApp(args: {
     }
     if (ctx.signal?.aborted) {
       let terminated = false;
-      if (args.terminateOnCancel && op && !op.finishedAt) {
+      let current = op;
+      // Argo CD terminates only a picked-up operation (TerminateOperation needs operationState): give the controller
+      // a few seconds to pick a requested one up, so that terminateOnCancel stops it rather than letting it run later.
+      const pickupDeadline = Date.now() + TERMINATE_PICKUP_WAIT_MS;
+      while (args.terminateOnCancel && app.operation && !current && Date.now() < pickupDeadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        const again = await readApp(call, { ...ctx, signal: undefined }, name, args.appNamespace);
+        if (again.ok && newerThan(again.value.metadata?.resourceVersion, args.after)) {
+          app = again.value;
+          current = app.status?.operationState;
+        }
+      }
+      if (args.terminateOnCancel && current && !current.finishedAt) {
         // Terminating is destructive: it goes through the gateway's confirmation like any call (the user is asked
         // now, or sync_many's confirmed batch covers it); refused, the operation runs on.
         const t = await call('application_terminate_operation', { name, ...(args.appNamespace ? { appNamespace: args.appNamespace } : {}) }, { ...ctx, signal: undefined });
         terminated = !t.isError;
       }
-      return outcome({ cancelled: true, terminated, waitingOn: why() });
+      const notTerminated = args.terminateOnCancel && !terminated && app.operation && !current ? '; the controller had not picked the operation up, so it could not be terminated and will run when it is' : '';
+      return outcome({ cancelled: true, terminated, waitingOn: `${why()}${notTerminated}` });
     }
     if (Date.now() >= deadline) return outcome({ timedOut: true, waitingOn: why() });
     await new Promise<void>((resolve) => {

@@ -88,6 +88,22 @@ describe('sync_and_wait against an asynchronous controller', () => {
     expect(after.status.history.at(-1).revision).toBe(after.status.sync.revision);
   });
 
+  it('cancelled before the controller picked the operation up, terminateOnCancel waits for the pickup and terminates it', async () => {
+    sim.controller.setPickupDelay(1500, 'cart-service');
+    const controller = new AbortController();
+    const pending = gw.client.callTool({ name: 'sync_and_wait', arguments: { name: 'cart-service', terminateOnCancel: true, timeoutSeconds: 60 } }, undefined, { signal: controller.signal });
+    await until(async () => (await simApp(sim, 'cart-service')).operation);
+    expect((await simApp(sim, 'cart-service')).status.operationState).toBeUndefined();
+    controller.abort('stop');
+    await expect(pending).rejects.toThrow();
+    await until(() => Promise.resolve(sim.requests.some((r) => r.method === 'DELETE' && r.path.endsWith('/applications/cart-service/operation'))));
+    const ended = await until(async () => {
+      const a = await simApp(sim, 'cart-service');
+      return a.status.operationState?.finishedAt && a;
+    });
+    expect(ended.status.operationState).toMatchObject({ phase: 'Failed', message: 'Operation terminated' });
+  });
+
   it('an operation never picked up times out, and the summary says the controller has not picked it up', async () => {
     sim.controller.setPickupDelay('never', 'payment-methods-api');
     const result = await call(gw.client, 'sync_and_wait', { name: 'payment-methods-api', timeoutSeconds: 5 });
