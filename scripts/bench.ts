@@ -19,6 +19,7 @@ import { compileAllowlist } from '../src/runtime/allowlist.ts';
 import { createUpstream } from '../src/runtime/upstream.ts';
 import { createLogger } from '../src/log.ts';
 import type { Simulator } from '../src/simulator/index.ts';
+import { operationInProgress, type WatchedApp } from '../src/workflows/wait.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -299,13 +300,12 @@ class Meter {
   }
 }
 
+/** What an agent without the workflow tools must do: poll until the operation is done as `argocd app wait` defines it. */
 async function pollUntilDone(m: Meter, name: string): Promise<void> {
   for (let i = 0; i < 120; i++) {
     await new Promise((r) => setTimeout(r, 500));
-    const app = JSON.parse(text(await m.call('application_get', { name, fields: ['status.operationState.phase', 'status.health.status'] }))) as {
-      status?: { operationState?: { phase?: string }; health?: { status?: string } };
-    };
-    if (app.status?.operationState?.phase !== 'Running' && app.status?.health?.status !== 'Progressing') return;
+    const app = JSON.parse(text(await m.call('application_get', { name, fields: ['operation', 'status.operationState', 'status.reconciledAt', 'status.health.status'] }))) as WatchedApp;
+    if (!operationInProgress(app) && app.status?.health?.status !== 'Progressing') return;
   }
 }
 

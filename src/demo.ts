@@ -11,6 +11,7 @@ import { buildGateway } from './app.ts';
 import { createLogger } from './log.ts';
 import { createMcpServer } from './mcp-server.ts';
 import { startSimulator } from './simulator/index.ts';
+import { operationInProgress, type WatchedApp } from './workflows/wait.ts';
 import { serveHttp } from './transports/http.ts';
 import { defaultWorkerThreads } from './http/settings.ts';
 import { createShaper } from './runtime/shaper.ts';
@@ -68,19 +69,22 @@ async function tour(url: string, write: (text: string) => void): Promise<void> {
 
     const target = outOfSync[0] ?? apps[0];
     if (!target) return;
-    write(`\n3. application_sync { name: "${target.name}" } → Argo CD starts the sync operation.`);
+    write(`\n3. application_sync { name: "${target.name}" } → Argo CD records the operation (app.operation set, the previous operationState cleared); its controller runs it later.`);
     json((await client.callTool({ name: 'application_sync', arguments: { name: target.name } })) as CallToolResult);
-    const deadline = Date.now() + 20_000;
-    let phase = 'Running';
-    let app: { status?: { sync?: { status?: string }; health?: { status?: string }; operationState?: { phase?: string; message?: string } } } = {};
+    // What `argocd app wait` calls done: no app.operation, operationState finished, and reconciled since.
+    const deadline = Date.now() + 30_000;
+    const seen: string[] = [];
+    let app: WatchedApp = {};
     while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 500));
-      const fields = ['status.operationState.phase', 'status.operationState.message', 'status.sync.status', 'status.health.status'];
-      app = json((await client.callTool({ name: 'application_get', arguments: { name: target.name, fields } })) as CallToolResult) as typeof app;
-      phase = app.status?.operationState?.phase ?? phase;
-      if (phase !== 'Running') break;
+      const fields = ['operation', 'status.operationState', 'status.reconciledAt', 'status.sync.status', 'status.health.status'];
+      app = json((await client.callTool({ name: 'application_get', arguments: { name: target.name, fields } })) as CallToolResult) as WatchedApp;
+      const op = app.status?.operationState;
+      const state = app.operation && !op ? 'requested' : op && !op.finishedAt ? (op.phase ?? 'Running') : op && operationInProgress(app) ? `${op.phase}, not reconciled yet` : `${op?.phase ?? 'none'}, reconciled`;
+      if (seen.at(-1) !== state) seen.push(state);
+      if (!operationInProgress(app)) break;
+      await new Promise((r) => setTimeout(r, 200));
     }
-    write(`   application_get → operation ${phase}${app.status?.operationState?.message ? ` ("${app.status.operationState.message}")` : ''}, sync ${app.status?.sync?.status}, health ${app.status?.health?.status}.`);
+    write(`   application_get, polled → ${seen.join(' → ')}; now sync ${app.status?.sync?.status}, health ${app.status?.health?.status}. (The workflow sync_and_wait does this wait for you.)`);
 
     const events = json(
       (await client.callTool({ name: 'application_list_resource_events', arguments: { name: target.name } })) as CallToolResult,

@@ -1,4 +1,5 @@
 /** The simulator's shared runtime context handed to every route. */
+import { ControllerState } from './controller.ts';
 import { SEED_IAT, Enforcer, SsoVerifier, TokenIssuer } from './auth.ts';
 import { createRng, type Rng } from './prng.ts';
 import { buildSeed } from './seed/seed.ts';
@@ -17,12 +18,15 @@ export class SimContext {
   readonly startedAtMs = Math.floor(Date.now() / 1000) * 1000;
   /** Random source for runtime-generated ids. */
   readonly rng: Rng;
+  /** The application controller's queue and knobs. */
+  readonly controller: ControllerState;
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
 
   constructor(readonly opts: ResolvedOptions) {
     this.store = new Store(buildSeed(opts.seed, opts.appCount));
     this.rng = createRng(opts.seed ^ 0x5eed);
+    this.controller = new ControllerState(this, { pickup: opts.pickupDelayMs, reconcile: opts.reconcileDelayMs });
     this.issuer = new TokenIssuer(`argocd-sim-secret-${opts.seed}`, opts.sso ? new SsoVerifier(opts.sso) : undefined);
     this.enforcer = new Enforcer((project, role) => {
       const proj = this.store.projects.get(project);

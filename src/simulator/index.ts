@@ -4,6 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ssoUserInfo } from './auth.ts';
 import { SimContext } from './context.ts';
+import { checkDelay } from './controller.ts';
+import { attachController } from './operations.ts';
 import { type RouteDef, Router } from './router.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { applicationLogRoutes } from './routes/application-logs.ts';
@@ -22,7 +24,7 @@ import { buildSwagger } from './swagger.ts';
 import { loadRelease } from './release.ts';
 import type { RecordedRequest, ResolvedOptions, Simulator, SimulatorOptions } from './types.ts';
 
-export type { RecordedRequest, Simulator, SimulatorOptions, SimulatorSsoOptions } from './types.ts';
+export type { ControllerDelay, OperationOutcome, RecordedRequest, Simulator, SimulatorController, SimulatorOptions, SimulatorSsoOptions } from './types.ts';
 
 /** Every implemented REST operation. */
 export const ALL_ROUTES = [
@@ -67,6 +69,8 @@ function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     release: opts.release,
     version: opts.version ?? (opts.release ? `${opts.release}+sim` : 'v3.5.1+sim'),
     syncDurationMs: num(opts.syncDurationMs, 1500, 'syncDurationMs'),
+    pickupDelayMs: opts.pickupDelayMs === undefined ? undefined : checkDelay(opts.pickupDelayMs, 'option pickupDelayMs'),
+    reconcileDelayMs: opts.reconcileDelayMs === undefined ? undefined : checkDelay(opts.reconcileDelayMs, 'option reconcileDelayMs'),
     logIntervalMs: num(opts.logIntervalMs, 200, 'logIntervalMs', 1),
     seed: Math.floor(num(opts.seed, 42, 'seed', -Infinity)),
     appCount: Math.floor(num(opts.appCount, 50, 'appCount')),
@@ -81,6 +85,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const impersonated = opts.release ? loadRelease(opts.release, opts.swaggerDir) : undefined;
   const swaggerJson = impersonated?.swaggerJson ?? (options.swaggerFile ? readFileSync(options.swaggerFile, 'utf8') : buildSwagger(ALL_ROUTES, options.version));
   const sim = new SimContext(options);
+  attachController(sim);
   const routes = impersonated ? impersonated.routes(ALL_ROUTES) : ALL_ROUTES;
   const router = new Router(options.sso ? withSsoUserInfo(routes) : routes);
   const requests: RecordedRequest[] = [];
@@ -99,15 +104,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' || addr.address.includes(':') ? `[${addr.address}]` : addr.address;
   let closing: Promise<void> | undefined;
+  const controller = sim.controller.handle();
   return {
     url: `http://${host}:${addr.port}${options.rootPath}`,
     tokens: { ...sim.tokens },
     requests,
     failSync(appName: string, message?: string) {
-      const rec = sim.store.apps.get(appName);
-      if (!rec) throw new Error(`failSync: no application named "${appName}" in the simulator`);
-      rec.failNext = message ?? '';
+      if (!sim.store.apps.has(appName)) throw new Error(`failSync: no application named "${appName}" in the simulator`);
+      controller.setNextOutcome(appName, { phase: 'Failed', message });
     },
+    controller,
     close() {
       closing ??= new Promise<void>((resolve) => {
         sim.shutdown();

@@ -1,9 +1,10 @@
 /**
  * Standalone simulator: `npx tsx src/simulator/main.ts [--port N] [--root-path /x] [--swagger FILE | --release vX.Y.Z
- * [--swagger-dir DIR]] [--seed N] [--app-count N]`.
+ * [--swagger-dir DIR]] [--seed N] [--app-count N] [--sync-duration-ms N] [--pickup-delay-ms N|MIN-MAX|never]
+ * [--reconcile-delay-ms N|MIN-MAX|never]`.
  */
 import { parseArgs } from 'node:util';
-import { startSimulator } from './index.ts';
+import { type ControllerDelay, startSimulator } from './index.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       'app-count': { type: 'string' },
       'sync-duration-ms': { type: 'string' },
+      'pickup-delay-ms': { type: 'string' },
+      'reconcile-delay-ms': { type: 'string' },
     },
     strict: true,
   });
@@ -25,6 +28,14 @@ async function main(): Promise<void> {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) throw new Error(`--${flag} must be a non-negative integer, got "${v}"`);
     return n;
+  };
+  /** "250", "20-1000" or "never". */
+  const delay = (v: string | undefined, flag: string): ControllerDelay | undefined => {
+    if (v === undefined) return undefined;
+    if (v === 'never') return 'never';
+    const m = /^(\d+)(?:-(\d+))?$/.exec(v);
+    if (!m) throw new Error(`--${flag} must be N, MIN-MAX (milliseconds) or never, got "${v}"`);
+    return m[2] === undefined ? Number(m[1]) : { minMs: Number(m[1]), maxMs: Number(m[2]) };
   };
   const sim = await startSimulator({
     host: values.host,
@@ -36,6 +47,8 @@ async function main(): Promise<void> {
     seed: int(values.seed, 'seed'),
     appCount: int(values['app-count'], 'app-count'),
     syncDurationMs: int(values['sync-duration-ms'], 'sync-duration-ms'),
+    pickupDelayMs: delay(values['pickup-delay-ms'], 'pickup-delay-ms'),
+    reconcileDelayMs: delay(values['reconcile-delay-ms'], 'reconcile-delay-ms'),
   });
   process.stderr.write(`Argo CD API simulator${values.release ? ` (impersonating Argo CD ${values.release})` : ''} listening on ${sim.url}\nadmin token:    ${sim.tokens.admin}\nreadonly token: ${sim.tokens.readonly}\n`);
   const stop = () => {

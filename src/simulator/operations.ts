@@ -5,6 +5,9 @@ import { k8sEvent } from './k8s-event.ts';
 import { fakeSha } from './prng.ts';
 import { applyMessage } from './seed/app-factory.ts';
 import { materialize, statusFor } from './seed/k8s-objects.ts';
+import { matchingWindows, type SyncWindow, windowVerdict } from '../runtime/gitops/sync-windows.ts';
+import type { OperationOutcome } from './controller.ts';
+import { errors } from './errors.ts';
 import { aggregateStatus, containerImages, liveImages, resourceStatuses, type SimPod, type SimResource } from './seed/model.ts';
 import { type AppRecord, cloneJson } from './store.ts';
 import type { JsonObject } from './types.ts';
@@ -27,6 +30,8 @@ export interface OperationRequest {
   rollbackId?: number;
   /** Started by the automated sync policy rather than a user. */
   automated?: boolean;
+  /** Self-heal syncs in a row (SyncOperation.selfHealAttemptsCount), for the self-heal backoff. */
+  selfHealAttemptsCount?: number;
 }
 
 const DEFAULT_FAILURE = (rec: AppRecord) => {
@@ -68,9 +73,12 @@ export function recordAppEvent(sim: SimContext, rec: AppRecord, reason: string, 
   if (rec.events.length > 200) rec.events.splice(0, rec.events.length - 200);
 }
 
-/** Puts an operation on the app (Running) and schedules its completion. */
-export function startOperation(sim: SimContext, rec: AppRecord, req: OperationRequest): void {
-  const now = Date.now();
+/**
+ * `SetAppOperation` (util/argo/argo.go): refuses while `app.operation` is set, else sets it and CLEARS
+ * `status.operationState`, then returns; nothing runs yet. The controller picks the operation up later.
+ */
+export function setAppOperation(sim: SimContext, rec: AppRecord, req: OperationRequest): void {
+  if (rec.app.operation) throw errors.precondition('error setting app operation: another operation is already in progress');
   const syncOp: JsonObject = { revision: req.revision };
   if (req.prune) syncOp.prune = true;
   if (req.dryRun) syncOp.dryRun = true;
@@ -78,22 +86,75 @@ export function startOperation(sim: SimContext, rec: AppRecord, req: OperationRe
   if (req.resources?.length) syncOp.resources = req.resources;
   syncOp.source = req.source;
   if (req.syncOptions?.length) syncOp.syncOptions = req.syncOptions;
+  if (req.selfHealAttemptsCount) syncOp.selfHealAttemptsCount = req.selfHealAttemptsCount;
   const operation: JsonObject = { sync: syncOp, initiatedBy: req.automated ? { automated: true } : { username: req.username } };
   if (req.info?.length) operation.info = req.info;
   operation.retry = req.retry ?? {};
   rec.app.operation = operation;
-  status(rec).operationState = { operation: cloneJson(operation), phase: 'Running', message: 'one or more tasks are running', startedAt: isoSeconds(now) };
-  const failMessage = rec.failNext;
-  rec.failNext = undefined;
-  const duration = sim.opts.syncDurationMs;
-  const timers = [
-    sim.schedule(() => progress(sim, rec, req), Math.floor(duration / 2)),
-    sim.schedule(() => complete(sim, rec, req, failMessage, now), duration),
-  ];
-  rec.op = { timers, startedAtMs: now };
+  delete status(rec).operationState;
+  const name = String((rec.app.metadata as JsonObject).name);
+  const outcome = sim.controller.takeOutcome(name);
+  rec.pending = { req, outcome };
   const verb = req.automated ? `initiated automated sync to '${req.revision}'` : req.kind === 'rollback' ? `initiated rollback to ${req.rollbackId}` : `initiated ${req.resources?.length ? 'partial ' : ''}sync to ${displayRevision(rec, req.revision)}`;
   recordAppEvent(sim, rec, 'OperationStarted', req.automated ? verb : `${req.username} ${verb}`);
   sim.store.touchApp(rec);
+  sim.controller.enqueue(rec);
+}
+
+/** `processRequestedAppOperation` (controller/appcontroller.go): the controller picked the operation up. */
+function pickUp(sim: SimContext, rec: AppRecord): void {
+  const pending = rec.pending;
+  const operation = rec.app.operation as JsonObject | undefined;
+  if (!pending || !operation) return;
+  const now = Date.now();
+  status(rec).operationState = { operation: cloneJson(operation), phase: 'Running', message: 'one or more tasks are running', startedAt: isoSeconds(now) };
+  rec.op = { timers: [], startedAtMs: now };
+  sim.store.touchApp(rec);
+  runWhenWindowAllows(sim, rec, pending.req, pending.outcome, now);
+}
+
+/**
+ * controller/sync.go `SyncAppState`: while `syncWindowPreventsSync`, the operation stays Running with the message
+ * "Sync operation blocked by sync window" and is retried on the next pass; otherwise it runs.
+ */
+function runWhenWindowAllows(sim: SimContext, rec: AppRecord, req: OperationRequest, outcome: OperationOutcome | undefined, startedMs: number): void {
+  const opState = status(rec).operationState as JsonObject | undefined;
+  if (!opState || opState.phase !== 'Running' || !rec.op) return;
+  if (!windowsAllowSync(sim, rec, !req.automated)) {
+    if (opState.message !== 'Sync operation blocked by sync window') {
+      opState.message = 'Sync operation blocked by sync window';
+      sim.store.touchApp(rec);
+    }
+    rec.op.timers = [sim.schedule(() => runWhenWindowAllows(sim, rec, req, outcome, startedMs), WINDOW_RECHECK_MS)];
+    return;
+  }
+  if (opState.message === 'Sync operation blocked by sync window') opState.message = 'one or more tasks are running';
+  const duration = sim.opts.syncDurationMs;
+  rec.op.timers = [
+    sim.schedule(() => progress(sim, rec, req), Math.floor(duration / 2)),
+    sim.schedule(() => complete(sim, rec, req, outcome, startedMs), duration),
+  ];
+}
+
+/** How often a blocked operation re-checks the windows (the controller requeues it). */
+const WINDOW_RECHECK_MS = 500;
+
+/** The project's sync windows that match the app (`SyncWindows.Matches`). */
+export function windowsFor(sim: SimContext, rec: AppRecord): SyncWindow[] {
+  const spec = rec.app.spec as JsonObject;
+  const project = sim.store.projects.get(String(spec.project));
+  const windows = (((project?.spec as JsonObject | undefined)?.syncWindows ?? []) as SyncWindow[]);
+  return matchingWindows(windows, { name: String((rec.app.metadata as JsonObject).name), destination: spec.destination as { server?: string; name?: string; namespace?: string } });
+}
+
+/** `SyncWindows.Matches(app).CanSync(isManual)` now; an unparsable window refuses, as Argo CD does. */
+export function windowsAllowSync(sim: SimContext, rec: AppRecord, isManual: boolean): boolean {
+  return windowVerdict(windowsFor(sim, rec), { isManual, now: new Date() }).canSync;
+}
+
+/** Wires the controller's queue to this module (called once per simulator). */
+export function attachController(sim: SimContext): void {
+  sim.controller.onPickup = (rec) => pickUp(sim, rec);
 }
 
 function displayRevision(rec: AppRecord, revision: string): string {
@@ -235,43 +296,76 @@ export function refreshDerivedStatus(rec: AppRecord): { syncBefore: string; heal
   return before;
 }
 
-function complete(sim: SimContext, rec: AppRecord, req: OperationRequest, failMessage: string | undefined, startedMs: number): void {
+function complete(sim: SimContext, rec: AppRecord, req: OperationRequest, outcome: OperationOutcome | undefined, startedMs: number): void {
   if (!sim.store.apps.has(String((rec.app.metadata as JsonObject).name))) return;
   const st = status(rec);
   const opState = st.operationState as JsonObject | undefined;
   if (!opState || opState.phase !== 'Running') return;
   const now = Date.now();
   const operation = rec.app.operation as JsonObject;
+  // setOperationState: a completed phase gets finishedAt and clears app.operation in the same patch.
   delete rec.app.operation;
   rec.op = undefined;
-  if (failMessage !== undefined) {
-    const msg = failMessage || DEFAULT_FAILURE(rec);
+  rec.pending = undefined;
+  const dry = req.dryRun ? ' (dry run)' : '';
+  if (outcome?.phase === 'Error') {
+    const msg = outcome.message || `rpc error: code = Unknown desc = Manifest generation error (cached): failed to generate manifests for source 1 of 1: kustomize build failed`;
+    st.operationState = { operation, phase: 'Error', message: msg, syncResult: { resources: [], revision: req.revision, source: req.source }, startedAt: isoSeconds(startedMs), finishedAt: isoSeconds(now) };
+    recordAppEvent(sim, rec, 'OperationCompleted', `Sync operation to ${req.revision} failed: ${msg}`, 'Warning');
+    sim.store.touchApp(rec);
+    if (!req.dryRun) scheduleReconcile(sim, rec);
+    return;
+  }
+  if (outcome?.phase === 'Failed') {
+    const msg = outcome.message || DEFAULT_FAILURE(rec);
     const main = mainWorkload(rec);
     const failing = rec.model.resources.filter((r) => selected(req, r) && (r === main || r.syncStatus === 'OutOfSync'));
     st.operationState = {
       operation,
       phase: 'Failed',
-      message: `one or more objects failed to apply, reason: ${msg}`,
+      message: `one or more objects failed to apply${dry}, reason: ${msg}`,
       syncResult: {
-        resources: rec.model.resources.filter((r) => selected(req, r)).map((r) => ({ group: r.group, version: r.version, kind: r.kind, namespace: r.namespace, name: r.name, status: failing.includes(r) ? 'SyncFailed' : 'Synced', message: failing.includes(r) ? msg : applyMessage(r, 'unchanged'), hookPhase: failing.includes(r) ? 'Failed' : 'Running', syncPhase: 'Sync' })),
+        resources: rec.model.resources.filter((r) => selected(req, r)).map((r) => ({ group: r.group, version: r.version, kind: r.kind, namespace: r.namespace, name: r.name, status: failing.includes(r) ? 'SyncFailed' : 'Synced', message: failing.includes(r) ? msg : `${applyMessage(r, 'unchanged')}${dry}`, hookPhase: failing.includes(r) ? 'Failed' : 'Running', syncPhase: 'Sync' })),
         revision: req.revision,
         source: req.source,
       },
       startedAt: isoSeconds(startedMs),
       finishedAt: isoSeconds(now),
     };
-    const conditions = ((st.conditions ?? []) as JsonObject[]).filter((c) => c.type !== 'SyncError');
-    conditions.push({ type: 'SyncError', message: `Failed sync attempt to ${req.revision}: one or more objects failed to apply, reason: ${msg}`, lastTransitionTime: isoSeconds(now) });
-    st.conditions = conditions;
-    recordAppEvent(sim, rec, 'OperationCompleted', `Sync operation to ${req.revision} failed: one or more objects failed to apply, reason: ${msg}`, 'Warning');
+    if (!req.dryRun) {
+      const conditions = ((st.conditions ?? []) as JsonObject[]).filter((c) => c.type !== 'SyncError');
+      conditions.push({ type: 'SyncError', message: `Failed sync attempt to ${req.revision}: one or more objects failed to apply, reason: ${msg}`, lastTransitionTime: isoSeconds(now) });
+      st.conditions = conditions;
+    }
+    recordAppEvent(sim, rec, 'OperationCompleted', `Sync operation to ${req.revision} failed: one or more objects failed to apply${dry}, reason: ${msg}`, 'Warning');
+    sim.store.touchApp(rec);
+    if (!req.dryRun) scheduleReconcile(sim, rec);
+    return;
+  }
+  if (req.dryRun) {
+    // A dry run applies nothing: the result lists what would change, and no history or reconcile follows.
+    const results = rec.model.resources
+      .filter((r) => selected(req, r))
+      .map((r) => ({ group: r.group, version: r.version, kind: r.kind, namespace: r.namespace, name: r.name, status: r.target ? 'Synced' : req.prune ? 'Pruned' : 'PruneSkipped', message: r.target ? `${applyMessage(r, !r.live ? 'created' : r.syncStatus === 'OutOfSync' ? 'configured' : 'unchanged')}${dry}` : req.prune ? `pruned${dry}` : 'ignored (requires pruning)', hookPhase: 'Running', syncPhase: 'Sync' }));
+    st.operationState = { operation, phase: 'Succeeded', message: 'successfully synced (all tasks run)', syncResult: { resources: results, revision: req.revision, source: req.source }, startedAt: isoSeconds(startedMs), finishedAt: isoSeconds(now) };
+    recordAppEvent(sim, rec, 'OperationCompleted', `Sync operation to ${req.revision} succeeded`);
     sim.store.touchApp(rec);
     return;
   }
   const results = applyResources(sim, rec, req, now);
-  const before = refreshDerivedStatus(rec);
-  const sync = st.sync as JsonObject;
+  const main = mainWorkload(rec);
+  rec.settleOutcome =
+    outcome?.health === 'Degraded'
+      ? { health: 'Degraded', message: outcome.message || `Deployment "${main?.name ?? 'app'}" exceeded its progress deadline` }
+      : outcome?.health === 'Progressing'
+        ? { health: 'Progressing', message: outcome.message }
+        : undefined;
+  // Either outcome is about the main workload's rollout: it starts Progressing whether or not its spec changed.
+  if (rec.settleOutcome && main?.hasHealth && main.live) {
+    const replicas = Number(((main.live.spec as JsonObject | undefined)?.replicas as number | undefined) ?? 1);
+    main.health = { status: 'Progressing', message: `Waiting for rollout to finish: 0 of ${replicas} updated replicas are available...` };
+  }
   const spec = rec.app.spec as JsonObject;
-  sync.comparedTo = { source: spec.source, destination: spec.destination, ...(spec.ignoreDifferences ? { ignoreDifferences: spec.ignoreDifferences } : {}) };
   st.operationState = {
     operation,
     phase: 'Succeeded',
@@ -294,36 +388,141 @@ function complete(sim: SimContext, rec: AppRecord, req: OperationRequest, failMe
     if (history.length > limit) history.splice(0, history.length - limit);
     st.history = history;
   }
-  st.reconciledAt = isoSeconds(now);
   recordAppEvent(sim, rec, 'OperationCompleted', `Sync operation to ${req.revision} succeeded`);
-  if (before.syncBefore !== (st.sync as JsonObject).status) recordAppEvent(sim, rec, 'ResourceUpdated', `Updated sync status: ${before.syncBefore} -> ${(st.sync as JsonObject).status}`);
-  if (before.healthBefore !== (st.health as JsonObject).status) recordAppEvent(sim, rec, 'ResourceUpdated', `Updated health status: ${before.healthBefore} -> ${(st.health as JsonObject).status}`);
   sim.store.touchApp(rec);
-  scheduleSettle(sim, rec);
+  scheduleReconcile(sim, rec);
 }
 
-/** After a rollout: pods become Running and workloads Healthy. */
+/** Requests a reconcile of the app after the controller's reconcile delay (as `requestAppRefresh` does). */
+export function scheduleReconcile(sim: SimContext, rec: AppRecord): void {
+  const name = String((rec.app.metadata as JsonObject).name);
+  const ms = sim.controller.reconcileDelay(name);
+  if (ms === undefined) return;
+  sim.cancel(rec.reconcileTimer);
+  rec.reconcileTimer = sim.schedule(() => {
+    rec.reconcileTimer = undefined;
+    if (sim.store.apps.get(name) === rec) reconcile(sim, rec);
+  }, ms);
+}
+
+/**
+ * `processAppRefreshQueueItem` (controller/appcontroller.go): compares desired and live state, then writes
+ * `status.sync`, `status.health`, `status.resources` and `status.reconciledAt`, and runs auto-sync.
+ */
+export function reconcile(sim: SimContext, rec: AppRecord): void {
+  const st = status(rec);
+  const before = refreshDerivedStatus(rec);
+  const spec = rec.app.spec as JsonObject;
+  const sync = st.sync as JsonObject;
+  sync.comparedTo = { source: spec.source, destination: spec.destination, ...(spec.ignoreDifferences ? { ignoreDifferences: spec.ignoreDifferences } : {}) };
+  st.reconciledAt = isoSeconds(Date.now());
+  if (before.syncBefore !== sync.status) recordAppEvent(sim, rec, 'ResourceUpdated', `Updated sync status: ${before.syncBefore} -> ${String(sync.status)}`);
+  if (before.healthBefore !== (st.health as JsonObject).status) recordAppEvent(sim, rec, 'ResourceUpdated', `Updated health status: ${before.healthBefore} -> ${String((st.health as JsonObject).status)}`);
+  sim.store.touchApp(rec);
+  if (rec.model.resources.some((r) => r.health?.status === 'Progressing') || rec.model.pods.some((p) => p.reason === 'ContainerCreating')) scheduleSettle(sim, rec);
+  autoSync(sim, rec);
+}
+
+/** `IsAutomatedSyncEnabled` (types.go, v3.1+): `automated` set and `enabled` not false. */
+export function isAutomatedSyncEnabled(spec: JsonObject): boolean {
+  const auto = ((spec.syncPolicy ?? {}) as JsonObject).automated as JsonObject | undefined;
+  return Boolean(auto) && auto?.enabled !== false;
+}
+
+/**
+ * `autoSync` (controller/appcontroller.go): only when enabled, no operation, not deleting, a window allows an
+ * automated sync, and the app is OutOfSync. A sync to the same revision and source as the last operation is retried
+ * only when that one succeeded and selfHeal is on (then only the resources out of sync); a failed last attempt
+ * leaves a SyncError condition instead.
+ */
+export function autoSync(sim: SimContext, rec: AppRecord): void {
+  const spec = rec.app.spec as JsonObject;
+  const st = status(rec);
+  if (!isAutomatedSyncEnabled(spec) || rec.app.operation || (rec.app.metadata as JsonObject).deletionTimestamp) return;
+  if (!windowsAllowSync(sim, rec, false)) return;
+  if ((st.sync as JsonObject | undefined)?.status !== 'OutOfSync') return;
+  const policy = (spec.syncPolicy ?? {}) as JsonObject;
+  const auto = policy.automated as JsonObject;
+  // Without automated prune, an app that only needs pruning is left alone.
+  const unsynced = rec.model.resources.filter((r) => r.syncStatus !== 'Synced' && !r.hook);
+  if (!auto.prune && unsynced.every((r) => !r.target)) return;
+  const revision = headRevision(rec);
+  const source = cloneJson((spec.source ?? {}) as JsonObject);
+  const last = st.operationState as JsonObject | undefined;
+  const lastSync = ((last?.operation as JsonObject | undefined)?.sync ?? {}) as JsonObject;
+  const alreadyAttempted = last !== undefined && lastSync.revision === revision && JSON.stringify(lastSync.source ?? null) === JSON.stringify(source);
+  let resources: OperationRequest['resources'];
+  let selfHealAttemptsCount = 0;
+  if (alreadyAttempted) {
+    if (last?.phase !== 'Succeeded') {
+      const conditions = ((st.conditions ?? []) as JsonObject[]).filter((c) => c.type !== 'SyncError');
+      conditions.push({ type: 'SyncError', message: `Failed last sync attempt to ${revision}: ${String(last?.message ?? '')}`, lastTransitionTime: isoSeconds(Date.now()) });
+      st.conditions = conditions;
+      sim.store.touchApp(rec);
+      return;
+    }
+    if (!auto.selfHeal) return;
+    // selfHealRemainingBackoff: 0 after a fresh sync, then 2 s, 6 s, 18 s ... up to 5 min (the controller's defaults).
+    const attempts = Number(lastSync.selfHealAttemptsCount ?? 0);
+    const backoffMs = attempts === 0 ? 0 : Math.min(2000 * 3 ** (attempts - 1), 300_000);
+    const remaining = backoffMs - (Date.now() - Date.parse(String(last?.finishedAt ?? '')));
+    if (remaining > 0) {
+      sim.cancel(rec.reconcileTimer);
+      rec.reconcileTimer = sim.schedule(() => {
+        rec.reconcileTimer = undefined;
+        if (sim.store.apps.get(String((rec.app.metadata as JsonObject).name)) === rec) reconcile(sim, rec);
+      }, remaining);
+      return;
+    }
+    selfHealAttemptsCount = attempts + 1;
+    resources = unsynced.map((r) => ({ group: r.group, kind: r.kind, name: r.name }));
+  }
+  setAppOperation(sim, rec, { kind: 'sync', username: '', automated: true, revision, source, prune: Boolean(auto.prune), dryRun: false, resources, selfHealAttemptsCount, syncOptions: policy.syncOptions as string[] | undefined, retry: (policy.retry as JsonObject | undefined) ?? { limit: 5 } });
+}
+
+/** After a rollout: pods become Running and workloads Healthy (or Degraded when the outcome says so). */
 export function scheduleSettle(sim: SimContext, rec: AppRecord): void {
   const delay = Math.max(50, Math.round(sim.opts.syncDurationMs / 2));
   sim.schedule(() => {
     if (!sim.store.apps.has(String((rec.app.metadata as JsonObject).name))) return;
+    // The outcome knob: the main workload ends Degraded (once), or stays Progressing (a rollout that never finishes).
+    const outcome = rec.settleOutcome;
+    if (outcome?.health === 'Degraded') rec.settleOutcome = undefined;
+    const main = outcome ? mainWorkload(rec) : undefined;
+    const degraded = outcome?.health === 'Degraded' ? outcome.message : undefined;
+    const stuck = outcome?.health === 'Progressing';
     let changed = false;
     for (const p of rec.model.pods) {
       if (p.reason === 'ContainerCreating') {
-        p.reason = 'Running';
+        const ofMain = main !== undefined && p.owner.name.startsWith(main.name);
+        if (ofMain && stuck) continue;
+        p.reason = ofMain ? 'CrashLoopBackOff' : 'Running';
+        if (p.reason === 'CrashLoopBackOff') p.restarts = 5;
         changed = true;
       }
     }
     for (const r of rec.model.resources) {
       if (r.hasHealth && r.live && r.health?.status === 'Progressing') {
-        r.health = { status: 'Healthy' };
-        r.live.status = statusFor(r.kind, r.live, 'Healthy', Date.now(), rec.model.rng);
+        const bad = r === main;
+        if (bad && stuck) {
+          if (outcome?.message && r.health.message !== outcome.message) {
+            r.health = { status: 'Progressing', message: outcome.message };
+            changed = true;
+          }
+          continue;
+        }
+        r.health = bad ? { status: 'Degraded', message: degraded } : { status: 'Healthy' };
+        r.live.status = statusFor(r.kind, r.live, bad ? 'Degraded' : 'Healthy', Date.now(), rec.model.rng);
         changed = true;
       }
     }
     if (!changed) return;
+    const st = rec.app.status as JsonObject;
     const before = refreshDerivedStatus(rec);
-    const after = String(((rec.app.status as JsonObject).health as JsonObject).status);
+    const health = st.health as JsonObject;
+    if (health.status === 'Degraded' && degraded) health.message = degraded;
+    st.reconciledAt = isoSeconds(Date.now());
+    const after = String(health.status);
     if (before.healthBefore !== after) recordAppEvent(sim, rec, 'ResourceUpdated', `Updated health status: ${before.healthBefore} -> ${after}`);
     sim.store.touchApp(rec);
   }, delay);
@@ -333,6 +532,7 @@ export function scheduleSettle(sim: SimContext, rec: AppRecord): void {
 export function terminateOperation(sim: SimContext, rec: AppRecord): void {
   for (const t of rec.op?.timers ?? []) sim.cancel(t);
   rec.op = undefined;
+  rec.pending = undefined;
   const st = status(rec);
   const opState = st.operationState as JsonObject;
   opState.phase = 'Terminating';
@@ -345,5 +545,6 @@ export function terminateOperation(sim: SimContext, rec: AppRecord): void {
     delete rec.app.operation;
     recordAppEvent(sim, rec, 'OperationCompleted', `Sync operation to ${String(((opState.operation as JsonObject).sync as JsonObject).revision)} failed: Operation terminated`, 'Warning');
     sim.store.touchApp(rec);
+    scheduleReconcile(sim, rec);
   }, Math.min(200, Math.max(20, Math.round(sim.opts.syncDurationMs / 5))));
 }

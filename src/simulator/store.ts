@@ -1,4 +1,6 @@
 /** In-memory state of the simulated Argo CD, with change notification for watch streams. */
+import type { OperationOutcome } from './controller.ts';
+import type { OperationRequest } from './operations.ts';
 import type { SeededApp } from './seed/app-factory.ts';
 import type { AppModel } from './seed/model.ts';
 import type { SeedData } from './seed/seed.ts';
@@ -17,8 +19,14 @@ export interface AppRecord {
   /** Cached JSON.stringify(app). */
   json?: string;
   op?: RunningOperation;
-  /** Set by failSync: the next operation fails with this message. */
-  failNext?: string;
+  /** The requested operation (app.operation) as the controller will run it, and how it is to end. */
+  pending?: { req: OperationRequest; outcome?: OperationOutcome };
+  /** How the current rollout settles, when an outcome knob says other than Healthy. */
+  settleOutcome?: { health: 'Degraded' | 'Progressing'; message?: string };
+  reconcileTimer?: NodeJS.Timeout;
+  /** For apps an ApplicationSet generated: the spec its template produced, which its controller puts back. */
+  generatedSpec?: JsonObject;
+  appSetRevertTimer?: NodeJS.Timeout;
   /** Extra Kubernetes events recorded at runtime. */
   events: JsonObject[];
   deleteTimer?: NodeJS.Timeout;
@@ -144,7 +152,8 @@ export class Store {
 }
 
 function toRecord(a: SeededApp): AppRecord {
-  return { app: a.app, model: a.model, events: [] };
+  const owned = (((a.app.metadata as JsonObject).ownerReferences ?? []) as JsonObject[]).some((o) => o.kind === 'ApplicationSet');
+  return { app: a.app, model: a.model, events: [], ...(owned ? { generatedSpec: cloneJson(a.app.spec as JsonObject) } : {}) };
 }
 
 function byKey(items: JsonObject[], key: string): Map<string, JsonObject> {

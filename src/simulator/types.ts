@@ -1,4 +1,7 @@
 /** Public and shared types of the embedded Argo CD API simulator. */
+import type { ControllerDelay, SimulatorController } from './controller.ts';
+
+export type { ControllerDelay, OperationOutcome, SimulatorController } from './controller.ts';
 
 /** Options accepted by `startSimulator`; every field has a default. */
 export interface SimulatorOptions {
@@ -19,8 +22,15 @@ export interface SimulatorOptions {
   swaggerDir?: string;
   /** Reported by /api/version; default "v3.5.1+sim". */
   version?: string;
-  /** How long a sync operation stays Running; default 1500 ms. */
+  /** How long a sync operation stays Running once picked up; default 1500 ms. */
   syncDurationMs?: number;
+  /**
+   * How long the controller takes to pick up a requested operation: ms, { minMs, maxMs } (jitter), or 'never' (a
+   * stalled controller); default { minMs: 20, maxMs: 1000 }, an idle controller. Changeable later: sim.controller.
+   */
+  pickupDelayMs?: ControllerDelay;
+  /** Delay from an operation's end (or a cluster change) to the reconcile that refreshes sync/health; default { minMs: 50, maxMs: 500 }. */
+  reconcileDelayMs?: ControllerDelay;
   /** Interval between log lines when follow=true; default 200 ms. */
   logIntervalMs?: number;
   /** Deterministic data seed; default 42. */
@@ -67,14 +77,22 @@ export interface Simulator {
   tokens: { admin: string; readonly: string };
   /** Every request received, oldest first. */
   requests: RecordedRequest[];
-  /** Makes the next sync (or rollback) of that app end Failed with per-resource errors. */
+  /** Makes the next sync (or rollback) of that app end Failed with per-resource errors (= controller.setNextOutcome). */
   failSync(appName: string, message?: string): void;
+  /** The application controller's knobs: pickup and reconcile delays, per-app outcomes, the ApplicationSet revert. */
+  controller: SimulatorController;
   /** Closes the server and every open stream. */
   close(): Promise<void>;
 }
 
 /** Fully resolved options. */
-export type ResolvedOptions = Required<Omit<SimulatorOptions, 'swaggerFile' | 'sso' | 'release' | 'swaggerDir'>> & { swaggerFile?: string; sso?: SimulatorSsoOptions; release?: string };
+export type ResolvedOptions = Required<Omit<SimulatorOptions, 'swaggerFile' | 'sso' | 'release' | 'swaggerDir' | 'pickupDelayMs' | 'reconcileDelayMs'>> & {
+  swaggerFile?: string;
+  sso?: SimulatorSsoOptions;
+  release?: string;
+  pickupDelayMs?: ControllerDelay;
+  reconcileDelayMs?: ControllerDelay;
+};
 
 /** A JSON object as the simulator stores it. */
 export type JsonObject = Record<string, unknown>;

@@ -4,19 +4,11 @@
  */
 import { createTwoFilesPatch } from 'diff';
 import type { CompositeTool } from '../runtime/gateway.ts';
-import {
-  APP_ARGS,
-  WAIT_ARGS,
-  json,
-  outcomeResult,
-  parse,
-  startAndFollow,
-  textOf,
-  textResult,
-  verdict,
-  workflowTool,
-} from './common.ts';
-import type { Call, Outcome } from './common.ts';
+import { APP_ARGS, WAIT_ARGS, json, parse, textOf, textResult, workflowTool } from './common.ts';
+import type { Call } from './common.ts';
+import { type BatchRow, batchRow, summariseBatch } from './batch-result.ts';
+import { owningAppSet, verifyRevision } from './revision-check.ts';
+import { type Outcome, outcomeResult, readApp, startAndFollow, verdict, waitForApp, waitForOf } from './wait.ts';
 import type { CallContext } from '../runtime/gateway.ts';
 import type { ReleaseOffers } from '../runtime/release-params.ts';
 import { tableToObjects } from '../runtime/shape.ts';
@@ -60,16 +52,16 @@ async function listApps(call: Call, ctx: CallContext, args: Json, offers: Releas
 }
 
 /** sync + follow, shared by sync_and_wait, set_revision and sync_many. */
-async function syncAndFollow(call: Call, ctx: CallContext, args: Json): Promise<{ outcome?: Outcome; error?: string }> {
+async function syncAndFollow(call: Call, ctx: CallContext, args: Json, deadline?: number): Promise<{ outcome?: Outcome; error?: string }> {
   const syncArgs = pick(args, ['name', 'appNamespace', 'project', 'revision', 'prune', 'dryRun', 'resources', 'syncOptions', 'strategy', 'retryStrategy']);
   if (Array.isArray(args.syncOptions)) syncArgs.syncOptions = { items: args.syncOptions };
-  return startAndFollow({ call, ctx, input: args, start: () => call('application_sync', syncArgs, ctx) });
+  return startAndFollow({ call, ctx, input: args, deadline, start: () => call('application_sync', syncArgs, ctx) });
 }
 
 const SYNC_ARGS = {
   revision: { type: 'string', description: 'Sync to this revision instead of the target revision.' },
   prune: { type: 'boolean', description: 'Delete resources no longer in Git (asks for confirmation).' },
-  dryRun: { type: 'boolean', description: 'Preview only: nothing changes.' },
+  dryRun: { type: 'boolean', description: 'Run a dry-run sync operation: nothing changes; its result (and failure) is reported.' },
   resources: {
     type: 'array',
     items: {
@@ -88,7 +80,7 @@ const syncAndWait: CompositeTool = {
     name: 'sync_and_wait',
     title: 'Workflow: sync an application and wait',
     description:
-      'Syncs one application and follows the operation until it finishes and health settles (or timeoutSeconds), with progress notifications. Returns phase, message, revision, and the resources that failed and why.',
+      "Syncs one application and waits as `argocd app sync` / `argocd app wait` do: until the operation finished and the app was reconciled since, then for waitFor (default health), with progress notifications. Returns the final phase, the refreshed sync and health, and the resources that failed and why; a timeout says what it was still waiting for and why.",
     readOnly: false,
     // prune: true deletes resources.
     destructive: true,
@@ -117,7 +109,7 @@ const rollback: CompositeTool = {
     name: 'rollback',
     title: 'Workflow: roll back an application',
     description:
-      "Rolls an application back to its previous deployment (from status.history), or to a given history id or revision, shows what it rolls back from and to, then waits like sync_and_wait. Argo CD refuses while auto-sync is on.",
+      "Rolls an application back to its previous deployment (from status.history, as `argocd app rollback`), or to a given history id or revision, shows what it rolls back from and to, then waits like sync_and_wait. Argo CD refuses while auto-sync is enabled (since 3.1 `automated.enabled: false` counts as off).",
     readOnly: false,
     destructive: true,
     inputSchema: {
@@ -140,14 +132,17 @@ const rollback: CompositeTool = {
   async run(args, ctx, call) {
     const name = String(args.name);
     const base = pick(args, ['name', 'appNamespace']);
-    const got = parse<{ spec?: { syncPolicy?: { automated?: unknown } }; status?: { history?: HistoryEntry[]; sync?: { revision?: string } } }>(
+    const got = parse<{ spec?: { syncPolicy?: { automated?: { enabled?: boolean } } }; status?: { history?: HistoryEntry[]; sync?: { revision?: string } } }>(
       await call('application_get', { ...base, fields: ['spec.syncPolicy', 'status.history', 'status.sync.revision'] }, { ...ctx, progressToken: undefined }),
     );
     if (!got.ok) return textResult(got.error, true);
     const history = got.value.status?.history ?? [];
-    if (got.value.spec?.syncPolicy?.automated) {
+    // server/application/application.go Rollback refuses while IsAutomatedSyncEnabled (types.go): since v3.1
+    // `automated.enabled: false` means off. An older server that ignores `enabled` still refuses, and says so.
+    const automated = got.value.spec?.syncPolicy?.automated;
+    if (automated && automated.enabled !== false) {
       return textResult(
-        `${name} has auto-sync enabled, and Argo CD refuses a rollback while it is on (it would sync straight back). Disable it first, e.g. application_patch { name: "${name}", patchType: "merge", patch: "{\\"spec\\":{\\"syncPolicy\\":{\\"automated\\":null}}}" }, then roll back.`,
+        `${name} has auto-sync enabled, and Argo CD refuses a rollback while it is on (it would sync straight back). Turn it off first, e.g. application_patch { name: "${name}", patchType: "merge", patch: "{\\"spec\\":{\\"syncPolicy\\":{\\"automated\\":{\\"enabled\\":false}}}}" } (Argo CD 3.1+; older: set automated to null), then roll back. Nothing was sent to Argo CD.`,
         true,
       );
     }
@@ -156,7 +151,8 @@ const rollback: CompositeTool = {
     let target: HistoryEntry | undefined;
     if (typeof args.id === 'number') target = history.find((h) => h.id === args.id);
     else if (typeof args.revision === 'string') target = [...history].reverse().find((h) => h.revision === args.revision || h.revision?.startsWith(String(args.revision)) || h.source?.targetRevision === args.revision);
-    else target = history.length >= 2 ? history[history.length - 2] : undefined;
+    else if (history.length < 2) return textResult(`${name} should have at least two successful deployments to roll back without an id (as \`argocd app rollback\`); it has ${history.length}.`, true);
+    else target = history[history.length - 2];
     if (!target) {
       const ids = history.map((h) => `${h.id} (${(h.revision ?? '').slice(0, 8)}, ${h.deployedAt ?? '?'})`).join(', ');
       return textResult(`No matching history entry for ${name}. Its history: ${ids}.`, true);
@@ -170,7 +166,6 @@ const rollback: CompositeTool = {
       start: () => call('application_rollback', { ...base, id: target.id, ...pick(args, ['prune', 'dryRun']) }, ctx),
     });
     if (error) return textResult(error, true);
-    if (args.dryRun === true) return json({ summary: `Dry run: ${name} would roll back from history ${from.id} to ${to.id}.`, from, to });
     return outcomeResult(outcome!, { from, to });
   },
 };
@@ -180,7 +175,7 @@ const syncMany: CompositeTool = {
     name: 'sync_many',
     title: 'Workflow: sync many applications',
     description:
-      'Syncs every application matching a project / label selector / status (default OutOfSync). Without execute: true it only previews which apps and their status. With execute: true it syncs them with a concurrency limit, progress per app, and a per-app result table; partial failures are reported. A confirmation covers exactly the applications shown: the user is asked with the full list, or the preview gives a confirmationToken for the applications it lists.',
+      'Syncs every application matching a project / label selector / status (default OutOfSync). Without execute: true it only previews which apps and their status. With execute: true it syncs them with a concurrency limit and an overall deadline, waiting on each as sync_and_wait does, with progress per app. The result lists every app that failed or did not finish first (and is an error if there is any), then the ones that succeeded. A confirmation covers exactly the applications shown: the user is asked with the full list, or the preview gives a confirmationToken for the applications it lists.',
     readOnly: false,
     destructive: true,
     inputSchema: {
@@ -193,6 +188,7 @@ const syncMany: CompositeTool = {
         names: { type: 'array', items: { type: 'string' }, description: 'Only these applications.' },
         execute: { type: 'boolean', description: 'false (default): preview only. true: sync them.' },
         concurrency: { type: 'integer', minimum: 1, maximum: 10, description: 'Default 3.' },
+        deadlineSeconds: { type: 'integer', minimum: 5, maximum: 7200, description: 'Overall deadline for the batch (default 900): no app starts after it; unfinished apps are reported as such.' },
         prune: { type: 'boolean' },
         dryRun: { type: 'boolean' },
         confirmationToken: { type: 'string', description: "Only when the preview gave one: its token; it runs exactly the applications that preview listed." },
@@ -250,41 +246,41 @@ const syncMany: CompositeTool = {
       grant = bulkGrant(settings, args, run);
     }
     const concurrency = Math.min(Number(args.concurrency ?? 3), 10);
-    const results: Array<Record<string, unknown>> = [];
+    // One deadline for the whole batch: no app starts after it, and every wait ends by it.
+    const deadline = Date.now() + Number(args.deadlineSeconds ?? 900) * 1000;
+    const rows: BatchRow[] = [];
     let next = 0;
     let done = 0;
     const perApp: CallContext = { ...ctx, progressToken: undefined, askUser: undefined, confirmed: grant };
     const worker = async () => {
-      while (next < run.length && !ctx.signal?.aborted) {
+      while (next < run.length && !ctx.signal?.aborted && Date.now() < deadline) {
         const app = run[next++];
-        const { outcome, error } = await syncAndFollow(call, perApp, {
-          ...pick(args, ['prune', 'dryRun', 'timeoutSeconds', 'waitForHealth', 'terminateOnCancel']),
-          name: app.name,
-          // Releases before apps-in-any-namespace (2.5) take no appNamespace: their apps are all in Argo CD's own.
-          ...(app.namespace && offers.has('application_sync', 'appNamespace') ? { appNamespace: app.namespace } : {}),
-        });
+        const { outcome, error } = await syncAndFollow(
+          call,
+          perApp,
+          {
+            ...pick(args, ['prune', 'dryRun', 'timeoutSeconds', 'waitFor', 'waitForHealth', 'terminateOnCancel']),
+            name: app.name,
+            // Releases before apps-in-any-namespace (2.5) take no appNamespace: their apps are all in Argo CD's own.
+            ...(app.namespace && offers.has('application_sync', 'appNamespace') ? { appNamespace: app.namespace } : {}),
+          },
+          deadline,
+        );
         done += 1;
-        const row = outcome
-          ? { name: app.name, phase: outcome.phase, sync: outcome.sync, health: outcome.health, message: outcome.message, failedResources: outcome.failedResources.length || undefined }
-          : { name: app.name, phase: 'NotStarted', error };
-        results.push(row);
+        const row = batchRow(app.name, outcome, error);
+        rows.push(row);
         if (ctx.progressToken !== undefined && ctx.sendProgress) {
           await ctx.sendProgress({ progress: done, total: run.length, message: `${app.name}: ${row.phase}` }).catch(() => undefined);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, run.length) }, worker));
-    const ok = results.filter((r) => r.phase === 'Succeeded' || r.phase === 'DryRun').length;
-    const failed = results.length - ok;
-    const skipped = run.length - results.length;
     // Only what was confirmed runs: matching apps the preview did not list, and listed apps that no longer match, are said.
     const unconfirmed = [
       notCovered ? `${notCovered} matching applications were not in the confirmed preview and were not synced` : '',
       gone.length ? `${gone.length} confirmed applications no longer match and were not synced (${gone.join(', ')})` : '',
     ].filter(Boolean);
-    const summary = `${ok} of ${run.length} applications synced${failed ? `, ${failed} failed or did not finish` : ''}${skipped ? `, ${skipped} not started (cancelled)` : ''}.${unconfirmed.length ? ` ${unconfirmed.join('; ')}.` : ''}`;
-    results.sort((a, b) => String(a.name).localeCompare(String(b.name)));
-    return json({ summary, results }, ok === 0 && run.length > 0);
+    return summariseBatch({ rows, notStarted: run.slice(next).map((a) => a.name), total: run.length, deadlinePassed: Date.now() >= deadline, note: unconfirmed.join('; ') });
   },
 };
 
@@ -293,7 +289,7 @@ const setRevision: CompositeTool = {
     name: 'set_revision',
     title: 'Workflow: deploy a revision',
     description:
-      "Sets an application's targetRevision (a Git branch, tag or commit, or a Helm chart version) and, with sync: true, syncs and waits like sync_and_wait.",
+      "Sets an application's targetRevision (a Git branch, tag or commit, or a Helm chart version) and reads it back (an ApplicationSet may put it back). With sync: true it syncs and waits like sync_and_wait; when auto-sync is on, it follows the operation Argo CD's auto-sync starts instead.",
     readOnly: false,
     destructive: true,
     inputSchema: {
@@ -303,6 +299,7 @@ const setRevision: CompositeTool = {
         revision: { type: 'string', description: 'Git ref or chart version.' },
         sourceIndex: { type: 'integer', minimum: 0, description: 'For multi-source applications: which source (default 0).' },
         sync: { type: 'boolean', description: 'Sync and wait afterwards (default false).' },
+        verifySeconds: { type: 'integer', minimum: 0, maximum: 30, description: 'For an app an ApplicationSet generated: how long to watch that the change holds (default 3).' },
         prune: { type: 'boolean' },
         confirmationToken: CONFIRMATION_TOKEN_ARG,
         ...WAIT_ARGS,
@@ -316,13 +313,17 @@ const setRevision: CompositeTool = {
   async run(args, ctx, call) {
     const name = String(args.name);
     const base = pick(args, ['name', 'appNamespace']);
-    const got = parse<{ spec?: { source?: Json; sources?: Json[] } }>(await call('application_get', { ...base, fields: ['spec.source', 'spec.sources'] }, ctx));
+    const got = parse<{ metadata?: { ownerReferences?: Array<{ kind?: string; name?: string }> }; spec?: { source?: Json; sources?: Json[]; syncPolicy?: { automated?: { enabled?: boolean } } } }>(
+      await call('application_get', { ...base, fields: ['metadata.ownerReferences', 'spec.source', 'spec.sources', 'spec.syncPolicy'] }, ctx),
+    );
     if (!got.ok) return textResult(got.error, true);
     const spec = got.value.spec ?? {};
+    const appSet = owningAppSet(got.value);
     let patch: Json;
     let before: unknown;
+    let index: number | undefined;
     if (spec.sources?.length) {
-      const index = Number(args.sourceIndex ?? 0);
+      index = Number(args.sourceIndex ?? 0);
       if (!spec.sources[index]) return textResult(`${name} has ${spec.sources.length} sources; sourceIndex ${index} does not exist.`, true);
       before = spec.sources[index].targetRevision;
       const sources = spec.sources.map((s, i) => (i === index ? { ...s, targetRevision: args.revision } : s));
@@ -331,12 +332,54 @@ const setRevision: CompositeTool = {
       before = spec.source?.targetRevision;
       patch = { spec: { source: { targetRevision: args.revision } } };
     }
+    const beforePatch = await readApp(call, ctx, name, base.appNamespace as string | undefined);
     const patched = await call('application_patch', { ...base, patchType: 'merge', patch: JSON.stringify(patch) }, ctx);
     if (patched.isError) return textResult(textOf(patched), true);
     const change = { from: before ?? null, to: args.revision };
-    if (args.sync !== true) return json({ summary: `${name}: targetRevision ${String(before ?? '(none)')} → ${String(args.revision)}. Not synced (sync: true to deploy it now).`, ...change });
-    const { outcome, error } = await syncAndFollow(call, ctx, { ...args, revision: undefined });
+    // Read the change back; an ApplicationSet's app is watched a little longer, as its controller reverts within seconds.
+    const check = () => verifyRevision({ call, ctx, name, appNamespace: base.appNamespace as string | undefined, sourceIndex: index, expected: String(args.revision), watchSeconds: appSet ? Number(args.verifySeconds ?? 3) : 0 });
+    const reverted = (v: Awaited<ReturnType<typeof check>>, synced: string) =>
+      json(
+        {
+          summary: `${name}: targetRevision was set to ${String(args.revision)}, but ${v.error ? `reading it back failed: ${v.error}` : `it reads ${String(v.now ?? '(none)')} again ${v.afterSeconds} s later${appSet ? `: the ApplicationSet "${appSet}" that generated this app put it back. Change the revision in the ApplicationSet's template (or allow it with ignoreApplicationDifferences)` : ''}`}. ${synced}`,
+          ...change,
+          now: v.now ?? null,
+          ...(appSet ? { applicationSet: appSet } : {}),
+        },
+        true,
+      );
+    const first = await check();
+    if (!first.held) return reverted(first, 'Nothing was synced.');
+    if (args.sync !== true) return json({ summary: `${name}: targetRevision ${String(before ?? '(none)')} → ${String(args.revision)}${appSet ? ` (held ${first.afterSeconds} s against ApplicationSet "${appSet}")` : ''}. Not synced (sync: true to deploy it now).`, ...change });
+    let followed: { outcome?: Outcome; error?: string };
+    const automated = spec.syncPolicy?.automated;
+    if (automated && automated.enabled !== false) {
+      // Auto-sync deploys the new revision itself (controller autoSync); a sync of ours would be refused while its
+      // operation runs, so follow that one: the first operation whose source carries the new revision.
+      const revisionOf = (o: { source?: { targetRevision?: string }; sources?: Array<{ targetRevision?: string }> } | undefined) =>
+        index === undefined ? o?.source?.targetRevision : o?.sources?.[index]?.targetRevision;
+      const outcome = await waitForApp({
+        call,
+        ctx,
+        name,
+        appNamespace: base.appNamespace as string | undefined,
+        waitFor: waitForOf(args),
+        timeoutSeconds: Number(args.timeoutSeconds ?? 300),
+        after: beforePatch.ok ? beforePatch.value.metadata?.resourceVersion : undefined,
+        expect: {
+          describe: `Argo CD's auto-sync to start an operation for ${String(args.revision)}`,
+          test: (a) => [a.operation?.sync, a.status?.operationState?.operation?.sync].some((o) => revisionOf(o) === String(args.revision)),
+        },
+        terminateOnCancel: args.terminateOnCancel as boolean | undefined,
+      });
+      followed = { outcome };
+    } else {
+      followed = await syncAndFollow(call, ctx, { ...args, revision: undefined });
+    }
+    const { outcome, error } = followed;
     if (error) return textResult(`targetRevision set to ${String(args.revision)}, but the sync did not start: ${error}`, true);
+    const after = await check();
+    if (!after.held) return reverted(after, `The sync ended ${outcome!.phase}, so what it deployed may not be ${String(args.revision)}.`);
     return outcomeResult(outcome!, { targetRevision: change });
   },
 };

@@ -61,6 +61,8 @@ beforeAll(async () => {
   });
   sim = await startSimulator({
     syncDurationMs: 200,
+    // Several tests sync guestbook; a quick controller keeps one operation from overlapping the next.
+    pickupDelayMs: { minMs: 0, maxMs: 50 },
     sso: { issuer: idp.issuer, clientId: 'argo-cd', allowedAudiences: ['argo-cd', 'argo-cd-cli', 'mcp-gateway'], keys: idp.publicJwks(), groupRoles: { ops: 'admin', viewers: 'readonly' }, defaultRole: '' },
   });
 });

@@ -18,7 +18,9 @@ describe('demo', () => {
     expect(stdout).toMatch(/simulated Argo CD at http:\/\/127\.0\.0\.1:\d+; gateway at http:\/\/127\.0\.0\.1:\d+\/mcp/);
     expect(stdout).toMatch(/1\. tools\/list: 106 tools, one per Argo CD operation/);
     expect(stdout).toMatch(/2\. "What is out of sync\?" application_list → 50 applications, \d+ OutOfSync/);
-    expect(stdout).toMatch(/application_get → operation (Succeeded|Failed)/);
+    // The tour runs on the asynchronous controller: the request, then Running, then done once reconciled.
+    expect(stdout).toMatch(/3\. application_sync .* Argo CD records the operation/);
+    expect(stdout).toMatch(/application_get, polled → (requested → )?Running → .*(Succeeded|Failed), reconciled; now sync \w+, health \w+/);
     expect(stdout).toMatch(/4\. application_list_resource_events/);
     expect(stdout).not.toMatch(/The tour failed/);
     expect(stderr).not.toMatch(/"level":(50|60)/);

@@ -46,6 +46,12 @@ describe('resources and prompts', () => {
     for (let i = 0; i < 40 && updates.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(updates).toContain(uri);
     await gw.client.unsubscribeResource({ uri });
+    // The controller runs the first sync asynchronously; a second one is refused until it finished.
+    for (let i = 0; i < 100; i++) {
+      const res = await fetch(`${sim.url}/api/v1/applications/${name}`, { headers: { authorization: `Bearer ${sim.tokens.admin}` } });
+      if (!((await res.json()) as { operation?: unknown }).operation) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await new Promise((r) => setTimeout(r, 1200));
     const settled = updates.length;
     expect((await call(gw.client, 'application_sync', { name })).isError).toBeFalsy();

@@ -69,10 +69,14 @@ describe('tasks', () => {
 
   it('tasks/cancel stops the workflow, and with terminateOnCancel the Argo CD operation', async () => {
     const task = await start('sync_and_wait', { name: 'helm-guestbook', terminateOnCancel: true });
-    // Cancel once Argo CD has the operation running (the sync was sent).
+    // Cancel once Argo CD's controller has the operation running (the sync was sent, then picked up).
     const deadline = Date.now() + 30_000;
     const synced = () => sim.requests.some((r) => r.method === 'POST' && r.path === '/api/v1/applications/helm-guestbook/sync');
-    while (!synced() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const running = async () => {
+      const res = await fetch(`${sim.url}/api/v1/applications/helm-guestbook`, { headers: { authorization: `Bearer ${sim.tokens.admin}` } });
+      return ((await res.json()) as { status: { operationState?: { phase?: string } } }).status.operationState?.phase === 'Running';
+    };
+    while (!(synced() && (await running())) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(synced()).toBe(true);
     const cancelled = await gw.client.experimental.tasks.cancelTask(task.taskId);
     expect(cancelled.status).toBe('cancelled');

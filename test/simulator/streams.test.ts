@@ -75,7 +75,11 @@ describe('application watch', () => {
     expect(added[0].result.application).toEqual({ metadata: { name: expect.any(String) }, status: expect.any(Object) });
     const modified = messages.filter((m) => m.result.type === 'MODIFIED');
     expect(modified.every((m) => m.result.application.metadata.name === 'payments-gateway')).toBe(true);
-    expect(modified.map((m) => m.result.application.status.operationState.phase)).toContain('Running');
+    // SetAppOperation clears operationState first; the controller then reports Running and finally Succeeded.
+    const phases = modified.map((m) => m.result.application.status?.operationState?.phase);
+    expect(phases[0]).toBeUndefined();
+    expect(phases).toContain('Running');
+    expect(phases.indexOf('Running')).toBeLessThan(phases.indexOf('Succeeded'));
   });
 
   it('speaks SSE when asked for text/event-stream', async () => {

@@ -1,7 +1,7 @@
 /** ApplicationService operations: sync, rollback, terminate. */
 import { errors } from '../errors.ts';
 import { fakeSha } from '../prng.ts';
-import { headRevision, startOperation, terminateOperation } from '../operations.ts';
+import { headRevision, isAutomatedSyncEnabled, setAppOperation, terminateOperation, windowsAllowSync } from '../operations.ts';
 import type { RouteContext, RouteDef } from '../router.ts';
 import { cloneJson } from '../store.ts';
 import type { JsonObject } from '../types.ts';
@@ -11,15 +11,15 @@ function username(ctx: RouteContext): string {
   return ctx.caller?.sub ?? '';
 }
 
-function automatedEnabled(spec: JsonObject): boolean {
-  const auto = ((spec.syncPolicy ?? {}) as JsonObject).automated as JsonObject | undefined;
-  return Boolean(auto) && auto?.enabled !== false;
-}
+/** `IsAutomatedSyncEnabled` (pkg/apis/application/v1alpha1/types.go): since v3.1 `automated.enabled: false` is off. */
+const automatedEnabled = isAutomatedSyncEnabled;
 
 function syncApp(ctx: RouteContext): unknown {
   const body = bodyObject(ctx.body, 'application.ApplicationSyncRequest');
   const name = ctx.params.name as string;
   const rec = getAppEnforced(ctx.sim, ctx.caller, { name, project: String(body.project ?? ''), appNamespace: String(body.appNamespace ?? '') });
+  // server/application/application.go Sync: windows are checked (as a manual sync) before the sync permission.
+  if (!windowsAllowSync(ctx.sim, rec, true)) throw errors.denied('cannot sync: blocked by sync window');
   ctx.sim.enforcer.enforceErr(ctx.caller, 'applications', 'sync', rbacName(rec));
   const spec = rec.app.spec as JsonObject;
   const md = rec.app.metadata as JsonObject;
@@ -35,20 +35,18 @@ function syncApp(ctx: RouteContext): unknown {
   if (!requested || requested === targetRevision || requested === 'HEAD') revision = headRevision(rec);
   else if (/^[0-9a-f]{40}$/i.test(requested) || source.chart) revision = requested;
   else revision = fakeSha(`${ctx.sim.opts.seed}:${name}:${requested}`);
-  if (rec.app.operation) throw errors.precondition('error setting app operation: another operation is already in progress');
-  if (body.dryRun) return ctx.sim.store.appJson(rec);
   const policy = (spec.syncPolicy ?? {}) as JsonObject;
   const syncOptions = (body.syncOptions as JsonObject | undefined)?.items as string[] | undefined;
   const resources = Array.isArray(body.resources) ? (body.resources as JsonObject[]).filter((r) => r && typeof r === 'object').map((r) => ({ group: String(r.group ?? ''), kind: String(r.kind ?? ''), name: String(r.name ?? ''), namespace: String(r.namespace ?? '') })) : undefined;
   const opSource = cloneJson(source);
   if (requested && requested !== targetRevision) opSource.targetRevision = requested;
-  startOperation(ctx.sim, rec, {
+  setAppOperation(ctx.sim, rec, {
     kind: 'sync',
     username: username(ctx),
     revision,
     source: opSource,
     prune: Boolean(body.prune),
-    dryRun: false,
+    dryRun: Boolean(body.dryRun),
     resources,
     syncOptions: syncOptions ?? (policy.syncOptions as string[] | undefined),
     syncStrategy: body.strategy as JsonObject | undefined,
@@ -74,15 +72,13 @@ function rollbackApp(ctx: RouteContext): unknown {
   const entry = history.find((h) => h.id === id);
   if (!entry) throw errors.invalid(`application ${name} does not have deployment with id ${id}`);
   if (!entry.source && !entry.sources) throw errors.precondition('cannot rollback to revision deployed with Argo CD v0.11 or lower. sync to revision instead.');
-  if (rec.app.operation) throw errors.precondition('error setting app operation: another operation is already in progress');
-  if (body.dryRun) return ctx.sim.store.appJson(rec);
-  startOperation(ctx.sim, rec, {
+  setAppOperation(ctx.sim, rec, {
     kind: 'rollback',
     username: username(ctx),
     revision: String(entry.revision),
     source: cloneJson(entry.source as JsonObject),
     prune: Boolean(body.prune),
-    dryRun: false,
+    dryRun: Boolean(body.dryRun),
     syncOptions: ((spec.syncPolicy ?? {}) as JsonObject).syncOptions as string[] | undefined,
     syncStrategy: { apply: {} },
     rollbackId: id,

@@ -5,7 +5,7 @@ import { k8sEvent } from '../k8s-event.ts';
 import { ApiError, Code, errors } from '../errors.ts';
 import { applyFields, parseFields } from '../fields.ts';
 import { applyJsonPatch, applyMergePatch, createMergePatch, PatchError } from '../../json-patch.ts';
-import { refreshDerivedStatus, scheduleSettle } from '../operations.ts';
+import { refreshDerivedStatus, scheduleReconcile, scheduleSettle } from '../operations.ts';
 import { createRng, hashString } from '../prng.ts';
 import type { RouteContext, RouteDef } from '../router.ts';
 import { buildTree, findLiveObject, type SimResource } from '../seed/model.ts';
@@ -341,6 +341,8 @@ function patchResource(ctx: RouteContext): unknown {
     if (r.target && before !== JSON.stringify(patched.spec ?? patched.data ?? null)) r.syncStatus = 'OutOfSync';
     refreshDerivedStatus(rec);
     ctx.sim.store.touchApp(rec);
+    // The controller sees the live change and reconciles; self-heal reverts it.
+    scheduleReconcile(ctx.sim, rec);
   }
   return { manifest: JSON.stringify(masked(patched)) };
 }
@@ -383,6 +385,7 @@ function deleteResource(ctx: RouteContext): unknown {
   }
   refreshDerivedStatus(rec);
   ctx.sim.store.touchApp(rec);
+  scheduleReconcile(ctx.sim, rec);
   return {};
 }
 
@@ -481,6 +484,7 @@ function runAction(ctx: RouteContext, rec: AppRecord, q: ReturnType<typeof resou
   refreshDerivedStatus(rec);
   ctx.sim.store.touchApp(rec);
   scheduleSettle(ctx.sim, rec);
+  scheduleReconcile(ctx.sim, rec);
   return {};
 }
 

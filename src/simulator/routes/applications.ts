@@ -4,7 +4,8 @@ import type { SimContext } from '../context.ts';
 import { Code, ApiError, errors } from '../errors.ts';
 import { applyFields, parseFields } from '../fields.ts';
 import { applyJsonPatch, applyMergePatch, PatchError } from '../../json-patch.ts';
-import { refreshDerivedStatus, startOperation, headRevision } from '../operations.ts';
+import { scheduleAppSetRevert } from '../appset-controller.ts';
+import { reconcile, refreshDerivedStatus, scheduleReconcile } from '../operations.ts';
 import { fakeSha, hashString, createRng } from '../prng.ts';
 import type { RouteContext, RouteDef } from '../router.ts';
 import { ARGOCD_NS, NODES, type AppProfile } from '../seed/catalog.ts';
@@ -51,15 +52,18 @@ function listApps(ctx: RouteContext): unknown {
   return applyFields({ metadata: { resourceVersion: store.listResourceVersion() }, items: recs.map((r) => JSON.parse(store.appJson(r)) as unknown) }, fields);
 }
 
-function getApp(ctx: RouteContext): unknown {
+async function getApp(ctx: RouteContext): Promise<unknown> {
   const projects = projectsFromQuery((n) => ctx.query.all(n));
   if (projects.length > 1) throw errors.invalid('multiple projects specified - the get endpoint accepts either zero or one project');
   const rec = getAppEnforced(ctx.sim, ctx.caller, { name: ctx.params.name as string, project: projects[0], appNamespace: ctx.query.str('appNamespace') });
-  const refresh = ctx.query.get('refresh');
-  if (refresh !== undefined) {
-    const st = rec.app.status as JsonObject;
-    st.reconciledAt = isoSeconds(Date.now());
-    ctx.sim.store.touchApp(rec);
+  // server/application/application.go Get with `refresh`: asks the controller to reconcile and answers once it has.
+  // A stalled controller (reconcile delay 'never') answers at once with the app as it is.
+  if (ctx.query.get('refresh') !== undefined) {
+    const ms = ctx.sim.controller.reconcileDelay(String((rec.app.metadata as JsonObject).name));
+    if (ms !== undefined) {
+      await new Promise<void>((resolve) => ctx.sim.schedule(resolve, ms));
+      if (ctx.sim.store.apps.get(String((rec.app.metadata as JsonObject).name)) === rec) reconcile(ctx.sim, rec);
+    }
   }
   return ctx.sim.store.appJson(rec);
 }
@@ -127,17 +131,9 @@ export function newAppRecord(sim: SimContext, input: JsonObject, name: string): 
   return { app, model, events: [] };
 }
 
-/** Starts an automated sync when the app has an automated policy and is OutOfSync (what the controller does). */
+/** A spec change or a new app: the controller reconciles it soon, and auto-sync runs then (operations.ts `autoSync`). */
 export function maybeAutoSync(sim: SimContext, rec: AppRecord): void {
-  const policy = ((rec.app.spec as JsonObject).syncPolicy ?? {}) as JsonObject;
-  const auto = policy.automated as JsonObject | undefined;
-  if (!auto || auto.enabled === false) return;
-  sim.schedule(() => {
-    const st = rec.app.status as JsonObject;
-    if (rec.app.operation || (st.sync as JsonObject).status !== 'OutOfSync' || !sim.store.apps.has(String((rec.app.metadata as JsonObject).name))) return;
-    const spec = rec.app.spec as JsonObject;
-    startOperation(sim, rec, { kind: 'sync', username: '', automated: true, revision: headRevision(rec), source: cloneJson((spec.source ?? {}) as JsonObject), prune: Boolean(auto.prune), dryRun: false, syncOptions: policy.syncOptions as string[] | undefined, retry: policy.retry as JsonObject | undefined });
-  }, 100);
+  scheduleReconcile(sim, rec);
 }
 
 /** Reacts to a spec change: new desired state means a new head revision and OutOfSync workloads. */
@@ -194,6 +190,13 @@ function updateAppFrom(ctx: RouteContext, rec: AppRecord, incoming: JsonObject, 
   onSpecChanged(ctx.sim, rec, oldSpec);
   ctx.sim.store.touchApp(rec);
   maybeAutoSync(ctx.sim, rec);
+  scheduleAppSetRevert(ctx.sim, rec, (spec) => {
+    const before = cloneJson(rec.app.spec as JsonObject);
+    rec.app.spec = spec;
+    onSpecChanged(ctx.sim, rec, before);
+    ctx.sim.store.touchApp(rec);
+    maybeAutoSync(ctx.sim, rec);
+  });
 }
 
 function createApp(ctx: RouteContext): unknown {

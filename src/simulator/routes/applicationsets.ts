@@ -9,6 +9,7 @@ import { parseSelector } from '../selector.ts';
 import type { JsonObject } from '../types.ts';
 import { bodyObject, projectsFromQuery, validateAppSpec, validateObjectName } from './app-access.ts';
 import { maybeAutoSync, newAppRecord } from './applications.ts';
+import { cloneJson } from '../store.ts';
 
 function setProject(set: JsonObject): string {
   return String(((((set.spec as JsonObject | undefined)?.template as JsonObject | undefined)?.spec as JsonObject | undefined)?.project) ?? 'default');
@@ -187,6 +188,7 @@ function createOwnedApps(ctx: RouteContext, set: JsonObject, apps: JsonObject[])
     const amd = rec.app.metadata as JsonObject;
     amd.labels = { ...((amd.labels ?? {}) as JsonObject), 'app.kubernetes.io/managed-by': 'argocd-applicationset' };
     amd.ownerReferences = [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', name: md.name, uid: md.uid, controller: true, blockOwnerDeletion: true }];
+    rec.generatedSpec = cloneJson(rec.app.spec as JsonObject);
     ctx.sim.store.addApp(rec);
     maybeAutoSync(ctx.sim, rec);
   }
