@@ -12,7 +12,7 @@ import { isWindowActive, matchingWindows, parseGoDuration, windowVerdict } from 
 import type { SyncWindow } from '../../src/runtime/gitops/sync-windows.ts';
 import { changedPaths, jqToPointer, pointerCovers } from '../../src/runtime/gitops/changed-paths.ts';
 import { autoSyncOf, managingApplication } from '../../src/runtime/gitops/assess.ts';
-import { createGitopsChecks } from '../../src/runtime/gitops/checks.ts';
+import { createGitopsChecks, withWorkflowNotice } from '../../src/runtime/gitops/checks.ts';
 import type { CheckRead } from '../../src/runtime/gitops/checks.ts';
 
 useNock();
@@ -456,5 +456,27 @@ describe('the checks on their own', () => {
     expect(a?.findings[0].check).toBe('unchecked');
     await checks.check({ tool: 'application_update_spec', args: { name: 'web', spec: {} }, caller: '', read });
     expect(n).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('findings of a batch', () => {
+  it('are grouped by kind, with every app named in gitopsChecks, so they never crowd out the batch result', () => {
+    const verdicts = Array.from({ length: 40 }, (_, i) => ({
+      app: `app-${i}`,
+      findings: [
+        { check: 'auto-sync' as const, blocking: false, message: `app-${i} is synced automatically by Argo CD (auto-sync on): this manual sync only starts sooner.` },
+        ...(i % 10 === 0 ? [{ check: 'sync-window' as const, blocking: true, message: `A sync window blocks syncing app-${i} now.` }] : []),
+      ],
+    }));
+    const result = withWorkflowNotice({ content: [{ type: 'text', text: '{}' }], structuredContent: { summary: 'Synced 40 of 40.' } }, verdicts);
+    const value = result.structuredContent as { summary: string; gitopsChecks: Array<{ check: string; blocking: boolean; apps: string[] }> };
+    expect(value.summary.split('\n')).toEqual([
+      'GitOps checks (grouped; every app in gitopsChecks):',
+      '- WARNING (sync-window) for 4 apps (app-0, app-10, app-20, app-30); for app-0: A sync window blocks syncing app-0 now.',
+      expect.stringMatching(/^- Note \(auto-sync\) for 40 apps \(app-0, app-1, app-2, app-3, app-4 and 35 more\); for app-0: app-0 is synced automatically/),
+      'Synced 40 of 40.',
+    ]);
+    expect(value.gitopsChecks.map((g) => [g.check, g.blocking, g.apps.length])).toEqual([['sync-window', true, 4], ['auto-sync', false, 40]]);
+    expect(JSON.stringify(value).length).toBeLessThan(2500);
   });
 });

@@ -245,9 +245,13 @@ export function withNotice(result: CallToolResult, verdicts: GitopsVerdict[]): C
  * first), and `gitopsChecks` lists every finding per app.
  */
 export function withWorkflowNotice(result: CallToolResult, verdicts: GitopsVerdict[]): CallToolResult {
-  const notice = noticeText(verdicts);
+  const withFindings = verdicts.filter((v) => v.findings.length);
+  // A batch (sync_many over dozens of apps) says each kind of finding once, with the apps it concerns, so the notice
+  // never crowds out the batch's own result.
+  const batch = withFindings.length > BATCH_GROUPING;
+  const notice = batch ? groupedNoticeText(withFindings) : noticeText(verdicts);
   if (!notice) return result;
-  const listed = verdicts.filter((v) => v.findings.length).map((v) => ({ app: v.app, findings: v.findings }));
+  const listed = batch ? groupFindings(withFindings) : withFindings.map((v) => ({ app: v.app, findings: v.findings }));
   const structured = result.structuredContent as Json | undefined;
   if (structured && typeof structured.summary === 'string') {
     const value = { summary: `${notice}\n${structured.summary}`, ...structured, gitopsChecks: listed };
@@ -255,4 +259,35 @@ export function withWorkflowNotice(result: CallToolResult, verdicts: GitopsVerdi
     return { ...result, content: [{ type: 'text', text: JSON.stringify(value) }, ...result.content.slice(1)], structuredContent: value };
   }
   return { ...result, content: [{ type: 'text', text: notice }, ...result.content] };
+}
+
+/** Past this many apps with findings, findings are grouped by kind. */
+const BATCH_GROUPING = 3;
+
+interface FindingGroup {
+  check: Finding['check'];
+  blocking: boolean;
+  apps: string[];
+  /** The message for the first of those apps (the others differ only in names and windows). */
+  example: string;
+}
+
+function groupFindings(verdicts: GitopsVerdict[]): FindingGroup[] {
+  const groups = new Map<string, FindingGroup>();
+  for (const v of verdicts) for (const f of v.findings) {
+    const key = `${f.check}/${f.blocking}`;
+    const group = groups.get(key) ?? { check: f.check, blocking: f.blocking, apps: [], example: f.message };
+    if (!group.apps.includes(v.app)) group.apps.push(v.app);
+    groups.set(key, group);
+  }
+  // What blocks first.
+  return [...groups.values()].sort((a, b) => Number(b.blocking) - Number(a.blocking));
+}
+
+function groupedNoticeText(verdicts: GitopsVerdict[]): string | undefined {
+  const groups = groupFindings(verdicts);
+  if (!groups.length) return undefined;
+  const names = (apps: string[]) => (apps.length <= 5 ? apps.join(', ') : `${apps.slice(0, 5).join(', ')} and ${apps.length - 5} more`);
+  const lines = groups.map((g) => `- ${g.blocking ? 'WARNING' : 'Note'} (${g.check}) for ${g.apps.length} app${g.apps.length === 1 ? '' : 's'} (${names(g.apps)}); for ${g.apps[0]}: ${g.example}`);
+  return `GitOps checks (grouped; every app in gitopsChecks):\n${lines.join('\n')}`;
 }
