@@ -538,6 +538,8 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       }
       await existing.transport.handleRequest(req, res);
       await closeSession(existing.id);
+      // The transport may have dropped the session from the map already (onsessionclosed): forget it here too.
+      existing.store?.forget?.();
       return;
     }
     res.writeHead(405, { allow: settings.stateless ? 'POST' : 'GET, POST, DELETE' }).end();
