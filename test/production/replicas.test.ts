@@ -90,6 +90,38 @@ describe.skipIf(skip)('replicas that survive each other (two processes, one Redi
     console.info(`[measure] resume after kill -9: error answer in ${ms} ms`);
   });
 
+  it('kill -9 mid-call with the SDK client behind a load balancer without affinity: the call fails with that error instead of hanging', async () => {
+    const [a, b] = await pair({}, ['--stateless']);
+    const resumes: number[] = [];
+    const client = await a.connect({
+      // POSTs reach A, the resume (GET) reaches B.
+      fetch: async (input, init) => {
+        const get = (init?.method ?? 'GET') === 'GET';
+        const res = await fetch(get ? b.url : a.url, init);
+        if (get && new Headers(init?.headers).get('last-event-id')) resumes.push(res.status);
+        return res;
+      },
+    });
+    let progressed = false;
+    const call = client
+      .callTool({ name: 'application_watch', arguments: { maxItems: 1000, waitSeconds: 60 } }, undefined, { onprogress: () => (progressed = true), timeout: 120_000 })
+      .then(
+        () => 'answered',
+        (err: Error) => err.message,
+      );
+    // The stream has begun (the SDK holds its priming event id) once the audit line of the call is written.
+    await a.waitForLog((l) => (l.audit as { tool?: string } | undefined)?.tool === 'application_watch' || l.msg === 'http request', 20_000).catch(() => undefined);
+    await sleep(500);
+    const killed = Date.now();
+    // Not a.stop(): that closes the test's clients first.
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const outcome = await call;
+    expect(outcome).toMatch(/stopped before it answered/);
+    expect(resumes[0]).toBe(200);
+    console.info(`[measure] SDK client after kill -9: the call failed with the error ${Date.now() - killed} ms after the kill (progress seen: ${progressed})`);
+  });
+
   it('SIGTERM while a call outlasts shutdownTimeout: /readyz and new requests get 503 while it drains, then the call is answered, live and on a resume elsewhere', async () => {
     const [a, b] = await pair({ ARGOCD_MCP_SHUTDOWN_TIMEOUT: '3s' }, ['--stateless']);
     // One client stays on its stream; the other one left and will resume on B.
