@@ -169,6 +169,8 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
     streams.delete(key);
     unserialized.delete(key);
     for (const a of s.answers ?? []) answers.delete(a);
+    // A follower of a stream dropped before its answer learns that none will come.
+    if (!s.completed) bus.emit(key);
   };
   const endGraces = (now: number) => {
     while (graceHead < graceQueue.length && graceQueue[graceHead].at <= now) {
@@ -299,6 +301,7 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
         const onEvent = () => {
           arm();
           if (pump()) finish({ ok: true, stoppedBecause: 'completed' });
+          else if (!streams.has(key)) finish({ ok: true, stoppedBecause: 'producer-gone' });
         };
         const onAbort = () => finish({ ok: true, stoppedBecause: 'client-closed' });
         if (args.signal.aborted) return onAbort();
