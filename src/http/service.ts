@@ -99,6 +99,19 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
         ? createRedisRateLimiter(redis, { perSecond: settings.rateLimit.perSecond, burst: settings.rateLimit.burst, logger, health: redisHealth })
         : createMemoryRateLimiter({ perSecond: settings.rateLimit.perSecond, burst: settings.rateLimit.burst });
 
+  // A replica that has just started waits a moment for Redis before it serves (the first streams it produces are then
+  // resumable elsewhere too), but never longer: without Redis it serves anyway, degraded.
+  if (redis && redis.status !== 'ready') {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, 2_000);
+      function done() {
+        clearTimeout(timer);
+        redis!.off('ready', done);
+        resolve();
+      }
+      redis.once('ready', done);
+    });
+  }
   const gatewayFor = (principal?: Principal) => (principal?.profile === 'read' && readOnly ? readOnly : full);
   const handle = await serveHttp({
     host: config.host,

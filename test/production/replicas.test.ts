@@ -66,7 +66,8 @@ async function until<T>(probe: () => Promise<T>, timeoutMs = 20_000, everyMs = 1
 const streamKeysOf = (scope: string) => redis.client.keys(`argocd-mcp:sse:*${scope}*`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-describe.skipIf(skip)('replicas that survive each other (two processes, one Redis)', () => {
+// Generous: each test waits for processes and polls; what it bounds, it bounds itself (a hang fails on its own deadline).
+describe.skipIf(skip)('replicas that survive each other (two processes, one Redis)', { timeout: 120_000 }, () => {
   it('kill -9 of the replica producing a stream: the resume on the other one is answered at once, with an error naming what happened', async () => {
     const [a, b] = await pair({}, ['--stateless']);
     const abort = new AbortController();
