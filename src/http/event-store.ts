@@ -11,7 +11,13 @@
  * `delivered`: the client has it, and it is dropped at once (`deliveredRetentionMs`, 0 by default; under load, every
  * second of it keeps a second's worth of answers in memory). One whose response was produced but not seen to arrive is kept `completedRetentionMs` (30 s: long enough to resume
  * a connection that dropped just before the end), an open one `openRetentionMs` (10 min); the memory store also caps
- * its bytes (32 MiB of JSON), dropping the oldest streams first.
+ * its bytes (32 MiB of JSON), dropping the oldest streams first. A session's streams go when it ends, and a stream
+ * relayed in full to a resuming client is released like a delivered one.
+ *
+ * A resumer must never wait on a stream nobody produces any more: in Redis each stream being produced holds a lease
+ * (renewed by its process), and a resumer that finds none answers each of the stream's requests with an error at
+ * once (`producerGoneError`), or 404 when it does not know them. A replica that stops past `shutdownTimeout` stores
+ * an error answer for its unfinished calls first (src/http/shutdown.ts), which resumers read like any answer.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';

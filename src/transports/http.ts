@@ -12,7 +12,9 @@
  *   limit (429 + Retry-After), body size (413).
  * - `/healthz` (alive), `/readyz` (Argo CD reachable and the token accepted), `/metrics` (Prometheus), and the
  *   OAuth Protected Resource Metadata when an issuer is configured.
- * - `drain()`: stop accepting, close standalone streams, let in-flight calls finish (bounded), then close.
+ * - `drain()`: out of rotation (/readyz 503, new requests 503) with the listener still open, standalone streams
+ *   closed, in-flight calls finishing (bounded by shutdownTimeout); what outlasts it is answered with an error that
+ *   is also stored for a resume; then close.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
