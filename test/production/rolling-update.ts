@@ -7,6 +7,8 @@
  * terminate the old one (preStop sleep, then SIGTERM). Clients call without retries, so every call the update
  * breaks is counted. Run once with the chart's preStop and once without (ROLLING_PRESTOP_MS=0).
  *
+ * ROLLING_SHUTDOWN_TIMEOUT (default 10s) below the streamed calls' 2 s shows what becomes of calls that outlast it.
+ *
  * Bounded: ROLLING_CLIENTS (default 8) concurrent clients for the duration of the update, then it stops by itself.
  */
 import { createServer, request } from 'node:http';
@@ -22,7 +24,7 @@ const propagationMs = Number(process.env.ROLLING_PROPAGATION_MS ?? 1_000);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const [sim, redis] = await Promise.all([startSimulator({}), startRedis()]);
-const env = { ARGOCD_BASE_URL: sim.url, ARGOCD_API_TOKEN: sim.tokens.admin, ARGOCD_MCP_REDIS: redis.url, ARGOCD_MCP_RATE_LIMIT: 'off', ARGOCD_MCP_SHUTDOWN_TIMEOUT: '10s' };
+const env = { ARGOCD_BASE_URL: sim.url, ARGOCD_API_TOKEN: sim.tokens.admin, ARGOCD_MCP_REDIS: redis.url, ARGOCD_MCP_RATE_LIMIT: 'off', ARGOCD_MCP_SHUTDOWN_TIMEOUT: process.env.ROLLING_SHUTDOWN_TIMEOUT ?? '10s' };
 const start = () => startGateway({ env, args: ['--stateless'] });
 
 /** The endpoints the load balancer sends to. */
@@ -33,6 +35,8 @@ const proxy = createServer((req, res) => {
   const upstream = request(`${target.origin}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
     if (process.env.ROLLING_DEBUG) log(`${target.origin} ${up.statusCode}`);
     res.writeHead(up.statusCode ?? 502, up.headers);
+    // A replica that goes away mid-answer cuts the client's response too, as a load balancer does.
+    up.on('error', () => res.destroy());
     up.pipe(res);
   });
   upstream.on('error', (err) => {
@@ -109,6 +113,7 @@ process.stdout.write(
     clients,
     preStopMs,
     propagationMs,
+    shutdownTimeout: env.ARGOCD_MCP_SHUTDOWN_TIMEOUT,
     updateSeconds: Math.round((Date.now() - updateStarted) / 100) / 10,
     calls: next - 1,
     ...outcomes,
