@@ -24,6 +24,15 @@ const propagationMs = Number(process.env.ROLLING_PROPAGATION_MS ?? 1_000);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const [sim, redis] = await Promise.all([startSimulator({}), startRedis()]);
+// Whatever happens below, no redis-server is left behind (the gateways are killed by the harness on exit).
+process.on('uncaughtException', (err) => {
+  log(`failed: ${err.message}`);
+  void redis.stop().finally(() => process.exit(1));
+});
+process.on('unhandledRejection', (err) => {
+  log(`failed: ${(err as Error).message}`);
+  void redis.stop().finally(() => process.exit(1));
+});
 const env = { ARGOCD_BASE_URL: sim.url, ARGOCD_API_TOKEN: sim.tokens.admin, ARGOCD_MCP_REDIS: redis.url, ARGOCD_MCP_RATE_LIMIT: 'off', ARGOCD_MCP_SHUTDOWN_TIMEOUT: process.env.ROLLING_SHUTDOWN_TIMEOUT ?? '10s' };
 const start = () => startGateway({ env, args: ['--stateless'] });
 
