@@ -24,113 +24,111 @@ const propagationMs = Number(process.env.ROLLING_PROPAGATION_MS ?? 1_000);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const [sim, redis] = await Promise.all([startSimulator({}), startRedis()]);
-// Whatever happens below, no redis-server is left behind (the gateways are killed by the harness on exit).
-process.on('uncaughtException', (err) => {
-  log(`failed: ${err.message}`);
-  void redis.stop().finally(() => process.exit(1));
-});
-process.on('unhandledRejection', (err) => {
-  log(`failed: ${(err as Error).message}`);
-  void redis.stop().finally(() => process.exit(1));
-});
 const env = { ARGOCD_BASE_URL: sim.url, ARGOCD_API_TOKEN: sim.tokens.admin, ARGOCD_MCP_REDIS: redis.url, ARGOCD_MCP_RATE_LIMIT: 'off', ARGOCD_MCP_SHUTDOWN_TIMEOUT: process.env.ROLLING_SHUTDOWN_TIMEOUT ?? '10s' };
 const start = () => startGateway({ env, args: ['--stateless'] });
 
-/** The endpoints the load balancer sends to. */
-let pool: Gateway[] = await Promise.all([start(), start()]);
-let turn = 0;
-const proxy = createServer((req, res) => {
-  const target = pool[turn++ % pool.length];
-  const upstream = request(`${target.origin}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
-    if (process.env.ROLLING_DEBUG) log(`${target.origin} ${up.statusCode}`);
-    res.writeHead(up.statusCode ?? 502, up.headers);
-    // A replica that goes away mid-answer cuts the client's response too, as a load balancer does.
-    up.on('error', () => res.destroy());
-    up.pipe(res);
-  });
-  upstream.on('error', (err) => {
-    if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-    res.end(`bad gateway: ${err.message}`);
-  });
-  req.pipe(upstream);
-});
-await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/mcp`;
-
-const outcomes = { answered: 0, streamedAnswered: 0, refused503: 0, badGateway: 0, errorAnswer: 0, other: 0 };
-const latencies: number[] = [];
-let running = true;
-const call = async (id: number) => {
-  // One call in five is a stream (a watch of 2 s asking for progress); the others are quick.
-  const streamed = id % 5 === 0;
-  const params = streamed
-    ? { name: 'application_watch', arguments: { maxItems: 1000, waitSeconds: 2 }, _meta: { progressToken: id } }
-    : { name: 'version_get', arguments: {} };
-  const t = performance.now();
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
-      body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params }),
+try {
+  /** The endpoints the load balancer sends to. */
+  let pool: Gateway[] = await Promise.all([start(), start()]);
+  let turn = 0;
+  const proxy = createServer((req, res) => {
+    const target = pool[turn++ % pool.length];
+    const upstream = request(`${target.origin}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
+      if (process.env.ROLLING_DEBUG) log(`${target.origin} ${up.statusCode}`);
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      // A replica that goes away mid-answer cuts the client's response too, as a load balancer does.
+      up.on('error', () => res.destroy());
+      up.pipe(res);
     });
-    const text = await res.text();
-    if (res.status === 503) outcomes.refused503++;
-    else if (res.status === 502) outcomes.badGateway++;
-    else if (res.status === 200 && text.includes('"result"')) {
-      outcomes.answered++;
-      if (streamed) outcomes.streamedAnswered++;
-      latencies.push(performance.now() - t);
-    } else if (res.status === 200 && text.includes('"error"')) outcomes.errorAnswer++;
-    else outcomes.other++;
-  } catch {
-    outcomes.badGateway++;
-  }
-};
-let next = 1;
-const workers = Array.from({ length: clients }, async () => {
-  while (running) await call(next++);
-});
+    upstream.on('error', (err) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`bad gateway: ${err.message}`);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/mcp`;
 
-/** Replaces `old` as a Deployment's rolling update does. */
-const replace = async (old: Gateway) => {
-  const fresh = await start();
-  // Ready (the readiness probe) before it gets traffic.
-  for (;;) {
-    const r = await fetch(`${fresh.origin}/readyz`).catch(() => undefined);
-    if (r?.status === 200) break;
-    await sleep(200);
-  }
-  pool = [...pool, fresh];
-  // Terminating: the endpoint goes, but load balancers learn it `propagationMs` later; preStop runs meanwhile.
-  setTimeout(() => (pool = pool.filter((g) => g !== old)), propagationMs);
-  await sleep(preStopMs);
-  old.child.kill('SIGTERM');
-  const code = await old.exited;
-  log(`replaced a replica (old one exited ${code})`);
-};
+  const outcomes = { answered: 0, streamedAnswered: 0, refused503: 0, badGateway: 0, errorAnswer: 0, other: 0 };
+  const latencies: number[] = [];
+  let running = true;
+  const call = async (id: number) => {
+    // One call in five is a stream (a watch of 2 s asking for progress); the others are quick.
+    const streamed = id % 5 === 0;
+    const params = streamed
+      ? { name: 'application_watch', arguments: { maxItems: 1000, waitSeconds: 2 }, _meta: { progressToken: id } }
+      : { name: 'version_get', arguments: {} };
+    const t = performance.now();
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params }),
+      });
+      const text = await res.text();
+      if (res.status === 503) outcomes.refused503++;
+      else if (res.status === 502) outcomes.badGateway++;
+      else if (res.status === 200 && text.includes('"result"')) {
+        outcomes.answered++;
+        if (streamed) outcomes.streamedAnswered++;
+        latencies.push(performance.now() - t);
+      } else if (res.status === 200 && text.includes('"error"')) outcomes.errorAnswer++;
+      else outcomes.other++;
+    } catch {
+      outcomes.badGateway++;
+    }
+  };
+  let next = 1;
+  const workers = Array.from({ length: clients }, async () => {
+    while (running) await call(next++);
+  });
 
-await sleep(3_000);
-const updateStarted = Date.now();
-for (const old of [...pool]) await replace(old);
-await sleep(3_000);
-running = false;
-await Promise.all(workers);
-const sorted = [...latencies].sort((a, b) => a - b);
-const lost = outcomes.refused503 + outcomes.badGateway + outcomes.errorAnswer + outcomes.other;
-process.stdout.write(
-  `${JSON.stringify({
-    clients,
-    preStopMs,
-    propagationMs,
-    shutdownTimeout: env.ARGOCD_MCP_SHUTDOWN_TIMEOUT,
-    updateSeconds: Math.round((Date.now() - updateStarted) / 100) / 10,
-    calls: next - 1,
-    ...outcomes,
-    lost,
-    p50Ms: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
-  })}\n`,
-);
-await Promise.all(pool.map((g) => g.stop('SIGKILL')));
-proxy.close();
-await Promise.all([sim.close(), redis.stop()]);
-process.exit(0);
+  /** Replaces `old` as a Deployment's rolling update does. */
+  const replace = async (old: Gateway) => {
+    const fresh = await start();
+    // Ready (the readiness probe) before it gets traffic.
+    for (;;) {
+      const r = await fetch(`${fresh.origin}/readyz`).catch(() => undefined);
+      if (r?.status === 200) break;
+      await sleep(200);
+    }
+    pool = [...pool, fresh];
+    // Terminating: the endpoint goes, but load balancers learn it `propagationMs` later; preStop runs meanwhile.
+    setTimeout(() => (pool = pool.filter((g) => g !== old)), propagationMs);
+    await sleep(preStopMs);
+    old.child.kill('SIGTERM');
+    const code = await old.exited;
+    log(`replaced a replica (old one exited ${code})`);
+  };
+
+  await sleep(3_000);
+  const updateStarted = Date.now();
+  for (const old of [...pool]) await replace(old);
+  await sleep(3_000);
+  running = false;
+  await Promise.all(workers);
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const lost = outcomes.refused503 + outcomes.badGateway + outcomes.errorAnswer + outcomes.other;
+  process.stdout.write(
+    `${JSON.stringify({
+      clients,
+      preStopMs,
+      propagationMs,
+      shutdownTimeout: env.ARGOCD_MCP_SHUTDOWN_TIMEOUT,
+      updateSeconds: Math.round((Date.now() - updateStarted) / 100) / 10,
+      calls: next - 1,
+      ...outcomes,
+      lost,
+      p50Ms: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
+    })}\n`,
+  );
+  await Promise.all(pool.map((g) => g.stop('SIGKILL')));
+  proxy.close();
+} catch (err) {
+  log(`failed: ${(err as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  // No redis-server is left behind (the harness kills the gateways when the process exits).
+  await Promise.all([sim.close(), redis.stop()]);
+}
+process.exit();
