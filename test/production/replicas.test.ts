@@ -150,6 +150,20 @@ describe.skipIf(skip)('replicas that survive each other (two processes, one Redi
     expect((answerTo(resumed.events, 9) as { error?: { message: string } } | undefined)?.error?.message).toMatch(/shut down before it finished/);
   });
 
+  it('sessions mode: the stream of a session whose replica stopped past shutdownTimeout is resumed on the other one with the stored error', async () => {
+    const [a, b] = await pair({ ARGOCD_MCP_SHUTDOWN_TIMEOUT: '2s' });
+    const session = await rawSession(a.url);
+    const abort = new AbortController();
+    const res = await post(a.url, longCall(16, 60), { 'mcp-session-id': session }, abort.signal);
+    const lastEventId = (await readSse(res, (e) => !!e.id)).find((e) => e.id)!.id!;
+    abort.abort();
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    const resumed = await resume(b.url, lastEventId, 16, { 'mcp-session-id': session });
+    expect(resumed.status).toBe(200);
+    expect((answerTo(resumed.events, 16) as { error?: { message: string } } | undefined)?.error?.message).toMatch(/shut down before it finished.*2 s/);
+  });
+
   it('a client on protocol 2025-06-18 in stateless mode resumes its stream on the other replica and gets the result', async () => {
     const [a, b] = await pair({}, ['--stateless']);
     const abort = new AbortController();
