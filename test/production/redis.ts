@@ -10,6 +10,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts redis-server again on the same port, empty (no persistence: as after a restart of a cache). */
   restart(): Promise<void>;
+  /** Freezes redis-server (SIGSTOP): connections stay open and nothing is answered, as with a hung Redis. */
+  pause(): void;
+  /** Thaws it (SIGCONT). */
+  resume(): void;
 }
 
 export function redisAvailable(): boolean {
@@ -44,8 +48,9 @@ export async function startRedis(): Promise<RedisServer> {
   const url = `redis://127.0.0.1:${port}/0`;
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
   const kill = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.exitCode !== null || (child.signalCode !== null && child.signalCode !== 'SIGSTOP' && child.signalCode !== 'SIGCONT')) return;
     const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGCONT');
     child.kill('SIGTERM');
     await exited;
   };
@@ -55,6 +60,12 @@ export async function startRedis(): Promise<RedisServer> {
     async stop() {
       client.disconnect();
       await kill();
+    },
+    pause() {
+      child.kill('SIGSTOP');
+    },
+    resume() {
+      child.kill('SIGCONT');
     },
     async restart() {
       await kill();

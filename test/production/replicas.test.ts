@@ -293,4 +293,35 @@ describe.skipIf(skip)('replicas that survive each other (two processes, one Redi
         `a 2 s streamed call took ${streamMs} ms (${streamedEvents.length} events); allowed during the outage at 1/min burst 5: ${statuses.filter((s) => s === 200).length}/12; /readyz says ok ${recoveryMs} ms after redis-server is back`,
     );
   });
+
+  it('a hung Redis (frozen, connections open): calls wait at most a short command timeout, then skip it, and use it again once it answers', async () => {
+    const [a] = await pair({ ARGOCD_MCP_RATE_LIMIT: '1000/s' }, ['--stateless']);
+    const ping = async (id: number) => {
+      const t = performance.now();
+      const r = await post(a.url, { jsonrpc: '2.0', id, method: 'ping' });
+      await r.text();
+      expect(r.status).toBe(200);
+      return performance.now() - t;
+    };
+    await ping(0);
+    redis.pause();
+    const times: number[] = [];
+    try {
+      for (let i = 1; i <= 20; i++) times.push(await ping(i));
+      // Before: every request waited for its Redis command to time out (1 s). Now at most a few do (500 ms), while
+      // the breaker learns; the others skip Redis.
+      expect(times.filter((t) => t >= 450).length).toBeLessThanOrEqual(10);
+      expect(times.reduce((s, t) => s + t, 0)).toBeLessThan(15_000);
+      await a.waitForLog((l) => typeof l.msg === 'string' && /Redis is unavailable/.test(l.msg));
+    } finally {
+      redis.resume();
+    }
+    const back = await until(async () => {
+      const r = await post(a.url, { jsonrpc: '2.0', id: 99, method: 'ping' });
+      await r.text();
+      return a.logs().some((l) => typeof l.msg === 'string' && /Redis answers again/.test(l.msg));
+    });
+    expect(back).toBe(true);
+    console.info(`[measure] hung Redis: p50 ${median(times).toFixed(1)} ms, slowest ${Math.max(...times).toFixed(0)} ms over ${times.length} requests`);
+  });
 });
