@@ -11,13 +11,21 @@
  * `delivered`: the client has it, and it is dropped at once (`deliveredRetentionMs`, 0 by default; under load, every
  * second of it keeps a second's worth of answers in memory). One whose response was produced but not seen to arrive is kept `completedRetentionMs` (30 s: long enough to resume
  * a connection that dropped just before the end), an open one `openRetentionMs` (10 min); the memory store also caps
- * its bytes (32 MiB of JSON), dropping the oldest streams first.
+ * its bytes (32 MiB of JSON), dropping the oldest streams first. A session's streams go when it ends, and a stream
+ * relayed in full to a resuming client is released like a delivered one.
+ *
+ * A resumer must never wait on a stream nobody produces any more: in Redis each stream being produced holds a lease
+ * (renewed by its process), and a resumer that finds none answers each of the stream's requests with an error at
+ * once (`producerGoneError`), or 404 when it does not know them. A replica that stops past `shutdownTimeout` stores
+ * an error answer for its unfinished calls first (src/http/shutdown.ts), which resumers read like any answer.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
 import { serializeMessage } from '../runtime/raw-json.ts';
+import type { RedisHealth } from './redis-health.ts';
 
 export interface FollowArgs {
   /** The subject resuming (undefined without inbound auth); must be the one that opened the stream. */
@@ -31,13 +39,22 @@ export interface FollowArgs {
 }
 
 export type FollowResult =
-  | { ok: true; stoppedBecause: 'completed' | 'client-closed' | 'idle' }
-  | { ok: false; status: 400 | 403 | 404; message: string };
+  /** `producer-gone`: the replica producing the stream stopped without an answer; the resumer was told so. */
+  | { ok: true; stoppedBecause: 'completed' | 'client-closed' | 'idle' | 'producer-gone' }
+  | { ok: false; status: 400 | 403 | 404 | 503; message: string };
+
+/** The SDK EventStore of one session (or one stateless request), and what the gateway's transport adds to it. */
+export interface ScopedEventStore extends EventStore {
+  /** The requests a stream answers (before its first event): a resumer can be answered for them if its producer dies. */
+  bindRequests?(streamId: string, requestIds: readonly RequestId[]): void;
+  /** The session (or request) ended: its streams are dropped, and none is still being produced here. */
+  forget?(): void;
+}
 
 export interface SharedEventStore {
   readonly kind: 'memory' | 'redis';
   /** The SDK EventStore for one session (or one stateless request). */
-  forScope(scope: string, owner?: string): EventStore;
+  forScope(scope: string, owner?: string): ScopedEventStore;
   /**
    * Replays the events after `lastEventId`, then relays new ones as they are stored (by this process or, with
    * Redis, another replica) until the stream's response was sent, the client goes away, or it is idle too long.
@@ -48,7 +65,25 @@ export interface SharedEventStore {
    * client has them, so their streams are kept only a short grace (`deliveredRetentionMs`).
    */
   delivered(scope: string, requestIds: readonly RequestId[]): void;
+  /** A resumed stream was relayed in full, its answer included, on a response that ended normally: drop it. */
+  release(lastEventId: string): void;
   close(): Promise<void>;
+}
+
+/**
+ * What a resumer is told for each request of a stream whose producer is gone without an answer (the replica was
+ * killed, or lost Redis for longer than its lease).
+ */
+export function producerGoneError(id: RequestId): JSONRPCMessage {
+  return {
+    jsonrpc: '2.0',
+    id,
+    error: {
+      code: -32000,
+      message:
+        'The gateway replica that was running this request stopped before it answered (it was killed or cut off), so no answer will come. Whether the call took effect is unknown: check the state in Argo CD, then send the request again.',
+    },
+  } as JSONRPCMessage;
 }
 
 export interface EventStoreOptions {
@@ -61,10 +96,15 @@ export interface EventStoreOptions {
   serializeEveryMs?: number;
   /** Redis store: events kept per stream (default 1000). */
   maxEventsPerStream?: number;
+  /**
+   * Redis store: a stream being produced holds a lease this long, renewed every third of it; a resumer that finds no
+   * lease knows the producer is gone (default 6 s).
+   */
+  leaseMs?: number;
 }
 
 const SEP = '~';
-const DEFAULTS = { serializeEveryMs: 1_000, deliveredRetentionMs: 0, completedRetentionMs: 30_000, openRetentionMs: 10 * 60_000, maxBytes: 32 * 1024 * 1024, maxEventsPerStream: 1000 };
+const DEFAULTS = { serializeEveryMs: 1_000, deliveredRetentionMs: 0, completedRetentionMs: 30_000, openRetentionMs: 10 * 60_000, maxBytes: 32 * 1024 * 1024, maxEventsPerStream: 1000, leaseMs: 6_000 };
 
 export interface ParsedEventId {
   scope: string;
@@ -135,6 +175,8 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
     streams.delete(key);
     unserialized.delete(key);
     for (const a of s.answers ?? []) answers.delete(a);
+    // A follower of a stream dropped before its answer learns that none will come.
+    if (!s.completed) bus.emit(key);
   };
   const endGraces = (now: number) => {
     while (graceHead < graceQueue.length && graceQueue[graceHead].at <= now) {
@@ -183,6 +225,9 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
     kind: 'memory',
     forScope(scope, owner) {
       return {
+        forget() {
+          for (const key of [...streams.keys()]) if (key.startsWith(`${scope}${SEP}`)) drop(key);
+        },
         async storeEvent(streamId, message) {
           const key = `${scope}${SEP}${streamId}`;
           let s = streams.get(key);
@@ -262,6 +307,7 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
         const onEvent = () => {
           arm();
           if (pump()) finish({ ok: true, stoppedBecause: 'completed' });
+          else if (!streams.has(key)) finish({ ok: true, stoppedBecause: 'producer-gone' });
         };
         const onAbort = () => finish({ ok: true, stoppedBecause: 'client-closed' });
         if (args.signal.aborted) return onAbort();
@@ -286,6 +332,11 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
         graceQueue.push({ key, at });
       }
     },
+    release(lastEventId) {
+      const p = parseEventId(lastEventId);
+      const key = p && `${p.scope}${SEP}${p.stream}`;
+      if (key && streams.get(key)?.completed && o.deliveredRetentionMs <= 0) drop(key);
+    },
     async close() {
       clearInterval(timer);
       clearInterval(serializer);
@@ -298,18 +349,43 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): SharedE
   };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Redis: one Redis stream per SSE stream (XADD; the entry id is the sequence), a hash for its owner.
 
-export function createRedisEventStore(redis: Redis, options: EventStoreOptions & { prefix?: string; onError?: (err: Error) => void } = {}): SharedEventStore {
+// ---------------------------------------------------------------------------------------------------------------
+// Redis. Per SSE stream `<scope>~<stream>`: a Redis stream of its events (XADD; the entry id is the sequence), a
+// hash `meta:` with its owner and the requests it answers, and while it is produced a lease `live:` naming the
+// producing process. All three are rewritten with every event (a restarted Redis has them back at once), expire
+// with the stream, and go when it is delivered, released or its session ends.
+
+export function createRedisEventStore(
+  redis: Redis,
+  options: EventStoreOptions & { prefix?: string; onError?: (err: Error) => void; health?: RedisHealth; instance?: string } = {},
+): SharedEventStore {
   const o = { ...DEFAULTS, ...options };
+  const { health } = options;
+  const instance = options.instance ?? randomUUID();
   let unstored = 0;
   const prefix = options.prefix ?? 'argocd-mcp:sse:';
   const streamKey = (scope: string, stream: string) => `${prefix}${scope}${SEP}${stream}`;
-  const ownerKey = (scope: string) => `${prefix}owner:${scope}`;
+  const metaKey = (scope: string, stream: string) => `${prefix}meta:${scope}${SEP}${stream}`;
+  const liveKey = (scope: string, stream: string) => `${prefix}live:${scope}${SEP}${stream}`;
   const followers = new Set<Redis>();
-  /** Responses this process stored and not yet delivered: answer key → Redis key (bounded, oldest forgotten). */
-  const answers = new Map<string, string>();
+  /** Responses this process stored and not yet delivered: answer key → [stream key, meta key] (bounded). */
+  const answers = new Map<string, [string, string]>();
+  /** Leases of the streams this process is producing (renewed by the heartbeat). */
+  const leases = new Set<string>();
+  const usable = () => !health || health.available();
+  const failed = (err: Error) => {
+    health?.failed(err);
+    options.onError?.(err);
+  };
+
+  const heartbeat = setInterval(() => {
+    if (!leases.size || !usable()) return;
+    const batch = redis.pipeline();
+    for (const key of leases) batch.set(key, instance, 'PX', o.leaseMs);
+    batch.exec().catch(failed);
+  }, Math.max(50, Math.floor(o.leaseMs / 3)));
+  heartbeat.unref();
 
   const decode = (fields: string[]): JSONRPCMessage | undefined => {
     const i = fields.indexOf('m');
@@ -320,43 +396,69 @@ export function createRedisEventStore(redis: Redis, options: EventStoreOptions &
       return undefined;
     }
   };
+  const drop = (...keys: string[]) => {
+    if (usable()) redis.del(...keys).catch(failed);
+  };
 
   return {
     kind: 'redis',
     forScope(scope, owner) {
-      // Recorded once per scope; every stored event refreshes its lifetime.
-      let ownerWritten: Promise<unknown> | undefined;
-      const writeOwner = () => (ownerWritten ??= redis.set(ownerKey(scope), owner ?? '', 'PX', o.openRetentionMs));
+      /** The request ids each stream answers, as stored in its meta hash. */
+      const requestsOf = new Map<string, string>();
+      /** Streams of this scope stored here (to drop them when the scope ends). */
+      const mine = new Set<string>();
       return {
+        bindRequests(streamId, requestIds) {
+          requestsOf.set(streamId, JSON.stringify(requestIds));
+        },
+        forget() {
+          const keys: string[] = [];
+          for (const s of mine) {
+            leases.delete(liveKey(scope, s));
+            keys.push(streamKey(scope, s), metaKey(scope, s), liveKey(scope, s));
+          }
+          mine.clear();
+          requestsOf.clear();
+          if (keys.length) drop(...keys);
+        },
         async storeEvent(streamId, message) {
           const key = streamKey(scope, streamId);
+          const meta = metaKey(scope, streamId);
+          const live = liveKey(scope, streamId);
           const completed = isMessage(message) && isResponse(message);
           const ttl = completed ? o.completedRetentionMs : o.openRetentionMs;
+          mine.add(streamId);
+          if (completed) leases.delete(live);
+          else leases.add(live);
+          // Redis is away: the event still goes out on the live stream, it just cannot be resumed elsewhere (its id
+          // says so). A call must neither fail nor wait because the resume store is down.
+          if (!usable()) return eventId(scope, streamId, `unstored.${++unstored}`);
           try {
-            await writeOwner();
-            const [[err, id]] = (await redis
+            const batch = redis
               .multi()
               .xadd(key, 'MAXLEN', '~', String(o.maxEventsPerStream), '*', 'm', serializeMessage(message))
               .pexpire(key, ttl)
-              .pexpire(ownerKey(scope), o.openRetentionMs)
-              .exec()) as Array<[Error | null, string]>;
+              .hset(meta, 'o', owner ?? '', 'r', requestsOf.get(streamId) ?? '[]')
+              .pexpire(meta, ttl);
+            if (completed) batch.del(live);
+            else batch.set(live, instance, 'PX', o.leaseMs);
+            const [[err, id]] = (await batch.exec()) as Array<[Error | null, string]>;
             if (err) throw err;
             if (completed) {
-              answers.set(answerKey(scope, (message as JSONRPCMessage & { id: RequestId }).id), key);
+              requestsOf.delete(streamId);
+              mine.delete(streamId);
+              answers.set(answerKey(scope, (message as JSONRPCMessage & { id: RequestId }).id), [key, meta]);
               if (answers.size > 10_000) answers.delete(answers.keys().next().value!);
             }
             return eventId(scope, streamId, id);
           } catch (err) {
-            // Redis is down: the event still goes out on the live stream, it just cannot be resumed. A call must
-            // not fail because the resume store did.
-            ownerWritten = undefined;
-            options.onError?.(err as Error);
+            failed(err as Error);
             return eventId(scope, streamId, `unstored.${++unstored}`);
           }
         },
         async getStreamIdForEventId(id) {
           const p = parseEventId(id);
-          if (!p || p.scope !== scope) return undefined;
+          if (!p || p.scope !== scope || !usable()) return undefined;
           return (await redis.exists(streamKey(scope, p.stream))) ? p.stream : undefined;
         },
         async replayEventsAfter(lastEventId, { send }) {
@@ -373,12 +475,22 @@ export function createRedisEventStore(redis: Redis, options: EventStoreOptions &
     },
     async follow(lastEventId, args) {
       const p = parseEventId(lastEventId);
+      if (p?.seq.startsWith('unstored.')) {
+        return { ok: false, status: 404, message: 'this stream was produced while Redis was unavailable, so no other replica can resume it; send the request again' };
+      }
       if (!p || !/^\d+-\d+$/.test(p.seq)) return { ok: false, status: 400, message: 'Last-Event-ID is not an event id of this gateway' };
+      if (!usable()) return { ok: false, status: 503, message: 'the shared event store (Redis) is unavailable right now; resume again in a few seconds' };
       const key = streamKey(p.scope, p.stream);
-      const [owner, exists] = await Promise.all([redis.get(ownerKey(p.scope)), redis.exists(key)]);
-      if (owner === null || !exists) return { ok: false, status: 404, message: 'the stream is unknown or expired; send the request again' };
-      if (owner !== '' && owner !== args.owner) return { ok: false, status: 403, message: 'the stream belongs to another client' };
-      args.onReady?.();
+      const live = liveKey(p.scope, p.stream);
+      const [meta, exists] = await Promise.all([redis.hgetall(metaKey(p.scope, p.stream)), redis.exists(key)]);
+      if (meta.o === undefined || !exists) return { ok: false, status: 404, message: 'the stream is unknown or expired; send the request again' };
+      if (meta.o !== '' && meta.o !== args.owner) return { ok: false, status: 403, message: 'the stream belongs to another client' };
+      let requestIds: RequestId[] = [];
+      try {
+        requestIds = JSON.parse(meta.r ?? '[]') as RequestId[];
+      } catch {
+        // An unreadable list: no answer can be made up for the requests, the resumer gets a 404 instead.
+      }
       let last = p.seq;
       const relay = (entries: Array<[string, string[]]>): boolean => {
         for (const [id, fields] of entries) {
@@ -390,22 +502,47 @@ export function createRedisEventStore(redis: Redis, options: EventStoreOptions &
         }
         return false;
       };
-      if (relay((await redis.xrange(key, `(${last}`, '+')) as Array<[string, string[]]>)) return { ok: true, stoppedBecause: 'completed' };
+      const read = async () => (await redis.xrange(key, `(${last}`, '+')) as Array<[string, string[]]>;
+      /** No lease: the producer is gone. Anything it stored in time is relayed, then each request gets an error. */
+      const producerGone = async (): Promise<FollowResult> => {
+        if (relay(await read())) return { ok: true, stoppedBecause: 'completed' };
+        for (const id of requestIds) args.send(`${p.scope}${SEP}${p.stream}${SEP}gone`, producerGoneError(id));
+        drop(key, metaKey(p.scope, p.stream));
+        return { ok: true, stoppedBecause: 'producer-gone' };
+      };
+      const [first, alive] = await Promise.all([read(), redis.exists(live)]);
+      const answered = first.some(([, fields]) => {
+        const m = decode(fields);
+        return isMessage(m) && isResponse(m!);
+      });
+      if (!answered && !alive && !requestIds.length) {
+        drop(key, metaKey(p.scope, p.stream));
+        return { ok: false, status: 404, message: 'the replica that was producing this stream stopped before it answered; send the request again' };
+      }
+      args.onReady?.();
+      if (relay(first)) return { ok: true, stoppedBecause: 'completed' };
+      if (!alive) return producerGone();
       // A blocking read needs a connection of its own; closing it is how a client's disconnect interrupts the wait.
-      // Its command timeout must outlast the BLOCK wait (the shared connection's may be shorter).
-      const reader = redis.duplicate({ commandTimeout: 15_000 });
+      // Its command timeout must outlast the BLOCK wait (the shared connection's is short), and it may wait for its
+      // own connection to come up.
+      const reader = redis.duplicate({ commandTimeout: 15_000, enableOfflineQueue: true, maxRetriesPerRequest: 1 });
       followers.add(reader);
       const onAbort = () => reader.disconnect();
       args.signal.addEventListener('abort', onAbort, { once: true });
       let idleSince = Date.now();
+      // Between two reads the lease is checked: a wait never outlasts the lease by much.
+      const maxWait = Math.max(50, Math.min(5_000, Math.floor(o.leaseMs / 2)));
       try {
         while (!args.signal.aborted) {
-          const wait = Math.min(5_000, Math.max(1, args.idleMs - (Date.now() - idleSince)));
+          const wait = Math.min(maxWait, Math.max(1, args.idleMs - (Date.now() - idleSince)));
           const answer = (await reader.xread('COUNT', 100, 'BLOCK', wait, 'STREAMS', key, last)) as Array<[string, Array<[string, string[]]>]> | null;
           if (answer?.length) {
             idleSince = Date.now();
             if (relay(answer[0][1])) return { ok: true, stoppedBecause: 'completed' };
-          } else if (Date.now() - idleSince >= args.idleMs) return { ok: true, stoppedBecause: 'idle' };
+            continue;
+          }
+          if (!(await reader.exists(live))) return await producerGone();
+          if (Date.now() - idleSince >= args.idleMs) return { ok: true, stoppedBecause: 'idle' };
         }
         return { ok: true, stoppedBecause: 'client-closed' };
       } catch (err) {
@@ -420,16 +557,26 @@ export function createRedisEventStore(redis: Redis, options: EventStoreOptions &
     delivered(scope, requestIds) {
       for (const id of requestIds) {
         const a = answerKey(scope, id);
-        const key = answers.get(a);
-        if (!key) continue;
+        const keys = answers.get(a);
+        if (!keys) continue;
         answers.delete(a);
-        (o.deliveredRetentionMs > 0 ? redis.pexpire(key, o.deliveredRetentionMs) : redis.del(key)).catch((err: Error) => options.onError?.(err));
+        if (!usable()) continue;
+        const done = o.deliveredRetentionMs > 0 ? redis.multi().pexpire(keys[0], o.deliveredRetentionMs).pexpire(keys[1], o.deliveredRetentionMs).exec() : redis.del(...keys);
+        done.catch(failed);
       }
     },
+    release(lastEventId) {
+      const p = parseEventId(lastEventId);
+      if (!p || !usable()) return;
+      const keys = [streamKey(p.scope, p.stream), metaKey(p.scope, p.stream)];
+      (o.deliveredRetentionMs > 0 ? redis.multi().pexpire(keys[0], o.deliveredRetentionMs).pexpire(keys[1], o.deliveredRetentionMs).exec() : redis.del(...keys)).catch(failed);
+    },
     async close() {
+      clearInterval(heartbeat);
       for (const r of followers) r.disconnect();
       followers.clear();
       answers.clear();
+      leases.clear();
     },
   };
 }

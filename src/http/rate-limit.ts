@@ -2,11 +2,13 @@
  * Per-client rate limit: a token bucket per key (the authenticated subject, else the remote address), refilled at
  * `perSecond` up to `burst`. A request costs one token, and a JSON-RPC batch one per tool call in it (`take` with a
  * cost), so a batch cannot carry a hundred calls for the price of one. In memory for one process, or in Redis (one Lua script, Redis's clock) so a limit
- * holds across replicas. If Redis cannot be reached the request is let through and the failure logged: an outage
- * of the shared store must not become an outage of the gateway.
+ * holds across replicas. While Redis cannot be reached (the breaker in ./redis-health.ts is open, or a call
+ * fails) each replica enforces the same limit in memory: an outage of the shared store must become neither an
+ * outage of the gateway nor a gateway without a limit (with N replicas a client may then get up to N times it).
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
+import type { RedisHealth } from './redis-health.ts';
 
 export interface RateDecision {
   allowed: boolean;
@@ -76,25 +78,29 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate) + 1000)
 return {allowed, retry}
 `;
 
-export function createRedisRateLimiter(redis: Redis, options: RateLimitOptions & { logger: Logger; prefix?: string }): RateLimiter {
+export function createRedisRateLimiter(redis: Redis, options: RateLimitOptions & { logger: Logger; prefix?: string; health?: RedisHealth }): RateLimiter {
   const prefix = options.prefix ?? 'argocd-mcp:rl:';
   const perMs = String(options.perSecond / 1000);
   // defineCommand sends the script once and then calls it by its SHA (EVALSHA), reloading it after a Redis restart.
   redis.defineCommand('argocdMcpTakeToken', { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
   const takeToken = (redis as unknown as { argocdMcpTakeToken(key: string, perMs: string, burst: string, cost: string): Promise<[number, number]> }).argocdMcpTakeToken.bind(redis);
+  const local = createMemoryRateLimiter(options);
+  const { health } = options;
   let warned = 0;
   return {
     kind: 'redis',
     async take(key, cost = 1) {
+      if (health && !health.available()) return local.take(key, cost);
       try {
         const [allowed, retry] = await takeToken(`${prefix}${key}`, perMs, String(options.burst), String(cost));
         return allowed === 1 ? ALLOW : { allowed: false, retryAfterMs: Number(retry) };
       } catch (err) {
+        health?.failed(err as Error);
         if (Date.now() - warned > 60_000) {
           warned = Date.now();
-          options.logger.warn({ err: (err as Error).message }, 'rate limit store (Redis) unavailable: requests are let through unlimited');
+          options.logger.warn({ err: (err as Error).message }, 'rate limit store (Redis) unavailable: the limit is enforced per replica until it is back');
         }
-        return ALLOW;
+        return local.take(key, cost);
       }
     },
   };

@@ -26,6 +26,8 @@ import type { SharedEventStore } from './event-store.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter, noRateLimit } from './rate-limit.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { createReadinessProbe } from './readiness.ts';
+import { REDIS_CONNECTION_OPTIONS, createRedisHealth } from './redis-health.ts';
+import type { RedisHealth } from './redis-health.ts';
 import { defaultHttpSettings, isLoopbackHost } from './settings.ts';
 
 export interface HttpService {
@@ -34,18 +36,13 @@ export interface HttpService {
   stop(): Promise<void>;
 }
 
-/** Connects to Redis; errors are logged (never with the URL: it may hold a password) and retried by ioredis. */
-function connectRedis(url: string, logger: Logger): Redis {
-  // Bounded waits: a Redis outage may slow a request by a moment, never hang it.
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2_000, commandTimeout: 1_000, lazyConnect: false });
-  let last = 0;
-  redis.on('error', (err: Error) => {
-    if (Date.now() - last < 30_000) return;
-    last = Date.now();
-    logger.warn({ err: err.message }, 'Redis is unavailable; rate limits are not enforced and streams cannot be resumed until it is back');
-  });
-  redis.on('ready', () => logger.info('connected to Redis'));
-  return redis;
+/**
+ * Connects to Redis; errors are logged by the breaker (never with the URL: it may hold a password) and the
+ * connection retried by ioredis. Waits are short and bounded: while Redis is away it is skipped, not waited for.
+ */
+function connectRedis(url: string, logger: Logger): { redis: Redis; health: RedisHealth } {
+  const redis = new Redis(url, REDIS_CONNECTION_OPTIONS);
+  return { redis, health: createRedisHealth(redis, { logger }) };
 }
 
 /** Starts the HTTP service and returns once it listens. */
@@ -53,7 +50,9 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
   const settings = config.http ?? defaultHttpSettings();
   const metrics = createMetrics();
   const shaper = settings.workerThreads > 0 ? createShaper({ threads: settings.workerThreads, logger }) : undefined;
-  const redis = settings.redisUrl ? connectRedis(settings.redisUrl, logger) : undefined;
+  const shared = settings.redisUrl ? connectRedis(settings.redisUrl, logger) : undefined;
+  const redis = shared?.redis;
+  const redisHealth = shared?.health;
   // sso: every call runs with its user's own Argo CD token (src/argocd-auth/sso/broker.ts).
   const sso = config.auth?.sso;
   let listeningUrl = '';
@@ -90,6 +89,7 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
   let storeWarned = 0;
   const eventStore: SharedEventStore = redis
     ? createRedisEventStore(redis, {
+        health: redisHealth,
         onError: (err) => {
           if (Date.now() - storeWarned < 30_000) return;
           storeWarned = Date.now();
@@ -101,9 +101,22 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
     settings.rateLimit.perSecond <= 0
       ? noRateLimit
       : redis
-        ? createRedisRateLimiter(redis, { perSecond: settings.rateLimit.perSecond, burst: settings.rateLimit.burst, logger })
+        ? createRedisRateLimiter(redis, { perSecond: settings.rateLimit.perSecond, burst: settings.rateLimit.burst, logger, health: redisHealth })
         : createMemoryRateLimiter({ perSecond: settings.rateLimit.perSecond, burst: settings.rateLimit.burst });
 
+  // A replica that has just started waits a moment for Redis before it serves (the first streams it produces are then
+  // resumable elsewhere too), but never longer: without Redis it serves anyway, degraded.
+  if (redis && redis.status !== 'ready') {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, 2_000);
+      function done() {
+        clearTimeout(timer);
+        redis!.off('ready', done);
+        resolve();
+      }
+      redis.once('ready', done);
+    });
+  }
   const gatewayFor = (principal?: Principal) => (principal?.profile === 'read' && readOnly ? readOnly : full);
   // With Redis and sessions, any replica can take over a session (and pass on the client's answers to elicitations).
   const sharedSessions = redis && !settings.stateless ? redisSharedSessions(redis, { ttlMs: settings.sessionIdleTimeoutMs }) : undefined;
@@ -116,6 +129,7 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
     authenticator,
     rateLimiter,
     eventStore,
+    redisHealth,
     metrics,
     readiness: createReadinessProbe(full.upstream, { perUser: !!signIn }),
     signIn,

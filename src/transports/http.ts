@@ -12,7 +12,9 @@
  *   limit (429 + Retry-After), body size (413).
  * - `/healthz` (alive), `/readyz` (Argo CD reachable and the token accepted), `/metrics` (Prometheus), and the
  *   OAuth Protected Resource Metadata when an issuer is configured.
- * - `drain()`: stop accepting, close standalone streams, let in-flight calls finish (bounded), then close.
+ * - `drain()`: out of rotation (/readyz 503, new requests 503) with the listener still open, standalone streams
+ *   closed, in-flight calls finishing (bounded by shutdownTimeout); what outlasts it is answered with an error that
+ *   is also stored for a resume; then close.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -22,11 +24,13 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import type { SharedEventStore } from '../http/event-store.ts';
+import type { ScopedEventStore, SharedEventStore } from '../http/event-store.ts';
 import { createOriginGuard } from '../http/origin-guard.ts';
 import { noRateLimit } from '../http/rate-limit.ts';
 import type { RateLimiter } from '../http/rate-limit.ts';
 import type { ReadinessProbe } from '../http/readiness.ts';
+import type { RedisHealth } from '../http/redis-health.ts';
+import { shutdownError } from '../http/shutdown.ts';
 import { defaultHttpSettings } from '../http/settings.ts';
 import type { HttpSettings } from '../http/settings.ts';
 import type { Authenticator, Principal } from '../inbound-auth/authenticate.ts';
@@ -56,6 +60,8 @@ export interface HttpOptions {
   authenticator?: Authenticator;
   rateLimiter?: RateLimiter;
   eventStore?: SharedEventStore;
+  /** Redis, when replicas share it: its state is reported by /readyz (degraded, still ready, while it is away). */
+  redisHealth?: Pick<RedisHealth, 'state'>;
   metrics?: GatewayMetrics;
   readiness?: ReadinessProbe;
   /** Per-user sign-in to Argo CD (`sso:`): serves /oauth/callback and /oauth/revoke. */
@@ -69,7 +75,12 @@ export interface HttpHandle {
   port: number;
   /** Closes at once: sessions, streams and connections (in-flight calls are cancelled). */
   close(): Promise<void>;
-  /** Graceful stop: no new connections or requests, in-flight calls may finish for up to `timeoutMs`, then close. */
+  /**
+   * Graceful stop: /readyz answers 503 at once and new sessions or stateless requests get 503 (the listener stays
+   * open, so a load balancer that has not noticed yet gets an answer, not a refused connection); calls already
+   * running may finish for up to `timeoutMs`; what has not finished then is answered with an error the client
+   * reads on its stream or, with the event store, on a resumption at another replica; then everything closes.
+   */
   drain(timeoutMs: number): Promise<{ unfinished: number }>;
   sessionCount(): number;
 }
@@ -78,6 +89,7 @@ interface Session {
   id: string;
   transport: StreamableHttpTransport;
   server: Server;
+  store?: ScopedEventStore;
   lastSeen: number;
   /** HTTP requests of this session still open (SSE responses, the GET stream). */
   open: number;
@@ -195,6 +207,8 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
   const relays = new Set<AbortController>();
   /** Stateless requests still running after their client left (waiting to store a result for a resume). */
   const orphans = new Set<() => void>();
+  /** Transports of stateless requests still running (answered by drain() if they outlast it). */
+  const statelessRunning = new Set<StreamableHttpTransport>();
   let draining = false;
   metrics?.sessions(() => sessions.size);
 
@@ -210,13 +224,16 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     return { status: 429, message: `Too Many Requests: this client already holds ${mine} open sessions (maxSessionsPerClient); close some with DELETE /mcp or let idle ones expire` };
   };
 
-  const closeSession = async (id: string) => {
+  /** Ends a session; `forget` drops its stored streams too (not when the process stops: resumers read its answers). */
+  const closeSession = async (id: string, forget = true) => {
     const s = sessions.get(id);
     if (!s) return;
     sessions.delete(id);
     s.unshare?.();
     await s.transport.close().catch(() => undefined);
     await s.server.close().catch(() => undefined);
+    // The session's streams cannot be resumed any more: their stored events go with it.
+    if (forget) s.store?.forget?.();
   };
 
   const shared = options.sharedSessions;
@@ -227,8 +244,9 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     if (!record || record.subject !== principal?.subject || (principal && record.profile !== principal.profile)) return undefined;
     if (sessions.has(id)) return sessions.get(id); // taken over meanwhile by a concurrent request
     const server = options.createServer(principal);
-    const transport = newTransport(id, principal, { id });
-    const session: Session = { id, transport, server, lastSeen: Date.now(), open: 0, subject: principal?.subject, profile: principal?.profile };
+    const store = eventStore?.forScope(id, principal?.subject);
+    const transport = newTransport(store, principal, { id });
+    const session: Session = { id, transport, server, store, lastSeen: Date.now(), open: 0, subject: principal?.subject, profile: principal?.profile };
     sessions.set(id, session);
     transport.onclose = () => {
       sessions.delete(id);
@@ -265,10 +283,10 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     });
   };
 
-  const newTransport = (scope: string | undefined, principal: Principal | undefined, stateful: { id: string } | undefined) =>
+  const newTransport = (store: ScopedEventStore | undefined, principal: Principal | undefined, stateful: { id: string } | undefined) =>
     new StreamableHttpTransport({
       sessionIdGenerator: stateful ? () => stateful.id : undefined,
-      eventStore: eventStore && scope ? eventStore.forScope(scope, principal?.subject) : undefined,
+      eventStore: store,
       retryInterval: RETRY_INTERVAL_MS,
       onsessioninitialized: stateful
         ? (id) => {
@@ -290,7 +308,9 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     const server = options.createServer(principal);
     const scope = randomUUID();
     releaseWhenDelivered(res, scope, ids);
-    const transport = newTransport(scope, principal, undefined);
+    const store = eventStore?.forScope(scope, principal?.subject);
+    const transport = newTransport(store, principal, undefined);
+    statelessRunning.add(transport);
     let closed = false;
     let orphanTimer: NodeJS.Timeout | undefined;
     const finish = (answered = false) => {
@@ -298,11 +318,14 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       closed = true;
       clearTimeout(orphanTimer);
       orphans.delete(finish);
+      statelessRunning.delete(transport);
       // Answered in full, nothing of this request runs any more: the transport and server are simply let go.
-      // Otherwise closing them aborts what still runs (the upstream calls included).
+      // Otherwise closing them aborts what still runs (the upstream calls included), and what it stored goes:
+      // no answer will ever complete it.
       if (answered) return;
       void transport.close().catch(() => undefined);
       void server.close().catch(() => undefined);
+      if (pending.size) store?.forget?.();
     };
     const send = transport.send.bind(transport);
     transport.send = async (message, opts) => {
@@ -361,10 +384,13 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         },
       });
       if (!result.ok) {
-        sendJsonRpcError(res, result.status, result.message, { code: result.status === 404 ? -32001 : -32000 });
+        sendJsonRpcError(res, result.status, result.message, { code: result.status === 404 ? -32001 : -32000, headers: result.status === 503 ? { 'retry-after': '2' } : {} });
         return;
       }
-      logger.debug({ stoppedBecause: result.stoppedBecause }, 'resumed stream ended');
+      // Relayed in full, the answer included: once it is written, the stream has served its purpose.
+      if (result.stoppedBecause === 'completed') res.once('finish', () => eventStore.release(lastEventId));
+      if (result.stoppedBecause === 'producer-gone') logger.info('a resumed stream\'s producer is gone: its requests were answered with an error');
+      else logger.debug({ stoppedBecause: result.stoppedBecause }, 'resumed stream ended');
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'a resumed stream failed; the client may resume again');
     } finally {
@@ -499,8 +525,9 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       }
       const id = randomUUID();
       const server = options.createServer(principal);
-      const transport = newTransport(id, principal, { id });
-      const session: Session = { id, transport, server, lastSeen: Date.now(), open: 0, subject: principal?.subject, profile: principal?.profile };
+      const store = eventStore?.forScope(id, principal?.subject);
+      const transport = newTransport(store, principal, { id });
+      const session: Session = { id, transport, server, store, lastSeen: Date.now(), open: 0, subject: principal?.subject, profile: principal?.profile };
       sessions.set(id, session);
       transport.onclose = () => {
         sessions.delete(id);
@@ -555,9 +582,17 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       await existing.transport.handleRequest(req, res);
       await shared?.forget(existing.id);
       await closeSession(existing.id);
+      // The transport may have dropped the session from the map already (onsessionclosed): forget it here too.
+      existing.store?.forget?.();
       return;
     }
     res.writeHead(405, { allow: settings.stateless ? 'POST' : 'GET, POST, DELETE' }).end();
+  };
+
+  /** A call or DELETE of a session this process holds (served while draining; it cannot move elsewhere). */
+  const continuesSessionHere = (req: IncomingMessage) => {
+    const id = req.headers['mcp-session-id'];
+    return typeof id === 'string' && sessions.has(id) && (req.method === 'POST' || req.method === 'DELETE');
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -574,10 +609,13 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       else log.debug(entry, 'http request');
     });
 
-    // While draining, no connection is kept for another request.
+    // While draining, no connection is kept for another request. Only a session that lives here may still send
+    // (its calls and its DELETE): anything else is for another replica.
     if (draining) res.setHeader('connection', 'close');
-    if (draining && route === 'mcp') {
-      sendJsonRpcError(res, 503, 'Service Unavailable: the gateway is shutting down; retry on another replica', { headers: { connection: 'close', 'retry-after': '1' } });
+    if (draining && route === 'mcp' && !continuesSessionHere(req)) {
+      sendJsonRpcError(res, 503, 'Service Unavailable: this gateway replica is shutting down; send the request again (the load balancer routes it to another replica)', {
+        headers: { connection: 'close', 'retry-after': '1' },
+      });
       return;
     }
     switch (route) {
@@ -594,7 +632,10 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
           return;
         }
         const state = await readiness.check();
-        sendJson(res, state.ready ? 200 : 503, state);
+        // Redis away is a degraded service, not an unready one: every replica shares it, and failing them all would
+        // turn an outage of the shared store into an outage of the gateway.
+        const redis = options.redisHealth?.state();
+        sendJson(res, state.ready ? 200 : 503, redis ? { ...state, redis: redis.ok ? 'ok' : redis.reason, ...(redis.ok ? {} : { degraded: true }) } : state);
         return;
       }
       case 'metrics': {
@@ -692,7 +733,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     clearInterval(sweeper);
     for (const abort of relays) abort.abort();
     for (const finish of [...orphans]) finish();
-    await Promise.all([...sessions.keys()].map(closeSession));
+    await Promise.all([...sessions.keys()].map((id) => closeSession(id, false)));
     const closed = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeAllConnections();
     await closed;
@@ -705,25 +746,32 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     close: closeEverything,
     async drain(timeoutMs) {
       draining = true;
-      // Stop accepting connections; idle keep-alive connections close now, busy ones after their response.
-      http.close();
+      const started = Date.now();
       http.closeIdleConnections();
       for (const s of sessions.values()) s.transport.closeStandaloneSSEStream();
       for (const abort of relays) abort.abort();
-      let unfinished = inflight;
-      if (inflight > 0) {
-        logger.info({ inflight, timeoutMs }, 'waiting for in-flight calls before stopping');
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, timeoutMs);
-          function done() {
-            clearTimeout(timer);
-            inflightDone.delete(done);
-            resolve();
-          }
-          inflightDone.add(done);
-        });
-        unfinished = inflight;
-        if (unfinished) logger.warn({ unfinished }, 'stopping with calls still running (shutdownTimeout reached)');
+      const transports = () => [...[...sessions.values()].map((s) => s.transport), ...statelessRunning];
+      const running = () => transports().reduce((n, t) => n + t.pendingRequests, 0);
+      if (inflight > 0 || running() > 0) {
+        logger.info({ inflight: running(), timeoutMs }, 'waiting for in-flight calls before stopping');
+        // Polled: a stateless call whose client left holds no response open, and is still worth its answer.
+        while ((inflight > 0 || running() > 0) && Date.now() - started < timeoutMs) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(done, Math.min(100, Math.max(1, timeoutMs - (Date.now() - started))));
+            function done() {
+              clearTimeout(timer);
+              inflightDone.delete(done);
+              resolve();
+            }
+            inflightDone.add(done);
+          });
+        }
+      }
+      const unfinished = running();
+      if (unfinished) {
+        logger.warn({ unfinished, timeoutMs }, 'stopping with calls still running (shutdownTimeout reached): they are answered with an error the client can read or resume');
+        const error = shutdownError(timeoutMs);
+        await Promise.all(transports().map((t) => t.failPending(error)));
       }
       await closeEverything();
       return { unfinished };

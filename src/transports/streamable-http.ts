@@ -20,12 +20,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { MAX_BATCH_SIZE } from '@modelcontextprotocol/sdk/server/requestBody.js';
 import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, ErrorCode, JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage, JSONRPCRequest, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { ScopedEventStore } from '../http/event-store.ts';
 import { serializeMessage } from '../runtime/raw-json.ts';
 
 export interface StreamableHttpOptions {
@@ -34,7 +34,7 @@ export interface StreamableHttpOptions {
   onsessioninitialized?: (sessionId: string) => void | Promise<void>;
   onsessionclosed?: (sessionId: string | undefined) => void | Promise<void>;
   /** Stores SSE events so that a client can resume a stream with `Last-Event-ID`. */
-  eventStore?: EventStore;
+  eventStore?: ScopedEventStore;
   /** The `retry:` hint of priming events, in ms. */
   retryInterval?: number;
   /** Interval of `: keepalive` comments on open SSE streams (default 15 s; 0 turns them off). */
@@ -233,6 +233,7 @@ export class StreamableHttpTransport implements Transport {
       const stream: Stream = { res, mode: this.options.jsonOnly ? 'json' : 'pending', protocolVersion };
       this.streams.set(streamId, stream);
       for (const message of messages) if (isRequestMessage(message)) this.requestStream.set(message.id, streamId);
+      this.options.eventStore?.bindRequests?.(streamId, this.requestsOf(streamId));
       res.once('close', () => this.detach(streamId, stream));
 
       if (stream.mode === 'pending') {
@@ -481,6 +482,9 @@ export class StreamableHttpTransport implements Transport {
     if (streaming && store) {
       eventId = await store.storeEvent(streamId, message);
       stream = this.streams.get(streamId);
+      // The client holds an event id of this stream (a client on a protocol before 2025-11-25 gets no priming event,
+      // but may resume from this one): the rest of it is stored, even once the connection is gone.
+      if (!answer) this.resumableStreams.add(streamId);
     }
     const text = stream?.mode === 'sse' && (eventId === undefined || !stream.replayed?.has(eventId)) ? sseEvent(message, eventId) : undefined;
     if (!answer) {
@@ -510,6 +514,19 @@ export class StreamableHttpTransport implements Transport {
     }
     stream.res.writeHead(200, this.sessionHeaders({ 'content-type': 'application/json' }));
     stream.res.end(answers.length === 1 ? serializeMessage(answers[0]) : `[${answers.map(serializeMessage).join(',')}]`);
+  }
+
+  /** Requests received and not answered yet. */
+  get pendingRequests(): number {
+    return this.requestStream.size;
+  }
+
+  /**
+   * Answers every request still waiting with `error` (a replica that stops before they finish): each answer goes out
+   * on its open response, or is stored for the client's resumption, like any answer.
+   */
+  async failPending(error: (id: RequestId) => JSONRPCMessage): Promise<void> {
+    await Promise.all([...this.requestStream.keys()].map((id) => this.send(error(id)).catch((err: Error) => this.onerror?.(err))));
   }
 
   /** The requests still waiting for an answer on a stream. */

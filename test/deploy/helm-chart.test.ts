@@ -160,6 +160,23 @@ describe('the Helm chart', () => {
     for (const name of ours) expect(sources, name).toContain(name);
   });
 
+  it('stops a pod the way a rolling update needs: preStop first, shutdownTimeout passed on, and a grace period that outlasts both', () => {
+    const check = (values: Record<string, unknown>) => {
+      const { manifests } = renderChart({ chartDir: CHART, values: { ...REQUIRED, ...values } });
+      const pod = byKind(manifests, 'Deployment')[0].spec.template.spec;
+      const c = container(manifests);
+      const sleep = Number(c.lifecycle.preStop.exec.command[1]);
+      const timeout = Number(/^(\d+)s$/.exec(envOf(c).ARGOCD_MCP_SHUTDOWN_TIMEOUT)![1]);
+      expect(c.lifecycle.preStop.exec.command[0]).toBe('sleep');
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(sleep + timeout + 5);
+      return { sleep, timeout };
+    };
+    expect(check({})).toEqual({ sleep: 5, timeout: 20 });
+    expect(check({ preStopSleepSeconds: 10, shutdownTimeoutSeconds: 60, terminationGracePeriodSeconds: 80 })).toEqual({ sleep: 10, timeout: 60 });
+    const { manifests } = renderChart({ chartDir: CHART, values: { ...REQUIRED, preStopSleepSeconds: 0 } });
+    expect(container(manifests).lifecycle).toBeUndefined();
+  });
+
   it('needs allowedHosts to serve without inbound auth, and passes them to the gateway', () => {
     const open = { ...REQUIRED, inboundAuth: { allowUnauthenticated: true } };
     expect(() => renderChart({ chartDir: CHART, values: open })).toThrow(/inboundAuth\.allowUnauthenticated needs allowedHosts/);

@@ -253,8 +253,9 @@ describe('graceful shutdown on SIGTERM', () => {
     await sleep(400);
     gw.child.kill('SIGTERM');
     await gw.waitForLog((l) => l.signal === 'SIGTERM');
+    // Out of rotation at once, but still listening: a load balancer that has not noticed yet gets a 503, not a refusal.
     const ready = await fetch(`${gw.origin}/readyz`).then((r) => r.status, () => 'refused');
-    expect([503, 'refused']).toContain(ready);
+    expect(ready).toBe(503);
     const result = await call;
     expect(result.isError).toBeFalsy();
     expect(JSON.parse(textOf(result)).stoppedBecause).toMatch(/waited 2 s/);
@@ -262,19 +263,19 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it('does not wait past shutdownTimeout for a call that runs longer', async () => {
+  it('does not wait past shutdownTimeout for a call that runs longer, and answers it with an error saying so', async () => {
     const gw = await gateway({ ARGOCD_MCP_SHUTDOWN_TIMEOUT: '500ms' });
     const client = await gw.connect();
     const call = client.callTool({ name: 'application_watch', arguments: { maxItems: 1000, waitSeconds: 20 } }, undefined, { timeout: 4_000 }).then(
       () => 'answered',
-      () => 'failed',
+      (err: Error) => err.message,
     );
     await sleep(300);
     const stopped = Date.now();
     gw.child.kill('SIGTERM');
     expect(await gw.exited).toBe(0);
     expect(Date.now() - stopped).toBeLessThan(5_000);
-    expect(await call).toBe('failed');
-    expect(gw.logs().some((l) => l.msg === 'stopping with calls still running (shutdownTimeout reached)')).toBe(true);
+    expect(await call).toMatch(/shut down before it finished.*send the request again/);
+    expect(gw.logs().some((l) => typeof l.msg === 'string' && l.msg.startsWith('stopping with calls still running (shutdownTimeout reached)'))).toBe(true);
   });
 });
