@@ -6,6 +6,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseYaml } from './yaml.ts';
+import { didYouMean } from './did-you-mean.ts';
 import { CATALOGUE_FILES, loadCatalogue, useCatalogueDir } from '../catalogue/load-catalogue.ts';
 import { resolveToolsets } from '../runtime/toolsets.ts';
 import { readAuthSettings, reportAuthConflicts, topLevelAuthLayers } from '../argocd-auth/auth-config.ts';
@@ -200,7 +201,9 @@ function readConfigFile(file: string, setting: string, issues: ConfigIssue[]): R
   try {
     data = parseYaml(text);
   } catch (err) {
-    issues.push({ setting, message: `${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}` });
+    // yaml's message ends with a code frame (the line and a caret under the column): keep it, it shows the fix.
+    const frame = (err as Error).message.trimEnd().split('\n');
+    issues.push({ setting, message: `${file} is not valid YAML: ${[frame[0], ...frame.slice(1).filter((l) => l.trim()).map((l) => `    ${l}`)].join('\n').trimEnd()}` });
     return {};
   }
   if (data === null || data === undefined) return {};
@@ -210,7 +213,8 @@ function readConfigFile(file: string, setting: string, issues: ConfigIssue[]): R
   }
   for (const key of Object.keys(data)) {
     if (!(FILE_KEYS as readonly string[]).includes(key)) {
-      issues.push({ setting: key, message: `unknown key in ${file}; known keys: ${FILE_KEYS.join(', ')}` });
+      const hint = didYouMean(key, FILE_KEYS);
+      issues.push({ setting: key, message: `unknown key in ${file}${hint ? ` (did you mean ${hint}?)` : ''}; known keys: ${FILE_KEYS.join(', ')}` });
     }
   }
   return data as Record<string, unknown>;
