@@ -205,6 +205,12 @@ Each command's options: argocd-mcp-gateway <command> --help`);
     .option('--out <dir>', 'output directory', 'generated')
     .option('--release <version>', 'release label for the banner, e.g. v2.14.21 (default: from the file name)')
     .action(async (flags: { spec: string; out: string; release?: string }) => {
+      const { describeMissingGeneratorPackages, missingGeneratorPackages } = await import('./generator-packages.ts');
+      const missing = missingGeneratorPackages();
+      if (missing.length) {
+        process.stderr.write(`argocd-mcp-gateway: ${describeMissingGeneratorPackages(missing)}\n`);
+        process.exit(2);
+      }
       const { generate } = await import('../codegen/generate.ts');
       const written = await generate({ spec: flags.spec, out: flags.out, release: flags.release });
       process.stderr.write(`wrote ${written.join(', ')}\n`);

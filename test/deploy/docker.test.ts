@@ -5,7 +5,7 @@
  * auth when bound beyond loopback.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { listeningUrl } from '../e2e/harness.ts';
+import { linkProductionDependencies } from '../helpers/production-deps.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
@@ -151,13 +152,13 @@ describe('the runtime stage', () => {
     }
   });
 
-  it('serves MCP over HTTP from the packed files alone, from any working directory', async () => {
+  it('serves MCP over HTTP from the packed files and the production dependencies alone, from any working directory', async () => {
     const app = mkdtempSync(path.join(os.tmpdir(), 'image-app-'));
     for (const file of packedFiles()) {
       mkdirSync(path.dirname(path.join(app, file)), { recursive: true });
       cpSync(path.join(ROOT, file), path.join(app, file));
     }
-    symlinkSync(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'), 'dir');
+    linkProductionDependencies(ROOT, app);
     const sim = await startSimulator({ appCount: 2 });
     // The image's environment, on loopback instead of 0.0.0.0 (tests stay on 127.0.0.1).
     const child = execFile(process.execPath, [path.join(app, 'dist/cli.js'), 'serve', '--transport', 'http', '--host', '127.0.0.1', '--port', '0'], {
