@@ -1,6 +1,6 @@
 /**
- * The Helm chart, rendered without helm (none can be installed here; see go-template.ts for the renderer and what
- * it supports), then checked as Kubernetes would: each manifest parses as YAML and validates against the
+ * The Helm chart, rendered by the real helm (v4, from scripts/fetch-helm.sh; see helm.ts): `helm lint --strict` and
+ * `helm template` for each values case, then checked as Kubernetes would: each manifest validates against the
  * Kubernetes API schemas of its kind (kubernetes-models: the OpenAPI schemas of Kubernetes 1.27 compiled to
  * validators; the Prometheus Operator's for ServiceMonitor). What the gateway reads (its config file, flags and
  * environment variables) is checked against the gateway itself.
@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { TemplateError, renderChart } from './go-template.ts';
+import { TemplateError, hasHelm, lintChart, renderChart, renderNotes } from './helm.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CHART = path.join(ROOT, 'deploy/helm/argocd-mcp-gateway');
@@ -69,7 +69,15 @@ const byKind = (docs: Array<{ doc: Doc }>, kind: string) => docs.filter((d) => d
 const container = (docs: Array<{ doc: Doc }>) => byKind(docs, 'Deployment')[0].spec.template.spec.containers[0];
 const envOf = (c: Doc) => Object.fromEntries((c.env as Doc[]).map((e) => [e.name, e.value ?? e.valueFrom]));
 
-describe('the Helm chart', () => {
+describe.skipIf(!hasHelm && !process.env.CI)('the Helm chart (run scripts/fetch-helm.sh for helm)', () => {
+  it.each([
+    ['the required values', REQUIRED],
+    ['every option on', ALL_ON],
+    ['several instances', { inboundAuth: REQUIRED.inboundAuth, config: { instances: [{ name: 'prod', url: 'https://prod.example.com', tokenFile: '/etc/argocd-mcp/instances/prod' }] } }],
+  ])('passes helm lint --strict with %s', (_, values) => {
+    expect(lintChart({ chartDir: CHART, values })).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
   it('renders the defaults plus the required values into valid ConfigMap, Deployment, Service and ServiceAccount', () => {
     const { manifests } = renderChart({ chartDir: CHART, values: REQUIRED, release: { name: 'mcp', namespace: 'argocd' } });
     expect(manifests.map((m) => `${m.doc.kind}/${(m.doc.metadata as Doc).name}`).sort()).toEqual([
@@ -82,7 +90,8 @@ describe('the Helm chart', () => {
   });
 
   it('with every option on, renders HPA, Ingress and ServiceMonitor too, all valid and pointing at each other', () => {
-    const { manifests, notes } = renderChart({ chartDir: CHART, values: ALL_ON, release: { name: 'gw' } });
+    const { manifests } = renderChart({ chartDir: CHART, values: ALL_ON, release: { name: 'gw' } });
+    const notes = renderNotes({ chartDir: CHART, values: ALL_ON, release: { name: 'gw' } });
     expect(new Set(manifests.map((m) => m.doc.kind))).toEqual(new Set(['ConfigMap', 'Deployment', 'Service', 'ServiceAccount', 'HorizontalPodAutoscaler', 'Ingress', 'ServiceMonitor']));
     for (const m of manifests) expect(() => validateManifest(m.doc), `${m.file}`).not.toThrow();
     const name = 'gw-argocd-mcp-gateway';
