@@ -1,5 +1,5 @@
 /**
- * The container image, checked without a Docker engine (none runs here): the Dockerfile's stages and runtime
+ * The Dockerfile, checked without building it (image.test.ts runs the image that buildah builds): its stages and runtime
  * settings, the build context that .dockerignore leaves, that the runtime stage's files (what `npm pack` publishes)
  * plus production dependencies are enough to run, and that the image's command serves HTTP and insists on inbound
  * auth when bound beyond loopback.
