@@ -80,7 +80,8 @@ describe('the Dockerfile', () => {
 
   it('builds in one stage, installs production dependencies in another, and runs from a third', () => {
     expect(stages.map((s) => s.name)).toEqual(['build', 'deps', 'runtime']);
-    expect(stages.every((s) => /^node:20[-.]/.test(s.from))).toBe(true);
+    // A Node.js LTS line still in support: 22 or 24 (20 left support in April 2026).
+    expect(stages.every((s) => /^node:(22|24)[-.]/.test(s.from)), stages.map((s) => s.from).join(', ')).toBe(true);
     expect(ops(stages[0], 'RUN').join(' ')).toMatch(/npm ci .*&& |npm ci/);
     expect(ops(stages[0], 'RUN').join(' ')).toContain('scripts/build.mjs');
     expect(ops(stages[1], 'RUN').join(' ')).toContain('npm ci --omit=dev --ignore-scripts');
