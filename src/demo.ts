@@ -127,8 +127,8 @@ function instructions(args: { url: string; simUrl: string; tokenFile: string }):
   return [
     '',
     `The gateway is serving MCP at ${url} (Streamable HTTP), in front of the simulated Argo CD at ${simUrl};`,
-    `Prometheus metrics at ${url.replace(/\/mcp$/, '/metrics')}. The demo allows writes (against the simulator only) but`,
-    `${DEMO_DENY.join(', ')}. Connect a client while it runs:`,
+    `Prometheus metrics at ${url.replace(/\/mcp$/, '/metrics')}. The demo allows writes (against the simulator only),`,
+    `except ${DEMO_DENY.join(', ')}. Connect a client while it runs:`,
     '',
     `  Claude Code:     claude mcp add --transport http argocd ${url}`,
     '  Claude Desktop:  claude_desktop_config.json (stdio; read-only without an allowlist file) →',

@@ -5,6 +5,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
 import { CLI, startSimulator } from './harness.ts';
 
@@ -32,7 +34,7 @@ describe('demo', () => {
     expect(stderr).not.toMatch(/"level":(40|50|60)/);
   });
 
-  it('left serving, prints client snippets without the token (a token file instead) and serves /metrics', async () => {
+  it('left serving, prints client snippets without the token (a token file instead) that connect, and serves /metrics', async () => {
     const sim = await startSimulator();
     const token = sim.tokens.admin; // the simulator's tokens are the same in every instance
     await sim.close();
@@ -50,6 +52,19 @@ describe('demo', () => {
       const res = await fetch(metricsUrl);
       expect(res.status).toBe(200);
       expect(await res.text()).toMatch(/argocd_mcp_http_requests_total/);
+      // The Claude Desktop configuration it prints, launched as a desktop client would: stdio, the SDK's client.
+      const desktop = JSON.parse(/claude_desktop_config\.json[^\n]*\n\s+(\{.*\})\n/.exec(out)![1]) as {
+        mcpServers: { argocd: { command: string; args: string[]; env: Record<string, string> } };
+      };
+      const server = desktop.mcpServers.argocd;
+      const client = new Client({ name: 'desktop', version: '1.0.0' });
+      await client.connect(new StdioClientTransport({ command: server.command, args: server.args, env: { PATH: process.env.PATH ?? '', ...server.env } }));
+      try {
+        const listed = await client.callTool({ name: 'application_list', arguments: {} });
+        expect(listed.isError).toBeFalsy();
+      } finally {
+        await client.close();
+      }
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       expect(existsSync(tokenFile)).toBe(false);
