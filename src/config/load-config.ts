@@ -188,6 +188,24 @@ export function stringList(value: unknown): string[] | undefined {
 }
 
 /** Reads the YAML config file; problems become issues rather than exceptions. */
+/**
+ * yaml's message with its code frame (the line and a caret under the column), which shows where to fix. The file
+ * may hold a token or password on that very line: every value is masked, character for character so the caret
+ * still points at the right place; keys, indentation and punctuation stay.
+ */
+function yamlErrorWithFrame(message: string): string {
+  const mask = (text: string) => text.replace(/[^\s[\]{},:"'#&*!|>%@`-]{2,}|[A-Za-z0-9_.+/=-]{6,}/g, (run) => '*'.repeat(run.length));
+  const [head, ...frame] = message.trimEnd().split('\n');
+  const lines = frame
+    .filter((l) => l.trim())
+    .map((l) => {
+      if (/^\s*\^+\s*$/.test(l)) return `    ${l}`;
+      const key = /^(\s*(?:- )*[A-Za-z0-9_.-]+:)(.*)$/.exec(l);
+      return `    ${key ? `${key[1]}${mask(key[2])}` : mask(l)}`;
+    });
+  return [head.replace(/"[^"]*"/g, (q) => mask(q)), ...lines].join('\n');
+}
+
 function readConfigFile(file: string, setting: string, issues: ConfigIssue[]): Record<string, unknown> {
   let text: string;
   try {
@@ -201,9 +219,7 @@ function readConfigFile(file: string, setting: string, issues: ConfigIssue[]): R
   try {
     data = parseYaml(text);
   } catch (err) {
-    // yaml's message ends with a code frame (the line and a caret under the column): keep it, it shows the fix.
-    const frame = (err as Error).message.trimEnd().split('\n');
-    issues.push({ setting, message: `${file} is not valid YAML: ${[frame[0], ...frame.slice(1).filter((l) => l.trim()).map((l) => `    ${l}`)].join('\n').trimEnd()}` });
+    issues.push({ setting, message: `${file} is not valid YAML: ${yamlErrorWithFrame((err as Error).message)}` });
     return {};
   }
   if (data === null || data === undefined) return {};

@@ -158,12 +158,13 @@ describe('command-line and config mistakes', () => {
     expect(r.stdout).toMatch(/serve is the default command/);
   });
 
-  it('a YAML syntax error keeps its code frame; a wrong-case key gets "did you mean"', async () => {
-    const bad = await run(['check', '--config', file('bad.yaml', 'readOnly: false\nallow: [applications\n  deny: x\n')], env());
+  it('a YAML syntax error keeps its code frame, values masked; a wrong-case key gets "did you mean"', async () => {
+    const bad = await run(['check', '--config', file('bad.yaml', 'readOnly: false\nallow: [applications\n  deny: x\ntoken: s3cr3t-t0ken\n')], env());
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/is not valid YAML: .*line \d+, column \d+/);
-    expect(bad.stderr).toMatch(/\n\s+allow: \[applications\n|\n\s+deny: x\n/);
-    expect(bad.stderr).toMatch(/\n\s+\^/);
+    expect(bad.stderr).toMatch(/is not valid YAML: .*line 2, column \d+/);
+    // The line and a caret under the column, with the key and punctuation but not the value (it could be a token).
+    expect(bad.stderr).toMatch(/\n\s+allow: \[\*{12}\n\s+\^/);
+    expect(bad.stderr).not.toMatch(/applications|s3cr3t/);
     const key = await run(['check', '--config', file('key.yaml', 'readonly: true\n')], env());
     expect(key.code).toBe(2);
     expect(key.stderr).toMatch(/readonly: unknown key in .*key\.yaml \(did you mean readOnly\?\)/);
