@@ -101,7 +101,14 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         const res = await httpClient()(`${options.baseUrl}${path}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
         const text = await res.text();
         if (!res.ok) return { ok: false, text: `HTTP ${res.status} for ${path}` };
-        return { ok: true, data: JSON.parse(text) };
+        try {
+          return { ok: true, data: JSON.parse(text) };
+        } catch {
+          // Argo CD answered, with something else than JSON (the UI's index.html for a missing rootpath): not a
+          // transport failure, and said in the `HTTP <status> for <path>` form callers branch on.
+          const contentType = res.headers.get('content-type') ?? '';
+          return { ok: false, text: `HTTP ${res.status} for ${path}: ${describeNotJson({ status: res.status, contentType, baseUrl: options.baseUrl, path })}` };
+        }
       } catch (err) {
         return { ok: false, text: describeTransportError(err, options.baseUrl, timeoutMs) };
       }

@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -127,6 +128,20 @@ describe('an Argo CD address that does not behave', () => {
       await host.close();
     }
   }, 90_000);
+
+  it('an address that answers with a web page (a missing rootpath) is said to be one, not a network problem', async () => {
+    const page = http.createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Argo CD</title>'));
+    await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(page.address() as net.AddressInfo).port}`;
+      const checked = await run(['check'], baseEnv(sim, { ARGOCD_BASE_URL: url }));
+      expect(checked.code).toBe(1);
+      expect(checked.stdout).toMatch(/answered \/api\/version with text\/html \(HTTP 200\) instead of JSON/);
+      expect(checked.stdout).toMatch(/--rootpath/);
+    } finally {
+      await new Promise((r) => page.close(r));
+    }
+  });
 
   it('https to a plain-HTTP port says to use http://, not a CA file', async () => {
     const https = sim.url.replace(/^http:/, 'https:');
