@@ -104,6 +104,7 @@ async function tour(url: string, write: (text: string) => void, argocd: { rawApp
     const asked = (await client.callTool({ name: 'application_sync', arguments: { name: target.name, prune: true } })) as CallToolResult;
     write(`\n6. A destructive call waits for the user: application_sync { name: "${target.name}", prune: true }`);
     write(`   → ${asked.isError ? 'held' : 'NOT held'}: ${text(asked).split('\n')[0]}`);
+    if (/Nothing was sent to Argo CD\.$/.test(text(asked).trim())) write('   Nothing was sent to Argo CD.');
     write('   (a client that supports MCP elicitation shows the user a yes/no prompt instead)');
 
     const shaped = text((await client.callTool({ name: 'application_list', arguments: {} })) as CallToolResult);

@@ -25,7 +25,7 @@ describe('demo', () => {
     expect(stdout).toMatch(/4\. application_list_resource_events/);
     // What sets the gateway apart: a refused write, a held destructive call, the saving against Argo CD's answer.
     expect(stdout).toMatch(/5\. A write the allowlist refuses[^\n]*\n\s+→ refused: [^\n]*Nothing was sent to Argo CD\./);
-    expect(stdout).toMatch(/6\. A destructive call waits for the user[^\n]*\n\s+→ held: [^\n]*needs confirmation/);
+    expect(stdout).toMatch(/6\. A destructive call waits for the user[^\n]*\n\s+→ held: [^\n]+\n\s+Nothing was sent to Argo CD\./);
     const saving = /7\. What the agent reads: application_list as the gateway shapes it is ~([\d,]+) tokens; Argo CD's own answer\s+to GET \/api\/v1\/applications is ~([\d,]+) tokens/.exec(stdout);
     expect(saving).not.toBeNull();
     const [shaped, raw] = [saving![1], saving![2]].map((n) => Number(n.replace(/,/g, '')));
