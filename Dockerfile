@@ -10,7 +10,9 @@
 # ARGOCD_MCP_ALLOW_UNAUTHENTICATED=true with ARGOCD_MCP_ALLOWED_HOSTS; without one of them the gateway stops at
 # start-up and says so.
 
-ARG NODE_IMAGE=node:20-alpine
+# Node.js 24, an LTS line in support (20 left support in April 2026). Any image with node and npm at
+# /usr/local/bin works: scripts/build-image.sh passes one it makes locally where no registry is reachable.
+ARG NODE_IMAGE=node:24-alpine
 
 # --- build: all dependencies, bundle dist/, then pack exactly what package.json "files" publishes -------------
 FROM ${NODE_IMAGE} AS build

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import type { CliFlags } from './config/load-config.ts';
 import { packageVersion } from './package-root.ts';
+import { didYouMean } from './config/did-you-mean.ts';
 import { AllowlistError } from './runtime/allowlist.ts';
 import { withHttpOptions } from './http/cli-options.ts';
 import { EarlyStdio } from './transports/early-stdio.ts';
@@ -52,28 +53,49 @@ function withGatewayOptions(cmd: Command): Command {
 }
 
 function fail(err: unknown): never {
-  if (err instanceof ConfigError || err instanceof AllowlistError) {
-    process.stderr.write(`argocd-mcp-gateway: ${err.message}\n`);
+  // What the operator can fix is a message; a stack trace is for bugs (SpecError: a `generate --spec` that cannot be read).
+  if (err instanceof ConfigError || err instanceof AllowlistError || (err as Error)?.name === 'SpecError') {
+    process.stderr.write(`argocd-mcp-gateway: ${(err as Error).message}\n`);
     process.exit(2);
   }
   process.stderr.write(`argocd-mcp-gateway: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 }
 
+/** The message for a word that `serve` (the default command) was given: a typo of a command, or a command after options. */
+function misplacedCommand(word: string, commands: string[]): string {
+  if (commands.includes(word)) {
+    return `"${word}" must come first, before its options: argocd-mcp-gateway ${word} [options] (see argocd-mcp-gateway ${word} --help)`;
+  }
+  const hint = didYouMean(word, commands);
+  return `unknown command "${word}"${hint ? ` (did you mean "${hint}"?)` : ''}; the commands are ${commands.join(', ')} (serve is the default; see --help)`;
+}
+
 async function main(argv: string[]): Promise<void> {
   const program = new Command('argocd-mcp-gateway')
     .description('An MCP server that gives AI agents the whole Argo CD API as validated tools, behind an endpoint allowlist.')
     .version(packageVersion())
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `
+serve is the default command: \`argocd-mcp-gateway [options]\` is \`argocd-mcp-gateway serve [options]\`, MCP over stdio
+(what a desktop client launches). Options come after the command: \`argocd-mcp-gateway check --config gateway.yaml\`.
+Each command's options: argocd-mcp-gateway <command> --help`);
 
   withGatewayOptions(
     withHttpOptions(program
       .command('serve', { isDefault: true })
-      .description('serve MCP (stdio by default, or Streamable HTTP at /mcp)')
+      .description('serve MCP (the default command; stdio unless --transport http, then Streamable HTTP at /mcp)')
+      // A word left over is a mistyped command or one put after options: the action says which, not commander.
+      .allowExcessArguments(true)
       .addOption(new Option('--transport <transport>', 'stdio or http (env ARGOCD_MCP_TRANSPORT; default stdio)').choices(['stdio', 'http']))
       .option('--host <host>', 'HTTP bind address (env ARGOCD_MCP_HOST; default 127.0.0.1)')
       .option('--port <port>', 'HTTP port (env ARGOCD_MCP_PORT; default 3000)')),
-  ).action(async (flags: CliFlags) => {
+  ).action(async (flags: CliFlags, command: Command) => {
+    if (command.args.length) {
+      early?.dispose();
+      process.stderr.write(`argocd-mcp-gateway: ${misplacedCommand(command.args[0], program.commands.map((c) => c.name()))}\n`);
+      process.exit(2);
+    }
     const config = loadConfig({ flags, env: process.env });
     if (early && config.transport === 'stdio' && config.mode) {
       const version = packageVersion();
@@ -186,6 +208,12 @@ async function main(argv: string[]): Promise<void> {
     .option('--out <dir>', 'output directory', 'generated')
     .option('--release <version>', 'release label for the banner, e.g. v2.14.21 (default: from the file name)')
     .action(async (flags: { spec: string; out: string; release?: string }) => {
+      const { describeMissingGeneratorPackages, missingGeneratorPackages } = await import('./generator-packages.ts');
+      const missing = missingGeneratorPackages();
+      if (missing.length) {
+        process.stderr.write(`argocd-mcp-gateway: ${describeMissingGeneratorPackages(missing)}\n`);
+        process.exit(2);
+      }
       const { generate } = await import('../codegen/generate.ts');
       const written = await generate({ spec: flags.spec, out: flags.out, release: flags.release });
       process.stderr.write(`wrote ${written.join(', ')}\n`);

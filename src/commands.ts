@@ -9,6 +9,7 @@ import { createGateway } from './runtime/gateway.ts';
 import { createAuthenticatedUpstream } from './argocd-auth/authenticated-upstream.ts';
 import { instanceAsConfig } from './instances/instance-config.ts';
 import { packageVersion } from './package-root.ts';
+import { VERSION_PROBE_TIMEOUT_MS } from './runtime/version-adapt.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -84,10 +85,9 @@ export async function runCheck(
 ): Promise<CheckReport> {
   const catalogue = loadCatalogue();
   const allowlist = compileAllowlist(config.allowlist);
-  const { gateway } = buildGateway(config, createLogger('silent'));
   const report: CheckReport = {
     configFile: config.configFile,
-    exposed: (await gateway.exposed()).length,
+    exposed: 0,
     total: catalogue.tools.length + WORKFLOWS.length,
     readOnly: config.allowlist.readOnly,
     unmatched: allowlist.unmatched(catalogue.tools),
@@ -95,7 +95,13 @@ export async function runCheck(
     argocdUrl: config.argocdUrl,
     ok: false,
   };
-  if (!config.argocdUrl) return report;
+  /** What the configuration exposes; adapted to the server's release only when it answered. */
+  const countExposed = async (adapt: boolean) =>
+    (await buildGateway(adapt ? config : { ...config, adaptToServer: false }, createLogger('silent')).gateway.exposed()).length;
+  if (!config.argocdUrl) {
+    report.exposed = await countExposed(false);
+    return report;
+  }
   // Authenticated as the gateway is: token, token file, session login, token command or argocd CLI context.
   const { upstream, tokenSource } = createAuthenticatedUpstream({
     baseUrl: config.argocdUrl,
@@ -112,6 +118,15 @@ export async function runCheck(
     upstream,
     logger: createLogger('silent'),
   });
+  // A short first look: argocd-server answers /api/version at once, so a host that accepted the connection but says
+  // nothing is reported in seconds, once, rather than after a request timeout per probe.
+  const reach = await upstream.getJson('/api/version', { timeoutMs: VERSION_PROBE_TIMEOUT_MS });
+  if (!reach.ok && !reach.text.startsWith('HTTP ')) {
+    report.exposed = await countExposed(false);
+    report.connection = { reachable: false, message: reach.text };
+    return report;
+  }
+  report.exposed = await countExposed(true);
   const version = await probe.callTool('version_get', {});
   if (version.isError) {
     report.connection = { reachable: false, message: resultText(version) };
@@ -162,9 +177,14 @@ export async function check(config: GatewayConfig): Promise<number> {
   const indent = (text: string) => text.replace(/\n/g, '\n  ');
   out(`Configuration: valid${report.configFile ? ` (${report.configFile})` : ''}.`);
   out(`Allowlist: ${report.exposed} of ${report.total} tools exposed${report.readOnly ? ', read-only' : ''}.`);
+  // A configuration that exposes nothing, or names what does not exist, is a mistake to fix before a client sees it.
+  const allowlistOk = report.exposed > 0 && report.unmatched.length === 0;
   if (report.unmatched.length) {
-    out(`Warning: allowlist entries that match no tool: ${report.unmatched.join(', ')}`);
+    out(`Error: allowlist entries that match no tool: ${report.unmatched.join(', ')}`);
+    out('  Fix the spelling, or remove them; `list-tools --config FILE` shows what the rest exposes. Entries are tool names,');
+    out('  globs (application_*), tags, toolsets (applications) or "METHOD /path/glob" ("GET *" is every read).');
   }
+  if (report.exposed === 0) out('Error: this configuration exposes no tool at all; a client would see an empty tools/list. Check allow, deny, toolsets and readOnly.');
   const connection = report.connection;
   if (!connection) return 1;
   if (!connection.reachable) {
@@ -175,6 +195,16 @@ export async function check(config: GatewayConfig): Promise<number> {
   const token = report.token!;
   if (token.valid) out(`Token: valid, logged in as ${token.username ?? '?'}${token.issuer ? ` (issuer ${token.issuer})` : ''}.`);
   else if (token.refused) out(`Token: REFUSED.\n  ${indent(token.message)}`);
-  else out('Token: not logged in; Argo CD did not accept the token as a session.');
-  return report.ok ? 0 : 1;
+  else {
+    out('Token: NOT accepted; Argo CD does not take it as a session (expired, revoked, or for another Argo CD).');
+    out(`  ${indent(TOKEN_FIX)}`);
+  }
+  return report.ok && allowlistOk ? 0 : 1;
 }
+
+/** What to do about a token Argo CD does not accept. */
+const TOKEN_FIX = [
+  'Make a new one, for a local account with the apiKey capability: `argocd account generate-token --account <name>`',
+  '(or a project role token: `argocd proj role create-token <project> <role>`), then set it in ARGOCD_API_TOKEN or',
+  'the file of --token-file. A session token from `argocd login` expires; --argocd-context reuses the CLI\'s login.',
+].join('\n');

@@ -1,7 +1,10 @@
 /**
  * `argocd-mcp-gateway demo`: the built-in Argo CD simulator plus the gateway over HTTP on 127.0.0.1, a short tour
- * through a real MCP client, then connection snippets for Claude, Cursor and VS Code. Keeps serving until Ctrl-C.
+ * through a real MCP client (reads, a sync, a write the allowlist refuses, a confirmation, the token saving), then
+ * connection snippets. Keeps serving, with /metrics, until Ctrl-C.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -18,6 +21,10 @@ import { createShaper } from './runtime/shaper.ts';
 import type { Shaper } from './runtime/shaper.ts';
 import { tableToObjects } from './runtime/shape.ts';
 import type { HttpHandle } from './transports/http.ts';
+import { createMetrics } from './metrics.ts';
+
+/** What the demo's allowlist keeps out, to show a refused write: everything else is allowed. */
+const DEMO_DENY = ['application_delete'];
 
 export interface DemoOptions {
   port: number;
@@ -53,7 +60,7 @@ async function listApps(client: Client): Promise<AppSummary[]> {
 }
 
 /** The tour: what a newcomer should see the gateway do, through the real MCP client over HTTP. */
-async function tour(url: string, write: (text: string) => void): Promise<void> {
+async function tour(url: string, write: (text: string) => void, argocd: { rawApplicationList: () => Promise<string> }): Promise<void> {
   const client = new Client({ name: 'argocd-mcp-gateway-demo', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(url)));
   try {
@@ -92,20 +99,41 @@ async function tour(url: string, write: (text: string) => void): Promise<void> {
     const recent = (events.items ?? []).slice(-5);
     write(`\n4. application_list_resource_events { name: "${target.name}" } → ${events.items?.length ?? 0} events, the latest:`);
     write(table([['TYPE', 'REASON', 'MESSAGE'], ...recent.map((e) => [e.type ?? '', e.reason ?? '', (e.message ?? '').slice(0, 80)])]));
+
+    const text = (r: CallToolResult) => (r.content[0] as { text?: string } | undefined)?.text ?? '';
+    const refused = (await client.callTool({ name: 'application_delete', arguments: { name: target.name } })) as CallToolResult;
+    write(`\n5. A write the allowlist refuses (this demo's allowlist denies ${DEMO_DENY.join(', ')}): application_delete { name: "${target.name}" }`);
+    write(`   → ${refused.isError ? 'refused' : 'NOT refused'}: ${text(refused).split('\n')[0]}`);
+
+    const asked = (await client.callTool({ name: 'application_sync', arguments: { name: target.name, prune: true } })) as CallToolResult;
+    write(`\n6. A destructive call waits for the user: application_sync { name: "${target.name}", prune: true }`);
+    write(`   → ${asked.isError ? 'held' : 'NOT held'}: ${text(asked).split('\n')[0]}`);
+    if (/Nothing was sent to Argo CD\.$/.test(text(asked).trim())) write('   Nothing was sent to Argo CD.');
+    write('   (a client that supports MCP elicitation shows the user a yes/no prompt instead)');
+
+    const shaped = text((await client.callTool({ name: 'application_list', arguments: {} })) as CallToolResult);
+    const raw = await argocd.rawApplicationList();
+    const tokens = (s: string) => Math.round(Buffer.byteLength(s) / 4).toLocaleString('en-US');
+    write(`\n7. What the agent reads: application_list as the gateway shapes it is ~${tokens(shaped)} tokens; Argo CD's own answer`);
+    write(`   to GET /api/v1/applications is ~${tokens(raw)} tokens (4 bytes a token; docs/bench.md counts exactly).`);
   } finally {
     await client.close();
   }
 }
 
-function instructions(args: { url: string; simUrl: string; token: string }): string {
-  const { url, simUrl, token } = args;
-  // From a clone the command is this very file; once installed from npm it is `npx argocd-mcp-gateway`.
+function instructions(args: { url: string; simUrl: string; tokenFile: string }): string {
+  const { url, simUrl, tokenFile } = args;
+  // From a clone the command is this very file; once installed it is `npx -y argocd-mcp-gateway`.
   const cli = path.resolve(process.argv[1] ?? 'dist/cli.js');
-  const stdioServer = { command: process.execPath, args: [cli], env: { ARGOCD_BASE_URL: simUrl, ARGOCD_API_TOKEN: token } };
+  // The simulator's token is in a file (ARGOCD_TOKEN_FILE), so it is printed nowhere.
+  const env = { ARGOCD_BASE_URL: simUrl, ARGOCD_TOKEN_FILE: tokenFile };
+  const stdioServer = { command: process.execPath, args: [cli], env };
+  const envLine = `ARGOCD_BASE_URL=${simUrl} ARGOCD_TOKEN_FILE=${tokenFile}`;
   return [
     '',
-    `The gateway is serving MCP at ${url} (Streamable HTTP), in front of the simulated Argo CD at ${simUrl}.`,
-    'The demo allows writes (against the simulator only). Connect a client while it runs:',
+    `The gateway is serving MCP at ${url} (Streamable HTTP), in front of the simulated Argo CD at ${simUrl};`,
+    `Prometheus metrics at ${url.replace(/\/mcp$/, '/metrics')}. The demo allows writes (against the simulator only),`,
+    `except ${DEMO_DENY.join(', ')}. Connect a client while it runs:`,
     '',
     `  Claude Code:     claude mcp add --transport http argocd ${url}`,
     '  Claude Desktop:  claude_desktop_config.json (stdio; read-only without an allowlist file) →',
@@ -116,20 +144,23 @@ function instructions(args: { url: string; simUrl: string; token: string }): str
     `    ${JSON.stringify({ servers: { argocd: { type: 'http', url } } })}`,
     '',
     '  stdio variant (any client that launches a command):',
-    `    ARGOCD_BASE_URL=${simUrl} ARGOCD_API_TOKEN=${token} ${process.execPath} ${cli}`,
+    `    ${envLine} ${process.execPath} ${cli}`,
     '',
     'Choose which endpoints to expose (with their token cost), save an allowlist and test the connection, in a',
     'local web page, against this simulator:',
-    `    ARGOCD_BASE_URL=${simUrl} ARGOCD_API_TOKEN=${token} ${process.execPath} ${cli} console --config allowlist.yaml`,
+    `    ${envLine} ${process.execPath} ${cli} console --config allowlist.yaml`,
     '',
-    'Against your own Argo CD: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN and run `npx argocd-mcp-gateway` (read-only',
+    'Against your own Argo CD: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN and run `npx -y argocd-mcp-gateway` (read-only',
     'until you give it an allowlist file; see README). Press Ctrl-C to stop the demo.',
   ].join('\n');
 }
 
 async function listen(config: GatewayConfig, port: number, write: (t: string) => void, shaper: Shaper | undefined): Promise<HttpHandle> {
-  const { gateway, logger, version } = buildGateway(config, createLogger('warn'), { shaper });
-  const options = { host: '127.0.0.1', createServer: () => createMcpServer(gateway, version), logger };
+  // /metrics as the HTTP service has it (src/http/service.ts): tool calls from the audit records, upstream timings.
+  const metrics = createMetrics();
+  // 'error': the refusal the tour provokes on purpose would otherwise log a warning in the middle of it.
+  const { gateway, logger, version } = buildGateway(config, createLogger('error'), { shaper, audit: metrics.wrapAudit(undefined), wrapUpstream: metrics.wrapUpstream });
+  const options = { host: '127.0.0.1', createServer: () => createMcpServer(gateway, version), logger, metrics };
   try {
     return await serveHttp({ ...options, port });
   } catch (err) {
@@ -151,7 +182,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     transport: 'http',
     host: '127.0.0.1',
     port: options.port,
-    allowlist: { readOnly: false, allow: ['*'], deny: [], source: 'config' },
+    allowlist: { readOnly: false, allow: ['*'], deny: DEMO_DENY, source: 'config' },
     mode: 'static',
     maxResultTokens: 20_000,
     rawResults: false,
@@ -178,7 +209,10 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   try {
     if (options.tour) {
       write('\nA short tour through a real MCP client:');
-      await tour(http.url, write);
+      // Argo CD's answer as it is, straight from the simulator, to compare with what the gateway hands the agent.
+      const rawApplicationList = async () =>
+        (await fetch(`${sim.url}/api/v1/applications`, { headers: { authorization: `Bearer ${sim.tokens.admin}` } })).text();
+      await tour(http.url, write, { rawApplicationList });
     }
   } catch (err) {
     write(`\nThe tour failed: ${(err as Error).message}`);
@@ -189,10 +223,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await stop();
     return;
   }
-  write(instructions({ url: http.url, simUrl: sim.url, token: sim.tokens.admin }));
+  const tokenDir = mkdtempSync(path.join(tmpdir(), 'argocd-mcp-demo-'));
+  const tokenFile = path.join(tokenDir, 'simulator-token');
+  writeFileSync(tokenFile, sim.tokens.admin, { mode: 0o600 });
+  write(instructions({ url: http.url, simUrl: sim.url, tokenFile }));
   await new Promise<void>((resolve) => {
     const onSignal = () => {
       write('\nStopping the demo.');
+      rmSync(tokenDir, { recursive: true, force: true });
       stop().then(resolve, resolve);
     };
     process.once('SIGINT', onSignal);

@@ -88,7 +88,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
     wrapUpstream(upstream) {
       return {
         baseUrl: upstream.baseUrl,
-        getJson: (path) => upstream.getJson(path),
+        getJson: (path, o) => upstream.getJson(path, o),
         async send(args) {
           const end = upstreamDuration.startTimer({ method: args.tool.request.method });
           const answer = await upstream.send(args);

@@ -98,7 +98,7 @@ export function createAuthenticatedUpstream(input: ArgocdTarget): { upstream: Up
   });
   const upstream: Upstream = {
     baseUrl: base.baseUrl,
-    getJson: (p) => base.getJson(p),
+    getJson: (p, o) => base.getJson(p, o),
     async send(args) {
       const answer = await base.send(args);
       if (answer.kind !== 'error' || answer.status !== 401) return answer;

@@ -6,6 +6,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseYaml } from './yaml.ts';
+import { didYouMean } from './did-you-mean.ts';
 import { CATALOGUE_FILES, loadCatalogue, useCatalogueDir } from '../catalogue/load-catalogue.ts';
 import { resolveToolsets } from '../runtime/toolsets.ts';
 import { readAuthSettings, reportAuthConflicts, topLevelAuthLayers } from '../argocd-auth/auth-config.ts';
@@ -194,6 +195,24 @@ export function stringList(value: unknown): string[] | undefined {
 }
 
 /** Reads the YAML config file; problems become issues rather than exceptions. */
+/**
+ * yaml's message with its code frame (the line and a caret under the column), which shows where to fix. The file
+ * may hold a token or password on that very line: every value is masked, character for character so the caret
+ * still points at the right place; keys, indentation and punctuation stay.
+ */
+function yamlErrorWithFrame(message: string): string {
+  const mask = (text: string) => text.replace(/[^\s[\]{},:"'#&*!|>%@`-]{2,}|[A-Za-z0-9_.+/=-]{6,}/g, (run) => '*'.repeat(run.length));
+  const [head, ...frame] = message.trimEnd().split('\n');
+  const lines = frame
+    .filter((l) => l.trim())
+    .map((l) => {
+      if (/^\s*\^+\s*$/.test(l)) return `    ${l}`;
+      const key = /^(\s*(?:- )*[A-Za-z0-9_.-]+:)(.*)$/.exec(l);
+      return `    ${key ? `${key[1]}${mask(key[2])}` : mask(l)}`;
+    });
+  return [head.replace(/"[^"]*"/g, (q) => mask(q)), ...lines].join('\n');
+}
+
 function readConfigFile(file: string, setting: string, issues: ConfigIssue[]): Record<string, unknown> {
   let text: string;
   try {
@@ -207,7 +226,7 @@ function readConfigFile(file: string, setting: string, issues: ConfigIssue[]): R
   try {
     data = parseYaml(text);
   } catch (err) {
-    issues.push({ setting, message: `${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}` });
+    issues.push({ setting, message: `${file} is not valid YAML: ${yamlErrorWithFrame((err as Error).message)}` });
     return {};
   }
   if (data === null || data === undefined) return {};
@@ -217,7 +236,8 @@ function readConfigFile(file: string, setting: string, issues: ConfigIssue[]): R
   }
   for (const key of Object.keys(data)) {
     if (!(FILE_KEYS as readonly string[]).includes(key)) {
-      issues.push({ setting: key, message: `unknown key in ${file}; known keys: ${FILE_KEYS.join(', ')}` });
+      const hint = didYouMean(key, FILE_KEYS);
+      issues.push({ setting: key, message: `unknown key in ${file}${hint ? ` (did you mean ${hint}?)` : ''}; known keys: ${FILE_KEYS.join(', ')}` });
     }
   }
   return data as Record<string, unknown>;

@@ -8,6 +8,8 @@ import type { CatalogueTool } from '../catalogue/types.ts';
 import { createLogger } from '../log.ts';
 import { compileAllowlist } from '../runtime/allowlist.ts';
 import { createGateway } from '../runtime/gateway.ts';
+import { WORKFLOWS } from '../workflows/index.ts';
+import { WORKFLOW_REQUIRES, consoleTools } from './console-tools.ts';
 
 export interface ToolRow {
   name: string;
@@ -15,10 +17,14 @@ export interface ToolRow {
   toolset: string;
   method: string;
   path: string;
+  /** The description's first sentence: what the tool does, in words (the title is only the operation's name). */
+  summary: string;
   readOnly: boolean;
   destructive: boolean;
   /** o200k tokens of this tool's entry in `tools/list`. */
   tokens: number;
+  /** For a workflow: the tools it calls, without which the gateway does not list it. */
+  requires?: string[];
 }
 
 export interface ToolGroup {
@@ -48,6 +54,7 @@ export async function advertisedTools(): Promise<Tool[]> {
     allowlist: compileAllowlist({ readOnly: false, allow: ['*'], deny: [], source: 'config' }),
     logger: createLogger('silent'),
     adaptToServer: false,
+    composites: WORKFLOWS,
   });
   return gateway.listTools();
 }
@@ -60,7 +67,7 @@ export function catalogueView(): Promise<CatalogueView> {
     const catalogue = loadCatalogue();
     const faces = new Map((await advertisedTools()).map((t) => [t.name, t]));
     const tools: ToolRow[] = [];
-    for (const t of catalogue.tools) tools.push(toRow(t, await countTokens(JSON.stringify(faces.get(t.name)))));
+    for (const t of consoleTools()) tools.push(toRow(t, await countTokens(JSON.stringify(faces.get(t.name)))));
     const groups: ToolGroup[] = [];
     for (const row of tools) {
       const group = groups.find((g) => g.toolset === row.toolset) ?? groups[groups.push({ toolset: row.toolset, tools: [] }) - 1];
@@ -71,6 +78,13 @@ export function catalogueView(): Promise<CatalogueView> {
   return cached;
 }
 
+/** The first sentence of a description, without the `METHOD /path` the catalogue appends. */
+export function summaryOf(description: string): string {
+  const text = description.replace(/\s+(GET|POST|PUT|PATCH|DELETE) \/\S*\s*$/, '').trim();
+  const end = text.search(/\.(\s|$)/);
+  return end > 0 ? text.slice(0, end + 1) : text;
+}
+
 function toRow(t: CatalogueTool, tokens: number): ToolRow {
   return {
     name: t.name,
@@ -78,6 +92,8 @@ function toRow(t: CatalogueTool, tokens: number): ToolRow {
     toolset: t.toolset,
     method: t.request.method,
     path: t.request.path,
+    summary: summaryOf(t.description),
+    requires: WORKFLOW_REQUIRES.has(t.name) ? [...WORKFLOW_REQUIRES.get(t.name)!] : undefined,
     readOnly: t.annotations.readOnlyHint,
     destructive: t.annotations.destructiveHint,
     tokens,

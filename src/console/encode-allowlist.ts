@@ -7,6 +7,7 @@
 import type { CatalogueTool } from '../catalogue/types.ts';
 import type { AllowlistConfig } from '../config/load-config.ts';
 import { compileAllowlist } from '../runtime/allowlist.ts';
+import { WORKFLOW_REQUIRES } from './console-tools.ts';
 
 export interface AllowlistEntries {
   readOnly: boolean;
@@ -14,12 +15,15 @@ export interface AllowlistEntries {
   deny: string[];
 }
 
-/** The tools a configuration exposes: the allowlist, then the `toolsets` setting (as the gateway applies them). */
+/**
+ * The tools a configuration exposes: the allowlist, then the `toolsets` setting, then a workflow only where the tools
+ * it calls are exposed (as the gateway applies them).
+ */
 export function exposedNames(args: { allowlist: AllowlistConfig; toolsets?: string[]; tools: CatalogueTool[] }): string[] {
   const compiled = compileAllowlist(args.allowlist);
-  return args.tools
-    .filter((t) => !compiled.refusal(t) && (!args.toolsets || args.toolsets.includes(t.toolset)))
-    .map((t) => t.name);
+  const passed = args.tools.filter((t) => !compiled.refusal(t) && (!args.toolsets || args.toolsets.includes(t.toolset))).map((t) => t.name);
+  const open = new Set(passed);
+  return passed.filter((name) => (WORKFLOW_REQUIRES.get(name) ?? []).every((r) => open.has(r)));
 }
 
 interface Encoding {

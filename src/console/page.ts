@@ -2,7 +2,8 @@
  * The console page, rendered on the server: every row is in the HTML, so the page reads and works before the
  * script adds live totals, search, presets, saving, the connection test, the preview and the activity feed.
  */
-import type { ToolGroup } from './catalogue-view.ts';
+import type { ToolGroup, ToolRow } from './catalogue-view.ts';
+import { WORKFLOW_REQUIRES } from './console-tools.ts';
 
 export interface PageState {
   /** Per-request secret the script sends back in X-Console-Token (CSRF guard for POSTs). */
@@ -38,16 +39,22 @@ function badges(t: ToolGroup['tools'][number]): string {
   return t.destructive ? '<span class="badge destructive">destructive</span>' : '<span class="badge write">write</span>';
 }
 
+/** An operation's method and path; a workflow has neither of its own, so it names the tools it calls. */
+function routeHtml(t: ToolRow): string {
+  if (t.toolset === 'workflows') return `<span class="method m-workflow">workflow</span> <code>${escapeHtml(WORKFLOW_REQUIRES.get(t.name)?.join(', ') ?? '')}</code>`;
+  return `<span class="method m-${t.method.toLowerCase()}">${t.method}</span> <code>${escapeHtml(t.path)}</code>`;
+}
+
 function groupHtml(g: ToolGroup, selected: Set<string>): string {
   const chosen = g.tools.filter((t) => selected.has(t.name)).length;
   const tokens = g.tools.reduce((n, t) => n + t.tokens, 0);
   const id = `g-${g.toolset}`;
   const rows = g.tools
     .map(
-      (t) => `<tr data-tool="${t.name}" data-search="${escapeHtml(`${t.name} ${t.title} ${t.method} ${t.path} ${t.toolset}`.toLowerCase())}">
+      (t) => `<tr data-tool="${t.name}" data-search="${escapeHtml(`${t.name} ${t.summary} ${t.method} ${t.path} ${t.toolset}`.toLowerCase())}">
   <td class="pick"><input type="checkbox" id="t-${t.name}" name="tool" value="${t.name}" data-tokens="${t.tokens}" data-read="${t.readOnly}"${selected.has(t.name) ? ' checked' : ''}></td>
-  <td class="name"><label for="t-${t.name}"><code>${t.name}</code></label><span class="title">${escapeHtml(t.title.replace(/^[^:]+:\s*/, ''))}</span></td>
-  <td class="route"><span class="method m-${t.method.toLowerCase()}">${t.method}</span> <code>${escapeHtml(t.path)}</code></td>
+  <td class="name"><label for="t-${t.name}"><code>${t.name}</code></label><span class="title">${escapeHtml(t.summary)}</span></td>
+  <td class="route">${routeHtml(t)}</td>
   <td class="kind">${badges(t)}</td>
   <td class="num" title="tokens in tools/list">${fmt(t.tokens)}</td>
 </tr>`,

@@ -19,6 +19,10 @@ const OPERATOR_WRITES = new Set([
   'application_terminate_operation',
   'application_run_resource_action',
   'application_run_resource_action_v2',
+  // The workflows built on those (src/workflows/index.ts); set_revision edits the spec, so it is not here.
+  'sync_and_wait',
+  'rollback',
+  'sync_many',
 ]);
 
 /** Tools that mint or revoke credentials, or change passwords and sessions: never for an agent by default. */
@@ -36,13 +40,13 @@ export const PRESETS: Preset[] = [
   {
     id: 'read-only',
     label: 'Read-only',
-    description: 'Every read (GET) tool of every toolset; nothing can change.',
+    description: 'Every read (GET) tool of every toolset, and the read-only workflows; nothing can change. What the gateway serves without an allowlist.',
     includes: (t) => t.annotations.readOnlyHint,
   },
   {
     id: 'app-operator',
     label: 'Application operator',
-    description: `Reads of the everyday toolsets (${DEFAULT_TOOLSETS.join(', ')}) plus sync, rollback, terminate operation and resource actions; no create, update or delete.`,
+    description: `Reads of the everyday toolsets (${DEFAULT_TOOLSETS.join(', ')}) plus sync, rollback, terminate operation and resource actions, and the workflows built on them (sync_and_wait, rollback, sync_many and the read-only ones); no create, update or delete.`,
     includes: (t) => (DEFAULT_TOOLSETS.includes(t.toolset) && t.annotations.readOnlyHint) || OPERATOR_WRITES.has(t.name),
   },
   {

@@ -12,6 +12,7 @@ import type { Mode } from '../mcp-server.ts';
 import { packageVersion } from '../package-root.ts';
 import { compileAllowlist } from '../runtime/allowlist.ts';
 import { createGateway } from '../runtime/gateway.ts';
+import { WORKFLOWS } from '../workflows/index.ts';
 import { countTokens } from './catalogue-view.ts';
 
 export interface ToolsListPreview {
@@ -29,6 +30,8 @@ export async function previewToolsList(args: { allowlist: AllowlistConfig; tools
     toolsets: args.toolsets,
     logger: createLogger('silent'),
     adaptToServer: false,
+    // The workflow tools, as the gateway serves them (src/app.ts).
+    composites: WORKFLOWS,
   });
   const server = createMcpServer(gateway, packageVersion(), args.mode);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { loadCatalogue } from '../catalogue/load-catalogue.ts';
+import { consoleTools } from './console-tools.ts';
 import type { GatewayConfig } from '../config/load-config.ts';
 import { packageRoot } from '../package-root.ts';
 import { DEFAULT_TOOLSETS } from '../runtime/toolsets.ts';
@@ -50,7 +50,9 @@ export interface ConsoleServer {
 }
 
 /** Limits the totals bar shows. */
-export const CLIENT_LIMITS = { cursorTools: 40, openaiTools: 128, tokenBudget: 10_000 };
+// The token budget starts above what the gateway's own default (read-only, every toolset: ~14k tokens) costs, so
+// the product's default does not open as over budget; it is a tenth of a 200k-token context window.
+export const CLIENT_LIMITS = { cursorTools: 40, openaiTools: 128, tokenBudget: 20_000 };
 
 const STATIC_TYPES: Record<string, string> = { 'console.js': 'text/javascript; charset=utf-8', 'console.css': 'text/css; charset=utf-8' };
 
@@ -144,8 +146,7 @@ function selectionFrom(body: Record<string, unknown>, known: Set<string>, toolse
 /** Starts the console; resolves once it listens on 127.0.0.1. */
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
   const token = randomBytes(24).toString('base64url');
-  const catalogue = loadCatalogue();
-  const tools = catalogue.tools;
+  const tools = consoleTools();
   const known = new Set(tools.map((t) => t.name));
   const view = await catalogueView();
   const toolsetNames = view.groups.map((g) => g.toolset);

@@ -70,8 +70,8 @@ export function buildInstancesGateway(args: {
 export function readinessUpstream(upstreams: Array<{ name: string; upstream: Upstream }>): Upstream {
   return {
     baseUrl: upstreams.map((u) => u.upstream.baseUrl).join(' '),
-    async getJson(path) {
-      const answers = await Promise.all(upstreams.map(async (u) => ({ name: u.name, answer: await u.upstream.getJson(path) })));
+    async getJson(path, o) {
+      const answers = await Promise.all(upstreams.map(async (u) => ({ name: u.name, answer: await u.upstream.getJson(path, o) })));
       const ok = answers.filter((a) => a.answer.ok).map((a) => a.answer as { ok: true; data: unknown });
       if (!ok.length) return { ok: false, text: answers.map((a) => `${a.name}: ${(a.answer as { text: string }).text}`).join('; ') };
       return ok.find((a) => (a.data as { loggedIn?: boolean } | undefined)?.loggedIn === true) ?? ok[0];

@@ -2,7 +2,8 @@
  * The endpoint allowlist: which tools this gateway exposes. An entry is a tool name, an operationId, a tag
  * (`ApplicationService`), a toolset (`applications`), a glob over tool names (`application_*`), or
  * `METHOD /path/glob` over the API path (`DELETE /api/v1/clusters/**`; `*` is one path segment, `**` any number,
- * `*` as method is any method). Deny beats allow; read-only mode keeps only read-only tools.
+ * `*` as method is any method; a bare `*` or `**` as the path is every path, so `GET *` is every read). Deny beats
+ * allow; read-only mode keeps only read-only tools.
  */
 import type { CatalogueTool } from '../catalogue/types.ts';
 import type { AllowlistConfig } from '../config/load-config.ts';
@@ -50,8 +51,9 @@ export function compileEntry(entry: string): CompiledEntry {
     if (!pathGlob.startsWith('/') && pathGlob !== '*' && pathGlob !== '**') {
       throw new AllowlistError(`"${entry}": the path must start with / (e.g. "DELETE /api/v1/clusters/**")`);
     }
-    // `{param}` in an entry stands for any one segment, like `*`.
-    const re = globToRegExp(pathGlob.replace(/\{[^}]*\}/g, '*'), true);
+    // `{param}` in an entry stands for any one segment, like `*`. A bare `*` (the README's `GET *`) is every path:
+    // read as one segment it would match none, since every API path has several.
+    const re = pathGlob === '*' || pathGlob === '**' ? /^/ : globToRegExp(pathGlob.replace(/\{[^}]*\}/g, '*'), true);
     return {
       entry,
       matches: (t) =>

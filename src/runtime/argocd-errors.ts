@@ -62,10 +62,12 @@ export function describeArgocdError(args: { status: number; statusText: string; 
 export function describeTransportError(err: unknown, baseUrl: string, timeoutMs: number): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.cause?.code ?? '';
-  const detail = e.cause?.message ?? e.message ?? String(err);
+  let detail = (e.cause?.message ?? e.message ?? String(err)).trim();
   let lead = 'Cannot reach Argo CD at';
   let hint: string;
-  if (e.name === 'TimeoutError') hint = `Argo CD did not answer within ${Math.round(timeoutMs / 1000)} s; raise \`timeout\` if it is just slow.`;
+  if (e.name === 'TimeoutError') {
+    hint = `Nothing answered within ${Math.round(timeoutMs / 1000)} s: check the address and port, and that argocd-server is what listens there (not a stale \`kubectl port-forward\`, or a proxy or firewall that holds connections open); if Argo CD is up but slow, raise \`timeout\`.`;
+  }
   else if (code === 'ERR_CROSS_ORIGIN_REDIRECT') {
     lead = 'Not following a redirect of Argo CD at';
     const to = (e.cause as { location?: string }).location ?? 'another origin';
@@ -81,7 +83,12 @@ export function describeTransportError(err: unknown, baseUrl: string, timeoutMs:
     hint = 'The body ended early or is corrupt: a proxy or argocd-server cut it. Retrying may help.';
   } else if (code === 'ECONNREFUSED') hint = 'Nothing listens there: check ARGOCD_BASE_URL and that argocd-server is up.';
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') hint = 'The host name does not resolve: check ARGOCD_BASE_URL.';
-  else if (/CERT|SSL|TLS|self.signed|certificate/i.test(`${code} ${detail}`)) {
+  else if (/WRONG_VERSION_NUMBER|wrong version number|packet length too long|http request/i.test(`${code} ${detail}`)) {
+    // OpenSSL's answer when the far end speaks plain HTTP: no CA file or `insecure` can help.
+    lead = 'No TLS from Argo CD at';
+    detail = 'the answer to the TLS handshake was not TLS (OpenSSL: wrong version number)';
+    hint = `The server answered in plain HTTP, not TLS: an argocd-server run with --insecure (or a port-forward to one). Use ${baseUrl.replace(/^https:/, 'http:')} (the argocd CLI's --plaintext); caFile and insecure do not apply.`;
+  } else if (/CERT|SSL|TLS|self.signed|certificate/i.test(`${code} ${detail}`)) {
     hint = 'TLS verification failed: point `caFile` at the CA that signed the server certificate (or, for a test server only, set insecure: true).';
   } else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || /^aborted$/i.test(detail)) {
     hint = 'The connection was reset or closed mid-answer; a proxy or the server dropped it. Retrying may help.';

@@ -63,8 +63,11 @@ export interface Upstream {
   readonly baseUrl: string;
   /** Sends a tool's request; with `asText`, a successful JSON answer comes back as its text (to parse elsewhere). */
   send(args: UpstreamSendArgs): Promise<UpstreamAnswer>;
-  /** A plain GET of a path under the base URL (e.g. /swagger.json), for the gateway's own needs. */
-  getJson(path: string): Promise<{ ok: true; data: unknown } | { ok: false; text: string }>;
+  /**
+   * A plain GET of a path under the base URL (e.g. /swagger.json), for the gateway's own needs; `timeoutMs` is a
+   * shorter deadline than the request timeout, for probes that a live Argo CD answers at once.
+   */
+  getJson(path: string, options?: { timeoutMs?: number }): Promise<{ ok: true; data: unknown } | { ok: false; text: string }>;
 }
 
 /** Creates the upstream client for one Argo CD. */
@@ -89,17 +92,25 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
   return {
     baseUrl: options.baseUrl,
-    async getJson(path) {
+    async getJson(path, probe) {
+      const timeoutMs = Math.min(probe?.timeoutMs ?? options.timeoutMs, options.timeoutMs);
       const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
       const token = await options.token();
       if (token) headers.authorization = `Bearer ${token}`;
       try {
-        const res = await httpClient()(`${options.baseUrl}${path}`, { headers, signal: AbortSignal.timeout(options.timeoutMs) });
+        const res = await httpClient()(`${options.baseUrl}${path}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
         const text = await res.text();
         if (!res.ok) return { ok: false, text: `HTTP ${res.status} for ${path}` };
-        return { ok: true, data: JSON.parse(text) };
+        try {
+          return { ok: true, data: JSON.parse(text) };
+        } catch {
+          // Argo CD answered, with something else than JSON (the UI's index.html for a missing rootpath): not a
+          // transport failure, and said in the `HTTP <status> for <path>` form callers branch on.
+          const contentType = res.headers.get('content-type') ?? '';
+          return { ok: false, text: `HTTP ${res.status} for ${path}: ${describeNotJson({ status: res.status, contentType, baseUrl: options.baseUrl, path })}` };
+        }
       } catch (err) {
-        return { ok: false, text: describeTransportError(err, options.baseUrl, options.timeoutMs) };
+        return { ok: false, text: describeTransportError(err, options.baseUrl, timeoutMs) };
       }
     },
     async send(args) {

@@ -35,9 +35,17 @@ export function operationIdsOf(doc: unknown): Set<string> {
   return ids;
 }
 
+/**
+ * How long the version probe waits. argocd-server answers /api/version from memory (server/version/version.go,
+ * Server.Version), so a host silent this long is not going to answer: a stale port-forward, a proxy or firewall that
+ * holds the connection. Kept short so that the first tool call (probe, then the call itself) still answers within an
+ * MCP client's request timeout (60 s in the SDK) with the call's own explanation.
+ */
+export const VERSION_PROBE_TIMEOUT_MS = 5_000;
+
 /** Probes the server; never throws (when in doubt, every tool stays visible). */
 export async function detectServerSupport(upstream: Upstream, catalogueRelease: string, tools: CatalogueTool[]): Promise<ServerSupport> {
-  const v = await upstream.getJson('/api/version');
+  const v = await upstream.getJson('/api/version', { timeoutMs: VERSION_PROBE_TIMEOUT_MS });
   const version = v.ok ? String((v.data as { Version?: string }).Version ?? '') : undefined;
   if (!version) {
     return { hidden: [], note: `could not read Argo CD's version (${v.ok ? 'no Version field' : v.text.split('\n')[0]}); all tools stay visible` };

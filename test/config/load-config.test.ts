@@ -185,7 +185,7 @@ describe('a bad configuration is one ConfigError naming each setting and its sou
       name: 'unknown key in the file',
       env: BASE_ENV,
       file: 'urll: https://argocd.example.com\n',
-      want: [{ setting: 'urll', message: /unknown key in .*config-\d+\.yaml; known keys: url, server/ }],
+      want: [{ setting: 'urll', message: /unknown key in .*config-\d+\.yaml \(did you mean url\?\); known keys: url, server/ }],
     },
     {
       name: 'bad port from the environment',

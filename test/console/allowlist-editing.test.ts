@@ -11,7 +11,9 @@ import { compileAllowlist } from '../../src/runtime/allowlist.ts';
 import { DEFAULT_TOOLSETS } from '../../src/runtime/toolsets.ts';
 import { advertisedTools, catalogueView } from '../../src/console/catalogue-view.ts';
 import { ConfigFileError, applyConfigPatch, planSave, writeSave } from '../../src/console/config-file.ts';
-import { selectionToAllowlist } from '../../src/console/encode-allowlist.ts';
+import { exposedNames, selectionToAllowlist } from '../../src/console/encode-allowlist.ts';
+import { consoleTools } from '../../src/console/console-tools.ts';
+import { WORKFLOWS } from '../../src/workflows/index.ts';
 import { unifiedDiff } from '../../src/console/line-diff.ts';
 import { PRESETS, presetSelection } from '../../src/console/presets.ts';
 
@@ -156,11 +158,46 @@ describe('presets', () => {
   });
 });
 
-describe('counts and token costs', () => {
-  it('groups every tool once, by toolset, in catalogue order', async () => {
+describe('workflow tools in the console', () => {
+  const offered = consoleTools();
+  it('a workflow counts as exposed only when the tools it calls are', () => {
+    const exposed = exposedNames({ allowlist: { readOnly: false, allow: ['workflows', 'application_list'], deny: [], source: 'config' }, tools: offered });
+    expect(exposed.sort()).toEqual(['application_list', 'find_app', 'health_report']);
+  });
+
+  it('every preset saves to a file that exposes exactly what it selected, workflows included', () => {
+    for (const preset of PRESETS) {
+      const selected = presetSelection(preset.id, offered);
+      const entries = selectionToAllowlist(selected, offered);
+      expect(exposedNames({ allowlist: { ...entries, source: 'config' }, tools: offered }).sort()).toEqual([...selected].sort());
+    }
+    expect(presetSelection('app-operator', offered).filter((n) => WORKFLOWS.some((w) => w.tool.name === n)).sort()).toEqual(
+      ['diff', 'find_app', 'health_report', 'rollback', 'sync_and_wait', 'sync_many'],
+    );
+  });
+
+  it("the read-only preset is the gateway's default without an allowlist, workflows included", () => {
+    const byDefault = exposedNames({ allowlist: { readOnly: true, allow: ['*'], deny: [], source: 'default' }, tools: offered });
+    expect(presetSelection('read-only', offered)).toEqual(byDefault);
+    expect(byDefault).toEqual(expect.arrayContaining(['diff', 'find_app', 'health_report']));
+  });
+
+  it("a row's summary is the description's first sentence, without the method and path", async () => {
     const view = await catalogueView();
-    expect(view.groups.flatMap((g) => g.tools.map((t) => t.name))).toEqual(names);
-    expect(view.groups.map((g) => g.toolset)).toEqual([...new Set(tools.map((t) => t.toolset))]);
+    const row = (name: string) => view.tools.find((t) => t.name === name)!;
+    expect(row('account_can_i').summary).toBe('Checks if the current account has permission to perform an action.');
+    const workflow = WORKFLOWS.find((w) => w.tool.name === 'sync_and_wait')!.tool.description;
+    expect(row('sync_and_wait').summary).toMatch(/^Syncs one application[^\n]*\.$/);
+    expect(workflow.startsWith(row('sync_and_wait').summary)).toBe(true);
+    expect(row('sync_and_wait').requires).toEqual(['application_sync', 'application_get']);
+  });
+});
+
+describe('counts and token costs', () => {
+  it('groups every tool once, by toolset, in catalogue order, the workflow tools last', async () => {
+    const view = await catalogueView();
+    expect(view.groups.flatMap((g) => g.tools.map((t) => t.name))).toEqual([...names, ...WORKFLOWS.map((w) => w.tool.name)]);
+    expect(view.groups.map((g) => g.toolset)).toEqual([...new Set(tools.map((t) => t.toolset)), 'workflows']);
     for (const g of view.groups) expect(new Set(g.tools.map((t) => t.toolset))).toEqual(new Set([g.toolset]));
   });
 
@@ -169,7 +206,8 @@ describe('counts and token costs', () => {
     const faces = new Map((await advertisedTools()).map((t) => [t.name, t]));
     for (const row of view.tools) {
       const face = faces.get(row.name)!;
-      expect(Object.keys(face).sort()).toEqual(['_meta', 'annotations', 'description', 'inputSchema', 'name', 'outputSchema', 'title']);
+      // Workflow tools may also say how they run (`execution`, for MCP tasks).
+      expect(Object.keys(face).filter((k) => k !== 'execution').sort()).toEqual(['_meta', 'annotations', 'description', 'inputSchema', 'name', 'outputSchema', 'title']);
       expect(row.tokens).toBe(encode(JSON.stringify(face)).length);
     }
     const total = view.tools.reduce((n, t) => n + t.tokens, 0);

@@ -12,12 +12,15 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
+import { WORKFLOWS } from '../../src/workflows/index.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
 import type { Simulator } from '../../src/simulator/index.ts';
 import { CLI, SCREENSHOT_DIR, hasChromium, launchChromium, startConsoleProcess } from './browser-harness.ts';
 import type { ConsoleProcess } from './browser-harness.ts';
 
 const catalogue = loadCatalogue();
+/** What the console offers: every operation and every workflow tool, as the gateway serves them. */
+const offered = [...catalogue.tools, ...WORKFLOWS.map((w) => w.tool)];
 const INITIAL = `# Team allowlist: reviewed in PR #42
 url: http://placeholder.invalid # replaced by ARGOCD_BASE_URL in this test
 readOnly: true   # start safe
@@ -86,13 +89,16 @@ describe.skipIf(!hasChromium && !process.env.CI)('console in Chromium', () => {
     expect(status).toBe(403);
   });
 
-  it('loads with the token and lists every operation of the catalogue, grouped by toolset', async () => {
+  it('loads with the token and lists every operation of the catalogue and every workflow, grouped by toolset', async () => {
     const res = await page.goto(con.url);
     expect(res!.status()).toBe(200);
     expect(new URL(page.url()).search).toBe(''); // the token left the address bar for a cookie
     await page.waitForSelector('html[data-ready="true"]');
-    expect(await page.locator('tbody tr[data-tool]').count()).toBe(catalogue.tools.length);
-    expect(await page.locator('.group').count()).toBe(new Set(catalogue.tools.map((t) => t.toolset)).size);
+    expect(await page.locator('tbody tr[data-tool]').count()).toBe(offered.length);
+    expect(await page.locator('.group').count()).toBe(new Set(offered.map((t) => t.toolset)).size);
+    expect(await page.locator('.group[data-toolset="workflows"] tbody tr[data-tool]').count()).toBe(WORKFLOWS.length);
+    // A row says what the tool does, not the bare operation name.
+    expect(await page.locator('tr[data-tool="account_can_i"] .title').textContent()).toBe('Checks if the current account has permission to perform an action.');
     // readOnly: true + allow: [applications] → the read tools of applications.
     const expected = catalogue.tools.filter((t) => t.toolset === 'applications' && t.annotations.readOnlyHint).map((t) => t.name).sort();
     expect(await checkedTools(page)).toEqual(expected);
@@ -119,7 +125,28 @@ describe.skipIf(!hasChromium && !process.env.CI)('console in Chromium', () => {
     expect(shown.length).toBeGreaterThan(5);
     expect(shown.every((n) => /delete/.test(n!) || catalogue.tools.find((t) => t.name === n)!.request.method === 'DELETE')).toBe(true);
     await page.locator('#search').fill('');
-    expect(await page.locator('tbody tr[data-tool]:visible').count()).toBe(catalogue.tools.length);
+    expect(await page.locator('tbody tr[data-tool]:visible').count()).toBe(offered.length);
+  });
+
+  it("the Read-only preset is the gateway's own default: the same tools list-tools counts, within the budget", async () => {
+    await page.getByRole('button', { name: 'Read-only', exact: true }).click();
+    const selected = await checkedTools(page);
+    const served = JSON.parse(execFileSync(process.execPath, [CLI, 'list-tools', '--json'], { env: { PATH: process.env.PATH } }).toString()) as { exposed: string[] };
+    expect(selected).toEqual([...served.exposed].sort());
+    expect(selected).toEqual(expect.arrayContaining(['diff', 'health_report', 'find_app']));
+    await eventually(async () => (await totals(page)).tools).toBe(served.exposed.length);
+    expect(await page.locator('#totals-note').getAttribute('class')).not.toMatch(/\bbad\b/);
+    expect(await page.locator('#totals-note').textContent()).not.toMatch(/over your budget/i);
+  });
+
+  it('ticking a workflow ticks the tools it calls; unticking one of those unticks the workflow', async () => {
+    await page.locator('#search').fill('');
+    for (const name of ['sync_and_wait', 'application_sync', 'application_get']) await page.locator(`#t-${name}`).uncheck();
+    await page.locator('#t-sync_and_wait').check();
+    expect(await page.locator('#t-application_sync').isChecked()).toBe(true);
+    expect(await page.locator('#t-application_get').isChecked()).toBe(true);
+    await page.locator('#t-application_sync').uncheck();
+    expect(await page.locator('#t-sync_and_wait').isChecked()).toBe(false);
   });
 
   it('saves a preset after showing the diff: comments kept, FILE.bak written, and list-tools agrees', async () => {
@@ -127,6 +154,9 @@ describe.skipIf(!hasChromium && !process.env.CI)('console in Chromium', () => {
     const selected = await checkedTools(page);
     expect(selected).toContain('application_sync');
     expect(selected).not.toContain('application_delete');
+    // The workflows it claims: the sync and rollback ones and the read-only ones, not set_revision (a spec edit).
+    expect(selected).toEqual(expect.arrayContaining(['sync_and_wait', 'rollback', 'sync_many', 'diff', 'health_report', 'find_app']));
+    expect(selected).not.toContain('set_revision');
     await eventually(async () => (await totals(page)).tools).toBe(selected.length);
     await page.getByRole('button', { name: 'Review and save…' }).click();
     const dialog = page.locator('#save-dialog');

@@ -72,7 +72,7 @@ describe('check and the connection test, against the simulator', () => {
     expect(report.token).toBeUndefined();
   });
 
-  it('the check command prints what it always printed', async () => {
+  it('the check command prints what it always printed, and how to replace a token Argo CD does not accept', async () => {
     const env = { PATH: process.env.PATH, ARGOCD_BASE_URL: sim.url, ARGOCD_API_TOKEN: sim.tokens.admin, ARGOCD_MCP_ADAPT_TO_SERVER: 'false' };
     const { stdout } = await run(process.execPath, [CLI, 'check'], { env });
     expect(stdout.split('\n')).toEqual([
@@ -84,7 +84,7 @@ describe('check and the connection test, against the simulator', () => {
     ]);
     const bad = await run(process.execPath, [CLI, 'check'], { env: { ...env, ARGOCD_API_TOKEN: 'a.b.c' } }).catch((e: { stdout: string; code: number }) => e);
     expect((bad as { code: number }).code).toBe(1);
-    expect((bad as { stdout: string }).stdout).toContain('Token: not logged in; Argo CD did not accept the token as a session.');
+    expect((bad as { stdout: string }).stdout).toContain('Token: NOT accepted; Argo CD does not take it as a session');
   });
 
   it('the connection test says in plain words what the token may and may not do for the selected tools', async () => {

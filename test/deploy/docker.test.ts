@@ -1,11 +1,11 @@
 /**
- * The container image, checked without a Docker engine (none runs here): the Dockerfile's stages and runtime
+ * The Dockerfile, checked without building it (image.test.ts runs the image that buildah builds): its stages and runtime
  * settings, the build context that .dockerignore leaves, that the runtime stage's files (what `npm pack` publishes)
  * plus production dependencies are enough to run, and that the image's command serves HTTP and insists on inbound
  * auth when bound beyond loopback.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/simulator/index.ts';
 import { listeningUrl } from '../e2e/harness.ts';
+import { linkProductionDependencies } from '../helpers/production-deps.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
@@ -79,7 +80,8 @@ describe('the Dockerfile', () => {
 
   it('builds in one stage, installs production dependencies in another, and runs from a third', () => {
     expect(stages.map((s) => s.name)).toEqual(['build', 'deps', 'runtime']);
-    expect(stages.every((s) => /^node:20[-.]/.test(s.from))).toBe(true);
+    // A Node.js LTS line still in support: 22 or 24 (20 left support in April 2026).
+    expect(stages.every((s) => /^node:(22|24)[-.]/.test(s.from)), stages.map((s) => s.from).join(', ')).toBe(true);
     expect(ops(stages[0], 'RUN').join(' ')).toMatch(/npm ci .*&& |npm ci/);
     expect(ops(stages[0], 'RUN').join(' ')).toContain('scripts/build.mjs');
     expect(ops(stages[1], 'RUN').join(' ')).toContain('npm ci --omit=dev --ignore-scripts');
@@ -151,13 +153,13 @@ describe('the runtime stage', () => {
     }
   });
 
-  it('serves MCP over HTTP from the packed files alone, from any working directory', async () => {
+  it('serves MCP over HTTP from the packed files and the production dependencies alone, from any working directory', async () => {
     const app = mkdtempSync(path.join(os.tmpdir(), 'image-app-'));
     for (const file of packedFiles()) {
       mkdirSync(path.dirname(path.join(app, file)), { recursive: true });
       cpSync(path.join(ROOT, file), path.join(app, file));
     }
-    symlinkSync(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'), 'dir');
+    linkProductionDependencies(ROOT, app);
     const sim = await startSimulator({ appCount: 2 });
     // The image's environment, on loopback instead of 0.0.0.0 (tests stay on 127.0.0.1).
     const child = execFile(process.execPath, [path.join(app, 'dist/cli.js'), 'serve', '--transport', 'http', '--host', '127.0.0.1', '--port', '0'], {

@@ -1,6 +1,6 @@
 /**
- * The Helm chart, rendered without helm (none can be installed here; see go-template.ts for the renderer and what
- * it supports), then checked as Kubernetes would: each manifest parses as YAML and validates against the
+ * The Helm chart, rendered by the real helm (v4, from scripts/fetch-helm.sh; see helm.ts): `helm lint --strict` and
+ * `helm template` for each values case, then checked as Kubernetes would: each manifest validates against the
  * Kubernetes API schemas of its kind (kubernetes-models: the OpenAPI schemas of Kubernetes 1.27 compiled to
  * validators; the Prometheus Operator's for ServiceMonitor). What the gateway reads (its config file, flags and
  * environment variables) is checked against the gateway itself.
@@ -11,8 +11,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { TemplateError, renderChart } from './go-template.ts';
+import { TemplateError, hasHelm, lintChart, renderChart, renderNotes } from './helm.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CHART = path.join(ROOT, 'deploy/helm/argocd-mcp-gateway');
@@ -26,6 +27,8 @@ const MODELS: Record<string, string> = {
   'apps/v1/Deployment': 'kubernetes-models/apps/v1/Deployment',
   'autoscaling/v2/HorizontalPodAutoscaler': 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler',
   'networking.k8s.io/v1/Ingress': 'kubernetes-models/networking.k8s.io/v1/Ingress',
+  'networking.k8s.io/v1/NetworkPolicy': 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
+  'policy/v1/PodDisruptionBudget': 'kubernetes-models/policy/v1/PodDisruptionBudget',
   'monitoring.coreos.com/v1/ServiceMonitor': '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
 };
 
@@ -57,7 +60,10 @@ const ALL_ON = {
   inboundAuth: { apiKeys: { existingSecret: '' }, oauth: { issuer: 'https://login.example.com', audience: 'argocd-mcp' }, publicUrl: 'https://mcp.example.com/mcp' },
   redis: { existingSecret: 'redis-url' },
   autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 6 },
-  ingress: { enabled: true, className: 'nginx', hosts: [{ host: 'mcp.example.com', paths: [{ path: '/', pathType: 'Prefix' }] }], tls: [{ secretName: 'mcp-tls', hosts: ['mcp.example.com'] }] },
+  ingress: { enabled: true, className: 'nginx', hosts: [{ host: 'mcp.example.com', paths: [{ path: '/mcp', pathType: 'Prefix' }] }], tls: [{ secretName: 'mcp-tls', hosts: ['mcp.example.com'] }] },
+  pdb: { enabled: true },
+  networkPolicy: { create: true, ingressFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] },
+  topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
   metrics: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } },
   extraEnv: [{ name: 'CF_SECRET', valueFrom: { secretKeyRef: { name: 'cf-access', key: 'secret' } } }],
   extraSecretMounts: [{ name: 'extra-tokens', secretName: 'instance-tokens', mountPath: '/etc/argocd-mcp/instances' }],
@@ -69,7 +75,15 @@ const byKind = (docs: Array<{ doc: Doc }>, kind: string) => docs.filter((d) => d
 const container = (docs: Array<{ doc: Doc }>) => byKind(docs, 'Deployment')[0].spec.template.spec.containers[0];
 const envOf = (c: Doc) => Object.fromEntries((c.env as Doc[]).map((e) => [e.name, e.value ?? e.valueFrom]));
 
-describe('the Helm chart', () => {
+describe.skipIf(!hasHelm && !process.env.CI)('the Helm chart (run scripts/fetch-helm.sh for helm)', () => {
+  it.each([
+    ['the required values', REQUIRED],
+    ['every option on', ALL_ON],
+    ['several instances', { inboundAuth: REQUIRED.inboundAuth, config: { instances: [{ name: 'prod', url: 'https://prod.example.com', tokenFile: '/etc/argocd-mcp/instances/prod' }] } }],
+  ])('passes helm lint --strict with %s', (_, values) => {
+    expect(lintChart({ chartDir: CHART, values })).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
   it('renders the defaults plus the required values into valid ConfigMap, Deployment, Service and ServiceAccount', () => {
     const { manifests } = renderChart({ chartDir: CHART, values: REQUIRED, release: { name: 'mcp', namespace: 'argocd' } });
     expect(manifests.map((m) => `${m.doc.kind}/${(m.doc.metadata as Doc).name}`).sort()).toEqual([
@@ -82,8 +96,11 @@ describe('the Helm chart', () => {
   });
 
   it('with every option on, renders HPA, Ingress and ServiceMonitor too, all valid and pointing at each other', () => {
-    const { manifests, notes } = renderChart({ chartDir: CHART, values: ALL_ON, release: { name: 'gw' } });
-    expect(new Set(manifests.map((m) => m.doc.kind))).toEqual(new Set(['ConfigMap', 'Deployment', 'Service', 'ServiceAccount', 'HorizontalPodAutoscaler', 'Ingress', 'ServiceMonitor']));
+    const { manifests } = renderChart({ chartDir: CHART, values: ALL_ON, release: { name: 'gw' } });
+    const notes = renderNotes({ chartDir: CHART, values: ALL_ON, release: { name: 'gw' } });
+    expect(new Set(manifests.map((m) => m.doc.kind))).toEqual(
+      new Set(['ConfigMap', 'Deployment', 'Service', 'ServiceAccount', 'HorizontalPodAutoscaler', 'Ingress', 'ServiceMonitor', 'PodDisruptionBudget', 'NetworkPolicy']),
+    );
     for (const m of manifests) expect(() => validateManifest(m.doc), `${m.file}`).not.toThrow();
     const name = 'gw-argocd-mcp-gateway';
     const deployment = byKind(manifests, 'Deployment')[0];
@@ -98,6 +115,21 @@ describe('the Helm chart', () => {
     expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
     expect(deployment.spec.template.metadata.annotations['example.com/team']).toBe('platform');
     expect(notes).toContain('https://mcp.example.com/mcp');
+    // argo-helm's conventions: a PDB, a NetworkPolicy and spread constraints that select this release's pods.
+    expect(byKind(manifests, 'PodDisruptionBudget')[0].spec).toEqual({ minAvailable: 1, selector: { matchLabels: service.spec.selector } });
+    const policy = byKind(manifests, 'NetworkPolicy')[0].spec;
+    expect(policy.podSelector.matchLabels).toEqual(service.spec.selector);
+    expect(policy.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }], from: ALL_ON.networkPolicy.ingressFrom }]);
+    expect(deployment.spec.template.spec.topologySpreadConstraints).toEqual([
+      { ...ALL_ON.topologySpreadConstraints[0], labelSelector: { matchLabels: service.spec.selector } },
+    ]);
+  });
+
+  it('the default Ingress routes /mcp and the OAuth paths, and never /metrics or the probes', () => {
+    const { manifests } = renderChart({ chartDir: CHART, values: { ...REQUIRED, ingress: { enabled: true } } });
+    const paths = (byKind(manifests, 'Ingress')[0].spec.rules[0].http.paths as Doc[]).map((p) => p.path as string);
+    expect(paths).toEqual(['/mcp', '/.well-known/oauth-protected-resource', '/oauth']);
+    for (const internal of ['/metrics', '/readyz', '/healthz']) expect(paths.some((p) => internal.startsWith(p)), internal).toBe(false);
   });
 
   it('runs the gateway hardened: non-root, read-only root filesystem, no capabilities, /tmp the only writable place', () => {
@@ -214,3 +246,24 @@ function readSources(dir: string): string {
     .map((e) => readFileSync(path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name), 'utf8'))
     .join('\n');
 }
+
+describe('the chart README', () => {
+  it('has a row in its values table for every value of values.yaml', () => {
+    const values = parseYaml(readFileSync(path.join(CHART, 'values.yaml'), 'utf8')) as Record<string, unknown>;
+    const leaves = (o: unknown, prefix: string): string[] =>
+      o && typeof o === 'object' && !Array.isArray(o) && Object.keys(o).length && prefix !== 'config'
+        ? Object.entries(o).flatMap(([k, v]) => leaves(v, prefix ? `${prefix}.${k}` : k))
+        : [prefix];
+    const readme = readFileSync(path.join(CHART, 'README.md'), 'utf8');
+    const rows = new Set([...readme.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]));
+    const missing = leaves(values, '').filter((k) => !rows.has(k));
+    expect(missing, 'add these to deploy/helm/argocd-mcp-gateway/README.md').toEqual([]);
+  });
+
+  it('Chart.yaml claims no home, source or maintainer that is not the project\'s own', () => {
+    const chart = parseYaml(readFileSync(path.join(CHART, 'Chart.yaml'), 'utf8')) as Record<string, unknown>;
+    expect(JSON.stringify(chart)).not.toMatch(/argoproj\/argo-cd/);
+    expect(chart.description).toMatch(/not a chart of the Argo project/);
+    expect((chart.annotations as Record<string, string>)['artifacthub.io/license']).toBe('Apache-2.0');
+  });
+});

@@ -115,8 +115,10 @@ describe('stdio gateway against the simulator', () => {
   });
 
   it('reads logs with tailLines (per pod, as Argo CD applies it) and bounds them with maxItems', async () => {
+    // waitSeconds at its ceiling: on a busy machine the default 10 s window could cut the stream before the bound
+    // under test (the end of the stream, maxItems) is reached.
     const result = json<{ items: string[]; count: number; stoppedBecause: string }>(
-      await call(gw.client, 'application_logs', { name: apps[0].name, tailLines: 20 }),
+      await call(gw.client, 'application_logs', { name: apps[0].name, tailLines: 20, waitSeconds: 120 }),
     );
     expect(result.count).toBeGreaterThan(0);
     expect(typeof result.items[0]).toBe('string');
@@ -124,7 +126,7 @@ describe('stdio gateway against the simulator', () => {
     for (const line of result.items) perPod.set(line.split(' ')[1], (perPod.get(line.split(' ')[1]) ?? 0) + 1);
     expect(Math.max(...perPod.values())).toBeLessThanOrEqual(20);
     expect(result.stoppedBecause).toBe('the stream ended');
-    const bounded = json<{ count: number; stoppedBecause: string }>(await call(gw.client, 'application_logs', { name: apps[0].name, maxItems: 7 }));
+    const bounded = json<{ count: number; stoppedBecause: string }>(await call(gw.client, 'application_logs', { name: apps[0].name, maxItems: 7, waitSeconds: 120 }));
     expect(bounded.count).toBe(7);
     expect(bounded.stoppedBecause).toContain('maxItems');
   });

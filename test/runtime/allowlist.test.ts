@@ -53,6 +53,8 @@ describe('an allowlist entry matches', () => {
     { kind: '{param} as any one segment', entry: 'POST /api/v1/applications/{appName}/sync', want: ['application_sync'] },
     { kind: '{param} against a dotted path parameter', entry: 'PUT /api/v1/projects/{name}', want: ['project_update'] },
     { kind: 'a path with no tool', entry: 'GET /api/v1/nothing/here', want: [] },
+    { kind: 'METHOD * as every path (the README\'s "every read")', entry: 'GET *', want: tools.filter((t) => t.request.method === 'GET').map((t) => t.name).sort() },
+    { kind: 'METHOD ** as every path', entry: 'DELETE **', want: tools.filter((t) => t.request.method === 'DELETE').map((t) => t.name).sort() },
   ];
 
   it.each(table)('$kind: "$entry"', ({ entry, want }) => {

@@ -52,6 +52,18 @@
   }
 
   const selection = () => boxes.filter((b) => b.checked).map((b) => b.value);
+  // A workflow is served only with the tools it calls: ticking it ticks them, unticking one of them unticks it.
+  const requiresOf = new Map(state.groups.flatMap((g) => g.tools.filter((t) => t.requires && t.requires.length).map((t) => [t.name, t.requires])));
+  const boxOf = new Map(boxes.map((b) => [b.value, b]));
+  function keepWorkflowsWhole(changed) {
+    for (const [name, requires] of requiresOf) {
+      const box = boxOf.get(name);
+      if (!box || !box.checked) continue;
+      if (changed.includes(name)) {
+        for (const r of requires) if (boxOf.has(r)) boxOf.get(r).checked = true;
+      } else if (requires.some((r) => !boxOf.has(r) || !boxOf.get(r).checked)) box.checked = false;
+    }
+  }
   const mode = () => ($('input[name="mode"]:checked') || { value: 'static' }).value;
   const chosenToolsets = () => $$('input[name="toolset"]:checked').map((b) => b.value);
   const requestBody = () => ({ selected: selection(), mode: mode(), toolsets: chosenToolsets() });
@@ -168,8 +180,10 @@
     const target = e.target;
     if (target.classList.contains('group-toggle')) {
       const g = target.closest('.group');
-      for (const r of $$('tbody tr', g)) if (!r.hidden) r.querySelector('input[name="tool"]').checked = target.checked;
-    }
+      const shown = $$('tbody tr', g).filter((r) => !r.hidden).map((r) => r.querySelector('input[name="tool"]'));
+      for (const b of shown) b.checked = target.checked;
+      keepWorkflowsWhole(shown.map((b) => b.value));
+    } else if (target.name === 'tool') keepWorkflowsWhole([target.value]);
     update();
   });
 
