@@ -52,13 +52,13 @@ export const STREAM_ARGS: Record<string, JsonSchema> = {
     type: 'integer',
     minimum: 1,
     maximum: 1000,
-    description: 'Stop after this many stream items (default 50 for watches, 200 for logs; at most 1000).',
+    description: 'Items to collect at most (default 50 for watches, 200 for logs).',
   },
   waitSeconds: {
     type: 'number',
     minimum: 0,
     maximum: 120,
-    description: 'Stop after this many seconds (default 5 for watches, 10 for followed logs; at most 120).',
+    description: 'Seconds to collect at most (default 5 for watches, 10 for followed logs).',
   },
 };
 
@@ -71,10 +71,8 @@ export const SHAPE_ARGS = {
   fields: { type: 'array', items: { type: 'string' } },
   limit: { type: 'integer', minimum: 1 },
   offset: { type: 'integer', minimum: 0 },
-  confirmationToken: {
-    type: 'string',
-    description: 'Only when the gateway previewed this call and gave a token: that token, with exactly the previewed arguments.',
-  },
+  // No description: the name says it, and the preview that issues one says how to use it (src/runtime/confirm.ts).
+  confirmationToken: { type: 'string' },
 } satisfies Record<string, JsonSchema>;
 
 /** Descriptions for parameters the spec leaves undocumented but that an agent meets everywhere. */

@@ -73,8 +73,8 @@ export const WAIT_ARGS: Record<string, JsonSchema> = {
     type: 'array',
     items: { type: 'string', enum: ['operation', 'sync', 'health', 'suspended', 'degraded'] },
     description:
-      "What to wait for, as `argocd app wait` flags: operation (finished, and the app reconciled since), sync (Synced), health (Healthy; Degraded ends the wait as an error), suspended, degraded. Default [operation, health].",
+      "As `argocd app wait` flags: operation, sync, health (Degraded is an error), suspended, degraded. Default [operation, health].",
   },
-  waitForHealth: { type: 'boolean', description: 'Shorthand: false waits for the operation only (waitFor: [operation]).' },
+  waitForHealth: { type: 'boolean', description: 'false: waitFor [operation].' },
   terminateOnCancel: { type: 'boolean', description: 'If the call is cancelled, terminate the running operation (default false).' },
 };

@@ -21,10 +21,8 @@ type Json = Record<string, unknown>;
  * Where the gateway previews a call instead of asking (confirmFallback: token), the token of that preview; the
  * gateway takes it (src/runtime/confirm-gate.ts), the workflow never passes it on.
  */
-const CONFIRMATION_TOKEN_ARG = {
-  type: 'string',
-  description: 'Only when a preview of this call gave a confirmationToken: that token, with exactly the previewed arguments.',
-};
+/** No description: the name says it, and the preview that issues one says how to use it. */
+const CONFIRMATION_TOKEN_ARG = { type: 'string' };
 
 const pick = (args: Json, keys: string[]) => Object.fromEntries(keys.filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
 
@@ -80,7 +78,7 @@ const syncAndWait: CompositeTool = {
     name: 'sync_and_wait',
     title: 'Workflow: sync an application and wait',
     description:
-      "Syncs one application and waits as `argocd app sync` / `argocd app wait` do: until the operation finished and the app was reconciled since, then for waitFor (default health), with progress notifications. Returns the final phase, the refreshed sync and health, and the resources that failed and why; a timeout says what it was still waiting for and why.",
+      "Syncs one application and waits as `argocd app sync` does: until the operation finished and the app was reconciled since, then for waitFor, with progress. Returns the phase, the refreshed sync and health, and failed resources with why; a timeout says what it still waited for.",
     readOnly: false,
     // prune: true deletes resources.
     destructive: true,
@@ -175,7 +173,7 @@ const syncMany: CompositeTool = {
     name: 'sync_many',
     title: 'Workflow: sync many applications',
     description:
-      'Syncs every application matching a project / label selector / status (default OutOfSync). Without execute: true it only previews which apps and their status. With execute: true it syncs them with a concurrency limit and an overall deadline, waiting on each as sync_and_wait does, with progress per app. The result lists every app that failed or did not finish first (and is an error if there is any), then the ones that succeeded. A confirmation covers exactly the applications shown: the user is asked with the full list, or the preview gives a confirmationToken for the applications it lists.',
+      'Syncs every application matching a project / label selector / status (default OutOfSync). Without execute: true it only previews them. With execute: true it syncs them (concurrency limit, overall deadline), waiting on each as sync_and_wait does. Apps that failed or did not finish are listed first (and make it an error), then the rest. A confirmation covers exactly the applications shown.',
     readOnly: false,
     destructive: true,
     inputSchema: {
@@ -191,7 +189,7 @@ const syncMany: CompositeTool = {
         deadlineSeconds: { type: 'integer', minimum: 5, maximum: 7200, description: 'Overall deadline for the batch (default 900): no app starts after it; unfinished apps are reported as such.' },
         prune: { type: 'boolean' },
         dryRun: { type: 'boolean' },
-        confirmationToken: { type: 'string', description: "Only when the preview gave one: its token; it runs exactly the applications that preview listed." },
+        confirmationToken: CONFIRMATION_TOKEN_ARG,
         ...WAIT_ARGS,
         terminateOnCancel: { type: 'boolean', description: 'If the call is cancelled, terminate the running operations (part of what the user confirms).' },
       },
