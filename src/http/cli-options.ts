@@ -11,6 +11,7 @@ export function withHttpOptions(cmd: Command): Command {
     .option('--allow-unauthenticated', 'serve a non-loopback address without inbound auth (env ARGOCD_MCP_ALLOW_UNAUTHENTICATED)')
     .option('--rate-limit <rate>', 'requests per client: 10/s, 600/m, or off (env ARGOCD_MCP_RATE_LIMIT; default 20/s)')
     .option('--rate-limit-burst <n>', 'requests a client may make at once (env ARGOCD_MCP_RATE_LIMIT_BURST; default 100)')
+    .option('--metrics-port <port>', 'serve /metrics, /healthz and /readyz on this port only, apart from MCP (env ARGOCD_MCP_METRICS_PORT)')
     .option('--max-sessions <n>', 'open sessions the gateway holds at most (env ARGOCD_MCP_MAX_SESSIONS; default 1000)')
     .option('--max-sessions-per-client <n>', 'open sessions one authenticated client may hold (env ARGOCD_MCP_MAX_SESSIONS_PER_CLIENT; default 100)')
     .option('--shutdown-timeout <duration>', 'on SIGTERM, how long in-flight calls may finish (env ARGOCD_MCP_SHUTDOWN_TIMEOUT; default 20s)')

@@ -140,6 +140,7 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
     {
       argocd: config.argocdUrl,
       url: handle.url,
+      metrics: handle.metricsUrl,
       mode: settings.stateless ? 'stateless' : 'sessions',
       auth: authenticator.oauth ? 'oauth' : authenticator.enabled ? 'api-keys' : 'none',
       store: redis ? 'redis' : 'memory',

@@ -41,6 +41,8 @@ export interface HttpSettings {
   allowedOrigins: string[];
   allowUnauthenticated: boolean;
   rateLimit: RateLimitSettings;
+  /** A second port for /metrics, /healthz and /readyz only (then /metrics is not served on the MCP port). */
+  metricsPort?: number;
   /** Open sessions the process holds at most (each costs memory until it is closed or idles out). */
   maxSessions: number;
   /** Open sessions one authenticated subject may hold at most (unauthenticated clients share the total only). */
@@ -76,7 +78,7 @@ export const HTTP_DEFAULTS = {
 export const HTTP_FILE_KEYS = [
   'stateless', 'sessionIdleTimeout', 'maxBodyBytes', 'allowedHosts', 'allowedOrigins', 'allowUnauthenticated',
   'rateLimit', 'rateLimitBurst', 'shutdownTimeout', 'redis', 'publicUrl', 'authIssuer', 'authAudience', 'authJwksUri',
-  'apiKeysFile', 'workerThreads', 'maxSessions', 'maxSessionsPerClient',
+  'apiKeysFile', 'workerThreads', 'maxSessions', 'maxSessionsPerClient', 'metricsPort',
 ] as const;
 
 /** The flags of these settings, as commander parses them. */
@@ -99,6 +101,7 @@ export interface HttpFlags {
   workerThreads?: string;
   maxSessions?: string;
   maxSessionsPerClient?: string;
+  metricsPort?: string;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -353,6 +356,15 @@ export function httpSettingsFrom(input: HttpSettingsInput): HttpSettings {
     'the open sessions one authenticated client may hold',
   );
 
+  const metricsSource = src(flags.metricsPort, '--metrics-port', 'ARGOCD_MCP_METRICS_PORT', 'metricsPort');
+  let metricsPort: number | undefined;
+  if (metricsSource) {
+    const n = Number(String(metricsSource.value).trim());
+    if (String(metricsSource.value).trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) {
+      issues.push({ setting: metricsSource.from, message: `"${String(metricsSource.value)}" is not a port number (0-65535): the port for /metrics, /healthz and /readyz, apart from MCP's` });
+    } else metricsPort = n;
+  }
+
   if (input.transport === 'http' && !isLoopbackHost(input.host) && allowUnauthenticated && !auth.issuer && !auth.apiKeys && allowedHosts.length === 0) {
     // Without credentials, the Host header is what stops a DNS-rebinding page: a page served from evil.example whose
     // name later resolves to this address talks to the gateway as its own origin.
@@ -378,6 +390,7 @@ export function httpSettingsFrom(input: HttpSettingsInput): HttpSettings {
     allowUnauthenticated,
     maxSessions,
     maxSessionsPerClient,
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
     rateLimit: { perSecond, burst, text: rateSource ? String(rateSource.value) : HTTP_DEFAULTS.rateLimit },
     shutdownTimeoutMs,
     redisUrl,

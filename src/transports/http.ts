@@ -73,6 +73,8 @@ export interface HttpOptions {
 export interface HttpHandle {
   url: string;
   port: number;
+  /** With `metricsPort`: where /metrics (and /healthz, /readyz) are served. */
+  metricsUrl?: string;
   /** Closes at once: sessions, streams and connections (in-flight calls are cancelled). */
   close(): Promise<void>;
   /**
@@ -595,7 +597,10 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     return typeof id === 'string' && sessions.has(id) && (req.method === 'POST' || req.method === 'DELETE');
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  /** The operations port, once it listens (settings.metricsPort may be 0: any free port). */
+  let opsPort: number | undefined;
+  /** `ops`: the request came to the operations port. */
+  const handle = async (req: IncomingMessage, res: ServerResponse, ops: boolean) => {
     const started = performance.now();
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
@@ -616,6 +621,10 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
       sendJsonRpcError(res, 503, 'Service Unavailable: this gateway replica is shutting down; send the request again (the load balancer routes it to another replica)', {
         headers: { connection: 'close', 'retry-after': '1' },
       });
+      return;
+    }
+    if (route === 'metrics' && settings.metricsPort !== undefined && !ops) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`metrics are served on port ${opsPort ?? settings.metricsPort}\n`);
       return;
     }
     switch (route) {
@@ -703,7 +712,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
   };
 
   const http: HttpServer = createServer((req, res) => {
-    handle(req, res).catch((err: Error) => {
+    handle(req, res, false).catch((err: Error) => {
       logger.error({ err: err.message }, 'HTTP request failed');
       sendJsonRpcError(res, 500, 'Internal error', { code: -32603 });
     });
@@ -727,6 +736,32 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     });
   });
   const port = (http.address() as AddressInfo).port;
+
+  // The operations port: /metrics, /healthz and /readyz only, so MCP's port (and an Ingress in front of it) never
+  // publishes them, and a NetworkPolicy can open them to the monitoring namespace alone.
+  let opsServer: HttpServer | undefined;
+  if (settings.metricsPort !== undefined) {
+    const server = createServer((req, res) => {
+      const route = routeOf(new URL(req.url ?? '/', 'http://localhost').pathname, undefined);
+      if (route !== 'metrics' && route !== 'healthz' && route !== 'readyz') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: this port serves /metrics, /healthz and /readyz\n');
+        return;
+      }
+      handle(req, res, true).catch((err: Error) => {
+        logger.error({ err: err.message }, 'HTTP request failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(settings.metricsPort, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    opsServer = server;
+    opsPort = (server.address() as AddressInfo).port;
+  }
   const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
 
   const closeEverything = async () => {
@@ -736,12 +771,15 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
     await Promise.all([...sessions.keys()].map((id) => closeSession(id, false)));
     const closed = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeAllConnections();
-    await closed;
+    const opsClosed = opsServer ? new Promise<void>((resolve) => opsServer!.close(() => resolve())) : undefined;
+    opsServer?.closeAllConnections();
+    await Promise.all([closed, opsClosed]);
   };
 
   return {
     url: `http://${hostForUrl}:${port}/mcp`,
     port,
+    ...(opsPort !== undefined ? { metricsUrl: `http://${hostForUrl}:${opsPort}/metrics` } : {}),
     sessionCount: () => sessions.size,
     close: closeEverything,
     async drain(timeoutMs) {

@@ -62,7 +62,11 @@ const ALL_ON = {
   autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 6 },
   ingress: { enabled: true, className: 'nginx', hosts: [{ host: 'mcp.example.com', paths: [{ path: '/mcp', pathType: 'Prefix' }] }], tls: [{ secretName: 'mcp-tls', hosts: ['mcp.example.com'] }] },
   pdb: { enabled: true },
-  networkPolicy: { create: true, ingressFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] },
+  networkPolicy: {
+    create: true,
+    ingressFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+    metricsFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+  },
   topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
   metrics: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } },
   extraEnv: [{ name: 'CF_SECRET', valueFrom: { secretKeyRef: { name: 'cf-access', key: 'secret' } } }],
@@ -111,7 +115,12 @@ describe.skipIf(!hasHelm && !process.env.CI)('the Helm chart (run scripts/fetch-
     const monitor = byKind(manifests, 'ServiceMonitor')[0];
     expect(monitor.spec.selector.matchLabels).toEqual(service.spec.selector);
     expect(monitor.metadata.labels.release).toBe('prometheus');
-    expect(monitor.spec.endpoints[0]).toMatchObject({ port: 'http', path: '/metrics' });
+    // Metrics and probes have a port of their own: the MCP port (and the Ingress in front of it) never publishes them.
+    expect(monitor.spec.endpoints[0]).toMatchObject({ port: 'metrics', path: '/metrics' });
+    expect(service.spec.ports.map((p: Doc) => [p.name, p.port, p.targetPort])).toEqual([['http', 8080, 'http'], ['metrics', 9090, 'metrics']]);
+    const gateway = deployment.spec.template.spec.containers[0];
+    expect(gateway.ports.map((p: Doc) => [p.name, p.containerPort])).toEqual([['http', 8080], ['metrics', 9090]]);
+    expect(gateway.args.slice(gateway.args.indexOf('--metrics-port'), gateway.args.indexOf('--metrics-port') + 2)).toEqual(['--metrics-port', '9090']);
     expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
     expect(deployment.spec.template.metadata.annotations['example.com/team']).toBe('platform');
     expect(notes).toContain('https://mcp.example.com/mcp');
@@ -119,7 +128,10 @@ describe.skipIf(!hasHelm && !process.env.CI)('the Helm chart (run scripts/fetch-
     expect(byKind(manifests, 'PodDisruptionBudget')[0].spec).toEqual({ minAvailable: 1, selector: { matchLabels: service.spec.selector } });
     const policy = byKind(manifests, 'NetworkPolicy')[0].spec;
     expect(policy.podSelector.matchLabels).toEqual(service.spec.selector);
-    expect(policy.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }], from: ALL_ON.networkPolicy.ingressFrom }]);
+    expect(policy.ingress).toEqual([
+      { ports: [{ port: 'http', protocol: 'TCP' }], from: ALL_ON.networkPolicy.ingressFrom },
+      { ports: [{ port: 'metrics', protocol: 'TCP' }], from: ALL_ON.networkPolicy.metricsFrom },
+    ]);
     expect(deployment.spec.template.spec.topologySpreadConstraints).toEqual([
       { ...ALL_ON.topologySpreadConstraints[0], labelSelector: { matchLabels: service.spec.selector } },
     ]);
@@ -142,8 +154,8 @@ describe.skipIf(!hasHelm && !process.env.CI)('the Helm chart (run scripts/fetch-
     const writable = (c.volumeMounts as Doc[]).filter((m) => !m.readOnly);
     expect(writable.map((m) => m.mountPath)).toEqual(['/tmp']);
     expect(pod.volumes.find((v: Doc) => v.name === 'tmp').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '16Mi' });
-    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
     expect(c.resources.requests).toEqual({ cpu: '50m', memory: '128Mi' });
   });
 

@@ -106,6 +106,12 @@ describe('HTTP settings', () => {
     expect(load({ transport: 'http', host: '0.0.0.0', apiKeysFile: keys }).http!.allowedHosts).toEqual([]);
   });
 
+  it('takes a metrics port apart from the MCP port, and names a bad one', () => {
+    expect(load().http!.metricsPort).toBeUndefined();
+    expect(load({}, { ARGOCD_MCP_METRICS_PORT: '9090' }).http!.metricsPort).toBe(9090);
+    expect(issues({ metricsPort: 'http' })).toEqual([expect.stringMatching(/^--metrics-port: "http" is not a port number \(0-65535\)/)]);
+  });
+
   it('caps open sessions, in all and per authenticated client', () => {
     expect(load().http).toMatchObject({ maxSessions: 1000, maxSessionsPerClient: 100 });
     expect(load({ maxSessions: '5' }, { ARGOCD_MCP_MAX_SESSIONS_PER_CLIENT: '2' }).http).toMatchObject({ maxSessions: 5, maxSessionsPerClient: 2 });

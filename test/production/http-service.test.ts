@@ -244,6 +244,27 @@ describe('binding and request guards', () => {
   });
 });
 
+describe('a port for operations', () => {
+  it('serves /metrics, /healthz and /readyz on metricsPort only, and no longer /metrics on the MCP port', async () => {
+    const gw = await gateway({ ARGOCD_MCP_METRICS_PORT: '0' });
+    const line = await gw.waitForLog((l) => typeof l.metrics === 'string');
+    const metricsUrl = String(line.metrics);
+    const ops = new URL(metricsUrl).origin;
+    expect(ops).not.toBe(gw.origin);
+    const scraped = await fetch(metricsUrl);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toMatch(/argocd_mcp_/);
+    expect((await fetch(`${ops}/healthz`)).status).toBe(200);
+    expect((await fetch(`${ops}/readyz`)).status).toBe(200);
+    const mcpThere = await fetch(`${ops}/mcp`, { method: 'POST' });
+    expect(mcpThere.status).toBe(404);
+    const onMcpPort = await fetch(`${gw.origin}/metrics`);
+    expect(onMcpPort.status).toBe(404);
+    expect(await onMcpPort.text()).toMatch(/metrics are served on port \d+/);
+    expect((await fetch(`${gw.origin}/healthz`)).status).toBe(200);
+  });
+});
+
 describe('graceful shutdown on SIGTERM', () => {
   it('stops accepting, lets an in-flight call finish, then exits 0', async () => {
     const gw = await gateway({ ARGOCD_MCP_SHUTDOWN_TIMEOUT: '10s' });
