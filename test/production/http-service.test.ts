@@ -64,7 +64,7 @@ describe('sessions (Mcp-Session-Id)', () => {
     const gone = await post(gw.url, { jsonrpc: '2.0', id: 3, method: 'tools/list' }, { 'mcp-session-id': id });
     expect(gone.status).toBe(404);
     expect((await gone.json()).error.code).toBe(-32001);
-    expect(gw.logs().some((l) => l.msg === 'session expired after being idle' && l.session === id)).toBe(true);
+    await gw.waitForLog((l) => l.msg === 'session expired after being idle' && l.session === id);
   });
 
   it('resumes a dropped response stream with Last-Event-ID and delivers the result', async () => {
@@ -297,6 +297,6 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(await gw.exited).toBe(0);
     expect(Date.now() - stopped).toBeLessThan(5_000);
     expect(await call).toMatch(/shut down before it finished.*send the request again/);
-    expect(gw.logs().some((l) => typeof l.msg === 'string' && l.msg.startsWith('stopping with calls still running (shutdownTimeout reached)'))).toBe(true);
+    await gw.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('stopping with calls still running (shutdownTimeout reached)'));
   });
 });

@@ -70,7 +70,7 @@ describe.skipIf(skip)('sessions across replicas', () => {
       expect(asked).toHaveLength(1);
       expect(asked[0]).toMatch(/image-resizer/);
       expect(deletes('image-resizer')).toBe(1);
-      expect(b.logs().some((l) => l.msg === 'took over a session another replica started')).toBe(true);
+      await b.waitForLog((l) => l.msg === 'took over a session another replica started');
     } finally {
       await client.close();
     }
@@ -85,7 +85,8 @@ describe.skipIf(skip)('sessions across replicas', () => {
       expect(asked).toHaveLength(1);
       expect(seen.some((s) => s.startsWith('POST B'))).toBe(true);
       expect(deletes('sitemap-generator')).toBe(1);
-      expect(a.logs().some((l) => (l.audit as { tool?: string; outcome?: string } | undefined)?.tool === 'application_delete' && (l.audit as { outcome?: string }).outcome === 'ok')).toBe(true);
+      // A ran the delete: its audit line (logged asynchronously, so waited for, not looked up at once).
+      await a.waitForLog((l) => (l.audit as { tool?: string; outcome?: string } | undefined)?.tool === 'application_delete' && (l.audit as { outcome?: string }).outcome === 'ok', 15_000);
     } finally {
       await client.close();
     }
