@@ -67,7 +67,7 @@ async function tour(url: string, write: (text: string) => void, argocd: { rawApp
     const { tools } = await client.listTools();
     const picks = ['application_list', 'application_sync', 'application_rollback', 'application_logs', 'cluster_list', 'repository_list'];
     const workflows = tools.filter((t) => t._meta?.['argocd/tag'] === 'Workflows').length;
-    write(`\n1. tools/list: ${tools.length - workflows} tools, one per Argo CD operation (e.g. ${picks.filter((p) => tools.some((t) => t.name === p)).join(', ')}), and ${workflows} workflow tools (sync_and_wait, rollback, sync_many, ...).`);
+    write(`\n1. tools/list: ${tools.length - workflows} tools, one per Argo CD operation this demo's allowlist exposes (every one but application_delete; e.g. ${picks.filter((p) => tools.some((t) => t.name === p)).join(', ')}), and ${workflows} workflow tools (sync_and_wait, rollback, sync_many, ...).`);
 
     const apps = await listApps(client);
     const outOfSync = apps.filter((a) => a.sync === 'OutOfSync');
