@@ -240,19 +240,25 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
 
   const shared = options.sharedSessions;
 
+  /** A session of this process: its MCP server, event store and transport, forgotten when the transport closes. */
+  const registerSession = (id: string, principal: Principal | undefined): Session => {
+    const store = eventStore?.forScope(id, principal?.subject);
+    const transport = newTransport(store, principal, { id });
+    const session: Session = { id, transport, server: options.createServer(principal), store, lastSeen: Date.now(), open: 0, subject: principal?.subject, profile: principal?.profile };
+    sessions.set(id, session);
+    transport.onclose = () => {
+      sessions.delete(id);
+    };
+    return session;
+  };
+
   /** Takes over a session another replica started, when its record says this principal opened it. */
   const adoptSession = async (id: string, principal: Principal | undefined): Promise<Session | undefined> => {
     const record = await shared!.load(id);
     if (!record || record.subject !== principal?.subject || (principal && record.profile !== principal.profile)) return undefined;
     if (sessions.has(id)) return sessions.get(id); // taken over meanwhile by a concurrent request
-    const server = options.createServer(principal);
-    const store = eventStore?.forScope(id, principal?.subject);
-    const transport = newTransport(store, principal, { id });
-    const session: Session = { id, transport, server, store, lastSeen: Date.now(), open: 0, subject: principal?.subject, profile: principal?.profile };
-    sessions.set(id, session);
-    transport.onclose = () => {
-      sessions.delete(id);
-    };
+    const session = registerSession(id, principal);
+    const { server, transport } = session;
     await server.connect(transport);
     transport.adopt(id, record.initialize);
     session.unshare = shared!.onAnswers(id, (m) => transport.onmessage?.(m));
@@ -526,14 +532,8 @@ export async function serveHttp(options: HttpOptions): Promise<HttpHandle> {
         return;
       }
       const id = randomUUID();
-      const server = options.createServer(principal);
-      const store = eventStore?.forScope(id, principal?.subject);
-      const transport = newTransport(store, principal, { id });
-      const session: Session = { id, transport, server, store, lastSeen: Date.now(), open: 0, subject: principal?.subject, profile: principal?.profile };
-      sessions.set(id, session);
-      transport.onclose = () => {
-        sessions.delete(id);
-      };
+      const session = registerSession(id, principal);
+      const { server, transport } = session;
       log.setBindings({ session: id });
       track(res, session);
       releaseWhenDelivered(res, id, requestIds(parsed.body));
