@@ -6,10 +6,9 @@
 import type { CatalogueTool } from '../catalogue/types.ts';
 import type { UpstreamRequest } from './build-request.ts';
 import { confirmCall, confirmationTarget, needsConfirmation, requestKey } from './confirm.ts';
-import type { ConfirmFallback, ConfirmPolicy, Gate } from './confirm.ts';
+import type { AskUser, ConfirmFallback, ConfirmPolicy, Gate } from './confirm.ts';
 import { PACING_ARGS, argumentsHash, createConfirmationTokens } from './confirm-tokens.ts';
 import type { ConfirmationTokens } from './confirm-tokens.ts';
-import type { CallContext } from './gateway.ts';
 
 /**
  * What the calls of a composite tool may do without asking, made inside the gateway (never from arguments): the
@@ -21,6 +20,27 @@ export interface ConfirmedGrant {
   /** requestKey()s: tool, target and arguments hash of each covered request. */
   requests?: ReadonlySet<string>;
   instance: string;
+}
+
+/** What confirming reads of a call's context (the gateway's CallContext extends it). */
+export interface ConfirmContext {
+  /** Asks the user to confirm (MCP elicitation), when the client supports it. */
+  askUser?: AskUser;
+  /**
+   * Set by a composite tool for its own calls after it confirmed them as a whole (sync_many's batch): these calls
+   * need no further confirmation. Never from the client.
+   */
+  confirmed?: ConfirmedGrant;
+  /** The composite tool making this call, named in a preview so the agent calls it again (not its parts). */
+  via?: string;
+  /** The hash of that composite call's arguments, which its previews' tokens bind (absent: it confirms itself). */
+  viaArgsHash?: string;
+  /** The gateway's confirmation settings, for composite tools that confirm a batch themselves. */
+  confirmation?: ConfirmationSettings;
+  /** A call made by a composite tool for its own reading. */
+  internal?: boolean;
+  /** The authenticated caller, whose tokens are theirs alone. */
+  user?: { subject: string };
 }
 
 export interface ConfirmationSettings {
@@ -59,8 +79,8 @@ export function confirmationGate(options: { policy: ConfirmPolicy; fallback?: Co
      * own token; for the others, a token (only without elicitation, under `token`) is redeemed here for the
      * composite's exact arguments, and grants the steps its previews covered.
      */
-    async enterComposite(args: { name: string; confirmsItself: boolean; args: Record<string, unknown>; ctx: CallContext }): Promise<{ ok: true; ctx: CallContext } | { ok: false; message: string }> {
-      const base: CallContext = { ...args.ctx, via: args.name, confirmation: settings, confirmed: undefined, viaArgsHash: undefined };
+    async enterComposite<C extends ConfirmContext>(args: { name: string; confirmsItself: boolean; args: Record<string, unknown>; ctx: C }): Promise<{ ok: true; ctx: C } | { ok: false; message: string }> {
+      const base: C = { ...args.ctx, via: args.name, confirmation: settings, confirmed: undefined, viaArgsHash: undefined };
       if (args.confirmsItself) return { ok: true, ctx: base };
       const argsHash = argumentsHash(args.args, PACING_ARGS);
       const presented = args.args.confirmationToken;
@@ -71,7 +91,7 @@ export function confirmationGate(options: { policy: ConfirmPolicy; fallback?: Co
       }
       return { ok: true, ctx: { ...base, viaArgsHash: argsHash, confirmed: { requests: new Set(redeemed.binding.covers ?? []), instance: settings.instance } } };
     },
-    async check(args: { tool: CatalogueTool; args: Record<string, unknown>; ctx: CallContext; request: UpstreamRequest }): Promise<Gate> {
+    async check(args: { tool: CatalogueTool; args: Record<string, unknown>; ctx: ConfirmContext; request: UpstreamRequest }): Promise<Gate> {
       const { tool, ctx } = args;
       if (!needsConfirmation(tool, args.args, settings.policy)) return { ok: true };
       const grant = ctx.internal && ctx.confirmed?.instance === settings.instance ? ctx.confirmed : undefined;

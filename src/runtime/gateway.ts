@@ -26,7 +26,7 @@ import type { ShapeArgs } from './shape.ts';
 import { detectServerSupport } from './version-adapt.ts';
 import { auditTarget } from './audit.ts';
 import { confirmationGate } from './confirm-gate.ts';
-import type { ConfirmationSettings, ConfirmedGrant } from './confirm-gate.ts';
+import type { ConfirmContext } from './confirm-gate.ts';
 import type { AskUser, ConfirmFallback, ConfirmPolicy } from './confirm.ts';
 import type { ConfirmationTokens } from './confirm-tokens.ts';
 import { createScopeGuard } from './scope.ts';
@@ -50,28 +50,14 @@ export const STREAM_DEFAULTS = {
   waitSeconds: 120,
 };
 
-export interface CallContext {
+/** A call's context: who calls, how to reach their user, and what confirming and the GitOps checks carry. */
+export interface CallContext extends ConfirmContext {
   signal?: AbortSignal;
   /** Who is calling (MCP client name, or the authenticated subject in HTTP mode), for the audit record. */
   who?: string;
   requestId?: string;
-  /** Asks the user to confirm (MCP elicitation), when the client supports it. */
-  askUser?: AskUser;
-  /**
-   * Set by a composite tool for its own calls after it confirmed them as a whole (sync_many's batch): these calls
-   * need no further confirmation. Never from the client.
-   */
-  confirmed?: ConfirmedGrant;
-  /** The composite tool making this call, named in a preview so the agent calls it again (not its parts). */
-  via?: string;
-  /** The hash of that composite call's arguments, which its previews' tokens bind (absent: it confirms itself). */
-  viaArgsHash?: string;
-  /** The gateway's confirmation settings, for composite tools that confirm a batch themselves. */
-  confirmation?: ConfirmationSettings;
   /** The result cap a composite tool's result must fit in (a preview lists only what the agent will see). */
   maxResultTokens?: number;
-  /** A call made by a composite tool for its own reading: results are not capped (the composite's own is). */
-  internal?: boolean;
   /** The connected client's `clientInfo.name`: its result budget applies unless the operator set one. */
   clientName?: string;
   progressToken?: string | number;

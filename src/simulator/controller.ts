@@ -3,36 +3,19 @@
  * queue after a delay, and the app is reconciled (sync, health, reconciledAt) some time after an operation finished or
  * the cluster changed. Auto-sync and self-heal run at reconcile, as `autoSync` does there.
  */
-import type { SimContext } from './context.ts';
 import type { Rng } from './prng.ts';
 import type { AppRecord } from './store.ts';
-import type { JsonObject } from './types.ts';
+import type { ControllerDelay, JsonObject, OperationOutcome, SimulatorController } from './types.ts';
 
-/** A delay: fixed ms, a range the controller picks from (jitter), or 'never' (a stalled controller). */
-export type ControllerDelay = number | 'never' | { minMs: number; maxMs: number };
-
-/** How the next operation of an app ends (instead of Succeeded and Healthy). */
-export interface OperationOutcome {
-  /** Failed: resources failed to apply; Error: the operation itself errored (e.g. manifest generation). */
-  phase?: 'Failed' | 'Error';
-  message?: string;
-  /** The sync succeeds but the rollout ends Degraded (e.g. CrashLoopBackOff), or stays Progressing until the next operation. */
-  health?: 'Degraded' | 'Progressing';
+/** What the controller uses of the simulator (its context has these): the clock, the apps, the random source. */
+export interface ControllerHost {
+  rng: Rng;
+  store: { apps: Map<string, AppRecord> };
+  schedule(fn: () => void, ms: number): NodeJS.Timeout;
+  cancel(timer: NodeJS.Timeout | undefined): void;
 }
 
-/** Knobs on the simulator handle (`sim.controller`). */
-export interface SimulatorController {
-  /** Delay before the controller picks up a requested operation (all apps, or one). 'never' stalls it until changed. */
-  setPickupDelay(delay: ControllerDelay, app?: string): void;
-  /** Delay between an operation finishing (or a cluster change) and the reconcile that refreshes sync/health/reconciledAt. */
-  setReconcileDelay(delay: ControllerDelay, app?: string): void;
-  /** The next operation of `app` ends as described (captured when the operation is requested). */
-  setNextOutcome(app: string, outcome: OperationOutcome): void;
-  /** Delay before the ApplicationSet controller puts back a changed field of an app it generates ('never' = off). */
-  setAppSetRevertDelay(delay: ControllerDelay): void;
-  /** Names of apps with an operation requested but not yet picked up. */
-  queued(): string[];
-}
+export type { ControllerDelay, OperationOutcome, SimulatorController } from './types.ts';
 
 /** An idle controller picks an operation up within tens of ms to about a second. */
 export const DEFAULT_PICKUP: ControllerDelay = { minMs: 20, maxMs: 1000 };
@@ -71,7 +54,7 @@ export class ControllerState {
   onPickup: (rec: AppRecord) => void = () => undefined;
 
   constructor(
-    private readonly sim: SimContext,
+    private readonly sim: ControllerHost,
     opts: { pickup?: ControllerDelay; reconcile?: ControllerDelay },
   ) {
     this.pickup = opts.pickup ?? DEFAULT_PICKUP;

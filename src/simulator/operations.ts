@@ -10,29 +10,9 @@ import type { OperationOutcome } from './controller.ts';
 import { errors } from './errors.ts';
 import { aggregateStatus, containerImages, liveImages, resourceStatuses, type SimPod, type SimResource } from './seed/model.ts';
 import { type AppRecord, cloneJson } from './store.ts';
-import type { JsonObject } from './types.ts';
+import type { JsonObject, OperationRequest } from './types.ts';
 
-/** What to run. */
-export interface OperationRequest {
-  kind: 'sync' | 'rollback';
-  username: string;
-  revision: string;
-  source: JsonObject;
-  prune: boolean;
-  dryRun: boolean;
-  /** Partial sync: only these resources. */
-  resources?: Array<{ group?: string; kind?: string; name?: string; namespace?: string }>;
-  syncOptions?: string[];
-  syncStrategy?: JsonObject;
-  retry?: JsonObject;
-  info?: JsonObject[];
-  /** History entry being rolled back to. */
-  rollbackId?: number;
-  /** Started by the automated sync policy rather than a user. */
-  automated?: boolean;
-  /** Self-heal syncs in a row (SyncOperation.selfHealAttemptsCount), for the self-heal backoff. */
-  selfHealAttemptsCount?: number;
-}
+export type { OperationRequest } from './types.ts';
 
 const DEFAULT_FAILURE = (rec: AppRecord) => {
   const main = mainWorkload(rec);

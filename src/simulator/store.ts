@@ -1,10 +1,8 @@
 /** In-memory state of the simulated Argo CD, with change notification for watch streams. */
-import type { OperationOutcome } from './controller.ts';
-import type { OperationRequest } from './operations.ts';
 import type { SeededApp } from './seed/app-factory.ts';
 import type { AppModel } from './seed/model.ts';
 import type { SeedData } from './seed/seed.ts';
-import type { JsonObject } from './types.ts';
+import type { JsonObject, OperationOutcome, OperationRequest } from './types.ts';
 
 /** A running sync/rollback/terminate operation. */
 export interface RunningOperation {

@@ -1,7 +1,4 @@
 /** Public and shared types of the embedded Argo CD API simulator. */
-import type { ControllerDelay, SimulatorController } from './controller.ts';
-
-export type { ControllerDelay, OperationOutcome, SimulatorController } from './controller.ts';
 
 /** Options accepted by `startSimulator`; every field has a default. */
 export interface SimulatorOptions {
@@ -96,3 +93,51 @@ export type ResolvedOptions = Required<Omit<SimulatorOptions, 'swaggerFile' | 's
 
 /** A JSON object as the simulator stores it. */
 export type JsonObject = Record<string, unknown>;
+
+/** A delay: fixed ms, a range the controller picks from (jitter), or 'never' (a stalled controller). */
+export type ControllerDelay = number | 'never' | { minMs: number; maxMs: number };
+
+/** How the next operation of an app ends (instead of Succeeded and Healthy). */
+export interface OperationOutcome {
+  /** Failed: resources failed to apply; Error: the operation itself errored (e.g. manifest generation). */
+  phase?: 'Failed' | 'Error';
+  message?: string;
+  /** The sync succeeds but the rollout ends Degraded (e.g. CrashLoopBackOff), or stays Progressing until the next operation. */
+  health?: 'Degraded' | 'Progressing';
+}
+
+/** Knobs on the simulator handle (`sim.controller`). */
+export interface SimulatorController {
+  /** Delay before the controller picks up a requested operation (all apps, or one). 'never' stalls it until changed. */
+  setPickupDelay(delay: ControllerDelay, app?: string): void;
+  /** Delay between an operation finishing (or a cluster change) and the reconcile that refreshes sync/health/reconciledAt. */
+  setReconcileDelay(delay: ControllerDelay, app?: string): void;
+  /** The next operation of `app` ends as described (captured when the operation is requested). */
+  setNextOutcome(app: string, outcome: OperationOutcome): void;
+  /** Delay before the ApplicationSet controller puts back a changed field of an app it generates ('never' = off). */
+  setAppSetRevertDelay(delay: ControllerDelay): void;
+  /** Names of apps with an operation requested but not yet picked up. */
+  queued(): string[];
+}
+
+/** What to run. */
+export interface OperationRequest {
+  kind: 'sync' | 'rollback';
+  username: string;
+  revision: string;
+  source: JsonObject;
+  prune: boolean;
+  dryRun: boolean;
+  /** Partial sync: only these resources. */
+  resources?: Array<{ group?: string; kind?: string; name?: string; namespace?: string }>;
+  syncOptions?: string[];
+  syncStrategy?: JsonObject;
+  retry?: JsonObject;
+  info?: JsonObject[];
+  /** History entry being rolled back to. */
+  rollbackId?: number;
+  /** Started by the automated sync policy rather than a user. */
+  automated?: boolean;
+  /** Self-heal syncs in a row (SyncOperation.selfHealAttemptsCount), for the self-heal backoff. */
+  selfHealAttemptsCount?: number;
+}
