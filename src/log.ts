@@ -1,7 +1,7 @@
 /** One structured logger, bound to stderr: in stdio mode stdout belongs to the MCP protocol. */
 import pino from 'pino';
 import type { Logger } from 'pino';
-import type { LogLevel } from './config/load-config.ts';
+import type { LogLevel } from './config/read.ts';
 import { REDACTED, isSecretKey } from './runtime/redact.ts';
 
 export type { Logger };

@@ -5,8 +5,8 @@
  */
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ConfigIssue } from '../config/load-config.ts';
-import { parseDuration } from '../config/load-config.ts';
+import type { ConfigIssue } from '../config/read.ts';
+import { parseDuration } from '../config/read.ts';
 import { registerSecret } from '../runtime/redact.ts';
 import { CliConfigError, readCliContext } from './cli-config.ts';
 import type { ResolvedCliContext } from './cli-config.ts';

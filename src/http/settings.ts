@@ -6,9 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { ConfigIssue } from '../config/load-config.ts';
-import { parseBool, pick, stringList } from '../config/load-config.ts';
-import type { Source } from '../config/load-config.ts';
+import { parseBool, parseDuration, pick, stringList } from '../config/read.ts';
+import type { ConfigIssue, Source } from '../config/read.ts';
 import { parseApiKeys } from '../inbound-auth/api-keys.ts';
 import type { ApiKeyEntry } from '../inbound-auth/api-keys.ts';
 
@@ -112,16 +111,6 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 
-/** `30`, `30s`, `1500ms`, `2m`, `1h` → milliseconds (as loadConfig reads durations, plus hours). */
-function parseDuration(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value * 1000;
-  if (typeof value !== 'string') return undefined;
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const ms = m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : m[2] === 'h' ? n * 3_600_000 : n * 1000;
-  return ms > 0 ? ms : undefined;
-}
 
 /** `4194304`, `512k`, `4m`, `4MiB`, `1mb` → bytes. */
 export function parseByteSize(value: unknown): number | undefined {

@@ -4,8 +4,8 @@
  * there is none), so adding an instance never widens what is allowed by accident; likewise `timeout`, `insecure`,
  * `caFile` and `headers` default to the top level's (a shared private CA or proxy).
  */
-import type { AllowlistConfig, ConfigIssue } from '../config/load-config.ts';
-import { normaliseArgocdUrl, parseDuration } from '../config/load-config.ts';
+import type { AllowlistConfig, ConfigIssue } from '../config/read.ts';
+import { normaliseArgocdUrl, parseDuration } from '../config/read.ts';
 import { AUTH_KEYS, readAuthSettings } from '../argocd-auth/auth-config.ts';
 import type { ArgocdAuthSettings } from '../argocd-auth/auth-config.ts';
 import { readFileSync } from 'node:fs';

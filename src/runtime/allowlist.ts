@@ -6,7 +6,7 @@
  * allow; read-only mode keeps only read-only tools.
  */
 import type { CatalogueTool } from '../catalogue/types.ts';
-import type { AllowlistConfig } from '../config/load-config.ts';
+import type { AllowlistConfig } from '../config/read.ts';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', '*']);
 

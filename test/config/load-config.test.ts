@@ -109,6 +109,13 @@ describe('precedence: flags > env > file', () => {
     expect(error.issues).toEqual([{ setting: 'ARGOCD_MCP_CONFIRM_FALLBACK', message: expect.stringContaining('use refuse') }]);
   });
 
+  it('reads every duration setting the same way: 1h is an hour for the Argo CD timeout as for the session idle timeout', () => {
+    const c = load({ env: BASE_ENV, flags: { timeout: '1h', sessionIdleTimeout: '1h', transport: 'http' } });
+    expect(c.timeoutMs).toBe(3_600_000);
+    expect(c.http!.sessionIdleTimeoutMs).toBe(3_600_000);
+    expect(load({ env: BASE_ENV, flags: { timeout: '1500ms' } }).timeoutMs).toBe(1_500);
+  });
+
   it('defaults apply when nothing is said', () => {
     const c = load({ env: BASE_ENV });
     expect(c).toMatchObject({ timeoutMs: 30_000, transport: 'stdio', host: '127.0.0.1', port: 3000, logLevel: 'info', insecure: false });

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ConfigIssue } from '../../config/load-config.ts';
+import type { ConfigIssue } from '../../config/read.ts';
 import { registerSecret } from '../../runtime/redact.ts';
 import { expandEnv } from '../headers.ts';
 
