@@ -2,7 +2,6 @@
 import type { GatewayConfig } from './config/load-config.ts';
 import { createLogger } from './log.ts';
 import type { Logger } from './log.ts';
-import { createMcpServer } from './mcp-server.ts';
 import { packageVersion } from './package-root.ts';
 import { compileAllowlist } from './runtime/allowlist.ts';
 import { createAuditSink } from './runtime/audit.ts';
@@ -18,8 +17,6 @@ import { createAuthenticatedUpstream } from './argocd-auth/authenticated-upstrea
 import { buildInstancesGateway } from './instances/build-instances.ts';
 import type { InstanceParts } from './instances/build-instances.ts';
 import type { Upstream } from './runtime/upstream.ts';
-import { serveStdio } from './transports/stdio.ts';
-import type { EarlyStdio } from './transports/early-stdio.ts';
 
 export interface GatewayParts {
   gateway: Gateway;
@@ -106,23 +103,5 @@ export function announce(config: GatewayConfig, logger: Logger): void {
   for (const i of config.instances ?? []) {
     logger.info({ instance: i.name, argocd: i.argocdUrl, readOnly: i.allowlist.readOnly }, 'serving Argo CD instance');
     if (i.insecure) logger.warn({ instance: i.name }, 'TLS verification of this Argo CD is off (insecure: true); use caFile for a private CA instead');
-  }
-}
-
-/** Serves MCP over the configured transport until the process is told to stop. */
-export async function serve(config: GatewayConfig, early?: EarlyStdio): Promise<void> {
-  if (config.transport === 'http') {
-    // The HTTP service (sessions, auth, rate limit, metrics, graceful stop) wires its own gateways: src/http/service.ts.
-    const { runHttpService } = await import('./http/service.ts');
-    await runHttpService(config);
-    return;
-  }
-  const parts = buildGateway(config);
-  const { gateway, logger, version } = parts;
-  announce(config, logger);
-  if (config.transport === 'stdio') {
-    logger.info({ argocd: config.argocdUrl, transport: 'stdio' }, 'serving MCP over stdio');
-    await serveStdio(createMcpServer(gateway, version, config.mode), early);
-    return;
   }
 }

@@ -109,7 +109,7 @@ Each command's options: argocd-mcp-gateway <command> --help`);
         }),
       });
     } else early?.dispose();
-    const { serve } = await import('./app.ts');
+    const { serve } = await import('./serve.ts');
     await serve(config, config.transport === 'stdio' ? early : undefined);
   });
 
