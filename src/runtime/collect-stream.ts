@@ -2,6 +2,7 @@
  * Reading Argo CD's streams: NDJSON (`{"result": ...}` per line, `{"error": ...}` on failure; SSE `data:` lines
  * too). `collectStream` reads a bounded window for a tool call; `ndjsonItems` follows a stream for a subscription.
  */
+import { formatBytes } from './http-client.ts';
 
 export interface StreamWindow {
   items: unknown[];
@@ -32,7 +33,7 @@ export const MAX_LOG_LINE_CHARS = 1024 * 1024;
 /** Thrown when a line passes its limit: the stream stops there, and what came before is kept. */
 export class LineTooLongError extends Error {
   constructor(readonly limit: number) {
-    super(`Argo CD sent a line longer than ${limit >= 1024 * 1024 ? `${Math.round(limit / (1024 * 1024))} MiB` : `${limit} characters`}; stopped reading there`);
+    super(`Argo CD sent a line longer than ${formatBytes(limit)}; stopped reading there`);
   }
 }
 
