@@ -12,13 +12,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { startSimulator } from '../src/simulator/index.ts';
-import { tableToObjects } from '../src/runtime/shape.ts';
-import { createGateway } from '../src/runtime/gateway.ts';
-import { compileAllowlist } from '../src/runtime/allowlist.ts';
-import { createUpstream } from '../src/runtime/upstream.ts';
+import { startSimulator } from '../packages/argocd-simulator/src/index.ts';
+import { tableToObjects } from '../src/shaping/shape.ts';
+import { createGateway } from '../src/gateway/gateway.ts';
+import { compileAllowlist } from '../src/policy/allowlist.ts';
+import { createUpstream } from '../src/argocd/upstream.ts';
 import { createLogger } from '../src/log.ts';
-import type { Simulator } from '../src/simulator/index.ts';
+import type { Simulator } from '../packages/argocd-simulator/src/index.ts';
 import { operationInProgress, type WatchedApp } from '../src/workflows/wait.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -283,7 +283,7 @@ async function memory(sim: Simulator): Promise<void> {
   const [a, b] = await memoryRun(sim, {});
   say(`| dist/cli.js over stdio, as clients start it | ${a.toFixed(1)} MB | ${b.toFixed(1)} MB |`);
   say();
-  say('Over stdio the gateway keeps V8\'s young generation at its first 1 MB semi-space (src/heap-tuning.ts) and sends its requests through node:http rather than the global fetch, whose WebAssembly HTTP parser alone costs 10-25 MB (src/runtime/http-client.ts).');
+  say('Over stdio the gateway keeps V8\'s young generation at its first 1 MB semi-space (src/heap-tuning.ts) and sends its requests through node:http rather than the global fetch, whose WebAssembly HTTP parser alone costs 10-25 MB (src/argocd/http-client.ts).');
   say();
 }
 

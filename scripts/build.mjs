@@ -10,7 +10,7 @@ const versions = [LATEST_PROTOCOL_VERSION, ...SUPPORTED_PROTOCOL_VERSIONS.filter
 // openapi-fetch merges headers into the global `Headers` and checks bodies against the global `FormData`. On Node 20
 // the first touch of either global loads all of undici, which compiles its HTTP parser from WebAssembly (~60 ms and
 // ~10 MB of resident memory that stay), although the gateway's requests go out through node:http
-// (src/runtime/http-client.ts). In the bundle, openapi-fetch gets a plain header list of its own and a `FormData`
+// (src/argocd/http-client.ts). In the bundle, openapi-fetch gets a plain header list of its own and a `FormData`
 // nothing is an instance of (the gateway sends JSON bodies only). Its behaviour is otherwise unchanged; the build
 // stops if the code it expects is not there, so an update of openapi-fetch cannot silently skip this.
 const OPENAPI_FETCH_PRELUDE = `
@@ -47,8 +47,8 @@ const openapiFetchWithoutUndici = {
 // running from dist/ (a test, the demo) never finds a lazily loaded chunk missing while another build runs.
 if (process.argv.includes('--clean')) await rm('dist', { recursive: true, force: true });
 await build({
-  // The shaping threads' entry (src/runtime/shaper.ts starts dist/shape-worker.js, beside its own chunk).
-  entryPoints: { cli: 'src/cli.ts', 'shape-worker': 'src/runtime/shape-worker.ts' },
+  // The shaping threads' entry (src/shaping/pool.ts starts dist/shape-worker.js, beside its own chunk).
+  entryPoints: { cli: 'src/cli.ts', 'shape-worker': 'src/shaping/worker.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

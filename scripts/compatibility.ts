@@ -10,10 +10,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCatalogue } from '../src/catalogue/load-catalogue.ts';
 import type { CatalogueTool } from '../src/catalogue/types.ts';
-import { absentArgsByTool, compositeAbsentArgs, operationParamsOf } from '../src/runtime/release-params.ts';
-import type { ReleaseOffers } from '../src/runtime/release-params.ts';
-import { operationIdsOf } from '../src/runtime/version-adapt.ts';
-import { defaultSwaggerDir, releasesIn } from '../src/simulator/release.ts';
+import { absentArgsByTool, compositeAbsentArgs, operationParamsOf } from '../src/argocd/release-params.ts';
+import type { ReleaseOffers } from '../src/argocd/release-params.ts';
+import { operationIdsOf } from '../src/argocd/version-adapt.ts';
+import { defaultSwaggerDir, releasesIn } from '../packages/argocd-simulator/src/release.ts';
 import { WORKFLOWS } from '../src/workflows/index.ts';
 
 export interface CompatibilityRow {

@@ -5,11 +5,11 @@ import { ConfigError, loadConfig } from './config/load-config.ts';
 import type { CliFlags } from './config/load-config.ts';
 import { packageVersion } from './package-root.ts';
 import { didYouMean } from './config/did-you-mean.ts';
-import { AllowlistError } from './runtime/allowlist.ts';
-import { withHttpOptions } from './http/cli-options.ts';
+import { AllowlistError } from './policy/allowlist.ts';
+import { withHttpOptions } from './config/http-cli-options.ts';
 import { EarlyStdio } from './transports/early-stdio.ts';
 import { sizeHeapForOneClient } from './heap-tuning.ts';
-import { SERVER_NAME, SERVER_TITLE, serverCapabilities, serverInstructions } from './server-info.ts';
+import { SERVER_NAME, SERVER_TITLE, serverCapabilities, serverInstructions } from './mcp/server-info.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -171,7 +171,7 @@ Each command's options: argocd-mcp-gateway <command> --help`);
       process.exitCode = 2;
       return;
     }
-    const { runSsoLogin } = await import('./argocd-auth/sso/login.ts');
+    const { runSsoLogin } = await import('./argocd/auth/sso/login.ts');
     try {
       await runSsoLogin({ settings, write: (t) => process.stderr.write(`${t}\n`), openBrowser: browser, timeoutMs });
     } catch (err) {

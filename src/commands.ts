@@ -3,13 +3,13 @@ import type { GatewayConfig } from './config/load-config.ts';
 import { loadCatalogue } from './catalogue/load-catalogue.ts';
 import { WORKFLOWS } from './workflows/index.ts';
 import { createLogger } from './log.ts';
-import { compileAllowlist } from './runtime/allowlist.ts';
-import { buildGateway } from './app.ts';
-import { createGateway } from './runtime/gateway.ts';
-import { createAuthenticatedUpstream } from './argocd-auth/authenticated-upstream.ts';
-import { instanceAsConfig } from './instances/instance-config.ts';
+import { compileAllowlist } from './policy/allowlist.ts';
+import { buildGateway } from './compose/build-gateway.ts';
+import { createGateway } from './gateway/gateway.ts';
+import { createAuthenticatedUpstream } from './argocd/auth/authenticated-upstream.ts';
+import { instanceAsConfig } from './config/instances.ts';
 import { packageVersion } from './package-root.ts';
-import { VERSION_PROBE_TIMEOUT_MS } from './runtime/version-adapt.ts';
+import { VERSION_PROBE_TIMEOUT_MS } from './argocd/version-adapt.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 

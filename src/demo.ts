@@ -10,18 +10,18 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { GatewayConfig } from './config/load-config.ts';
-import { buildGateway } from './app.ts';
+import { buildGateway } from './compose/build-gateway.ts';
 import { createLogger } from './log.ts';
-import { createMcpServer } from './mcp-server.ts';
-import { startSimulator } from './simulator/index.ts';
+import { createMcpServer } from './mcp/server.ts';
+import { startSimulator } from '../packages/argocd-simulator/src/index.ts';
 import { operationInProgress, type WatchedApp } from './workflows/wait.ts';
-import { serveHttp } from './transports/http.ts';
-import { defaultWorkerThreads } from './http/settings.ts';
-import { createShaper } from './runtime/shaper.ts';
-import type { Shaper } from './runtime/shaper.ts';
-import { tableToObjects } from './runtime/shape.ts';
-import type { HttpHandle } from './transports/http.ts';
-import { createMetrics } from './metrics.ts';
+import { serveHttp } from './transports/http/server.ts';
+import { defaultWorkerThreads } from './config/http-settings.ts';
+import { createShaper } from './shaping/pool.ts';
+import type { Shaper } from './shaping/pool.ts';
+import { tableToObjects } from './shaping/shape.ts';
+import type { HttpHandle } from './transports/http/server.ts';
+import { createMetrics } from './gateway/metrics.ts';
 
 /** What the demo's allowlist keeps out, to show a refused write: everything else is allowed. */
 const DEMO_DENY = ['application_delete'];
@@ -156,7 +156,7 @@ function instructions(args: { url: string; simUrl: string; tokenFile: string }):
 }
 
 async function listen(config: GatewayConfig, port: number, write: (t: string) => void, shaper: Shaper | undefined): Promise<HttpHandle> {
-  // /metrics as the HTTP service has it (src/http/service.ts): tool calls from the audit records, upstream timings.
+  // /metrics as the HTTP service has it (src/compose/http-service.ts): tool calls from the audit records, upstream timings.
   const metrics = createMetrics();
   // 'error': the refusal the tour provokes on purpose would otherwise log a warning in the middle of it.
   const { gateway, logger, version } = buildGateway(config, createLogger('error'), { shaper, audit: metrics.wrapAudit(undefined), wrapUpstream: metrics.wrapUpstream });

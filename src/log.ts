@@ -2,7 +2,7 @@
 import pino from 'pino';
 import type { Logger } from 'pino';
 import type { LogLevel } from './config/read.ts';
-import { REDACTED, isSecretKey } from './runtime/redact.ts';
+import { REDACTED, isSecretKey } from './redact.ts';
 
 export type { Logger };
 

@@ -63,7 +63,7 @@ export const STREAM_ARGS: Record<string, JsonSchema> = {
 };
 
 /**
- * Arguments the runtime adds to shape results (see src/runtime/shape.ts). Their meaning is explained once in the
+ * Arguments the runtime adds to shape results (see src/shaping/shape.ts). Their meaning is explained once in the
  * server instructions, so they are advertised without descriptions to keep tools/list small.
  */
 export const SHAPE_ARGS = {
@@ -71,7 +71,7 @@ export const SHAPE_ARGS = {
   fields: { type: 'array', items: { type: 'string' } },
   limit: { type: 'integer', minimum: 1 },
   offset: { type: 'integer', minimum: 0 },
-  // No description: the name says it, and the preview that issues one says how to use it (src/runtime/confirm.ts).
+  // No description: the name says it, and the preview that issues one says how to use it (src/policy/confirm/confirm.ts).
   confirmationToken: { type: 'string' },
 } satisfies Record<string, JsonSchema>;
 
@@ -100,7 +100,7 @@ const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /**
  * Destructive beyond DELETE: rotating a cluster's credentials, and the operations that can prune (a sync or rollback
- * with `prune: true` deletes the resources no longer in Git). The gateway asks per call (src/runtime/confirm.ts).
+ * with `prune: true` deletes the resources no longer in Git). The gateway asks per call (src/policy/confirm/confirm.ts).
  */
 const DESTRUCTIVE_OPERATIONS = new Set(['ClusterService_RotateAuth', 'ApplicationService_Sync', 'ApplicationService_Rollback']);
 
@@ -295,7 +295,7 @@ function operationToIr(
     // `raw` is advertised where results are documents worth reading whole (reads); writes accept it unadvertised.
     if (arg !== 'raw' || method === 'GET') compactProps[arg] = { ...SHAPE_ARGS[arg] };
   }
-  // Every write accepts `confirmationToken` (the gateway's preview may issue one, see src/runtime/confirm.ts); it is
+  // Every write accepts `confirmationToken` (the gateway's preview may issue one, see src/policy/confirm/confirm.ts); it is
   // advertised where a confirmation is asked for by default: destructive operations.
   const destructive = method === 'DELETE' || DESTRUCTIVE_OPERATIONS.has(operationId);
   if (method !== 'GET') {

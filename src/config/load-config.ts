@@ -8,15 +8,15 @@ import path from 'node:path';
 import { parseYaml } from './yaml.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { CATALOGUE_FILES, loadCatalogue, useCatalogueDir } from '../catalogue/load-catalogue.ts';
-import { resolveToolsets } from '../runtime/toolsets.ts';
-import { readAuthSettings, reportAuthConflicts, topLevelAuthLayers } from '../argocd-auth/auth-config.ts';
-import { readSsoSettings } from '../argocd-auth/sso/sso-settings.ts';
-import type { ArgocdAuthSettings } from '../argocd-auth/auth-config.ts';
-import { instancesFrom } from '../instances/instance-config.ts';
-import type { InstanceConfig } from '../instances/instance-config.ts';
-import { HTTP_FILE_KEYS, httpSettingsFrom, parseByteSize } from '../http/settings.ts';
-import { DEFAULT_MAX_RESPONSE_BYTES } from '../runtime/http-client.ts';
-import type { HttpFlags, HttpSettings } from '../http/settings.ts';
+import { resolveToolsets } from '../policy/toolsets.ts';
+import { readAuthSettings, reportAuthConflicts, topLevelAuthLayers } from '../argocd/auth/auth-config.ts';
+import { readSsoSettings } from '../argocd/auth/sso/sso-settings.ts';
+import type { ArgocdAuthSettings } from '../argocd/auth/auth-config.ts';
+import { instancesFrom } from './instances.ts';
+import type { InstanceConfig } from './instances.ts';
+import { HTTP_FILE_KEYS, httpSettingsFrom, parseByteSize } from './http-settings.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../argocd/http-client.ts';
+import type { HttpFlags, HttpSettings } from './http-settings.ts';
 import { ConfigError, normaliseArgocdUrl, parseBool, parseDuration, pick, stringList } from './read.ts';
 import type { AllowlistConfig, ConfigIssue, LogLevel, Source } from './read.ts';
 
@@ -32,9 +32,9 @@ export interface GatewayConfig {
   tokenFile?: string;
   /** A client certificate and key for mutual TLS to Argo CD (PEM files). */
   clientCert?: { certFile: string; keyFile: string };
-  /** Username/password, token command, argocd CLI context, extra headers (src/argocd-auth); token and tokenFile stay above. */
+  /** Username/password, token command, argocd CLI context, extra headers (src/argocd/auth); token and tokenFile stay above. */
   auth?: ArgocdAuthSettings;
-  /** Several Argo CD instances (src/instances); when set, argocdUrl, token and auth are unset. */
+  /** Several Argo CD instances (src/gateway/instances.ts); when set, argocdUrl, token and auth are unset. */
   instances?: InstanceConfig[];
   insecure: boolean;
   caFile?: string;
@@ -54,7 +54,7 @@ export interface GatewayConfig {
   maxResultTokens?: number;
   rawResults: boolean;
   adaptToServer: boolean;
-  /** GitOps checks before writes to applications: `warn` (default), `refuse` or `off` (src/runtime/gitops/). */
+  /** GitOps checks before writes to applications: `warn` (default), `refuse` or `off` (src/policy/gitops/). */
   gitopsChecks?: 'warn' | 'refuse' | 'off';
   /** JSON-lines audit file; absent: audit records go to the log on stderr. */
   auditFile?: string;
@@ -69,7 +69,7 @@ export interface GatewayConfig {
   confirmFallback: 'refuse' | 'token';
   logLevel: LogLevel;
   configFile?: string;
-  /** The HTTP service: sessions, guards, rate limit, Redis, inbound auth (src/http/settings.ts). */
+  /** The HTTP service: sessions, guards, rate limit, Redis, inbound auth (src/config/http-settings.ts). */
   http?: HttpSettings;
 }
 
@@ -194,7 +194,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     [file.url, `${fileLabel}: url`],
     [file.server, `${fileLabel}: server`],
   );
-  // Username/password, token command, headers, the argocd CLI's context (src/argocd-auth): its address fills in last.
+  // Username/password, token command, headers, the argocd CLI's context (src/argocd/auth): its address fills in last.
   const hasInstances = file.instances !== undefined;
   const authRead = readAuthSettings({
     layers: topLevelAuthLayers({ flags, env, file, fileLabel }),
@@ -340,7 +340,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
   if (mode !== 'static' && mode !== 'dynamic') issues.push({ setting: modeSource!.from, message: `"${mode}" is not a mode; use static (one tool per operation) or dynamic (search/describe/call)` });
 
   const capSource = pick([flags.maxResultTokens, '--max-result-tokens'], [env.ARGOCD_MCP_MAX_RESULT_TOKENS, 'ARGOCD_MCP_MAX_RESULT_TOKENS'], [file.maxResultTokens, `${fileLabel}: maxResultTokens`]);
-  // Unset, each client gets its own budget (src/runtime/client-budgets.ts).
+  // Unset, each client gets its own budget (src/gateway/client-budgets.ts).
   const maxResultTokens = capSource ? Number(capSource.value) : undefined;
   if (maxResultTokens !== undefined && (!Number.isInteger(maxResultTokens) || maxResultTokens < 500)) issues.push({ setting: capSource!.from, message: `"${String(capSource!.value)}" must be a whole number of tokens, at least 500 (unset: by client, 20000 for unknown ones)` });
 
@@ -393,7 +393,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     });
   }
 
-  // sso: each person signs in to Argo CD's identity provider (src/argocd-auth/sso).
+  // sso: each person signs in to Argo CD's identity provider (src/argocd/auth/sso).
   const sso = readSsoSettings(file.sso, env, fileLabel, issues);
   const gitopsChecks = gitopsChecksFrom(flags, env, file, fileLabel, issues);
   const ssoMethods = sso ? [{ from: `${fileLabel}: sso`, what: 'SSO sign-in' }] : [];

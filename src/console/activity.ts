@@ -4,9 +4,9 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { AuditRecord, AuditSink } from '../runtime/audit.ts';
-import type { Gateway } from '../runtime/gateway.ts';
-import { redactValue } from '../runtime/redact.ts';
+import type { AuditRecord, AuditSink } from '../gateway/audit.ts';
+import type { Gateway } from '../gateway/gateway.ts';
+import { redactValue } from '../redact.ts';
 
 export interface ActivityEntry {
   id: number;

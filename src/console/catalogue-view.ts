@@ -6,8 +6,8 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { loadCatalogue } from '../catalogue/load-catalogue.ts';
 import type { CatalogueTool } from '../catalogue/types.ts';
 import { createLogger } from '../log.ts';
-import { compileAllowlist } from '../runtime/allowlist.ts';
-import { createGateway } from '../runtime/gateway.ts';
+import { compileAllowlist } from '../policy/allowlist.ts';
+import { createGateway } from '../gateway/gateway.ts';
 import { WORKFLOWS } from '../workflows/index.ts';
 import { WORKFLOW_REQUIRES, consoleTools } from './console-tools.ts';
 

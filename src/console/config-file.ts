@@ -12,7 +12,7 @@ import { Document, isScalar, isSeq, parseDocument } from 'yaml';
 import type { YAMLSeq } from 'yaml';
 import type { CatalogueTool } from '../catalogue/types.ts';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
-import { AllowlistError } from '../runtime/allowlist.ts';
+import { AllowlistError } from '../policy/allowlist.ts';
 import { exposedNames } from './encode-allowlist.ts';
 import type { AllowlistEntries } from './encode-allowlist.ts';
 import { unifiedDiff } from './line-diff.ts';

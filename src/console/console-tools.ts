@@ -1,6 +1,6 @@
 /**
  * The tools the console offers: every operation of the catalogue and the workflow tools, as the gateway serves them
- * (src/app.ts passes WORKFLOWS as its composites). A workflow is exposed only when the tools it calls are too.
+ * (src/compose/build-gateway.ts passes WORKFLOWS as its composites). A workflow is exposed only when the tools it calls are too.
  */
 import { loadCatalogue } from '../catalogue/load-catalogue.ts';
 import type { CatalogueTool } from '../catalogue/types.ts';

@@ -6,7 +6,7 @@
  */
 import type { CatalogueTool } from '../catalogue/types.ts';
 import type { AllowlistConfig } from '../config/load-config.ts';
-import { compileAllowlist } from '../runtime/allowlist.ts';
+import { compileAllowlist } from '../policy/allowlist.ts';
 import { WORKFLOW_REQUIRES } from './console-tools.ts';
 
 export interface AllowlistEntries {

@@ -3,7 +3,7 @@
  * regenerated catalogue keeps meaning the same thing.
  */
 import type { CatalogueTool } from '../catalogue/types.ts';
-import { DEFAULT_TOOLSETS } from '../runtime/toolsets.ts';
+import { DEFAULT_TOOLSETS } from '../policy/toolsets.ts';
 
 export interface Preset {
   id: string;

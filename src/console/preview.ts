@@ -7,11 +7,11 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AllowlistConfig } from '../config/load-config.ts';
 import { createLogger } from '../log.ts';
-import { createMcpServer } from '../mcp-server.ts';
-import type { Mode } from '../mcp-server.ts';
+import { createMcpServer } from '../mcp/server.ts';
+import type { Mode } from '../mcp/server.ts';
 import { packageVersion } from '../package-root.ts';
-import { compileAllowlist } from '../runtime/allowlist.ts';
-import { createGateway } from '../runtime/gateway.ts';
+import { compileAllowlist } from '../policy/allowlist.ts';
+import { createGateway } from '../gateway/gateway.ts';
 import { WORKFLOWS } from '../workflows/index.ts';
 import { countTokens } from './catalogue-view.ts';
 
@@ -30,7 +30,7 @@ export async function previewToolsList(args: { allowlist: AllowlistConfig; tools
     toolsets: args.toolsets,
     logger: createLogger('silent'),
     adaptToServer: false,
-    // The workflow tools, as the gateway serves them (src/app.ts).
+    // The workflow tools, as the gateway serves them (src/compose/build-gateway.ts).
     composites: WORKFLOWS,
   });
   const server = createMcpServer(gateway, packageVersion(), args.mode);

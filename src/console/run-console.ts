@@ -5,14 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { buildGateway } from '../app.ts';
+import { buildGateway } from '../compose/build-gateway.ts';
 import { loadConfig } from '../config/load-config.ts';
 import type { CliFlags, GatewayConfig } from '../config/load-config.ts';
 import { createLogger } from '../log.ts';
-import { createMcpServer } from '../mcp-server.ts';
-import type { Gateway } from '../runtime/gateway.ts';
-import { serveHttp } from '../transports/http.ts';
-import type { HttpHandle } from '../transports/http.ts';
+import { createMcpServer } from '../mcp/server.ts';
+import type { Gateway } from '../gateway/gateway.ts';
+import { serveHttp } from '../transports/http/server.ts';
+import type { HttpHandle } from '../transports/http/server.ts';
 import { createActivityLog } from './activity.ts';
 import { startConsoleServer } from './server.ts';
 import type { ConsoleServer } from './server.ts';
@@ -50,7 +50,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleHand
   let env = options.env;
   let simulator: ConsoleHandle['simulator'];
   if (options.simulator) {
-    const { startSimulator } = await import('../simulator/index.ts');
+    const { startSimulator } = await import('../../packages/argocd-simulator/src/index.ts');
     const sim = await startSimulator({});
     simulator = { url: sim.url, tokens: sim.tokens };
     closers.push(() => sim.close());

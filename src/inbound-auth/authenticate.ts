@@ -5,7 +5,7 @@
  * the credential is missing or invalid, 403 `insufficient_scope` when it is valid but grants no profile.
  */
 import type { IncomingMessage } from 'node:http';
-import type { InboundAuthSettings } from '../http/settings.ts';
+import type { InboundAuthSettings } from '../config/http-settings.ts';
 import { matchApiKey } from './api-keys.ts';
 import { createJwtVerifier } from './jwt.ts';
 import type { JwtVerifier } from './jwt.ts';

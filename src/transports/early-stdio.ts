@@ -1,7 +1,7 @@
 /**
  * An MCP stdio transport that is listening from the first instant of the process, before the SDK and the gateway
  * are loaded. Once the configuration is validated it answers `initialize` itself — with the same result the SDK
- * server will compute (src/server-info.ts) — while the rest loads; then the SDK server is connected to it, receives
+ * server will compute (src/mcp/server-info.ts) — while the rest loads; then the SDK server is connected to it, receives
  * every buffered message (the `initialize` request included, so its session state is the same as ever), and its
  * own reply to that `initialize` is dropped. stdout carries only JSON-RPC messages.
  */

@@ -4,11 +4,11 @@
  * preview listed (all of them, or the first ones that fit in a result, with the exact count of the others), and
  * an execution runs only those. The per-app syncs then carry a grant naming exactly those applications.
  */
-import { countTokens, fitsIn } from '../runtime/cap.ts';
-import { deletesResources } from '../runtime/confirm.ts';
-import { PACING_ARGS, argumentsHash } from '../runtime/confirm-tokens.ts';
-import type { ConfirmedGrant, ConfirmationSettings } from '../runtime/confirm-gate.ts';
-import type { CallContext } from '../runtime/gateway.ts';
+import { countTokens, fitsIn } from '../shaping/cap.ts';
+import { deletesResources } from '../policy/confirm/confirm.ts';
+import { PACING_ARGS, argumentsHash } from '../policy/confirm/tokens.ts';
+import type { ConfirmedGrant, ConfirmationSettings } from '../policy/confirm/gate.ts';
+import type { CallContext } from '../gateway/gateway.ts';
 
 export interface BulkApp {
   name: string;

@@ -1,8 +1,8 @@
 /** Shared pieces of the workflow tools: their catalogue face, reading results, and following an operation. */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CatalogueTool, JsonSchema } from '../catalogue/types.ts';
-import type { CallContext } from '../runtime/gateway.ts';
-import { textResult } from '../runtime/gateway.ts';
+import type { CallContext } from '../gateway/gateway.ts';
+import { textResult } from '../gateway/gateway.ts';
 
 export type Call = (name: string, args: Record<string, unknown>, ctx?: CallContext) => Promise<CallToolResult>;
 

@@ -3,15 +3,15 @@
  * (so the allowlist, read-only mode, scoping, confirmations, RBAC and the audit apply to every step).
  */
 import { createTwoFilesPatch } from 'diff';
-import type { CompositeTool } from '../runtime/gateway.ts';
+import type { CompositeTool } from '../gateway/gateway.ts';
 import { APP_ARGS, WAIT_ARGS, json, parse, textOf, textResult, workflowTool } from './common.ts';
 import type { Call } from './common.ts';
 import { type BatchRow, batchRow, summariseBatch } from './batch-result.ts';
 import { owningAppSet, verifyRevision } from './revision-check.ts';
 import { type Outcome, outcomeResult, readApp, startAndFollow, verdict, waitForApp, waitForOf } from './wait.ts';
-import type { CallContext } from '../runtime/gateway.ts';
-import type { ReleaseOffers } from '../runtime/release-params.ts';
-import { tableToObjects } from '../runtime/shape.ts';
+import type { CallContext } from '../gateway/gateway.ts';
+import type { ReleaseOffers } from '../argocd/release-params.ts';
+import { tableToObjects } from '../shaping/shape.ts';
 import { DIFF_PARAMS, diffPath, LIST_FILTER_PARAMS, projectQuery } from './release-adapt.ts';
 import { bulkGrant, bulkNeedsConfirmation, confirmBulk, coveredByPreview, issueBulkToken } from './bulk-confirm.ts';
 
@@ -19,7 +19,7 @@ type Json = Record<string, unknown>;
 
 /**
  * Where the gateway previews a call instead of asking (confirmFallback: token), the token of that preview; the
- * gateway takes it (src/runtime/confirm-gate.ts), the workflow never passes it on.
+ * gateway takes it (src/policy/confirm/gate.ts), the workflow never passes it on.
  */
 /** No description: the name says it, and the preview that issues one says how to use it. */
 const CONFIRMATION_TOKEN_ARG = { type: 'string' };

@@ -2,7 +2,7 @@
  * How the workflows adapt to the connected Argo CD release: which operation parameter a workflow argument becomes
  * on each release, and which way `diff` compares. Declarative on purpose: the workflows' bodies only ask here.
  */
-import type { ReleaseOffers } from '../runtime/release-params.ts';
+import type { ReleaseOffers } from '../argocd/release-params.ts';
 
 /**
  * application_list's filters. Argo CD 2.0 names the project filter `project`; 2.1 added `projects` and kept

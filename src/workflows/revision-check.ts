@@ -4,7 +4,7 @@
  * (applicationset/controllers: createOrUpdateInCluster; `ignoreApplicationDifferences` can allow it), so for
  * those the change is watched for a few seconds before it is reported as holding.
  */
-import type { CallContext } from '../runtime/gateway.ts';
+import type { CallContext } from '../gateway/gateway.ts';
 import { type Call, parse } from './common.ts';
 
 interface RevisionView {

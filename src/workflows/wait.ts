@@ -5,7 +5,7 @@
  * since the operation finished; only then are sync and health current.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { CallContext } from '../runtime/gateway.ts';
+import type { CallContext } from '../gateway/gateway.ts';
 import { type Call, json, parse, textOf } from './common.ts';
 
 /** What to wait for, as the CLI's flags: --operation, --sync, --health, --suspended, --degraded. */

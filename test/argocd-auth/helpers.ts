@@ -1,12 +1,12 @@
 /** Shared by the authentication tests: a logger that keeps its lines, and a gateway over a given upstream. */
 import pino from 'pino';
 import type { Logger } from '../../src/log.ts';
-import { compileAllowlist } from '../../src/runtime/allowlist.ts';
-import { createGateway } from '../../src/runtime/gateway.ts';
-import type { Gateway } from '../../src/runtime/gateway.ts';
-import type { Upstream } from '../../src/runtime/upstream.ts';
-import { createAuthenticatedUpstream } from '../../src/argocd-auth/authenticated-upstream.ts';
-import type { ArgocdAuthSettings } from '../../src/argocd-auth/auth-config.ts';
+import { compileAllowlist } from '../../src/policy/allowlist.ts';
+import { createGateway } from '../../src/gateway/gateway.ts';
+import type { Gateway } from '../../src/gateway/gateway.ts';
+import type { Upstream } from '../../src/argocd/upstream.ts';
+import { createAuthenticatedUpstream } from '../../src/argocd/auth/authenticated-upstream.ts';
+import type { ArgocdAuthSettings } from '../../src/argocd/auth/auth-config.ts';
 
 export function memoryLogger(): { logger: Logger; text: () => string } {
   const lines: string[] = [];

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tokenCommandSource, tokenFromOutput } from '../../src/argocd-auth/token-command.ts';
+import { tokenCommandSource, tokenFromOutput } from '../../src/argocd/auth/token-command.ts';
 import { startAuthServer } from './auth-server.ts';
 import type { AuthServer } from './auth-server.ts';
 import { authGateway, memoryLogger, text } from './helpers.ts';

@@ -51,7 +51,7 @@ describe('every Argo CD release', () => {
     expect(names.filter((n) => n.length > MAX_TOOL_NAME)).toEqual([]);
     expect(new Set(ir.operations.map((o) => o.operationId)).size).toBe(operations);
 
-    // As src/runtime/validate.ts does: draft-04, strict off, the shared definitions registered under DEFINITIONS_ID.
+    // As src/policy/validate.ts does: draft-04, strict off, the shared definitions registered under DEFINITIONS_ID.
     const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
     ajv.addSchema({ id: DEFINITIONS_ID, definitions: ir.definitions });
     const failures: string[] = [];

@@ -13,9 +13,9 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildIr } from '../../codegen/generate.ts';
 import { createLogger } from '../../src/log.ts';
-import { createMcpServer } from '../../src/mcp-server.ts';
-import { compileAllowlist } from '../../src/runtime/allowlist.ts';
-import { createGateway } from '../../src/runtime/gateway.ts';
+import { createMcpServer } from '../../src/mcp/server.ts';
+import { compileAllowlist } from '../../src/policy/allowlist.ts';
+import { createGateway } from '../../src/gateway/gateway.ts';
 import { WORKFLOWS } from '../../src/workflows/index.ts';
 import {
   anthropicProblems,

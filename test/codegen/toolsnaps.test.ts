@@ -15,9 +15,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { stableStringify } from '../../codegen/emit/stable-json.ts';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
 import { createLogger } from '../../src/log.ts';
-import { compileAllowlist } from '../../src/runtime/allowlist.ts';
-import { createGateway } from '../../src/runtime/gateway.ts';
-import { createMcpServer } from '../../src/mcp-server.ts';
+import { compileAllowlist } from '../../src/policy/allowlist.ts';
+import { createGateway } from '../../src/gateway/gateway.ts';
+import { createMcpServer } from '../../src/mcp/server.ts';
 import { WORKFLOWS } from '../../src/workflows/index.ts';
 
 const SNAPS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../__toolsnaps__');

@@ -10,7 +10,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { describe, it } from 'vitest';
 import { compatibilityOf } from '../../scripts/compatibility.ts';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
-import { operationIdsOf } from '../../src/runtime/version-adapt.ts';
+import { operationIdsOf } from '../../src/argocd/version-adapt.ts';
 import { WORKFLOWS } from '../../src/workflows/index.ts';
 import { releasesPresent, specPath } from '../codegen/release-specs.ts';
 import { appsOf, baseEnv, call, json, startSimulator, stdioGateway, textOf } from './harness.ts';

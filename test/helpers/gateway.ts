@@ -1,14 +1,14 @@
 /** A gateway wired to a given Argo CD URL, with everything allowed unless said otherwise. */
 import { createLogger } from '../../src/log.ts';
-import { compileAllowlist } from '../../src/runtime/allowlist.ts';
-import { createGateway } from '../../src/runtime/gateway.ts';
-import type { Gateway, GatewayOptions } from '../../src/runtime/gateway.ts';
-import { createUpstream } from '../../src/runtime/upstream.ts';
+import { compileAllowlist } from '../../src/policy/allowlist.ts';
+import { createGateway } from '../../src/gateway/gateway.ts';
+import type { Gateway, GatewayOptions } from '../../src/gateway/gateway.ts';
+import { createUpstream } from '../../src/argocd/upstream.ts';
 import type { AllowlistConfig } from '../../src/config/load-config.ts';
-import type { ConfirmFallback, ConfirmPolicy } from '../../src/runtime/confirm.ts';
-import type { ConfirmationTokens } from '../../src/runtime/confirm-tokens.ts';
-import type { ScopeConfig } from '../../src/runtime/scope.ts';
-import type { Shaper } from '../../src/runtime/shaper.ts';
+import type { ConfirmFallback, ConfirmPolicy } from '../../src/policy/confirm/confirm.ts';
+import type { ConfirmationTokens } from '../../src/policy/confirm/tokens.ts';
+import type { ScopeConfig } from '../../src/policy/scope/scope.ts';
+import type { Shaper } from '../../src/shaping/pool.ts';
 
 /** Version adaptation is off unless asked for: unit tests count the requests a call makes. */
 export function gatewayFor(

@@ -10,17 +10,17 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGateway } from '../../src/app.ts';
-import { readinessUpstream } from '../../src/instances/build-instances.ts';
-import type { Upstream } from '../../src/runtime/upstream.ts';
+import { buildGateway } from '../../src/compose/build-gateway.ts';
+import { readinessUpstream } from '../../src/compose/build-instances.ts';
+import type { Upstream } from '../../src/argocd/upstream.ts';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/log.ts';
-import { createMcpServer } from '../../src/mcp-server.ts';
-import type { Mode } from '../../src/mcp-server.ts';
-import { startSimulator } from '../../src/simulator/index.ts';
+import { createMcpServer } from '../../src/mcp/server.ts';
+import type { Mode } from '../../src/mcp/server.ts';
+import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
 import { WORKFLOWS } from '../../src/workflows/index.ts';
-import type { Simulator } from '../../src/simulator/index.ts';
+import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'instances-'));

@@ -10,10 +10,10 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 import type { CliFlags } from '../../src/config/load-config.ts';
-import { createMemoryEventStore, parseEventId } from '../../src/http/event-store.ts';
-import { createOriginGuard } from '../../src/http/origin-guard.ts';
-import { createMemoryRateLimiter } from '../../src/http/rate-limit.ts';
-import { defaultWorkerThreads, parseByteSize, parseRate } from '../../src/http/settings.ts';
+import { createMemoryEventStore, parseEventId } from '../../src/transports/http/event-store.ts';
+import { createOriginGuard } from '../../src/transports/http/origin-guard.ts';
+import { createMemoryRateLimiter } from '../../src/transports/http/rate-limit.ts';
+import { defaultWorkerThreads, parseByteSize, parseRate } from '../../src/config/http-settings.ts';
 import { hashApiKey, matchApiKey, parseApiKeys } from '../../src/inbound-auth/api-keys.ts';
 import { profileForScopes, scopesFromClaims } from '../../src/inbound-auth/scopes.ts';
 

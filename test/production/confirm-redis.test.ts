@@ -4,13 +4,13 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator } from '../../src/simulator/index.ts';
-import type { Simulator } from '../../src/simulator/index.ts';
+import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
+import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
 import { ROOT, startGateway, textOf } from './harness.ts';
 import type { Gateway } from './harness.ts';
 import { redisAvailable, startRedis } from './redis.ts';
 import type { RedisServer } from './redis.ts';
-import { tableToObjects } from '../../src/runtime/shape.ts';
+import { tableToObjects } from '../../src/shaping/shape.ts';
 
 // Skipped only on a developer machine without redis-server; CI installs it, so there a missing one fails.
 const skip = !redisAvailable() && !process.env.CI;

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { startSimulator } from '../../src/simulator/index.ts';
-import type { Simulator } from '../../src/simulator/index.ts';
+import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
+import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
 import { ROOT, startGateway } from './harness.ts';
 import type { Gateway } from './harness.ts';
 

@@ -110,7 +110,7 @@ function track(child: ChildProcess): Proc {
 
 /** The simulator in its own process, so that its work is not counted against the load generator's. */
 async function startSimulatorProcess(): Promise<Proc & Sim> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/simulator/main.ts'), '--port', '0'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'packages/argocd-simulator/src/main.ts'), '--port', '0'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

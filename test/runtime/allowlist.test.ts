@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
 import type { CatalogueTool } from '../../src/catalogue/types.ts';
 import type { AllowlistConfig } from '../../src/config/load-config.ts';
-import { AllowlistError, compileAllowlist, compileEntry } from '../../src/runtime/allowlist.ts';
+import { AllowlistError, compileAllowlist, compileEntry } from '../../src/policy/allowlist.ts';
 import { ARGOCD, fakeArgocd, useNock } from '../fixtures/fake-argocd.ts';
 import { gatewayFor, resultText } from '../helpers/gateway.ts';
 

@@ -1,7 +1,7 @@
 /** The budget table: the operator's cap first, then the connected host's, then the default; and cutting by bytes. */
 import { describe, expect, it } from 'vitest';
-import { capResult } from '../../src/runtime/cap.ts';
-import { resultBudget } from '../../src/runtime/client-budgets.ts';
+import { capResult } from '../../src/shaping/cap.ts';
+import { resultBudget } from '../../src/gateway/client-budgets.ts';
 
 describe('result budgets', () => {
   it.each([

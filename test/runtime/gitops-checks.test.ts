@@ -8,12 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { ARGOCD, fakeArgocd, useNock } from '../fixtures/fake-argocd.ts';
 import type { FakeAnswer, SentRequest } from '../fixtures/fake-argocd.ts';
 import { gatewayFor } from '../helpers/gateway.ts';
-import { isWindowActive, matchingWindows, parseGoDuration, windowVerdict } from '../../src/runtime/gitops/sync-windows.ts';
-import type { SyncWindow } from '../../src/runtime/gitops/sync-windows.ts';
-import { changedPaths, jqToPointer, pointerCovers } from '../../src/runtime/gitops/changed-paths.ts';
-import { autoSyncOf, managingApplication } from '../../src/runtime/gitops/assess.ts';
-import { createGitopsChecks, withWorkflowNotice } from '../../src/runtime/gitops/checks.ts';
-import type { CheckRead } from '../../src/runtime/gitops/checks.ts';
+import { isWindowActive, matchingWindows, parseGoDuration, windowVerdict } from '../../src/policy/gitops/sync-windows.ts';
+import type { SyncWindow } from '../../src/policy/gitops/sync-windows.ts';
+import { changedPaths, jqToPointer, pointerCovers } from '../../src/policy/gitops/changed-paths.ts';
+import { autoSyncOf, managingApplication } from '../../src/policy/gitops/assess.ts';
+import { createGitopsChecks, withWorkflowNotice } from '../../src/policy/gitops/checks.ts';
+import type { CheckRead } from '../../src/policy/gitops/checks.ts';
 
 useNock();
 

@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpClient } from '../../src/runtime/http-client.ts';
-import { describeTransportError } from '../../src/runtime/argocd-errors.ts';
+import { createHttpClient } from '../../src/argocd/http-client.ts';
+import { describeTransportError } from '../../src/argocd/errors.ts';
 
 const TLS = path.join(import.meta.dirname, '../fixtures/tls');
 const servers: Server[] = [];

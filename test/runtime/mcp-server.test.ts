@@ -4,10 +4,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { createMcpServer } from '../../src/mcp-server.ts';
-import { rememberedJson, serializeMessage } from '../../src/runtime/raw-json.ts';
-import { startSimulator } from '../../src/simulator/index.ts';
-import type { Simulator } from '../../src/simulator/index.ts';
+import { createMcpServer } from '../../src/mcp/server.ts';
+import { rememberedJson, serializeMessage } from '../../src/shaping/raw-json.ts';
+import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
+import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
 import { gatewayFor } from '../helpers/gateway.ts';
 
 let sim: Simulator;

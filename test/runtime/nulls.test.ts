@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.ts';
-import { compileAllowlist } from '../../src/runtime/allowlist.ts';
-import { createGateway } from '../../src/runtime/gateway.ts';
-import { withoutNulls } from '../../src/runtime/nulls.ts';
-import { createUpstream } from '../../src/runtime/upstream.ts';
+import { compileAllowlist } from '../../src/policy/allowlist.ts';
+import { createGateway } from '../../src/gateway/gateway.ts';
+import { withoutNulls } from '../../src/policy/nulls.ts';
+import { createUpstream } from '../../src/argocd/upstream.ts';
 import { WORKFLOWS } from '../../src/workflows/index.ts';
 import { ARGOCD, fakeArgocd, useNock } from '../fixtures/fake-argocd.ts';
 import { gatewayFor, resultText } from '../helpers/gateway.ts';

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { buildGateway } from '../../src/app.ts';
+import { buildGateway } from '../../src/compose/build-gateway.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/log.ts';
 import { ARGOCD, fakeArgocd, useNock } from '../fixtures/fake-argocd.ts';

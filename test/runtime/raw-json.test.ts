@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { lazyJsonObject, rememberJson, rememberedJson, serializeMessage } from '../../src/runtime/raw-json.ts';
+import { lazyJsonObject, rememberJson, rememberedJson, serializeMessage } from '../../src/shaping/raw-json.ts';
 
 const answer = (structuredContent: object, text: string) =>
   ({ result: { content: [{ type: 'text', text }], structuredContent }, jsonrpc: '2.0', id: 7 }) as unknown as JSONRPCMessage;

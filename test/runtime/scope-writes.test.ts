@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { ARGOCD, fakeArgocd, useNock } from '../fixtures/fake-argocd.ts';
 import type { FakeAnswer, SentRequest } from '../fixtures/fake-argocd.ts';
 import { gatewayFor, resultText } from '../helpers/gateway.ts';
-import type { ScopeConfig } from '../../src/runtime/scope.ts';
-import { createLookups } from '../../src/runtime/scope-lookup.ts';
-import { createUpstream } from '../../src/runtime/upstream.ts';
+import type { ScopeConfig } from '../../src/policy/scope/scope.ts';
+import { createLookups } from '../../src/policy/scope/lookup.ts';
+import { createUpstream } from '../../src/argocd/upstream.ts';
 
 useNock();
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
-import { searchTools } from '../../src/runtime/search.ts';
-import { resolveToolsets } from '../../src/runtime/toolsets.ts';
-import { operationIdsOf } from '../../src/runtime/version-adapt.ts';
+import { searchTools } from '../../src/mcp/tool-search.ts';
+import { resolveToolsets } from '../../src/policy/toolsets.ts';
+import { operationIdsOf } from '../../src/argocd/version-adapt.ts';
 
 const tools = loadCatalogue().tools;
 

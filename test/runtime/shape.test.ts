@@ -1,8 +1,8 @@
 /** Result shaping: what is stripped, how lists are summarised, projected and paged, and the token cap. */
 import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
-import { capResult, countTokens } from '../../src/runtime/cap.ts';
-import { age, project, serverFields, shapeResult, strip, summariseApplication, tableToObjects } from '../../src/runtime/shape.ts';
+import { capResult, countTokens } from '../../src/shaping/cap.ts';
+import { age, project, serverFields, shapeResult, strip, summariseApplication, tableToObjects } from '../../src/shaping/shape.ts';
 
 const tool = (name: string) => loadCatalogue().tools.find((t) => t.name === name)!;
 

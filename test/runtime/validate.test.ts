@@ -3,7 +3,7 @@
  * was expected and what was given, all problems at once, and nothing reaches Argo CD.
  */
 import { describe, expect, it } from 'vitest';
-import { formatValidationErrors, validatorFor } from '../../src/runtime/validate.ts';
+import { formatValidationErrors, validatorFor } from '../../src/policy/validate.ts';
 import { ARGOCD, fakeArgocd, useNock } from '../fixtures/fake-argocd.ts';
 import { gatewayFor, resultText } from '../helpers/gateway.ts';
 
@@ -32,7 +32,7 @@ describe('bad arguments are refused before anything is sent', () => {
       want: ['`projects[1]` must be string (got number 7)'],
     },
     {
-      // null is "not given" (src/runtime/nulls.ts): a required argument sent as null is missing.
+      // null is "not given" (src/policy/nulls.ts): a required argument sent as null is missing.
       name: 'null for a required argument',
       tool: 'application_get',
       args: { name: null },

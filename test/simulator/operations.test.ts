@@ -3,8 +3,8 @@
  * controller picks it up later, runs it, and a later reconcile refreshes sync and health. Knobs shorten or stall it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
-import { isWindowActive, windowVerdict } from '../../src/runtime/gitops/sync-windows.ts';
+import { type Simulator, startSimulator } from '../../packages/argocd-simulator/src/index.ts';
+import { isWindowActive, windowVerdict } from '../../src/policy/gitops/sync-windows.ts';
 import { call, eventually, readMessages } from './helpers.ts';
 
 const SYNC_MS = 150;
@@ -161,7 +161,7 @@ describe('sync (SetAppOperation, then the controller)', () => {
 });
 
 describe('sync windows', () => {
-  it('evaluates windows in their time zone across a DST change (the rules of src/runtime/gitops/sync-windows.ts)', () => {
+  it('evaluates windows in their time zone across a DST change (the rules of src/policy/gitops/sync-windows.ts)', () => {
     // 06:00 in Amsterdam is 05:00 UTC in winter and 04:00 UTC in summer (DST began 2026-03-29).
     const weekdayMornings = { kind: 'allow', schedule: '0 6 * * 1-5', duration: '14h', timeZone: 'Europe/Amsterdam' };
     expect(isWindowActive(weekdayMornings, new Date(Date.UTC(2026, 2, 23, 4, 30)))).toBe(false);

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../src/simulator/index.ts';
+import { type Simulator, startSimulator } from '../../packages/argocd-simulator/src/index.ts';
 import { specPath, SWAGGER_DIR } from '../codegen/release-specs.ts';
 import { call } from './helpers.ts';
 
@@ -60,7 +60,7 @@ describe('release option', () => {
   });
 
   it('--release starts a standalone simulator impersonating that release', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../../src/simulator/main.ts'), '--release', 'v2.4.28', '--app-count', '2'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../../packages/argocd-simulator/src/main.ts'), '--release', 'v2.4.28', '--app-count', '2'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     try {

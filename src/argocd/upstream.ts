@@ -1,0 +1,227 @@
+/**
+ * The Argo CD client: openapi-fetch typed with the generated `paths`, one per gateway. Non-GET requests carry
+ * `Content-Type: application/json` exactly (argocd-server answers 415 otherwise), with or without a body.
+ */
+import { readFileSync } from 'node:fs';
+import createClient from 'openapi-fetch';
+import { LiteRequest, createHttpClient } from './http-client.ts';
+import type { HttpFetch } from './http-client.ts';
+import type { paths } from '../../generated/openapi.gen.ts';
+import type { CatalogueTool } from '../catalogue/types.ts';
+import type { UpstreamRequest } from './build-request.ts';
+import { describeArgocdError, describeBadJson, describeNotJson, describeTransportError } from './errors.ts';
+import { parseBody } from '../shaping/job.ts';
+
+export interface UpstreamOptions {
+  baseUrl: string;
+  /** Returns the current token; called per request so a rotated or renewed token is picked up. */
+  token: () => string | undefined | Promise<string | undefined>;
+  /**
+   * Called when Argo CD answers 401, with the token the refused request carried; resolves true when it obtained a
+   * new token (session login renewed), and the request is then sent once more.
+   */
+  onUnauthorized?: (refusedToken: string | undefined) => Promise<boolean>;
+  /** Extra headers for every upstream request (e.g. for a proxy such as Cloudflare Access). */
+  headers?: Record<string, string>;
+  insecure?: boolean;
+  caFile?: string;
+  /** PEM files of a client certificate and its key (mutual TLS). */
+  clientCertFile?: string;
+  clientKeyFile?: string;
+  timeoutMs: number;
+  /** The largest answer read whole, after decompression (default DEFAULT_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
+  userAgent: string;
+}
+
+export type UpstreamAnswer =
+  | { kind: 'json'; status: number; data: unknown }
+  /** A successful answer left unparsed (`asText`): `parse()` gives the json answer, or the error for a body that is not JSON. */
+  | { kind: 'text'; status: number; text: string; parse: () => Extract<UpstreamAnswer, { kind: 'json' | 'error' }> }
+  | { kind: 'error'; status?: number; text: string }
+  /** `note`: why the stream is empty before it began (no event within `streamWaitMs`). */
+  | { kind: 'stream'; status: number; body: ReadableStream<Uint8Array>; close: () => void; note?: string };
+
+export interface UpstreamSendArgs {
+  tool: CatalogueTool;
+  request: UpstreamRequest;
+  signal?: AbortSignal;
+  asText?: boolean;
+  /**
+   * For a stream: how long to wait for its first bytes instead of the request timeout. argocd-server (grpc-gateway)
+   * writes a watch's response head with its first event, so a quiet watch sends nothing at all until then.
+   */
+  streamWaitMs?: number;
+  /**
+   * The caller's own Argo CD token (per-user sign-in), sent instead of the gateway's; after a 401 the request is
+   * sent once more with what `renewed` gives for the refused token.
+   */
+  user?: { token: string; renewed: (refused: string) => Promise<string | undefined> };
+}
+
+export interface Upstream {
+  readonly baseUrl: string;
+  /** Sends a tool's request; with `asText`, a successful JSON answer comes back as its text (to parse elsewhere). */
+  send(args: UpstreamSendArgs): Promise<UpstreamAnswer>;
+  /**
+   * A plain GET of a path under the base URL (e.g. /swagger.json), for the gateway's own needs; `timeoutMs` is a
+   * shorter deadline than the request timeout, for probes that a live Argo CD answers at once.
+   */
+  getJson(path: string, options?: { timeoutMs?: number }): Promise<{ ok: true; data: unknown } | { ok: false; text: string }>;
+}
+
+/** Creates the upstream client for one Argo CD. */
+export function createUpstream(options: UpstreamOptions): Upstream {
+  let http: HttpFetch | undefined;
+  // Made on first use: a gateway that never calls Argo CD (list-tools, a refused call) reads no CA file.
+  const httpClient = () =>
+    (http ??= createHttpClient({
+      insecure: options.insecure,
+      ca: options.caFile ? readFileSync(options.caFile, 'utf8') : undefined,
+      cert: options.clientCertFile ? readFileSync(options.clientCertFile, 'utf8') : undefined,
+      key: options.clientKeyFile ? readFileSync(options.clientKeyFile, 'utf8') : undefined,
+      maxBodyBytes: options.maxResponseBytes,
+    }));
+  let client: ReturnType<typeof createClient<paths>> | undefined;
+  const clientFor = () =>
+    (client ??= createClient<paths>({
+      baseUrl: options.baseUrl,
+      fetch: httpClient() as unknown as typeof fetch,
+      Request: LiteRequest as unknown as typeof Request,
+    }));
+
+  return {
+    baseUrl: options.baseUrl,
+    async getJson(path, probe) {
+      const timeoutMs = Math.min(probe?.timeoutMs ?? options.timeoutMs, options.timeoutMs);
+      const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
+      const token = await options.token();
+      if (token) headers.authorization = `Bearer ${token}`;
+      try {
+        const res = await httpClient()(`${options.baseUrl}${path}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
+        const text = await res.text();
+        if (!res.ok) return { ok: false, text: `HTTP ${res.status} for ${path}` };
+        try {
+          return { ok: true, data: JSON.parse(text) };
+        } catch {
+          // Argo CD answered, with something else than JSON (the UI's index.html for a missing rootpath): not a
+          // transport failure, and said in the `HTTP <status> for <path>` form callers branch on.
+          const contentType = res.headers.get('content-type') ?? '';
+          return { ok: false, text: `HTTP ${res.status} for ${path}: ${describeNotJson({ status: res.status, contentType, baseUrl: options.baseUrl, path })}` };
+        }
+      } catch (err) {
+        return { ok: false, text: describeTransportError(err, options.baseUrl, timeoutMs) };
+      }
+    },
+    async send(args) {
+      const sent: { token?: string } = {};
+      const first = await sendOnce(args, sent);
+      if (first.kind !== 'error' || first.status !== 401 || args.signal?.aborted) return first;
+      if (args.user) {
+        const next = await args.user.renewed(args.user.token);
+        return next ? sendOnce({ ...args, user: { ...args.user, token: next } }, {}) : first;
+      }
+      if (options.onUnauthorized && (await options.onUnauthorized(sent.token))) return sendOnce(args, {});
+      return first;
+    },
+  };
+
+  /** Sends once; `sent.token` records the token the request carried (a 401 renews only a token still current). */
+  async function sendOnce({ tool, request, signal, asText, user, streamWaitMs }: UpstreamSendArgs, sent: { token?: string }): Promise<UpstreamAnswer> {
+      const { method, stream } = tool.request;
+      const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
+      const token = user ? user.token : await options.token();
+      sent.token = token;
+      if (token) headers.authorization = `Bearer ${token}`;
+      if (method !== 'GET') headers['content-type'] = 'application/json';
+
+      // Streams stay open as long as the caller reads; only the wait for the response head is bounded here.
+      const controller = new AbortController();
+      const onAbort = () => controller.abort(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const quietStream = stream !== undefined && streamWaitMs !== undefined;
+      const headTimer = setTimeout(() => controller.abort(new DOMException(quietStream ? 'quiet' : 'timeout', 'TimeoutError')), quietStream ? streamWaitMs : options.timeoutMs);
+      const cleanup = () => {
+        clearTimeout(headTimer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+
+      let response: Response;
+      let text: string | undefined;
+      let errorBody: unknown;
+      try {
+        const result = (await clientFor().request(method.toLowerCase() as never, tool.request.path as never, {
+          params: { path: request.path, query: request.query },
+          ...(request.hasBody ? { body: request.body } : {}),
+          headers,
+          signal: controller.signal,
+          parseAs: stream ? 'stream' : 'text',
+        } as never)) as { data?: unknown; error?: unknown; response: Response };
+        response = result.response;
+        if (!response.ok) {
+          // openapi-fetch has read (and, when it could, parsed) an error body itself.
+          errorBody = result.error;
+          cleanup();
+        } else if (!stream) {
+          text = typeof result.data === 'string' ? result.data : '';
+          cleanup();
+        }
+      } catch (err) {
+        cleanup();
+        if (signal?.aborted) return { kind: 'error', text: 'Cancelled by the client.' };
+        const reason = controller.signal.reason as { name?: string; message?: string } | undefined;
+        if (quietStream && reason?.message === 'quiet') {
+          const seconds = Math.round(streamWaitMs / 100) / 10;
+          return {
+            kind: 'stream',
+            status: 200,
+            body: new ReadableStream({ start: (c) => c.close() }),
+            close: () => undefined,
+            note: `no event within ${seconds} s (waitSeconds): argocd-server sends a stream's first bytes with its first event, so nothing was sent in that time, or Argo CD did not answer at all`,
+          };
+        }
+        const e = reason?.name === 'TimeoutError' ? reason : err;
+        return { kind: 'error', text: describeTransportError(e, options.baseUrl, options.timeoutMs) };
+      }
+
+      const contentType = response.headers.get('content-type') ?? '';
+      if (stream && response.ok) {
+        clearTimeout(headTimer);
+        return {
+          kind: 'stream',
+          status: response.status,
+          body: response.body ?? new ReadableStream(),
+          close: () => {
+            cleanup();
+            controller.abort();
+          },
+        };
+      }
+      if (!response.ok) {
+        return {
+          kind: 'error',
+          status: response.status,
+          text: describeArgocdError({ status: response.status, statusText: response.statusText, body: errorBody, tool }),
+        };
+      }
+      const raw = text ?? '';
+      const status = response.status;
+      const notJson = (): Extract<UpstreamAnswer, { kind: 'error' }> => ({
+        kind: 'error',
+        status,
+        text: describeNotJson({ status, contentType, baseUrl: options.baseUrl, path: tool.request.path }),
+      });
+      // A login page or a proxy's error page, whatever it parses as.
+      if (/text\/html/i.test(contentType)) return notJson();
+      const parse = (): Extract<UpstreamAnswer, { kind: 'json' | 'error' }> => {
+        const body = parseBody(raw);
+        if (body.ok) return { kind: 'json', status, data: body.value };
+        // JSON that does not parse was cut off; anything else is probably not argocd-server (a wrong rootpath).
+        if (/json/i.test(contentType) && raw.trimStart().startsWith('{')) {
+          return { kind: 'error', status, text: describeBadJson({ status, bytes: Buffer.byteLength(raw), baseUrl: options.baseUrl, path: tool.request.path }) };
+        }
+        return notJson();
+      };
+      return asText ? { kind: 'text', status, text: raw, parse } : parse();
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Several Argo CD instances behind one MCP server, without touching the generated catalogue or the single-instance
+ * path: each instance is an ordinary Gateway (its own upstream, auth and allowlist), and this combined Gateway
+ * advertises each catalogue tool once, with a required `instance` argument whose enum lists the instances that
+ * offer the tool. A call goes to that instance's gateway with `instance` removed, so validation, shaping, audit and
+ * refusals are exactly those of the single-instance gateway.
+ */
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { loadCatalogue } from '../catalogue/load-catalogue.ts';
+import type { CatalogueTool } from '../catalogue/types.ts';
+import type { CallContext, Gateway } from './gateway.ts';
+import { textResult } from './gateway.ts';
+
+/** The argument that names the instance. No Argo CD operation has a parameter of that name (a test checks). */
+export const INSTANCE_ARG = 'instance';
+
+export interface NamedGateway {
+  name: string;
+  /** Shown in the `instance` argument's description, e.g. "production, EU". */
+  description?: string;
+  gateway: Gateway;
+}
+
+/** A tool's advertised form with the `instance` argument added first and required. */
+export function withInstanceArg(tool: Tool, names: string[], describe: string): Tool {
+  const schema = tool.inputSchema;
+  return {
+    ...tool,
+    inputSchema: {
+      ...schema,
+      type: 'object',
+      properties: { [INSTANCE_ARG]: { type: 'string', enum: names, description: describe }, ...(schema.properties ?? {}) },
+      required: [INSTANCE_ARG, ...((schema.required as string[] | undefined) ?? [])],
+    },
+  };
+}
+
+export function createInstancesGateway(instances: NamedGateway[]): Gateway {
+  const byName = new Map(instances.map((i) => [i.name, i]));
+  /** Catalogue order first, then tools outside the catalogue (workflow tools) as the instances list them. */
+  const ordered = (names: Iterable<string>): string[] => {
+    const rank = new Map(loadCatalogue().tools.map((t, i) => [t.name, i]));
+    const seen = [...new Set(names)];
+    const at = (n: string) => rank.get(n) ?? rank.size + seen.indexOf(n);
+    return seen.sort((a, b) => at(a) - at(b));
+  };
+  const describe = `Which Argo CD to call: ${instances.map((i) => (i.description ? `${i.name} (${i.description})` : i.name)).join(', ')}.`;
+  let cache: { inputs: Tool[][]; tools: Tool[] } | undefined;
+
+  /** Tool name → the instances that offer it, in configuration order. */
+  const offeredBy = async (): Promise<{ lists: Tool[][]; where: Map<string, string[]> }> => {
+    const lists = await Promise.all(instances.map((i) => i.gateway.listTools()));
+    const where = new Map<string, string[]>();
+    lists.forEach((tools, n) => {
+      for (const t of tools) where.set(t.name, [...(where.get(t.name) ?? []), instances[n].name]);
+    });
+    return { lists, where };
+  };
+
+  return {
+    async listTools() {
+      const { lists, where } = await offeredBy();
+      // The inner gateways keep their lists while nothing changes; rebuild only when one of them is new.
+      if (cache && cache.inputs.length === lists.length && cache.inputs.every((l, i) => l === lists[i])) return cache.tools;
+      const first = new Map<string, Tool>();
+      for (const list of lists) for (const t of list) if (!first.has(t.name)) first.set(t.name, t);
+      const tools = ordered(lists.flat().map((t) => t.name)).map((name) => withInstanceArg(first.get(name)!, where.get(name)!, describe));
+      cache = { inputs: lists, tools };
+      return tools;
+    },
+    async exposed() {
+      const lists = await Promise.all(instances.map((i) => i.gateway.exposed()));
+      const byTool = new Map<string, CatalogueTool>();
+      for (const list of lists) for (const t of list) if (!byTool.has(t.name)) byTool.set(t.name, t);
+      return ordered(byTool.keys()).map((n) => byTool.get(n)!);
+    },
+    // Each instance may run another Argo CD release; there is no single answer.
+    serverSupport: () => undefined,
+    // One policy for all: the instances' gateways are built from the same top-level setting.
+    confirmPolicy: instances[0].gateway.confirmPolicy,
+    notices: {
+      recent: () => instances.flatMap((i) => (i.gateway.notices?.recent() ?? []).map((n) => ({ ...n, data: { instance: i.name, ...n.data } }))),
+      subscribe(listener) {
+        const stops = instances.map((i) => i.gateway.notices?.subscribe((n) => listener({ ...n, data: { instance: i.name, ...n.data } })));
+        return () => stops.forEach((stop) => stop?.());
+      },
+    },
+    async openStream(name, streamArgs, signal) {
+      const { [INSTANCE_ARG]: chosen, ...args } = streamArgs;
+      const target = typeof chosen === 'string' ? byName.get(chosen) : undefined;
+      if (!target) return { ok: false, error: `${name} needs \`${INSTANCE_ARG}\`: one of ${instances.map((i) => i.name).join(', ')}.` };
+      return target.gateway.openStream(name, args, signal);
+    },
+    async callTool(name: string, rawArgs: unknown, ctx?: CallContext): Promise<CallToolResult> {
+      if (!rawArgs || typeof rawArgs !== 'object' || Array.isArray(rawArgs)) return textResult('Arguments must be a JSON object.', true);
+      const { [INSTANCE_ARG]: chosen, ...args } = rawArgs as Record<string, unknown>;
+      const target = typeof chosen === 'string' ? byName.get(chosen) : undefined;
+      if (!target) {
+        const { where } = await offeredBy();
+        const offering = where.get(name);
+        const known = instances.map((i) => i.name).join(', ');
+        const head = chosen === undefined ? `${name} needs \`${INSTANCE_ARG}\`: this gateway serves several Argo CD instances (${known}).` : `Unknown instance "${String(chosen)}"; the instances are ${known}.`;
+        const hint = offering ? ` ${name} is offered on: ${offering.join(', ')}.` : '';
+        return textResult(`${head}${hint} Nothing was sent to Argo CD.`, true);
+      }
+      return target.gateway.callTool(name, args, ctx);
+    },
+  };
+}
