@@ -41,6 +41,8 @@ import type { SignInBroker, SignInUser } from '../argocd/auth/sso/broker.ts';
 import { createGitopsChecks } from '../policy/gitops/checks.ts';
 import type { GitopsChecksOptions, GitopsMode, GitopsVerdict } from '../policy/gitops/checks.ts';
 import { checkReader, gitopsCaller, withGitopsNotice } from './gitops-hook.ts';
+import { createAttentionReads } from '../fleet/attention-reads.ts';
+import type { AttentionReads } from '../fleet/attention-reads.ts';
 
 /** Default and maximum bounds of streaming tools. */
 export const STREAM_DEFAULTS = {
@@ -154,6 +156,8 @@ export interface Gateway {
    */
   openStream(name: string, args: Record<string, unknown>, signal: AbortSignal): Promise<{ ok: true; items: AsyncIterable<unknown> } | { ok: false; error: string }>;
   callTool(name: string, args: unknown, ctx?: CallContext): Promise<CallToolResult>;
+  /** The fleet attention feed's reads, one per Argo CD instance (src/fleet/attention-reads.ts). */
+  readonly attentionReads?: AttentionReads[];
 }
 
 /** How long a call waits for its user to finish signing in, after they accepted to open the link. */
@@ -428,6 +432,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     notices,
     exposed,
     openStream,
+    // Fleet attention feed: its list and watch pass the same allowlist, scope and identity as a call.
+    attentionReads: [createAttentionReads({ instance: options.instance, tools: catalogueIndex, ready: probeServer, refusalOf, scope, upstream, signIn: options.signIn })],
     confirmPolicy,
     serverSupport: () => support,
     async listTools() {

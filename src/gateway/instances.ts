@@ -74,6 +74,8 @@ export function createInstancesGateway(instances: NamedGateway[]): Gateway {
       for (const list of lists) for (const t of list) if (!byTool.has(t.name)) byTool.set(t.name, t);
       return ordered(byTool.keys()).map((n) => byTool.get(n)!);
     },
+    // The fleet attention feed reads each instance through its own gateway.
+    attentionReads: instances.flatMap((i) => i.gateway.attentionReads ?? []),
     // Each instance may run another Argo CD release; there is no single answer.
     serverSupport: () => undefined,
     // One policy for all: the instances' gateways are built from the same top-level setting.

@@ -15,6 +15,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../gateway/gateway.ts';
+import { registerAttention } from '../fleet/attention-resource.ts';
 
 export interface ParsedUri {
   kind: 'application' | 'resource-tree';
@@ -161,19 +162,22 @@ function resultText(result: CallToolResult): string {
 export function registerResources(server: Server, gateway: Gateway): void {
   const hub = hubFor(gateway);
   const mine = new Map<string, Listener>();
+  // The fleet attention feed (argocd://fleet/attention) answers its own URIs: src/fleet/attention-resource.ts.
+  const attention = registerAttention(server, gateway.attentionReads ?? []);
 
   server.setRequestHandler(ListResourcesRequestSchema, async () => {
+    const fleet = await attention.list();
     const list = await gateway.callTool('application_list', { fields: ['metadata.name', 'metadata.namespace', 'spec.project', 'status.sync.status', 'status.health.status'], limit: 500 });
-    if (list.isError) return { resources: [] };
+    if (list.isError) return { resources: fleet };
     const items = ((list.structuredContent as { items?: Array<{ metadata?: { name?: string; namespace?: string }; spec?: { project?: string }; status?: { sync?: { status?: string }; health?: { status?: string } } }> })?.items ?? []);
     return {
-      resources: items.map((a) => ({
+      resources: [...fleet, ...items.map((a) => ({
         uri: applicationUri(a.metadata?.name ?? '', undefined),
         name: a.metadata?.name ?? '',
         title: `Application ${a.metadata?.name}`,
         description: `${a.spec?.project ?? 'default'} · ${a.status?.sync?.status ?? '?'} / ${a.status?.health?.status ?? '?'}`,
         mimeType: 'application/json',
-      })),
+      }))],
     };
   });
 
@@ -184,8 +188,9 @@ export function registerResources(server: Server, gateway: Gateway): void {
     ],
   }));
 
-  server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
+  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
     const uri = request.params.uri;
+    if (attention.owns(uri)) return attention.read(uri, extra);
     const target = parseResourceUri(uri);
     if (!target) throw new McpError(ErrorCode.InvalidParams, `Not an Argo CD resource URI: ${uri}`);
     const ns = target.appNamespace ? { appNamespace: target.appNamespace } : {};
@@ -199,8 +204,9 @@ export function registerResources(server: Server, gateway: Gateway): void {
   });
 
   // Keyed by the canonical URI; updates are sent for the URI the client wrote.
-  server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+  server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
     const uri = request.params.uri;
+    if (attention.owns(uri)) return attention.subscribe(uri, extra).then(() => ({}));
     const key = canonicalResourceUri(uri);
     if (key === undefined) throw new McpError(ErrorCode.InvalidParams, `Not an Argo CD resource URI: ${uri} (argocd://applications/{name} or .../resource-tree)`);
     if (mine.has(key)) return {};
@@ -217,6 +223,7 @@ export function registerResources(server: Server, gateway: Gateway): void {
   });
 
   server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+    if (attention.owns(request.params.uri)) return (attention.unsubscribe(request.params.uri), {});
     const key = canonicalResourceUri(request.params.uri);
     const listener = key === undefined ? undefined : mine.get(key);
     if (listener && key !== undefined) {

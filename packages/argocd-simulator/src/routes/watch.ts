@@ -17,12 +17,16 @@ function watchApplications(ctx: RouteContext): unknown {
     if (!fields) return stream.write(`{"result":{"type":"${type}","application":${json}}}`);
     return stream.write(applyFields({ result: { type, application: JSON.parse(json) as unknown } }, fields));
   };
-  const initial = [...store.apps.values()].filter((r) => appMatchesQuery(ctx, r, q));
+  // server/application/application.go Watch: with a resourceVersion (and no name) no initial ADDED events are sent,
+  // and isApplicationPermitted drops events about an app whose resourceVersion is below it.
+  const minVersion = Number(ctx.query.str('resourceVersion') ?? '') || 0;
+  const older = (rec: { app: JsonObject }) => Number((rec.app.metadata as JsonObject).resourceVersion) < minVersion;
+  const initial = ctx.query.str('resourceVersion') && !q.name ? [] : [...store.apps.values()].filter((r) => appMatchesQuery(ctx, r, q));
   initial.sort((a, b) => String((a.app.metadata as JsonObject).name).localeCompare(String((b.app.metadata as JsonObject).name)));
-  for (const rec of initial) send('ADDED', store.appJson(rec));
+  for (const rec of initial) if (!older(rec)) send('ADDED', store.appJson(rec));
   const unsubscribe = store.onAppChange((e) => {
     const rec = e.type === 'DELETED' ? store.deletedApps.get(e.name) : store.apps.get(e.name);
-    if (!rec || !appMatchesQuery(ctx, rec, q)) return;
+    if (!rec || !appMatchesQuery(ctx, rec, q) || older(rec)) return;
     send(e.type, store.appJson(rec));
   });
   stream.onClose(unsubscribe);

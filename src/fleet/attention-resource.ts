@@ -1,0 +1,229 @@
+/**
+ * The fleet attention feed as an MCP resource: `argocd://fleet/attention` (every instance when several are
+ * configured), `argocd://fleet/attention?instance=NAME` (one of them), and `&limit=N` for more or fewer rows.
+ * `resources/read` answers the live copy; `resources/subscribe` sends `notifications/resources/updated` when the feed
+ * changes, at most one per `intervalMs` per subscription (the first at once, the next when the interval has passed).
+ * Called from src/mcp/resources.ts, which owns the resources handlers.
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { ReadResourceResult, Resource } from '@modelcontextprotocol/sdk/types.js';
+import type { SignInUser } from '../argocd/auth/sso/broker.ts';
+import { createFeedHub } from './attention-feed.ts';
+import type { FeedHub, FeedTiming } from './attention-feed.ts';
+import type { AttentionReads } from './attention-reads.ts';
+import { DEFAULT_ROWS, MAX_ROWS, renderAttention } from './attention-render.ts';
+import type { FeedPart } from './attention-render.ts';
+
+export const ATTENTION_URI = 'argocd://fleet/attention';
+
+/** Attention subscriptions one session may hold (each URI spelling of a limit or instance is one). */
+export const MAX_ATTENTION_SUBSCRIPTIONS = 10;
+
+/** The shortest time between two update notifications of one subscription. */
+export const UPDATE_INTERVAL_MS = 1000;
+
+export interface AttentionTarget {
+  instance?: string;
+  limit: number;
+}
+
+/** `argocd://fleet/attention[?instance=NAME][&limit=N]`: undefined when the URI is not the feed's. */
+export function parseAttentionUri(uri: string): { ok: true; target: AttentionTarget } | { ok: false; error: string } | undefined {
+  const m = /^argocd:\/\/fleet\/attention\/?(?:\?(.*))?$/.exec(uri);
+  if (!m) return undefined;
+  const params = new URLSearchParams(m[1] ?? '');
+  const instance = params.get('instance') || undefined;
+  const rawLimit = params.get('limit');
+  let limit = DEFAULT_ROWS;
+  if (rawLimit !== null && rawLimit !== '') {
+    limit = Number(rawLimit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ROWS) {
+      return { ok: false, error: `\`limit\` in ${uri} must be a whole number from 1 to ${MAX_ROWS} (rows to show; default ${DEFAULT_ROWS}), not "${rawLimit}".` };
+    }
+  }
+  return { ok: true, target: { ...(instance ? { instance } : {}), limit } };
+}
+
+/** The one spelling of a feed URI, so spellings of one feed are one subscription. */
+export function attentionUri(target: AttentionTarget): string {
+  const params = new URLSearchParams();
+  if (target.instance) params.set('instance', target.instance);
+  if (target.limit !== DEFAULT_ROWS) params.set('limit', String(target.limit));
+  const query = params.toString();
+  return query ? `${ATTENTION_URI}?${query}` : ATTENTION_URI;
+}
+
+/** Calls `send` at most once per `intervalMs`: at once when the last call is that old, else when it will be. */
+export function createThrottle(send: () => void, intervalMs: number, now: () => number = Date.now): { fire: () => void; cancel: () => void } {
+  let last = Number.NEGATIVE_INFINITY;
+  let timer: NodeJS.Timeout | undefined;
+  const go = () => {
+    timer = undefined;
+    last = now();
+    send();
+  };
+  return {
+    fire() {
+      if (timer) return;
+      const wait = last + intervalMs - now();
+      if (wait <= 0) go();
+      else timer = setTimeout(go, wait);
+    },
+    cancel() {
+      clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
+/** Hubs by Argo CD: one per gateway's instance, shared by every session of the process. */
+const hubs = new WeakMap<AttentionReads, FeedHub>();
+
+function hubOf(reads: AttentionReads, timing?: Partial<FeedTiming>): FeedHub {
+  let hub = hubs.get(reads);
+  if (!hub) {
+    hub = createFeedHub(reads, timing);
+    hubs.set(reads, hub);
+  }
+  return hub;
+}
+
+/** What the resources handlers pass on: who asks (inbound auth), as the tools handler reads it. */
+export interface RequestExtra {
+  authInfo?: { token?: string; extra?: Record<string, unknown> };
+}
+
+function userOf(extra: RequestExtra | undefined): SignInUser | undefined {
+  const subject = extra?.authInfo?.extra?.subject;
+  return typeof subject === 'string' && subject ? { subject, accessToken: extra?.authInfo?.token || undefined } : undefined;
+}
+
+export interface AttentionResources {
+  /** The URI is the feed's (read, subscribe and unsubscribe go to this module). */
+  owns(uri: string): boolean;
+  /** The feed's entries in resources/list (none when it cannot run on this gateway). */
+  list(): Promise<Resource[]>;
+  read(uri: string, extra?: RequestExtra): Promise<ReadResourceResult>;
+  subscribe(uri: string, extra?: RequestExtra): Promise<void>;
+  unsubscribe(uri: string): void;
+}
+
+export function registerAttention(
+  server: Server,
+  reads: AttentionReads[],
+  options: { intervalMs?: number; timing?: Partial<FeedTiming> } = {},
+): AttentionResources {
+  const intervalMs = options.intervalMs ?? UPDATE_INTERVAL_MS;
+  const merged = reads.length > 1;
+  const mine = new Map<string, () => void>();
+
+  const target = (uri: string): { target: AttentionTarget; selected: AttentionReads[] } => {
+    const parsed = parseAttentionUri(uri);
+    if (!parsed) throw new McpError(ErrorCode.InvalidParams, `Not the fleet attention feed's URI: ${uri} (${ATTENTION_URI}[?instance=NAME][&limit=N])`);
+    if (!parsed.ok) throw new McpError(ErrorCode.InvalidParams, parsed.error);
+    if (!reads.length) throw new McpError(ErrorCode.InvalidRequest, 'The fleet attention feed needs an Argo CD: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN (or run `argocd-mcp-gateway demo`).');
+    const { instance } = parsed.target;
+    if (instance === undefined) return { target: parsed.target, selected: reads };
+    const one = reads.find((r) => r.instance === instance);
+    if (!one) {
+      const names = reads.map((r) => r.instance).filter(Boolean);
+      throw new McpError(ErrorCode.InvalidParams, names.length ? `Unknown instance "${instance}" in ${uri}; the instances are ${names.join(', ')}.` : `${uri} names instance "${instance}", but this gateway serves one Argo CD: read ${ATTENTION_URI}.`);
+    }
+    return { target: parsed.target, selected: [one] };
+  };
+
+  const releaseAll = () => {
+    for (const stop of mine.values()) stop();
+    mine.clear();
+  };
+  const previous = server.onclose;
+  server.onclose = () => {
+    releaseAll();
+    previous?.();
+  };
+
+  return {
+    owns: (uri) => parseAttentionUri(uri) !== undefined,
+
+    async list() {
+      const open = (await Promise.all(reads.map(async (r) => ((await r.unavailable()) ? undefined : r)))).filter((r): r is AttentionReads => !!r);
+      if (!open.length) return [];
+      const entry = (uri: string, title: string): Resource => ({
+        uri,
+        name: uri.replace('argocd://', ''),
+        title,
+        description: `Applications that need attention (not Synced, not Healthy, or last operation Failed/Error), worst first, with exact counts; kept current from Argo CD's watch, subscribe for changes. ?limit=N rows (default ${DEFAULT_ROWS}, at most ${MAX_ROWS}).`,
+        mimeType: 'application/json',
+      });
+      const all = entry(ATTENTION_URI, merged ? 'Fleet attention (every instance)' : 'Fleet attention');
+      return merged ? [all, ...open.map((r) => entry(attentionUri({ instance: r.instance, limit: DEFAULT_ROWS }), `Fleet attention: ${r.instance}`))] : [all];
+    },
+
+    async read(uri, extra) {
+      const { target: t, selected } = target(uri);
+      const user = userOf(extra);
+      const parts: FeedPart[] = await Promise.all(
+        selected.map(async (r): Promise<FeedPart> => {
+          const opened = await hubOf(r, options.timing).open(user);
+          if (!opened.ok) return { instance: r.instance, error: opened.error };
+          try {
+            await opened.feed.seeded();
+            return { instance: r.instance, snapshot: opened.feed.snapshot() };
+          } finally {
+            opened.feed.linger();
+            opened.release();
+          }
+        }),
+      );
+      const failed = parts.filter((p) => p.error !== undefined || p.snapshot?.error !== undefined);
+      if (failed.length === parts.length) {
+        const why = failed.map((p) => `${merged ? `${p.instance}: ` : ''}${p.error ?? p.snapshot?.error}`).join('\n');
+        throw new McpError(parts.some((p) => p.error !== undefined) ? ErrorCode.InvalidRequest : ErrorCode.InternalError, `The fleet attention feed could not be read: ${why}`, { uri });
+      }
+      const doc = renderAttention({ uri, parts, limit: t.limit, merged: merged && t.instance === undefined });
+      return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(doc) }] };
+    },
+
+    async subscribe(uri, extra) {
+      const { target: t, selected } = target(uri);
+      const key = attentionUri(t);
+      if (mine.has(key)) return;
+      if (mine.size >= MAX_ATTENTION_SUBSCRIPTIONS) {
+        throw new McpError(ErrorCode.InvalidRequest, `This session already has ${mine.size} fleet attention subscriptions, the most one session may hold; unsubscribe from one first.`);
+      }
+      const user = userOf(extra);
+      const throttle = createThrottle(() => {
+        server.sendResourceUpdated({ uri }).catch(() => undefined);
+      }, intervalMs);
+      const holds: Array<() => void> = [throttle.cancel];
+      const stop = () => holds.forEach((h) => h());
+      for (const r of selected) {
+        const opened = await hubOf(r, options.timing).open(user);
+        if (!opened.ok) {
+          stop();
+          throw new McpError(ErrorCode.InvalidParams, opened.error);
+        }
+        holds.push(opened.feed.onChange(throttle.fire), opened.release);
+        // Told now, not never: a feed that cannot list its Argo CD refuses the subscription with the reason.
+        await opened.feed.seeded();
+        const error = opened.feed.snapshot().error;
+        if (error !== undefined) {
+          stop();
+          throw new McpError(ErrorCode.InternalError, `The fleet attention feed could not be read${r.instance ? ` on instance "${r.instance}"` : ''}: ${error}`);
+        }
+      }
+      // Two subscribes of one URI at once: the first one holds it.
+      if (mine.has(key)) return stop();
+      mine.set(key, stop);
+    },
+
+    unsubscribe(uri) {
+      const parsed = parseAttentionUri(uri);
+      if (!parsed?.ok) return;
+      const key = attentionUri(parsed.target);
+      mine.get(key)?.();
+      mine.delete(key);
+    },
+  };
+}
