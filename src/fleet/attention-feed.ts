@@ -24,7 +24,7 @@ export interface FeedTiming {
   now: () => number;
 }
 
-export const DEFAULT_TIMING: FeedTiming = { lingerMs: 60_000, firstBackoffMs: 1_000, maxBackoffMs: 30_000, stableMs: 10_000, random: Math.random, now: Date.now };
+export const DEFAULT_TIMING: FeedTiming = { lingerMs: 60_000, firstBackoffMs: 1_000, maxBackoffMs: 30_000, stableMs: 10_000, random: () => Math.random(), now: () => Date.now() };
 
 /** `starting`: the first list is under way; `reconnecting`: the copy may be stale (since, problem). */
 export type FeedStatus = 'starting' | 'live' | 'reconnecting';
