@@ -21,7 +21,9 @@ describe('resources and prompts', () => {
   it('lists applications as resources and offers templates for an app and its resource tree', async () => {
     const { resources } = await gw.client.listResources();
     expect(resources.length).toBeGreaterThanOrEqual(40);
-    expect(resources[0].uri).toMatch(/^argocd:\/\/applications\//);
+    // The fleet attention feed comes first (test/fleet/attention-e2e.test.ts), then one resource per application.
+    expect(resources[0].uri).toBe('argocd://fleet/attention');
+    expect(resources.slice(1).every((r) => r.uri.startsWith('argocd://applications/'))).toBe(true);
     const { resourceTemplates } = await gw.client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['argocd://applications/{name}', 'argocd://applications/{name}/resource-tree']);
   });
