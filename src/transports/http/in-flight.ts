@@ -49,7 +49,7 @@ export class InFlightCalls {
    * then is answered with an error the client reads on its stream or, from the event store, on a resumption.
    * Polled: a stateless call whose client left holds no response open, and is still worth its answer.
    */
-  async finish(transports: () => StreamableHttpTransport[], timeoutMs: number, logger: Logger): Promise<number> {
+  async letCallsFinish(transports: () => StreamableHttpTransport[], timeoutMs: number, logger: Logger): Promise<number> {
     const started = Date.now();
     const all = () => [...transports(), ...this.stateless];
     const running = () => all().reduce((n, t) => n + t.pendingRequests, 0);

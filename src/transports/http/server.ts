@@ -204,7 +204,7 @@ export async function serveStreamableHttp(options: HttpTransportOptions): Promis
       mcpListener.closeIdleConnections();
       for (const s of ctx.sessions.all()) s.transport.closeStandaloneSSEStream();
       for (const abort of ctx.calls.relays) abort.abort();
-      const unfinished = await ctx.calls.finish(() => ctx.sessions.all().map((s) => s.transport), timeoutMs, ctx.logger);
+      const unfinished = await ctx.calls.letCallsFinish(() => ctx.sessions.all().map((s) => s.transport), timeoutMs, ctx.logger);
       await closeEverything();
       return { unfinished };
     },

@@ -134,6 +134,12 @@ export class StreamableHttpTransport implements Transport {
     res.end(JSON.stringify({ jsonrpc: '2.0', error: data === undefined ? { code, message } : { code, message, data }, id: null }));
   }
 
+  /** `error`, for the checks that answer "refused" with undefined. */
+  private refuse(res: ServerResponse, status: number, code: number, message: string): undefined {
+    this.error(res, status, code, message);
+    return undefined;
+  }
+
   private sessionHeaders(extra: Record<string, string>): Record<string, string> {
     return this.sessionId === undefined ? extra : { ...extra, 'mcp-session-id': this.sessionId };
   }
@@ -142,22 +148,22 @@ export class StreamableHttpTransport implements Transport {
   private checkPost(req: IncomingMessage, res: ServerResponse, body: unknown): CheckedPost | undefined {
     const accept = req.headers.accept;
     if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) {
-      return void this.error(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+      return this.refuse(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
     }
     if (!isJsonContentType(req.headers['content-type'])) {
-      return void this.error(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
+      return this.refuse(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
     }
-    if (body === undefined) return void this.error(res, 400, ErrorCode.ParseError, 'Parse error: Invalid JSON');
+    if (body === undefined) return this.refuse(res, 400, ErrorCode.ParseError, 'Parse error: Invalid JSON');
     if (Array.isArray(body) && body.length > MAX_BATCH_SIZE) {
-      return void this.error(res, 400, ErrorCode.InvalidRequest, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
+      return this.refuse(res, 400, ErrorCode.InvalidRequest, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
     }
     let messages: JSONRPCMessage[];
     try {
       messages = (Array.isArray(body) ? body : [body]).map((m) => JSONRPCMessageSchema.parse(m));
     } catch {
-      return void this.error(res, 400, ErrorCode.ParseError, 'Parse error: Invalid JSON-RPC message');
+      return this.refuse(res, 400, ErrorCode.ParseError, 'Parse error: Invalid JSON-RPC message');
     }
-    if (this.closed) return void this.error(res, 404, -32001, 'Session not found');
+    if (this.closed) return this.refuse(res, 404, -32001, 'Session not found');
     return { messages, initialize: messages.find(isInitialize) };
   }
 
