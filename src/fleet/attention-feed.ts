@@ -19,12 +19,17 @@ export interface FeedTiming {
   maxBackoffMs: number;
   /** A watch that lasted this long before it ended is reopened at once, and the backoff starts over (default 10 s). */
   stableMs: number;
+  /**
+   * A watch that brings nothing for this long is replaced (default 10 min): Argo CD reconciles every app every few
+   * minutes (timeout.reconciliation, 180 s by default), so silence that long means a connection that died quietly.
+   */
+  idleMs: number;
   /** 0..1; the backoff is jittered between half and all of its value (default Math.random). */
   random: () => number;
   now: () => number;
 }
 
-export const DEFAULT_TIMING: FeedTiming = { lingerMs: 60_000, firstBackoffMs: 1_000, maxBackoffMs: 30_000, stableMs: 10_000, random: () => Math.random(), now: () => Date.now() };
+export const DEFAULT_TIMING: FeedTiming = { lingerMs: 60_000, firstBackoffMs: 1_000, maxBackoffMs: 30_000, stableMs: 10_000, idleMs: 10 * 60_000, random: () => Math.random(), now: () => Date.now() };
 
 /** `starting`: the first list is under way; `reconnecting`: the copy may be stale (since, problem). */
 export type FeedStatus = 'starting' | 'live' | 'reconnecting';
@@ -211,16 +216,34 @@ export class AttentionFeed {
       if (changed || recovered) this.changed();
       this.settleFirst();
       // resourceVersion as the list gave it: Argo CD then sends no initial events and drops older ones.
-      const opened = await this.reads.watch({ resourceVersion: listed.resourceVersion, signal, user: this.user });
-      if (signal.aborted) return;
-      if (!opened.ok) {
-        await this.trouble(opened.error, attempt++);
-        continue;
-      }
-      const started = this.timing.now();
-      for await (const event of opened.events) {
+      const watch = new AbortController();
+      const stopWatch = () => watch.abort();
+      signal.addEventListener('abort', stopWatch, { once: true });
+      let idle: NodeJS.Timeout | undefined;
+      let started = 0;
+      const awake = () => {
+        clearTimeout(idle);
+        idle = setTimeout(stopWatch, this.timing.idleMs);
+        idle.unref?.();
+      };
+      try {
+        const opened = await this.reads.watch({ resourceVersion: listed.resourceVersion, signal: watch.signal, user: this.user });
         if (signal.aborted) return;
-        if (this.state.apply(event)) this.changed();
+        if (!opened.ok) {
+          await this.trouble(opened.error, attempt++);
+          continue;
+        }
+        started = this.timing.now();
+        awake();
+        for await (const event of opened.events) {
+          if (signal.aborted) return;
+          awake();
+          if (this.state.apply(event)) this.changed();
+        }
+      } finally {
+        clearTimeout(idle);
+        signal.removeEventListener('abort', stopWatch);
+        watch.abort();
       }
       if (signal.aborted) return;
       const lasted = this.timing.now() - started;

@@ -201,6 +201,22 @@ describe('attention feed', () => {
     release();
   });
 
+  it('replaces a watch that brought nothing for idleMs (a connection that died quietly), with a new list', async () => {
+    const argo = scriptedReads();
+    argo.lists.push({ items: [app('a', 'OutOfSync')], resourceVersion: '7' });
+    const hub = createFeedHub(argo.reads, { ...timing, idleMs: 600_000 });
+    const { release } = await seededFeed(hub);
+    await vi.advanceTimersByTimeAsync(300_000);
+    argo.lastStream().push({ type: 'MODIFIED', application: app('a', 'OutOfSync', 'Healthy', '8') });
+    await vi.advanceTimersByTimeAsync(599_999);
+    expect(argo.watches).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(argo.watches[0].stream.signal.aborted).toBe(true);
+    expect(argo.listCalls).toHaveLength(2);
+    expect(argo.watches).toHaveLength(2);
+    release();
+  });
+
   it('tells a reader why a feed that never listed cannot be read, and does not keep it', async () => {
     const argo = scriptedReads();
     argo.lists.push({ error: 'HTTP 403: permission denied' });
