@@ -99,7 +99,8 @@ describe('fleet attention over stdio (the built CLI)', () => {
 
   it('lists once and watches once, from the list\'s resourceVersion and projected by fields', async () => {
     expect(lists(sim).filter((r) => r.query.includes('metadata.resourceVersion'))).toHaveLength(1);
-    const watch = streams(sim);
+    // The read returned once the list was in; the watch follows it.
+    const watch = await until('the watch', () => (streams(sim).length ? streams(sim) : undefined));
     expect(watch).toHaveLength(1);
     const q = new URLSearchParams(watch[0].query.replace(/^\?/, ''));
     expect(Number(q.get('resourceVersion'))).toBeGreaterThan(0);
@@ -226,7 +227,8 @@ describe('fleet attention in memory (buildGateway)', () => {
       }, 20_000);
       expect(back.rows.some((r) => r[back.columns.indexOf('name')] === name)).toBe(false);
       expect(back.needAttention).toBe(before.needAttention - 1);
-      expect(updates.length).toBeGreaterThan(heard);
+      // The change is announced (at most one notification a second, so maybe a moment after the read saw it).
+      await until('a notification of the return', () => updates.length > heard || undefined);
       // Live again once listed; the watch from the new list's version follows it.
       await until('a new watch', () => streams(sim).length > watchesBefore || undefined);
       const versions = streams(sim).map((r) => Number(new URLSearchParams(r.query.replace(/^\?/, '')).get('resourceVersion')));
@@ -278,22 +280,23 @@ describe('fleet attention in memory (buildGateway)', () => {
       return client;
     };
     const [a, b] = [await session(), await session()];
-    const opened = streams(sim).length;
+    // A subscription returns once its feed has listed; the watch follows the list.
+    const feedLists = () => lists(sim).filter((r) => r.query.includes('metadata.resourceVersion')).length;
+    const [listed, opened] = [feedLists(), streams(sim).length];
     await a.subscribeResource({ uri: FEED });
     await b.subscribeResource({ uri: `${FEED}?limit=5` });
-    await sleep(200);
-    expect(streams(sim).length - opened).toBe(1);
+    expect(feedLists() - listed).toBe(1);
+    await until('the watch', () => streams(sim).length - opened === 1 || undefined);
     await a.unsubscribeResource({ uri: FEED });
-    // b still holds it: a new subscriber joins the same watch.
+    // b still holds it: a new subscriber joins the same feed (no new list).
     await a.subscribeResource({ uri: FEED });
-    await sleep(200);
-    expect(streams(sim).length - opened).toBe(1);
+    expect(feedLists() - listed).toBe(1);
     await a.unsubscribeResource({ uri: FEED });
     await b.close();
     // Nobody left (b's session closed): the next subscriber starts a new list and watch.
     await a.subscribeResource({ uri: FEED });
-    await sleep(200);
-    expect(streams(sim).length - opened).toBe(2);
+    expect(feedLists() - listed).toBe(2);
+    await until('a second watch', () => streams(sim).length - opened === 2 || undefined);
     await a.close();
   });
 });
