@@ -85,7 +85,7 @@ export function createAttentionReads(options: AttentionReadsOptions): AttentionR
     const tool = options.tools().get(name);
     if (!tool) return { ok: false, error: `the catalogue has no ${name}` };
     const refusal = options.refusalOf(tool);
-    if (refusal) return { ok: false, error: `the fleet attention feed reads with ${name}, which this gateway does not expose: ${refusal}` };
+    if (refusal) return { ok: false, error: `it reads with ${name}, which this gateway does not expose (${refusal})` };
     return { ok: true, tool };
   }
 

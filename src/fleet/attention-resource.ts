@@ -178,8 +178,9 @@ export function registerAttention(
       );
       const failed = parts.filter((p) => p.error !== undefined || p.snapshot?.error !== undefined);
       if (failed.length === parts.length) {
-        const why = failed.map((p) => `${merged ? `${p.instance}: ` : ''}${p.error ?? p.snapshot?.error}`).join('\n');
-        throw new McpError(parts.some((p) => p.error !== undefined) ? ErrorCode.InvalidRequest : ErrorCode.InternalError, `The fleet attention feed could not be read: ${why}`, { uri });
+        // A refusal (open's error) is a whole sentence already; a failed list is said here.
+        const why = failed.map((p) => p.error ?? `The fleet attention feed could not be read${p.instance ? ` on instance "${p.instance}"` : ''}: ${p.snapshot?.error}`).join('\n');
+        throw new McpError(parts.some((p) => p.error !== undefined) ? ErrorCode.InvalidRequest : ErrorCode.InternalError, why, { uri });
       }
       const doc = renderAttention({ uri, parts, limit: t.limit, merged: merged && t.instance === undefined });
       return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(doc) }] };
@@ -198,20 +199,22 @@ export function registerAttention(
       }, intervalMs);
       const holds: Array<() => void> = [throttle.cancel];
       const stop = () => holds.forEach((h) => h());
-      for (const r of selected) {
-        const opened = await hubOf(r, options.timing).open(user);
-        if (!opened.ok) {
-          stop();
-          throw new McpError(ErrorCode.InvalidParams, opened.error);
-        }
-        holds.push(opened.feed.onChange(throttle.fire), opened.release);
-        // Told now, not never: a feed that cannot list its Argo CD refuses the subscription with the reason.
-        await opened.feed.seeded();
-        const error = opened.feed.snapshot().error;
-        if (error !== undefined) {
-          stop();
-          throw new McpError(ErrorCode.InternalError, `The fleet attention feed could not be read${r.instance ? ` on instance "${r.instance}"` : ''}: ${error}`);
-        }
+      // Every instance's feed is held, even one that cannot list yet (it retries, and its return is a change); an
+      // instance where the feed cannot run at all is left out. Refused only when no feed could list.
+      const outcomes = await Promise.all(
+        selected.map(async (r) => {
+          const opened = await hubOf(r, options.timing).open(user);
+          if (!opened.ok) return { refused: opened.error };
+          holds.push(opened.feed.onChange(throttle.fire), opened.release);
+          await opened.feed.seeded();
+          const error = opened.feed.snapshot().error;
+          return error === undefined ? {} : { failed: `The fleet attention feed could not be read${r.instance ? ` on instance "${r.instance}"` : ''}: ${error}` };
+        }),
+      );
+      if (outcomes.every((o) => o.refused !== undefined || o.failed !== undefined)) {
+        stop();
+        const refused = outcomes.some((o) => o.refused !== undefined);
+        throw new McpError(refused ? ErrorCode.InvalidParams : ErrorCode.InternalError, outcomes.map((o) => o.refused ?? o.failed).join('\n'));
       }
       // Two subscribes of one URI at once: the first one holds it.
       if (mine.has(key)) return stop();

@@ -312,7 +312,15 @@ describe('fleet attention over several instances', () => {
     const path = await import('node:path');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'attention-'));
     const configFile = path.join(dir, 'gateway.yaml');
-    writeFileSync(configFile, `adaptToServer: false\ninstances:\n  - name: prod\n    url: ${prod.url}\n    token: ${prod.tokens.admin}\n  - name: staging\n    url: ${staging.url}\n    token: ${staging.tokens.admin}\n`);
+    // dr: an Argo CD that is down (a port nothing listens on any more).
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const downUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((r) => closed.close(r));
+    writeFileSync(
+      configFile,
+      `adaptToServer: false\ninstances:\n  - name: prod\n    url: ${prod.url}\n    token: ${prod.tokens.admin}\n  - name: staging\n    url: ${staging.url}\n    token: ${staging.tokens.admin}\n  - name: dr\n    url: ${downUrl}\n    token: t\n`,
+    );
     const config = loadConfig({ flags: { config: configFile }, env: { PATH: process.env.PATH ?? '' } });
     const { gateway, version } = buildGateway(config, createLogger('silent'));
     const server = createMcpServer(gateway, version);
@@ -328,17 +336,25 @@ describe('fleet attention over several instances', () => {
 
   it('lists the merged feed and one per instance; the merged one names each row\'s instance and counts per instance', async () => {
     const { resources } = await client.listResources();
-    expect(resources.map((r) => r.uri).filter((u) => u.startsWith(FEED))).toEqual([FEED, `${FEED}?instance=prod`, `${FEED}?instance=staging`]);
+    expect(resources.map((r) => r.uri).filter((u) => u.startsWith(FEED))).toEqual([FEED, `${FEED}?instance=prod`, `${FEED}?instance=staging`, `${FEED}?instance=dr`]);
     const [p, s] = [await truth(prod), await truth(staging)];
     const all = await readFeed(client);
     expect(all.columns[0]).toBe('instance');
     expect(all.apps).toBe(p.apps.length + s.apps.length);
     expect(all.needAttention).toBe(p.attention.length + s.attention.length);
-    expect(all.instances).toMatchObject({ prod: { state: 'live', apps: p.apps.length, needAttention: p.attention.length }, staging: { state: 'live', apps: s.apps.length } });
+    expect(all.instances).toMatchObject({ prod: { state: 'live', apps: p.apps.length, needAttention: p.attention.length }, staging: { state: 'live', apps: s.apps.length }, dr: { state: 'unavailable' } });
+    expect((all.instances!.dr as { error?: string }).error).toMatch(/Cannot reach Argo CD/);
     expect(all.rows.filter((r) => r[0] === 'prod').map((r) => r[all.columns.indexOf('name')]).sort()).toEqual(p.attention);
     const one = await readFeed(client, `${FEED}?instance=staging`);
     expect(one.columns).not.toContain('instance');
     expect(one.rows.map((r) => r[one.columns.indexOf('name')]).sort()).toEqual(s.attention);
-    await expect(client.readResource({ uri: `${FEED}?instance=nope` })).rejects.toThrow(/Unknown instance "nope".*prod, staging/);
+    await expect(client.readResource({ uri: `${FEED}?instance=nope` })).rejects.toThrow(/Unknown instance "nope".*prod, staging, dr/);
+  });
+
+  it('subscribes to the merged feed while one instance is down, and refuses that instance\'s own feed saying why', async () => {
+    await client.subscribeResource({ uri: FEED });
+    await expect(client.subscribeResource({ uri: `${FEED}?instance=dr` })).rejects.toThrow(/could not be read on instance "dr": Cannot reach Argo CD/);
+    await expect(client.readResource({ uri: `${FEED}?instance=dr` })).rejects.toThrow(/could not be read on instance "dr": Cannot reach Argo CD/);
+    await client.unsubscribeResource({ uri: FEED });
   });
 });
