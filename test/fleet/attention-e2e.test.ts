@@ -239,6 +239,28 @@ describe('fleet attention in memory (buildGateway)', () => {
     }
   }, 40_000);
 
+  it('removes the row of an application deleted on Argo CD (a DELETED event), and counts it out', async () => {
+    const client = await connect({ ARGOCD_BASE_URL: sim.url, ARGOCD_API_TOKEN: sim.tokens.admin });
+    try {
+      const before = await readFeed(client);
+      const listed = lists(sim).length;
+      const name = before.rows[before.rows.length - 1][before.columns.indexOf('name')];
+      const res = await fetch(`${sim.url}/api/v1/applications/${name}?cascade=false`, { method: 'DELETE', headers: { authorization: `Bearer ${sim.tokens.admin}`, 'content-type': 'application/json' } });
+      expect(res.status).toBe(200);
+      const after = await until('the row to go', async () => {
+        const doc = await readFeed(client);
+        return doc.apps === before.apps - 1 ? doc : undefined;
+      });
+      expect(after.rows.some((r) => r[after.columns.indexOf('name')] === name)).toBe(false);
+      expect(after.needAttention).toBe(before.needAttention - 1);
+      // No new list: the change came from the watch.
+      expect(lists(sim).length).toBe(listed);
+      expect(after.state).toBe('live');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('shows only the apps inside the gateway\'s scope (projects:)', async () => {
     const { apps } = await truth(sim);
     const project = apps.map((a) => a.spec.project ?? 'default').find((p) => p !== 'default')!;

@@ -26,7 +26,9 @@ function watchApplications(ctx: RouteContext): unknown {
   for (const rec of initial) if (!older(rec)) send('ADDED', store.appJson(rec));
   const unsubscribe = store.onAppChange((e) => {
     const rec = e.type === 'DELETED' ? store.deletedApps.get(e.name) : store.apps.get(e.name);
-    if (!rec || !appMatchesQuery(ctx, rec, q) || older(rec)) return;
+    // Kubernetes gives a deletion a resourceVersion of its own (newer than the list's); this store keeps the app's
+    // last one, so a DELETED event is never taken for an old one.
+    if (!rec || !appMatchesQuery(ctx, rec, q) || (e.type !== 'DELETED' && older(rec))) return;
     send(e.type, store.appJson(rec));
   });
   stream.onClose(unsubscribe);
