@@ -197,25 +197,18 @@ export class AttentionFeed {
     await sleep(backoffDelay(attempt, this.timing), signal);
   }
 
+  /**
+   * One connection: the watch is asked for first and the list right after, so no change falls between the two (a
+   * change after the watch began arrives as an event; one before the list is in the list). Events older than the
+   * list's copy of their app are then dropped by resourceVersion, as argocd-server drops them. The watch asks from
+   * the last list's resourceVersion, or "0" before the first list: either way argocd-server sends no initial
+   * ADDED events (server/application/application.go `Watch` sends them only without a resourceVersion).
+   */
   private async run(): Promise<void> {
     const signal = this.controller.signal;
     let attempt = 0;
+    let version = '0';
     while (!signal.aborted) {
-      const listed = await this.reads.list({ signal, user: this.user });
-      if (signal.aborted) return;
-      if (!listed.ok) {
-        await this.trouble(listed.error, attempt++);
-        continue;
-      }
-      const changed = this.state.reset(listed.items);
-      const recovered = this.status !== 'live' || this.error !== undefined;
-      this.status = 'live';
-      this.error = undefined;
-      this.staleSince = undefined;
-      this.problem = undefined;
-      if (changed || recovered) this.changed();
-      this.settleFirst();
-      // resourceVersion as the list gave it: Argo CD then sends no initial events and drops older ones.
       const watch = new AbortController();
       const stopWatch = () => watch.abort();
       signal.addEventListener('abort', stopWatch, { once: true });
@@ -227,7 +220,23 @@ export class AttentionFeed {
         idle.unref?.();
       };
       try {
-        const opened = await this.reads.watch({ resourceVersion: listed.resourceVersion, signal: watch.signal, user: this.user });
+        const watching = this.reads.watch({ resourceVersion: version, signal: watch.signal, user: this.user });
+        const listed = await this.reads.list({ signal, user: this.user });
+        if (signal.aborted) return;
+        if (!listed.ok) {
+          await this.trouble(listed.error, attempt++);
+          continue;
+        }
+        if (listed.resourceVersion) version = listed.resourceVersion;
+        const changed = this.state.reset(listed.items);
+        const recovered = this.status !== 'live' || this.error !== undefined;
+        this.status = 'live';
+        this.error = undefined;
+        this.staleSince = undefined;
+        this.problem = undefined;
+        if (changed || recovered) this.changed();
+        this.settleFirst();
+        const opened = await watching;
         if (signal.aborted) return;
         if (!opened.ok) {
           await this.trouble(opened.error, attempt++);
@@ -247,8 +256,8 @@ export class AttentionFeed {
       }
       if (signal.aborted) return;
       const lasted = this.timing.now() - started;
-      // A watch that ran a while and ended (a proxy's idle timeout, a restart, the wait for first bytes) is
-      // replaced at once; one that keeps ending early backs off.
+      // A watch that ran a while and ended (a proxy's idle timeout, a restart, a silent one replaced) is replaced at
+      // once; one that keeps ending early backs off.
       if (lasted >= this.timing.stableMs) {
         attempt = 0;
         continue;

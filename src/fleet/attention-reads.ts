@@ -1,7 +1,7 @@
 /**
- * The fleet attention feed's two reads of one Argo CD, made as the UI makes them
- * (ui/src/app/applications/components/applications-list/applications-list.tsx `loadApplications`): a list projected by
- * `fields` that asks for the list's `metadata.resourceVersion`, then the application watch from that version, projected
+ * The fleet attention feed's two reads of one Argo CD, projected as the UI projects them
+ * (ui/src/app/applications/components/applications-list/applications-list.tsx `loadApplications`): the list by
+ * `fields`, asking for the list's `metadata.resourceVersion` too, and the application watch from a resourceVersion,
  * under `result.`. Both go through what a tool call goes through: the tool must be exposed (allowlist, toolsets, the
  * connected release), the scope narrows the query and filters the answer, and under per-user sign-in (sso) the
  * caller's own Argo CD token is used, so Argo CD's RBAC shows them their applications only.
@@ -152,6 +152,10 @@ export function createAttentionReads(options: AttentionReadsOptions): AttentionR
       const answer = await upstream!.send({ tool: ready.tool, request: ready.request, signal, user: ready.as, streamWaitMs: options.watchWaitMs ?? WATCH_WAIT_MS });
       if (answer.kind === 'error') return { ok: false, error: answer.text };
       if (answer.kind !== 'stream') return { ok: false, error: 'Argo CD did not answer the application watch with a stream' };
+      if (signal.aborted) {
+        answer.close();
+        return { ok: false, error: 'the watch was stopped' };
+      }
       signal.addEventListener('abort', () => answer.close(), { once: true });
       const body = answer.body;
       async function* events(): AsyncIterable<WatchEvent> {

@@ -44,6 +44,7 @@ function scriptedReads() {
   const lists: Array<{ items: unknown[]; resourceVersion: string } | { error: string }> = [];
   const watches: Array<{ resourceVersion?: string; stream: Stream }> = [];
   const listCalls: number[] = [];
+  const order: string[] = [];
   let listed = 0;
   const reads: AttentionReads = {
     perUser: false,
@@ -51,16 +52,18 @@ function scriptedReads() {
     identityProblem: async () => undefined,
     async list() {
       listCalls.push(Date.now());
+      order.push('list');
       const next = lists[Math.min(listed++, lists.length - 1)];
       return 'error' in next ? { ok: false, error: next.error } : { ok: true, ...next };
     },
     async watch({ resourceVersion, signal }) {
+      order.push('watch');
       const stream = new Stream(signal);
       watches.push({ resourceVersion, stream });
       return { ok: true, events: stream.events() };
     },
   };
-  return { reads, lists, watches, listCalls, lastStream: () => watches[watches.length - 1].stream };
+  return { reads, lists, watches, listCalls, order, lastStream: () => watches[watches.length - 1].stream };
 }
 
 const timing: Partial<FeedTiming> = { lingerMs: 60_000, firstBackoffMs: 1000, maxBackoffMs: 8000, stableMs: 10_000, random: () => 1, now: () => Date.now() };
@@ -82,7 +85,7 @@ describe('attention feed', () => {
     vi.useRealTimers();
   });
 
-  it('seeds from a list, watches from its resourceVersion, and applies events; listeners hear only real changes', async () => {
+  it('asks for the watch, then the list (no change falls between them), seeds from the list and applies events; listeners hear only real changes', async () => {
     const argo = scriptedReads();
     argo.lists.push({ items: [app('a'), app('b', 'OutOfSync')], resourceVersion: '500' });
     const hub = createFeedHub(argo.reads, timing);
@@ -90,7 +93,9 @@ describe('attention feed', () => {
     expect(rowNames(feed)).toEqual(['b']);
     expect(feed.snapshot().status).toBe('live');
     await vi.advanceTimersByTimeAsync(0);
-    expect(argo.watches.map((w) => w.resourceVersion)).toEqual(['500']);
+    // Before any list there is no version to watch from: "0" asks for changes only (no initial ADDED events).
+    expect(argo.order).toEqual(['watch', 'list']);
+    expect(argo.watches.map((w) => w.resourceVersion)).toEqual(['0']);
     let heard = 0;
     feed.onChange(() => heard++);
     argo.lastStream().push({ type: 'MODIFIED', application: app('a', 'Synced', 'Degraded', '501') });
@@ -147,7 +152,7 @@ describe('attention feed', () => {
     expect(argo.listCalls).toHaveLength(1);
   });
 
-  it('when the stream drops: shows the copy as stale, backs off (1 s, 2 s, 4 s, …), lists again and watches from the new version', async () => {
+  it('when the stream drops: shows the copy as stale, backs off (1 s, 2 s, 4 s, …), watches from the last list\'s version and lists again', async () => {
     const argo = scriptedReads();
     argo.lists.push({ items: [app('a', 'OutOfSync'), app('gone', 'OutOfSync')], resourceVersion: '100' });
     const hub = createFeedHub(argo.reads, timing);
@@ -183,7 +188,14 @@ describe('attention feed', () => {
     const live = feed.snapshot();
     expect(live.status).toBe('live');
     expect(live.rows.map((r) => r.name)).toEqual(['new', 'a']);
-    expect(argo.watches.map((w) => w.resourceVersion)).toEqual(['100', '180']);
+    // Every attempt asked for a watch from the last list's version first; those of the failed lists were dropped.
+    expect(argo.watches.map((w) => w.resourceVersion)).toEqual(['0', '100', '100', '100']);
+    expect(argo.watches.slice(0, 3).every((w) => w.stream.signal.aborted)).toBe(true);
+    expect(argo.watches[3].stream.signal.aborted).toBe(false);
+    // An event from before the new list (older than its copy of the app) changes nothing.
+    argo.lastStream().push({ type: 'MODIFIED', application: app('new', 'Synced', 'Healthy', '0') });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(feed.snapshot().rows.map((r) => r.name)).toEqual(['new', 'a']);
     release();
   });
 
