@@ -220,6 +220,9 @@ export class AttentionFeed {
         idle.unref?.();
       };
       try {
+        // Counted from the request: argocd-server answers a quiet watch only with its first event, and one that sent
+        // nothing for WATCH_WAIT_MS comes back empty, which is a long watch, not a failure.
+        started = this.timing.now();
         const watching = this.reads.watch({ resourceVersion: version, signal: watch.signal, user: this.user });
         const listed = await this.reads.list({ signal, user: this.user });
         if (signal.aborted) return;
@@ -242,7 +245,6 @@ export class AttentionFeed {
           await this.trouble(opened.error, attempt++);
           continue;
         }
-        started = this.timing.now();
         awake();
         for await (const event of opened.events) {
           if (signal.aborted) return;

@@ -229,6 +229,28 @@ describe('attention feed', () => {
     release();
   });
 
+  it('opens again at once, still live, a quiet watch that Argo CD never answered (no event within the wait)', async () => {
+    const argo = scriptedReads();
+    argo.lists.push({ items: [app('a', 'OutOfSync')], resourceVersion: '7' });
+    const watch = argo.reads.watch;
+    // As the upstream answers a watch whose first bytes did not come within its wait: an empty stream, late.
+    argo.reads.watch = async (a) => {
+      const opened = await watch(a);
+      await new Promise((r) => setTimeout(r, 300_000));
+      argo.lastStream().end();
+      return opened;
+    };
+    const hub = createFeedHub(argo.reads, timing);
+    const { feed, release } = await seededFeed(hub);
+    let heard = 0;
+    feed.onChange(() => heard++);
+    await vi.advanceTimersByTimeAsync(300_000);
+    expect(argo.listCalls).toHaveLength(2);
+    expect(feed.snapshot().status).toBe('live');
+    expect(heard).toBe(0);
+    release();
+  });
+
   it('tells a reader why a feed that never listed cannot be read, and does not keep it', async () => {
     const argo = scriptedReads();
     argo.lists.push({ error: 'HTTP 403: permission denied' });
