@@ -32,9 +32,14 @@ export function workflowTool(args: {
       'argocd/tag': 'Workflows',
       ...({ 'argocd/uses': args.uses } as object),
     } as CatalogueTool['_meta'],
-    inputSchema: args.inputSchema,
+    // Read workflows take a JMESPath `query` on their result, as read tools do (applied by the gateway: src/gateway/query-hook.ts).
+    inputSchema: args.readOnly ? withQueryArg(args.inputSchema) : args.inputSchema,
     request: { method: args.readOnly ? 'GET' : 'POST', path: `/workflows/${args.name}`, path_params: [], query: [] },
   };
+}
+
+function withQueryArg(schema: JsonSchema): JsonSchema {
+  return { ...schema, properties: { ...(schema.properties as Record<string, JsonSchema>), query: { type: 'string' } } };
 }
 
 export function textOf(result: CallToolResult): string {

@@ -1,0 +1,38 @@
+/**
+ * The gateway's two uses of a `query` argument outside shaping (src/shaping/queried.ts runs it on an answer): the
+ * expression is compiled before anything is sent, so a syntax error costs no Argo CD call; and a read workflow's
+ * result (find_app, health_report, diff) is queried as a whole, once the workflow has built it.
+ */
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { compileQuery, runQuery } from '../query/index.ts';
+import { strip } from '../shaping/shape.ts';
+
+/** What is wrong with a `query` argument, or undefined when it is absent or compiles. */
+export function queryArgProblem(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') return '`query` must be a string: a JMESPath expression, e.g. "items[].metadata.name"';
+  const compiled = compileQuery(value);
+  return compiled.ok ? undefined : compiled.error.text;
+}
+
+/** A workflow's successful result with the query applied to its structured value; its notes are kept. */
+export function queryComposite(result: CallToolResult, query: string): CallToolResult {
+  if (result.isError) return result;
+  let value: unknown = result.structuredContent;
+  if (value === undefined) {
+    try {
+      value = JSON.parse((result.content[0] as { text?: string }).text ?? '');
+    } catch {
+      return { ...result, content: [...result.content, { type: 'text', text: '`query` was not applied: this result is not JSON.' }] };
+    }
+  }
+  const ran = runQuery(query, value);
+  if (!ran.ok) return { content: [{ type: 'text', text: `${ran.error.text}\nThe workflow ran; only the query failed.` }], isError: true };
+  const out = strip(ran.value) ?? null;
+  const structured = typeof out === 'object' && out !== null && !Array.isArray(out) ? (out as Record<string, unknown>) : { result: out };
+  return {
+    ...result,
+    content: [{ type: 'text', text: JSON.stringify(out) }, ...result.content.slice(1)],
+    structuredContent: structured,
+  };
+}
