@@ -36,6 +36,8 @@ export interface GatewayConfig {
   auth?: ArgocdAuthSettings;
   /** Several Argo CD instances (src/gateway/instances.ts); when set, argocdUrl, token and auth are unset. */
   instances?: InstanceConfig[];
+  /** With instances: how many a read with `instance: "*"` (or a list) asks at once (src/gateway/instances.ts). */
+  instanceConcurrency?: number;
   insecure: boolean;
   caFile?: string;
   /** Upstream request timeout in milliseconds. */
@@ -115,7 +117,7 @@ export interface CliFlags extends HttpFlags {
 /** The keys a config file may hold; anything else is reported (a typo must not be silently ignored). */
 const FILE_KEYS = [
   'url', 'server', 'token', 'tokenFile', 'insecure', 'caFile', 'clientCertFile', 'clientKeyFile', 'rootPath', 'timeout',
-  'username', 'password', 'passwordFile', 'argocdContext', 'tokenCommand', 'tokenCommandTtl', 'headers', 'instances',
+  'username', 'password', 'passwordFile', 'argocdContext', 'tokenCommand', 'tokenCommandTtl', 'headers', 'instances', 'instanceConcurrency',
   'transport', 'host', 'port', 'readOnly', 'allow', 'deny', 'toolsets', 'mode', 'maxResultTokens', 'maxResponseBytes', 'rawResults',
   'adaptToServer', 'auditFile', 'catalogueDir', 'projects', 'namespaces', 'clusters', 'confirm', 'confirmFallback', 'logLevel', 'sso',
   ...HTTP_FILE_KEYS,
@@ -426,6 +428,12 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     topLevel: [explicitUrl?.from, credential?.from, ...authRead.methods.map((m) => m.from)].filter((f): f is string => !!f),
   });
 
+  const concurrencySource = pick([env.ARGOCD_MCP_INSTANCE_CONCURRENCY, 'ARGOCD_MCP_INSTANCE_CONCURRENCY'], [file.instanceConcurrency, `${fileLabel}: instanceConcurrency`]);
+  const instanceConcurrency = concurrencySource ? Number(concurrencySource.value) : undefined;
+  if (instanceConcurrency !== undefined && (!Number.isInteger(instanceConcurrency) || instanceConcurrency < 1 || instanceConcurrency > 64)) {
+    issues.push({ setting: concurrencySource!.from, message: `"${String(concurrencySource!.value)}" must be a whole number from 1 to 64: how many instances one read with instance "*" asks at once (default 4)` });
+  }
+
   if (issues.length) throw new ConfigError(issues);
   return Object.freeze({
     argocdUrl: instances ? undefined : argocdUrl,
@@ -433,6 +441,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     tokenFile: instances ? undefined : tokenFile,
     auth: instances ? undefined : authRead.auth,
     instances,
+    instanceConcurrency,
     insecure: insecure ?? false,
     caFile,
     clientCert: instances ? undefined : clientCert,
