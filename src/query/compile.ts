@@ -156,6 +156,9 @@ export function compileQuery(expression: string): Compiled {
   try {
     ast = compile(expression);
   } catch (err) {
+    // The lexer reads an unterminated 'string' to the end; saying so beats the parser's "got: EOF".
+    const unterminated = lexErrorPosition(expression);
+    if (unterminated) return fail(unterminated.message, unterminated.position);
     return fail(`is not valid JMESPath: ${bare((err as Error).message)}`, parseErrorPosition(expression, tokens));
   }
 

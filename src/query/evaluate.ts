@@ -84,7 +84,8 @@ function measure(value: unknown, b: Budget): void {
     throw new BudgetError(`builds more than ${b.limits.built.toLocaleString('en')} values; narrow it (filter before projecting, pick fewer fields)`);
   }
   if (typeof value === 'object' && value !== null && sizeOf(value, b) > b.limits.valueChars) {
-    throw new BudgetError(`builds a value larger than ${Math.round(b.limits.valueChars / 1048576)} MB of JSON; it repeats more than the answer holds`);
+    const size = b.limits.valueChars >= 1048576 ? `${Math.round(b.limits.valueChars / 1048576)} MB` : `${b.limits.valueChars} characters`;
+    throw new BudgetError(`builds a value larger than ${size} of JSON; it repeats more than the answer holds`);
   }
 }
 
