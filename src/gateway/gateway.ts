@@ -41,7 +41,7 @@ import type { SignInBroker, SignInUser } from '../argocd/auth/sso/broker.ts';
 import { createGitopsChecks } from '../policy/gitops/checks.ts';
 import type { GitopsChecksOptions, GitopsMode, GitopsVerdict } from '../policy/gitops/checks.ts';
 import { checkReader, gitopsCaller, withGitopsNotice } from './gitops-hook.ts';
-import { queryArgProblem, queryComposite } from './query-hook.ts';
+import { queryArgOf, queryArgProblem, queryComposite } from './query-hook.ts';
 import { shapeAnswer } from '../shaping/queried.ts';
 
 /** Default and maximum bounds of streaming tools. */
@@ -477,13 +477,14 @@ export function createGateway(options: GatewayOptions): Gateway {
         const problems = formatValidationErrors(validate.errors ?? [], args, tool.inputSchema);
         return textResult(`Invalid arguments for ${name}; nothing was sent to Argo CD:\n- ${problems.join('\n- ')}`, true);
       }
-      // query: a JMESPath expression is compiled before anything is sent (src/query/).
-      const queryProblem = queryArgProblem(args.query);
+      // query: a JMESPath expression is compiled before anything is sent (src/query/); find_app's `query` is its own.
+      const givenQuery = queryArgOf(args, composite?.tool);
+      const queryProblem = queryArgProblem(givenQuery);
       if (queryProblem) {
         record('invalid');
         return textResult(`Invalid arguments for ${name}; nothing was sent to Argo CD:\n- ${queryProblem}`, true);
       }
-      const query = args.query as string | undefined;
+      const query = givenQuery as string | undefined;
       if (composite) {
         const index = catalogueIndex();
         const missing = composite.requires.filter((r) => !index.has(r) || refusalOf(index.get(r)!));
@@ -499,7 +500,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         // A workflow sizes what it lists (sync_many's preview) to the client's budget; a byte budget is ~4 bytes a token.
         const budget = budgetOf(ctx);
         const runCtx: CallContext = { ...entered.ctx, maxResultTokens: budget.tokens ?? Math.floor((budget.bytes ?? 4 * DEFAULT_RESULT_TOKENS) / 4), gitopsSink: [] };
-        const { query: _query, ...runArgs } = args;
+        const { query: _query, ...rest } = args;
+        const runArgs = query === undefined ? args : rest;
         const ran = withGitopsNotice(await composite.run(runArgs, runCtx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? runCtx), internal: true }), offers), runCtx.gitopsSink!, 'workflow');
         const result = query === undefined ? ran : queryComposite(ran, query);
         record(result.isError ? 'error' : 'ok');

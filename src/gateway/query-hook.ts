@@ -4,8 +4,15 @@
  * result (find_app, health_report, diff) is queried as a whole, once the workflow has built it.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { compileQuery, runQuery } from '../query/index.ts';
+import type { CatalogueTool } from '../catalogue/types.ts';
+import { QUERY_ARG_SCHEMA, compileQuery, runQuery } from '../query/index.ts';
 import { strip } from '../shaping/shape.ts';
+
+/** The JMESPath `query` of a call: any operation tool's, and a workflow's when its schema is the JMESPath one. */
+export function queryArgOf(args: Record<string, unknown>, composite: CatalogueTool | undefined): unknown {
+  if (composite && (composite.inputSchema.properties as Record<string, unknown> | undefined)?.query !== QUERY_ARG_SCHEMA) return undefined;
+  return args.query;
+}
 
 /** What is wrong with a `query` argument, or undefined when it is absent or compiles. */
 export function queryArgProblem(value: unknown): string | undefined {

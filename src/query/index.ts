@@ -7,6 +7,13 @@ export { QUERY_LIMITS } from './limits.ts';
 export type { QueryLimits } from './limits.ts';
 export type { QueryError } from './query-error.ts';
 
+/**
+ * The advertised schema of a `query` argument that is JMESPath (no description: the server instructions describe it
+ * once). A workflow whose own `query` means something else (find_app's name fragment) keeps its own schema, and the
+ * gateway runs JMESPath only where the schema is this very object.
+ */
+export const QUERY_ARG_SCHEMA: Readonly<{ type: 'string' }> = Object.freeze({ type: 'string' });
+
 import { compileQuery } from './compile.ts';
 import { evaluateQuery } from './evaluate.ts';
 import type { Evaluated } from './evaluate.ts';

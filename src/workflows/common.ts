@@ -3,6 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CatalogueTool, JsonSchema } from '../catalogue/types.ts';
 import type { CallContext } from '../gateway/gateway.ts';
 import { textResult } from '../gateway/gateway.ts';
+import { QUERY_ARG_SCHEMA } from '../query/index.ts';
 
 export type Call = (name: string, args: Record<string, unknown>, ctx?: CallContext) => Promise<CallToolResult>;
 
@@ -39,7 +40,9 @@ export function workflowTool(args: {
 }
 
 function withQueryArg(schema: JsonSchema): JsonSchema {
-  return { ...schema, properties: { ...(schema.properties as Record<string, JsonSchema>), query: { type: 'string' } } };
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  // find_app's own `query` is a name fragment: it stays.
+  return properties.query ? schema : { ...schema, properties: { ...properties, query: QUERY_ARG_SCHEMA } };
 }
 
 export function textOf(result: CallToolResult): string {
