@@ -97,8 +97,9 @@ function mergePlan(values: Array<{ instance: string; value: unknown }>): { parts
     }));
     return { parts, build: (rows) => ({ ...(plain ? { columns: ['instance', 'value'] } : {}), items: rows.flatMap((p) => p.rows) }) };
   }
-  const parts = values.map(({ instance, value }) => ({ instance, rows: [tagged(instance, value)] }));
-  return { parts, build: (rows) => ({ items: rows.flatMap((p) => p.rows) }) };
+  const plain = values.every((v) => typeof v.value !== 'object' || v.value === null);
+  const parts = values.map(({ instance, value }) => ({ instance, rows: [plain ? [instance, value] : tagged(instance, value)] }));
+  return { parts, build: (rows) => ({ ...(plain ? { columns: ['instance', 'value'] } : {}), items: rows.flatMap((p) => p.rows) }) };
 }
 
 /** Whether a text fits the caller's budget, with room for the cut note. */

@@ -34,20 +34,15 @@ export const ALL_INSTANCES = '*';
 export const DEFAULT_INSTANCE_CONCURRENCY = 4;
 
 /**
- * A tool's advertised form with the `instance` argument added first and required. On a read it is one name, "*",
- * or a list of names (anyOf string | array: accepted by OpenAI strict mode, Gemini and Anthropic, test/instances).
+ * A tool's advertised form with the `instance` argument added first and required. On a read the enum adds "*"; a
+ * list of names is accepted too and said in the description, not in the schema: every schema node has one type
+ * (test/codegen/dialects.ts), and a string keeps the single-instance call as it was.
  */
 export function withInstanceArg(tool: Tool, names: string[], describe: string): Tool {
   const schema = tool.inputSchema;
   const read = tool.annotations?.readOnlyHint === true;
   const arg = read
-    ? {
-        description: `${describe} Reads also take "*" (all) or a list of names: one answer with an instance column.`,
-        anyOf: [
-          { type: 'string', enum: [...names, ALL_INSTANCES] },
-          { type: 'array', items: { type: 'string', enum: names }, minItems: 1 },
-        ],
-      }
+    ? { type: 'string', enum: [...names, ALL_INSTANCES], description: `${describe} Reads also take "*" (all) or a JSON list of names: one answer with an instance column.` }
     : { type: 'string', enum: names, description: describe };
   return {
     ...tool,
