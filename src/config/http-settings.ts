@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseBool, parseDuration, pick, stringList } from './read.ts';
 import type { ConfigIssue, Source } from './read.ts';
-import { parseApiKeys } from '../inbound-auth/api-keys.ts';
-import type { ApiKeyEntry } from '../inbound-auth/api-keys.ts';
+import { parseApiKeys } from '../credentials/api-keys.ts';
+import type { ApiKeyEntry } from '../credentials/api-keys.ts';
 
 export interface RateLimitSettings {
   /** Tokens added per second; 0 turns the limit off. */
@@ -389,7 +389,7 @@ export function httpSettingsFrom(input: HttpSettingsInput): HttpSettings {
   };
 }
 
-/** The settings a caller gets when it gives none (the demo, tests that build serveHttp directly). */
+/** The settings a caller gets when it gives none (the demo, tests that build serveStreamableHttp directly). */
 export function defaultHttpSettings(): HttpSettings {
   return {
     stateless: false,
