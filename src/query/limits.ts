@@ -8,9 +8,9 @@ export const QUERY_LIMITS = {
   /** The longest expression accepted. */
   expressionChars: 2000,
   /** Wall time of one evaluation, in milliseconds (checked every few thousand steps). */
-  timeMs: 2000,
+  timeMs: 1000,
   /** Expression nodes visited in one evaluation (a projection visits its right side once per element). */
-  steps: 5_000_000,
+  steps: 3_000_000,
   /** Values built in one evaluation, in units: one per array element or object member, one per 16 string characters. */
   built: 8_000_000,
   /** The JSON size, in characters, of any one value the query builds (references expanded). */
