@@ -291,8 +291,8 @@ function operationToIr(
   const shapeArgs: Array<keyof typeof SHAPE_ARGS> = ['raw'];
   if (method === 'GET' && (list || responseRef || stream === 'watch')) shapeArgs.push('fields');
   if (list) shapeArgs.push('limit', 'offset');
-  // Every one-shot read takes a JMESPath `query` on its answer; streams (watch, logs) collect items and do not.
-  if (method === 'GET' && !stream) shapeArgs.push('query');
+  // Every read takes a JMESPath `query` on its answer (a stream's: on the window of items it collected).
+  if (method === 'GET') shapeArgs.push('query');
   for (const arg of shapeArgs) {
     claim(arg, 'a result-shaping argument');
     fullProps[arg] = { ...SHAPE_ARGS[arg] };

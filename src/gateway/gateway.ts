@@ -41,7 +41,7 @@ import type { SignInBroker, SignInUser } from '../argocd/auth/sso/broker.ts';
 import { createGitopsChecks } from '../policy/gitops/checks.ts';
 import type { GitopsChecksOptions, GitopsMode, GitopsVerdict } from '../policy/gitops/checks.ts';
 import { checkReader, gitopsCaller, withGitopsNotice } from './gitops-hook.ts';
-import { queryArgOf, queryArgProblem, queryComposite } from './query-hook.ts';
+import { queryArgOf, queryArgProblem, queryComposite, queryStreamWindow } from './query-hook.ts';
 import { shapeAnswer } from '../shaping/queried.ts';
 
 /** Default and maximum bounds of streaming tools. */
@@ -397,7 +397,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       stoppedBecause: answer.note ?? window.stoppedBecause,
     };
     if (window.error !== undefined) result.error = window.error;
-    const capped = await capResult(result, budgetOf(ctx), narrowHint(tool));
+    // query: on the window with its items as Argo CD sent them (src/gateway/query-hook.ts).
+    const queried = typeof args.query === 'string' ? queryStreamWindow({ ...result, items: visible }, args.query) : undefined;
+    if (queried && !queried.ok) return textResult(queried.message, true);
+    const capped = await capResult(queried ? queried.value : result, budgetOf(ctx), narrowHint(tool));
     const out = jsonResult(capped.text, capped.value, capped.note ? [capped.note] : []);
     return window.error !== undefined ? { ...out, isError: true } : out;
   }

@@ -22,6 +22,16 @@ export function queryArgProblem(value: unknown): string | undefined {
   return compiled.ok ? undefined : compiled.error.text;
 }
 
+/**
+ * A stream's window ({items, count, stoppedBecause}, items as Argo CD sent them: log entries, watch events) through
+ * the query; e.g. `items[?contains(content, 'ERROR')].content` on logs.
+ */
+export function queryStreamWindow(window: Record<string, unknown>, query: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  const ran = runQuery(query, window);
+  if (!ran.ok) return { ok: false, message: `${ran.error.text}\nArgo CD answered; only the query failed.` };
+  return { ok: true, value: strip(ran.value) ?? null };
+}
+
 /** A workflow's successful result with the query applied to its structured value; its notes are kept. */
 export function queryComposite(result: CallToolResult, query: string): CallToolResult {
   if (result.isError) return result;

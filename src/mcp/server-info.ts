@@ -22,7 +22,7 @@ const CONFIRMATION =
 
 /** docs/query.md: the `query` argument, described once for every read tool (its schema carries no description). */
 const QUERY =
-  "Every one-shot read, diff and health_report take `query` (find_app's is its name filter): a JMESPath expression (jmespath.site, Community edition: " +
+  "Every read, diff and health_report take `query` (find_app's is its name filter): a JMESPath expression (jmespath.site, Community edition: " +
   "filters, projections, let, functions such as length, sort_by, group_by) run on Argo CD's whole answer, as raw: true " +
   "shows it, before shaping; its result is the tool's result, e.g. application_list " +
   "query \"items[?status.sync.status=='OutOfSync'].metadata.name\" or \"length(items)\". With several instances, " +

@@ -119,6 +119,21 @@ describe('query on a read, end to end', () => {
     expect(textOf(found)).toContain(name);
   });
 
+  it('works on a stream\'s window too: log lines filtered as Argo CD sent them', async () => {
+    const name = truth[0].metadata.name;
+    const plain = await call(client, 'application_logs', { name, maxItems: 5, waitSeconds: 30 });
+    expect(plain.isError, textOf(plain)).toBeFalsy();
+    const lines = (first(plain) as { items: string[] }).items;
+    expect(lines.length).toBeGreaterThan(0);
+    const queried = await call(client, 'application_logs', { name, maxItems: 5, waitSeconds: 30, query: '{count: count, pods: items[].podName, contents: items[].content}' });
+    expect(queried.isError, textOf(queried)).toBeFalsy();
+    const window = first(queried) as { count: number; pods: string[]; contents: string[] };
+    expect(window.count).toBe(lines.length);
+    // Each shaped line is "time pod content": the query saw the entries those lines were made from.
+    window.contents.forEach((content, i) => expect(lines[i]).toContain(content));
+    expect(window.pods.length).toBe(lines.length);
+  });
+
   it('costs one list request per call', async () => {
     const before = listCalls();
     await call(client, 'application_list', { query: 'length(items)' });
