@@ -21,6 +21,8 @@ import type { FlagsOf, SettingRow } from './setting-types.ts';
 const UNKNOWN_CLIENT_TOKENS = 20_000;
 
 export const SETTINGS = {
+  config: { flag: '--config', short: '-c', arg: '<file>', env: ['ARGOCD_MCP_CONFIG'], inFile: false, type: 'file', doc: 'YAML config file holding any setting below (the allowlist, instances, sso)' },
+
   // --- Argo CD: where it is and how to authenticate (src/config/argocd-connection.ts, src/argocd/auth/auth-config.ts)
   url: {
     flag: '--url', arg: '<url>', env: ['ARGOCD_BASE_URL', 'ARGOCD_SERVER'], aliases: ['server'], type: 'url',
@@ -227,7 +229,6 @@ export const SETTINGS = {
     choices: [['trace', ''], ['debug', ''], ['info', ''], ['warn', ''], ['error', ''], ['fatal', ''], ['silent', '']],
     doc: 'log level of the structured JSON logs on stderr',
   },
-  config: { flag: '--config', short: '-c', arg: '<file>', env: ['ARGOCD_MCP_CONFIG'], inFile: false, type: 'file', doc: 'YAML config file: the allowlist and every setting above' },
 } as const satisfies Record<string, SettingRow>;
 
 export type Settings = typeof SETTINGS;
