@@ -17,7 +17,10 @@ export function applyConfig(config: Pick<GatewayConfig, 'catalogueDir' | 'auditF
     appendFileSync(config.auditFile, '');
   } catch (err) {
     throw new ConfigError([
-      { setting: `auditFile (${waysToSet('auditFile')})`, message: `cannot write ${config.auditFile} (${(err as NodeJS.ErrnoException).code}); check the directory and permissions` },
+      {
+        setting: 'auditFile',
+        message: `cannot write ${config.auditFile} (${(err as NodeJS.ErrnoException).code}); check the directory and permissions, or name another file (${waysToSet('auditFile')})`,
+      },
     ]);
   }
 }

@@ -83,7 +83,7 @@ function typeError(key: string, row: SettingRow, value: unknown): string {
     case 'bool':
       return `${given} must be true or false`;
     case 'duration':
-      return `${given} is not a duration; use seconds (30) or 30s, 1500ms, 2m, 1h: ${row.doc}${withDefault}`;
+      return `${given} is not a duration; use seconds (30) or 30s, 1500ms, 2m, 1h${withDefault}`;
     case 'rate':
       return `${given} is not a rate; use requests per second, minute or hour (10/s, 600/m) or off${withDefault}`;
     case 'bytes':
