@@ -18,7 +18,8 @@ import { instancesFrom } from './instances.ts';
 import type { InstanceConfig } from './instances.ts';
 import { ConfigError, normaliseArgocdUrl, parseBool, parseDuration, pick, stringList } from './read.ts';
 import type { AllowlistConfig, ConfigIssue, LogLevel, Source } from './read.ts';
-import type { CliFlags } from './settings.ts';
+import type { CliFlags, Settings } from './settings.ts';
+import type { ValueOf } from './setting-types.ts';
 import { sourceOf } from './sources.ts';
 import type { ReadContext } from './sources.ts';
 import { readToolSettings } from './tool-settings.ts';
@@ -28,7 +29,7 @@ import { settingValue } from './values.ts';
 export { ConfigError, normaliseArgocdUrl, parseBool, parseDuration, pick, stringList };
 export type { AllowlistConfig, CliFlags, ConfigIssue, LogLevel, Source };
 
-export type Transport = 'stdio' | 'http';
+export type Transport = ValueOf<Settings['transport']>;
 
 export interface GatewayConfig extends ToolSettings {
   /** Argo CD base URL including any root path, without a trailing slash; undefined when none is configured. */

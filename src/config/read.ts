@@ -2,8 +2,11 @@
  * The primitives every settings reader shares (the top-level merge in load-config.ts, the HTTP service's settings,
  * Argo CD auth, SSO, instances, the logger): a leaf module, so none of them imports the merge back.
  */
+import type { ValueOf } from './setting-types.ts';
+import type { Settings } from './settings.ts';
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+/** A log level: the logLevel row's choices. */
+export type LogLevel = ValueOf<Settings['logLevel']>;
 
 export interface AllowlistConfig {
   readOnly: boolean;

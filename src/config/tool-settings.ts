@@ -11,22 +11,23 @@ import type { AllowlistConfig, Source } from './read.ts';
 import { sourceOf } from './sources.ts';
 import type { ReadContext } from './sources.ts';
 import { defaultOf, settingValue } from './values.ts';
-import type { SettingKey } from './settings.ts';
+import type { SettingKey, Settings } from './settings.ts';
+import type { ValueOf } from './setting-types.ts';
 
 export interface ToolSettings {
   allowlist: AllowlistConfig;
   catalogueDir?: string;
   toolsets?: string[];
-  mode: 'static' | 'dynamic';
+  mode: ValueOf<Settings['mode']>;
   maxResultTokens?: number;
   rawResults: boolean;
   adaptToServer: boolean;
   auditFile?: string;
   scope: { projects?: string[]; namespaces?: string[]; clusters?: string[] };
-  confirm: 'destructive' | 'writes' | 'never';
-  confirmFallback: 'refuse' | 'token';
+  confirm: ValueOf<Settings['confirm']>;
+  confirmFallback: ValueOf<Settings['confirmFallback']>;
   /** GitOps checks before writes to applications (src/policy/gitops/): always set by loadConfig. */
-  gitopsChecks?: 'warn' | 'refuse' | 'off';
+  gitopsChecks?: ValueOf<Settings['gitopsChecks']>;
 }
 
 /** The allowlist: read-only with every tool when nothing configures it; any of its settings makes it `config`. */
