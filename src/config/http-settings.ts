@@ -11,8 +11,8 @@ import type { CliFlags } from './settings.ts';
 import { waysToSet, sourceOf } from './sources.ts';
 import type { ReadContext } from './sources.ts';
 import { defaultOf, defaultText, readSetting, settingValue } from './values.ts';
-import { parseApiKeys } from '../inbound-auth/api-keys.ts';
-import type { ApiKeyEntry } from '../inbound-auth/api-keys.ts';
+import { parseApiKeys } from '../credentials/api-keys.ts';
+import type { ApiKeyEntry } from '../credentials/api-keys.ts';
 
 export interface RateLimitSettings {
   /** Tokens added per second; 0 turns the limit off. */
@@ -256,7 +256,7 @@ export function readHttpSettings(ctx: ReadContext, serving: { host: string; tran
   return settings;
 }
 
-/** The settings a caller gets when it gives none (the demo, tests that build serveHttp directly): no rate limit. */
+/** The settings a caller gets when it gives none (the demo, tests that build serveStreamableHttp directly): no rate limit. */
 export function defaultHttpSettings(): HttpSettings {
   return {
     stateless: defaultOf('stateless'),
