@@ -91,8 +91,8 @@ function typeError(key: string, row: SettingRow, value: unknown): string {
     case 'port':
       return `${given} is not a port number (0-65535): ${row.doc}`;
     case 'int': {
-      const range = row.max !== undefined ? `from ${row.min ?? 0} to ${row.max}` : `, at least ${row.min ?? 0}`;
-      return `${given} must be a whole number ${range}: ${row.doc}${withDefault}`.replace('number ,', 'number,');
+      const range = row.max !== undefined ? ` from ${row.min ?? 0} to ${row.max}` : `, at least ${row.min ?? 0}`;
+      return `${given} must be a whole number${range}: ${row.doc}${withDefault}`;
     }
     case 'list':
       return `must be a ${row.nonEmpty ? 'non-empty ' : ''}list (a YAML list, or comma-separated in flags and env): ${row.doc}`;

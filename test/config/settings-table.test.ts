@@ -2,7 +2,8 @@
  * The settings table is the one place a setting is spelled: README's table, the CLI's flags, the env names and the
  * defaults all come from it, and the config modules stay small enough to read.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import ts from 'typescript';
@@ -13,7 +14,10 @@ import { SETTINGS, settingRows } from '../../src/config/settings.ts';
 import type { SettingKey } from '../../src/config/settings.ts';
 import { configFileKeys } from '../../src/config/sources.ts';
 import { defaultOf } from '../../src/config/values.ts';
-import { loadConfig } from '../../src/config/load-config.ts';
+import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
+import type { CliFlags } from '../../src/config/load-config.ts';
+import { flagProp } from '../../src/config/sources.ts';
+import { afterAll } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -78,6 +82,37 @@ describe('the table', () => {
     const cmd = withSettingOptions(new Command('serve'), { serve: true }).exitOverride();
     cmd.parse(['--allow', 'a,b', '--allow', 'c', '--header', 'X-A: 1,2', '--header', 'X-B: 3', '--read-only'], { from: 'user' });
     expect(cmd.opts()).toMatchObject({ allow: ['a', 'b', 'c'], header: ['X-A: 1,2', 'X-B: 3'], readOnly: true });
+  });
+});
+
+describe('a value that is not of its type', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'argocd-mcp-settings-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const BASE = { ARGOCD_BASE_URL: 'https://argocd.example.com', ARGOCD_API_TOKEN: 't' };
+  const typed = settingRows().filter(([, row]) => ['int', 'port', 'duration', 'bytes', 'rate', 'bool', 'enum'].includes(row.type));
+  const issuesOf = (flags: CliFlags, env: Record<string, string>) => {
+    try {
+      loadConfig({ flags, env: { ...BASE, ...env } });
+    } catch (err) {
+      if (err instanceof ConfigError) return err.issues;
+      throw err;
+    }
+    return [];
+  };
+
+  it.each(typed.map(([key, row]) => [key, row]))('%s: is reported under the flag, the variable or the key that gave it, with the forms that work', (key, row) => {
+    const nonsense = 'x-not-a-value';
+    const sources: Array<{ setting: string; flags: CliFlags; env: Record<string, string> }> = [];
+    if (row.flag && row.type !== 'bool') sources.push({ setting: row.flag, flags: { [flagProp(row.flag)]: nonsense } as CliFlags, env: {} });
+    for (const name of row.env ?? []) sources.push({ setting: name, flags: {}, env: { [name]: nonsense } });
+    const file = path.join(dir, `${key}.yaml`);
+    writeFileSync(file, `${key}: ${nonsense}\n`);
+    sources.push({ setting: `${key}.yaml: ${key}`, flags: { config: file }, env: {} });
+    for (const source of sources) {
+      const issues = issuesOf(source.flags, source.env);
+      expect(issues, JSON.stringify(issues)).toEqual([{ setting: source.setting, message: expect.stringContaining(`"${nonsense}"`) }]);
+      expect(issues[0].message).toMatch(/must be|use|is not/);
+    }
   });
 });
 
