@@ -7,11 +7,11 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readAuthSettings } from '../argocd/auth/auth-config.ts';
 import type { AuthRead } from '../argocd/auth/auth-config.ts';
-import { normaliseArgocdUrl, parseBool } from './read.ts';
-import type { ConfigIssue, Source } from './read.ts';
+import { normaliseArgocdUrl } from './read.ts';
+import type { Source } from './read.ts';
 import { authLayers, waysToSet, sourceOf, sourceOfChain } from './sources.ts';
 import type { ReadContext } from './sources.ts';
-import { defaultOf, readSetting, settingValue } from './values.ts';
+import { readSetting, settingValue } from './values.ts';
 
 export interface ArgocdConnection {
   argocdUrl?: string;
@@ -145,13 +145,10 @@ function readClientCert(ctx: ReadContext): { certFile: string; keyFile: string }
   return { certFile: String(cert.value), keyFile: String(key.value) };
 }
 
-/** `insecure`, which the argocd CLI's context may also set. */
-function readInsecure(ctx: ReadContext, authRead: AuthRead, issues: ConfigIssue[]): boolean {
-  const source = sourceOf(ctx, 'insecure');
-  if (!source) return authRead.context?.insecure || defaultOf('insecure');
-  const b = parseBool(source.value);
-  if (b === undefined) issues.push({ setting: source.from, message: `"${String(source.value)}" must be true or false` });
-  return b ?? defaultOf('insecure');
+/** `insecure`, which the argocd CLI's context may also set (after flags, env and file). */
+function readInsecure(ctx: ReadContext, authRead: AuthRead): boolean {
+  const { value, source } = readSetting(ctx, 'insecure');
+  return source ? value : !!authRead.context?.insecure || value;
 }
 
 /** Reads and validates the top-level connection to Argo CD; problems are pushed to ctx.issues. */
@@ -173,7 +170,7 @@ export function readArgocdConnection(ctx: ReadContext, opts: ConnectionOptions):
     tokenFile: credential.tokenFile,
     credentialFrom: credential.from,
     authRead,
-    insecure: readInsecure(ctx, authRead, ctx.issues),
+    insecure: readInsecure(ctx, authRead),
     clientCert: readClientCert(ctx),
     caFile: readCaFile(ctx),
     timeoutMs: settingValue(ctx, 'timeout'),

@@ -9,8 +9,9 @@
  * Adding a setting is one row here plus its use:
  *   1. Add the row (name = YAML key, `--flag`, `ARGOCD_MCP_*` env twin, type, default, doc; `serveOnly` for the HTTP
  *      service). Its flag, help, env, YAML key, type check and default follow.
- *   2. Read it where its group is read (`readSetting(ctx, 'name')` in load-config.ts, argocd-connection.ts,
- *      tool-settings.ts or http-settings.ts) into a field of GatewayConfig, with any check beyond its type there.
+ *   2. Read it where its group is read, `settingValue(ctx, 'name')` (or `readSetting` when the source matters) in
+ *      argocd-connection.ts, tool-settings.ts, http-settings.ts or load-config.ts, into a field of GatewayConfig;
+ *      any check beyond its type goes there too, its message naming `source.from`.
  *   3. Run `npm run docs:settings` to rewrite README's table.
  * Code that needs a default reads `defaultOf('name')`; none is spelled anywhere else.
  */
