@@ -21,12 +21,20 @@ export function flagHelp(key: string, row: SettingRow): string {
   return notes.length ? `${row.doc} (${notes.join('; ')})` : row.doc;
 }
 
+/** --help's heading for each group of rows. */
+const HEADINGS: Record<NonNullable<SettingRow['group']>, string> = {
+  'Argo CD': 'Argo CD (address, authentication, TLS):',
+  Tools: 'Tools (what is exposed and how it answers):',
+  Serving: 'Serving (transport, HTTP service):',
+};
+
 function optionOf(key: string, row: SettingRow & { flag: string }): Option {
   const names = `${row.short ? `${row.short}, ` : ''}${row.flag}${row.type === 'bool' ? '' : ` ${row.arg ?? '<value>'}`}`;
   const option = new Option(names, flagHelp(key, row));
   if (row.type === 'enum' && row.choices) option.choices(row.choices.map(([c]) => c));
   if (row.repeat === 'split') option.argParser(splitEach);
   if (row.repeat === 'each') option.argParser(appendEach);
+  if (row.group) option.helpGroup(HEADINGS[row.group]);
   return option;
 }
 

@@ -22,6 +22,8 @@ export type SettingType =
   | 'structured'; // a mapping or list read by its own reader
 
 export interface SettingRow {
+  /** The section it is listed under in --help (ungrouped rows come first, with --help itself). */
+  readonly group?: 'Argo CD' | 'Tools' | 'Serving';
   /** The command-line flag, `--kebab-case`; commander's property is its camelCase (`--client-crt` → clientCrt). */
   readonly flag?: string;
   /** A one-letter alias of the flag (`-c`). */
