@@ -14,6 +14,7 @@ import type { CatalogueTool } from '../catalogue/types.ts';
 import type { CallContext, Gateway } from './gateway.ts';
 import { textResult } from './gateway.ts';
 import { resultBudget } from './client-budgets.ts';
+import { defaultOf } from '../config/values.ts';
 import { mapLimit, mergeAnswers } from './fan-out.ts';
 import type { InstanceAnswer, Skipped } from './fan-out.ts';
 
@@ -30,8 +31,6 @@ export interface NamedGateway {
 /** `instance` on a read: every instance that offers the tool. */
 export const ALL_INSTANCES = '*';
 
-/** How many instances one fanned-out call asks at the same time, unless configured (instanceConcurrency). */
-export const DEFAULT_INSTANCE_CONCURRENCY = 4;
 
 /**
  * A tool's advertised form with the `instance` argument added first and required. On a read the enum adds "*"; a
@@ -56,14 +55,14 @@ export function withInstanceArg(tool: Tool, names: string[], describe: string): 
 }
 
 export interface InstancesOptions {
-  /** At most this many instances are asked at once by a fanned-out read (default DEFAULT_INSTANCE_CONCURRENCY). */
+  /** At most this many instances are asked at once by a fanned-out read (default: the setting's, 4). */
   concurrency?: number;
   /** The operator's result cap (maxResultTokens), which the merged answer keeps as each instance's does. */
   maxResultTokens?: number;
 }
 
 export function createInstancesGateway(instances: NamedGateway[], options: InstancesOptions = {}): Gateway {
-  const concurrency = options.concurrency ?? DEFAULT_INSTANCE_CONCURRENCY;
+  const concurrency = options.concurrency ?? defaultOf('instanceConcurrency');
   const byName = new Map(instances.map((i) => [i.name, i]));
   /** Catalogue order first, then tools outside the catalogue (workflow tools) as the instances list them. */
   const ordered = (names: Iterable<string>): string[] => {
