@@ -175,13 +175,13 @@ describe('a read on every instance (instance: "*")', () => {
 });
 
 describe('the merge and the concurrency bound', () => {
-  it('instanceConcurrency must be a whole number from 1 to 64, and the error names where it was set', () => {
+  it('instanceConcurrency is a whole number from 1 to 64 (default 4), and an error names where it was set', () => {
     const file = path.join(dir, 'bad.yaml');
     writeFileSync(file, `instanceConcurrency: 0\ninstances:\n  - name: a\n    url: http://127.0.0.1:1\n    token: t\n`);
     expect(() => loadConfig({ flags: { config: file }, env: {} })).toThrow(/bad\.yaml: instanceConcurrency: "0" must be a whole number from 1 to 64/);
     expect(() => loadConfig({ flags: { config: file }, env: { ARGOCD_MCP_INSTANCE_CONCURRENCY: 'many' } })).toThrow(/ARGOCD_MCP_INSTANCE_CONCURRENCY: "many" must be a whole number/);
     writeFileSync(file, `instances:\n  - name: a\n    url: http://127.0.0.1:1\n    token: t\n`);
-    expect(loadConfig({ flags: { config: file }, env: {} }).instanceConcurrency).toBeUndefined();
+    expect(loadConfig({ flags: { config: file }, env: {} }).instanceConcurrency).toBe(4);
   });
 
   it('mapLimit never runs more than the limit at once, and keeps the order', async () => {
