@@ -22,6 +22,8 @@ import type { Shaper } from './shaping/pool.ts';
 import { tableToObjects } from './shaping/shape.ts';
 import type { HttpTransportHandle } from './transports/http/server.ts';
 import { createMetrics } from './gateway/metrics.ts';
+import { defaultOf } from './config/values.ts';
+import { SETTINGS } from './config/settings.ts';
 
 /** What the demo's allowlist keeps out, to show a refused write: everything else is allowed. */
 const DEMO_DENY = ['application_delete'];
@@ -178,13 +180,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     argocdUrl: sim.url,
     token: sim.tokens.admin,
     insecure: false,
-    timeoutMs: 30_000,
+    timeoutMs: defaultOf('timeout'),
     transport: 'http',
     host: '127.0.0.1',
     port: options.port,
     allowlist: { readOnly: false, allow: ['*'], deny: DEMO_DENY, source: 'config' },
     mode: 'static',
-    maxResultTokens: 20_000,
+    maxResultTokens: SETTINGS.maxResultTokens.fallback,
     rawResults: false,
     adaptToServer: true,
     scope: {},

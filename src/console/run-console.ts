@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildGateway } from '../compose/build-gateway.ts';
 import { loadConfig } from '../config/load-config.ts';
+import { applyConfig } from '../compose/apply-config.ts';
 import type { CliFlags, GatewayConfig } from '../config/load-config.ts';
 import { createLogger } from '../log.ts';
 import { createMcpServer } from '../mcp/server.ts';
@@ -63,6 +64,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleHand
   let config: GatewayConfig;
   try {
     config = load();
+    applyConfig(config);
   } catch (err) {
     await Promise.all(closers.map((c) => c()));
     throw err;
