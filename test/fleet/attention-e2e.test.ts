@@ -13,8 +13,8 @@ import { buildGateway } from '../../src/compose/build-gateway.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/log.ts';
 import { createMcpServer } from '../../src/mcp/server.ts';
-import { baseEnv, startSimulator, stdioGateway } from '../e2e/harness.ts';
-import type { Simulator, StdioGateway } from '../e2e/harness.ts';
+import { baseEnv, httpGateway, startSimulator, stdioGateway } from '../e2e/harness.ts';
+import type { HttpGateway, Simulator, StdioGateway } from '../e2e/harness.ts';
 
 type Doc = {
   state: string;
@@ -140,6 +140,39 @@ describe('fleet attention over stdio (the built CLI)', () => {
     // Still the one watch the first read opened.
     expect(streams(sim)).toHaveLength(1);
     await gw.client.unsubscribeResource({ uri: FEED });
+  });
+});
+
+describe('fleet attention over Streamable HTTP (the built CLI, two sessions)', () => {
+  let sim: Simulator;
+  let gw: HttpGateway;
+  beforeAll(async () => {
+    sim = await startSimulator({ syncDurationMs: 300 });
+    gw = await httpGateway(baseEnv(sim, { ARGOCD_MCP_READ_ONLY: 'false', ARGOCD_MCP_CONFIRM: 'never', ARGOCD_MCP_ADAPT_TO_SERVER: 'false' }));
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await sim?.close();
+  });
+
+  it('shares one watch between the sessions and notifies each of them when a sync changes the feed', async () => {
+    const [a, b] = [await gw.connect(), await gw.connect()];
+    const heard = { a: 0, b: 0 };
+    a.setNotificationHandler(ResourceUpdatedNotificationSchema, async () => void heard.a++);
+    b.setNotificationHandler(ResourceUpdatedNotificationSchema, async () => void heard.b++);
+    await a.subscribeResource({ uri: FEED });
+    await b.subscribeResource({ uri: FEED });
+    const doc = await readFeed(b);
+    const name = (await truth(sim)).apps.find((x) => x.status.sync?.status === 'OutOfSync' && x.status.health?.status === 'Healthy' && !x.status.operationState?.phase?.match(/Failed|Error/))!.metadata.name;
+    const [ha, hb] = [heard.a, heard.b];
+    expect((await a.callTool({ name: 'application_sync', arguments: { name } })).isError).toBeFalsy();
+    await until('both sessions to hear of it', () => (heard.a > ha && heard.b > hb) || undefined);
+    const after = await until('the row to leave', async () => {
+      const d = await readFeed(a);
+      return d.rows.some((r) => r[d.columns.indexOf('name')] === name) ? undefined : d;
+    });
+    expect(after.needAttention).toBe(doc.needAttention - 1);
+    expect(streams(sim)).toHaveLength(1);
   });
 });
 
