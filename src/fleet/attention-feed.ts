@@ -60,6 +60,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const timer = setTimeout(done, ms);
+    // A feed waiting to reconnect does not keep the process alive.
+    timer.unref?.();
     signal.addEventListener('abort', done, { once: true });
     function done() {
       clearTimeout(timer);
