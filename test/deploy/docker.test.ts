@@ -14,7 +14,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
 import { listeningUrl } from '../e2e/harness.ts';
 import { linkProductionDependencies } from '../helpers/production-deps.ts';
 

@@ -5,7 +5,7 @@ import { k8sEvent } from './k8s-event.ts';
 import { fakeSha } from './prng.ts';
 import { applyMessage } from './seed/app-factory.ts';
 import { materialize, statusFor } from './seed/k8s-objects.ts';
-import { matchingWindows, type SyncWindow, windowVerdict } from '../../../src/policy/gitops/sync-windows.ts';
+import { matchWindows, type SyncWindow, windowsState } from './windows/sync-windows.ts';
 import type { OperationOutcome } from './controller.ts';
 import { errors } from './errors.ts';
 import { aggregateStatus, containerImages, liveImages, resourceStatuses, type SimPod, type SimResource } from './seed/model.ts';
@@ -124,12 +124,12 @@ export function windowsFor(sim: SimContext, rec: AppRecord): SyncWindow[] {
   const spec = rec.app.spec as JsonObject;
   const project = sim.store.projects.get(String(spec.project));
   const windows = (((project?.spec as JsonObject | undefined)?.syncWindows ?? []) as SyncWindow[]);
-  return matchingWindows(windows, { name: String((rec.app.metadata as JsonObject).name), destination: spec.destination as { server?: string; name?: string; namespace?: string } });
+  return matchWindows(windows, { name: String((rec.app.metadata as JsonObject).name), destination: spec.destination as { server?: string; name?: string; namespace?: string } });
 }
 
 /** `SyncWindows.Matches(app).CanSync(isManual)` now; an unparsable window refuses, as Argo CD does. */
 export function windowsAllowSync(sim: SimContext, rec: AppRecord, isManual: boolean): boolean {
-  return windowVerdict(windowsFor(sim, rec), { isManual, now: new Date() }).canSync;
+  return windowsState(windowsFor(sim, rec), { isManual, now: new Date() }).canSync;
 }
 
 /** Wires the controller's queue to this module (called once per simulator). */

@@ -4,15 +4,14 @@ import type { SimContext } from '../context.ts';
 import { k8sEvent } from '../k8s-event.ts';
 import { ApiError, Code, errors } from '../errors.ts';
 import { applyFields, parseFields } from '../fields.ts';
-import { applyJsonPatch, applyMergePatch, createMergePatch, PatchError } from '../../../../src/json-patch.ts';
+import { applyJsonPatch, applyMergePatch, createMergePatch, PatchError } from '../wire/patch.ts';
 import { refreshDerivedStatus, scheduleReconcile, scheduleSettle } from '../operations.ts';
 import { createRng, hashString } from '../prng.ts';
 import type { RouteContext, RouteDef } from '../router.ts';
 import { buildTree, findLiveObject, type SimResource } from '../seed/model.ts';
 import { type AppRecord, cloneJson } from '../store.ts';
 import type { JsonObject } from '../types.ts';
-import { matchingWindows, windowVerdict } from '../../../../src/policy/gitops/sync-windows.ts';
-import type { SyncWindow, WindowTarget } from '../../../../src/policy/gitops/sync-windows.ts';
+import { matchWindows, type SyncWindow, type WindowTarget, windowsState } from '../windows/sync-windows.ts';
 import { bodyObject, getAppEnforced, rbacName } from './app-access.ts';
 
 function appFromQuery(ctx: RouteContext, paramName = 'name', action = 'get'): AppRecord {
@@ -284,7 +283,7 @@ function ociMetadata(ctx: RouteContext): unknown {
 /**
  * server/application/application.go GetApplicationSyncWindows: the project's windows that match the app
  * (`SyncWindows.Matches`), the active ones, and `CanSync(true, nil)` — the answer for a manual sync. The window
- * rules are Argo CD's (pkg/apis/application/v1alpha1/types.go), shared with the gateway's checks.
+ * rules are Argo CD's (pkg/apis/application/v1alpha1/types.go), ported in ../windows/sync-windows.ts.
  */
 function syncWindows(ctx: RouteContext): unknown {
   const rec = appFromQuery(ctx);
@@ -292,8 +291,8 @@ function syncWindows(ctx: RouteContext): unknown {
   const proj = ctx.sim.store.projects.get(String(spec.project));
   const name = String((rec.app.metadata as JsonObject).name);
   const windows = ((proj?.spec as JsonObject | undefined)?.syncWindows ?? []) as SyncWindow[];
-  const assigned = matchingWindows(windows, { name, destination: spec.destination as WindowTarget['destination'] });
-  const verdict = windowVerdict(assigned, { isManual: true, now: new Date() });
+  const assigned = matchWindows(windows, { name, destination: spec.destination as WindowTarget['destination'] });
+  const verdict = windowsState(assigned, { isManual: true, now: new Date() });
   if (verdict.error) throw errors.unknown(`invalid sync windows: ${verdict.error}`);
   const wire = (w: SyncWindow) => ({ kind: w.kind, schedule: w.schedule, duration: w.duration, manualSync: Boolean(w.manualSync) });
   return {

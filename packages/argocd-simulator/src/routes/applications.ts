@@ -3,7 +3,7 @@ import { isoSeconds } from '../clock.ts';
 import type { SimContext } from '../context.ts';
 import { Code, ApiError, errors } from '../errors.ts';
 import { applyFields, parseFields } from '../fields.ts';
-import { applyJsonPatch, applyMergePatch, PatchError } from '../../../../src/json-patch.ts';
+import { applyJsonPatch, applyMergePatch, PatchError } from '../wire/patch.ts';
 import { scheduleAppSetRevert } from '../appset-controller.ts';
 import { reconcile, refreshDerivedStatus, scheduleReconcile } from '../operations.ts';
 import { fakeSha, hashString, createRng } from '../prng.ts';

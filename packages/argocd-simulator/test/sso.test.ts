@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SsoVerifier } from '../../packages/argocd-simulator/src/auth.ts';
-import { type Simulator, type SimulatorSsoOptions, startSimulator } from '../../packages/argocd-simulator/src/index.ts';
+import { SsoVerifier } from '../src/auth.ts';
+import { type Simulator, type SimulatorSsoOptions, startSimulator } from 'argocd-simulator';
 import { call } from './helpers.ts';
 
 const ISSUER = 'https://idp.example.com/realms/argo';
