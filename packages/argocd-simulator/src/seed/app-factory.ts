@@ -3,7 +3,9 @@ import { EPOCH_MS, isoSeconds } from '../clock.ts';
 import { createRng, fakeSha, hashString, type Rng } from '../prng.ts';
 import type { JsonObject } from '../types.ts';
 import { ARGOCD_NS, type AppTemplate, CLUSTERS, GIT_REPOS, HELM_REPOS, NODES } from './catalog.ts';
-import { buildDrafts, materialize, type ResourceDraft, statusFor } from './k8s-objects.ts';
+import type { ResourceDraft } from './k8s-builder.ts';
+import { materialize, statusFor } from './k8s-live.ts';
+import { buildDrafts } from './k8s-objects.ts';
 import { toFieldsV1 } from './managed-fields.ts';
 import { type AppModel, aggregateStatus, containerImages, liveImages, resourceStatuses, type SimPod, type SimReplicaSet, type SimResource } from './model.ts';
 
