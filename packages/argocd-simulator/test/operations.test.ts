@@ -76,6 +76,9 @@ describe('sync (SetAppOperation, then the controller)', () => {
     expect(healthy.status.resources.every((r: any) => r.status === 'Synced')).toBe(true);
   });
 
+});
+
+describe('the controller knobs', () => {
   it('a stalled controller never picks the operation up until its delay changes', async () => {
     sim.controller.setPickupDelay('never', 'admin-dashboard');
     expect((await sync('admin-dashboard')).status).toBe(200);
@@ -101,6 +104,9 @@ describe('sync (SetAppOperation, then the controller)', () => {
     expect((await settled('billing-service')).status.sync.status).toBe('Synced');
   });
 
+});
+
+describe('operation outcomes', () => {
   it('ends Degraded when the outcome says so', async () => {
     sim.controller.setNextOutcome('invoicing-api', { health: 'Degraded', message: 'Deployment "invoicing-api" exceeded its progress deadline' });
     await sync('invoicing-api');
@@ -161,7 +167,7 @@ describe('sync (SetAppOperation, then the controller)', () => {
 });
 
 describe('sync windows', () => {
-  it('evaluates windows in their time zone across a DST change (the rules of src/policy/gitops/sync-windows.ts)', () => {
+  it('evaluates windows in their time zone across a DST change (the rules of src/windows/sync-windows.ts)', () => {
     // 06:00 in Amsterdam is 05:00 UTC in winter and 04:00 UTC in summer (DST began 2026-03-29).
     const weekdayMornings = { kind: 'allow', schedule: '0 6 * * 1-5', duration: '14h', timeZone: 'Europe/Amsterdam' };
     expect(isActive(weekdayMornings, new Date(Date.UTC(2026, 2, 23, 4, 30)))).toBe(false);
