@@ -49,7 +49,9 @@ function listApps(ctx: RouteContext): unknown {
   recs.sort((a, b) => String((a.app.metadata as JsonObject).name).localeCompare(String((b.app.metadata as JsonObject).name)));
   const fields = parseFields(ctx.query.get('fields'));
   if (!fields) return `{"metadata":{"resourceVersion":"${store.listResourceVersion()}"},"items":[${recs.map((r) => store.appJson(r)).join(',')}]}`;
-  return applyFields({ metadata: { resourceVersion: store.listResourceVersion() }, items: recs.map((r) => JSON.parse(store.appJson(r)) as unknown) }, fields);
+  // The projection reads the stored objects and copies only what it keeps (nothing is mutated), so a 10,000-app
+  // list with a few fields serializes kilobytes per app instead of parsing the full JSON of each.
+  return applyFields({ metadata: { resourceVersion: store.listResourceVersion() }, items: recs.map((r) => r.app) }, fields);
 }
 
 async function getApp(ctx: RouteContext): Promise<unknown> {

@@ -27,6 +27,8 @@ export interface AppSeedInput {
   extraLabels?: Record<string, string>;
   /** The cluster's node names, for a cluster the catalogue does not list. */
   nodes?: string[];
+  /** The app's source, when the fleet chooses it (the catalogue derives it from the project). */
+  source?: { source: JsonObject; sourceType: string };
 }
 
 /** A seeded application. */

@@ -8,6 +8,7 @@ import type { AppModel, SimPod, SimReplicaSet } from './model.ts';
 
 export function sourceFor(input: AppSeedInput, targetVersion: string, chartVersion: string | undefined, rng: Rng): { source: JsonObject; sourceType: string } {
   const { template, project, name } = input;
+  if (input.source) return { source: JSON.parse(JSON.stringify(input.source.source)) as JsonObject, sourceType: input.source.sourceType };
   if (template.chart) {
     const values = [
       'fullnameOverride: ' + template.chart.name,
