@@ -2,7 +2,9 @@
  * Fleet scale: past the 50 catalogue apps, `appCount` (`--apps`) seeds a deterministic fleet with a realistic
  * spread, the default seed stays exactly as it was, and the list and watch stay usable at that size.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from 'argocd-simulator';
 import { planFleet } from '../src/seed/fleet.ts';
@@ -111,5 +113,36 @@ describe('listing and watching a fleet', () => {
     expect(messages[0].result.type).toBe('MODIFIED');
     expect(messages[0].result.application.metadata.name).toBe(name);
     expect(messages.every((m) => m.result.type !== 'ADDED')).toBe(true);
+  });
+});
+
+describe('the command', () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stderr: string; url?: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../src/main.ts'), '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const url = /listening on (http:\/\/\S+) \((\d+) applications\)/.exec(stderr);
+        if (url) {
+          child.kill('SIGTERM');
+          resolve({ code: null, stderr, url: url[1] });
+        }
+      });
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+
+  it('--apps seeds that many apps, and says so; --app-count is the same setting', async () => {
+    expect((await run(['--apps', '60'])).stderr).toContain('(60 applications)');
+    expect((await run(['--app-count', '7'])).stderr).toContain('(7 applications)');
+  });
+
+  it('refuses --apps with --app-count, and a count it cannot seed, naming the setting', async () => {
+    const both = await run(['--apps', '60', '--app-count', '7']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('--apps and --app-count are the same setting: give one of them');
+    const huge = await run(['--apps', '1000000']);
+    expect(huge.code).toBe(1);
+    expect(huge.stderr).toContain('appCount (--apps) must be a whole number from 0 to 100000');
   });
 });
