@@ -1,55 +1,28 @@
 #!/usr/bin/env node
 /** The `argocd-mcp-gateway` command: serve (default), demo, list-tools, check, login, console, generate. */
-import { Command, Option } from 'commander';
-import { ConfigError, loadConfig } from './config/load-config.ts';
-import type { CliFlags } from './config/load-config.ts';
+import { Command } from 'commander';
+import { ConfigError, loadConfig, parseDuration } from './config/load-config.ts';
+import type { CliFlags, GatewayConfig, LoadConfigInput } from './config/load-config.ts';
+import { applyConfig } from './compose/apply-config.ts';
 import { packageVersion } from './package-root.ts';
 import { didYouMean } from './config/did-you-mean.ts';
 import { AllowlistError } from './policy/allowlist.ts';
-import { withHttpOptions } from './config/http-cli-options.ts';
+import { withSettingOptions } from './config/cli-options.ts';
+import { defaultOf } from './config/values.ts';
 import { EarlyStdio } from './transports/early-stdio.ts';
 import { sizeHeapForOneClient } from './heap-tuning.ts';
 import { SERVER_NAME, SERVER_TITLE, serverCapabilities, serverInstructions } from './mcp/server-info.ts';
 
-const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
-
-/** Options every gateway command shares; each has an environment twin (README lists them). */
+/** Options every gateway command shares, derived from the settings table (src/config/settings.ts); each has an environment twin. */
 function withGatewayOptions(cmd: Command): Command {
-  return cmd
-    .option('-c, --config <file>', 'YAML config file: allowlist and every setting below (env ARGOCD_MCP_CONFIG)')
-    .option('--url <url>', 'Argo CD address, e.g. https://argocd.example.com[/rootpath] (env ARGOCD_BASE_URL or ARGOCD_SERVER)')
-    .option('--token-file <file>', 'file holding the Argo CD token, re-read when it changes (env ARGOCD_TOKEN_FILE; or the token itself in ARGOCD_API_TOKEN / ARGOCD_AUTH_TOKEN)')
-    .option('--username <name>', 'log in to Argo CD with this local user; the password comes from ARGOCD_PASSWORD or --password-file (env ARGOCD_USERNAME)')
-    .option('--password-file <file>', 'file holding the password for --username, re-read at each login (env ARGOCD_PASSWORD_FILE)')
-    .option('--argocd-context <name>', "use a context of the argocd CLI's config (~/.config/argocd/config or $ARGOCD_CONFIG_DIR): its server, token and TLS settings (env ARGOCD_CONTEXT)")
-    .option('--token-command <argv>', 'command that prints a token, as a JSON array or space-separated words; run without a shell (env ARGOCD_TOKEN_COMMAND)')
-    .option('--token-command-ttl <duration>', "how long the token command's token is reused: 5m, 300s (env ARGOCD_TOKEN_COMMAND_TTL; default 5m)")
-    .option('--header <name:value>', 'extra header for every Argo CD request, e.g. for a proxy; repeatable; ${VAR} is expanded (env ARGOCD_HEADERS, comma- or newline-separated)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--insecure', 'skip TLS verification of Argo CD (env ARGOCD_INSECURE)')
-    .option('--ca-file <file>', 'PEM CA bundle that signed the Argo CD certificate (env ARGOCD_CA_FILE)')
-    .option('--client-crt <file>', 'PEM client certificate for an Argo CD behind mutual TLS (env ARGOCD_CLIENT_CERT_FILE)')
-    .option('--client-crt-key <file>', 'PEM private key of --client-crt (env ARGOCD_CLIENT_KEY_FILE)')
-    .option('--root-path <path>', "argocd-server's --rootpath, if not already in the URL (env ARGOCD_ROOT_PATH)")
-    .option('--timeout <duration>', 'Argo CD request timeout: 30, 30s, 1500ms, 2m (env ARGOCD_TIMEOUT; default 30s)')
-    .option('--read-only', 'expose only read-only tools (env ARGOCD_MCP_READ_ONLY)')
-    .option('--allow <entries>', 'allowlist entries, comma-separated or repeated (env ARGOCD_MCP_ALLOW)', collect)
-    .option('--deny <entries>', 'denylist entries, comma-separated or repeated (env ARGOCD_MCP_DENY)', collect)
-    .option('--toolsets <names>', 'expose only these toolsets, comma-separated; "default" = a first-time set, "all" (env ARGOCD_MCP_TOOLSETS)')
-    .addOption(new Option('--mode <mode>', 'static: one tool per operation; dynamic: search/describe/call meta-tools (env ARGOCD_MCP_MODE)').choices(['static', 'dynamic']))
-    .option('--max-result-tokens <n>', 'cap on a tool result, in tokens (env ARGOCD_MCP_MAX_RESULT_TOKENS; default 20000)')
-    .option('--max-response-bytes <size>', 'largest Argo CD answer read whole: 16m, 64m (env ARGOCD_MCP_MAX_RESPONSE_BYTES; default 32m)')
-    .option('--raw', 'return Argo CD documents unshaped by default (env ARGOCD_MCP_RAW)')
-    .option('--projects <names>', 'confine applications, ApplicationSets and projects to these projects, and cluster and repository writes to those scoped to them (env ARGOCD_MCP_PROJECTS)')
-    .option('--namespaces <names>', 'confine applications and ApplicationSets to these namespaces (env ARGOCD_MCP_NAMESPACES)')
-    .option('--clusters <servers>', 'confine applications, ApplicationSets and cluster writes to these clusters, by server URL or name (env ARGOCD_MCP_CLUSTERS)')
-    .addOption(new Option('--confirm <policy>', 'which calls need the user\'s confirmation (env ARGOCD_MCP_CONFIRM; default destructive)').choices(['destructive', 'writes', 'never']))
-    .addOption(new Option('--gitops-checks <mode>', 'before writes to applications, check ApplicationSet ownership, auto-sync/self-heal and sync windows: warn, refuse or off (env ARGOCD_MCP_GITOPS_CHECKS; default warn)').choices(['warn', 'refuse', 'off']))
-    .addOption(
-      new Option('--confirm-fallback <mode>', 'when the client cannot ask its user: refuse, or token (preview, then a single-use token) (env ARGOCD_MCP_CONFIRM_FALLBACK; default refuse)').choices(['refuse', 'token']),
-    )
-    .option('--catalogue-dir <dir>', 'serve a catalogue made by `generate --out DIR` for another Argo CD release (env ARGOCD_MCP_CATALOGUE_DIR)')
-    .option('--audit-file <file>', 'append one JSON line per tool call here instead of logging it (env ARGOCD_MCP_AUDIT_FILE)')
-    .addOption(new Option('--log-level <level>', 'log level on stderr (env ARGOCD_MCP_LOG_LEVEL; default info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']));
+  return withSettingOptions(cmd, { serve: false });
+}
+
+/** Loads the configuration and applies it to the process (the catalogue it names, its audit file). */
+function loadGatewayConfig(input: LoadConfigInput): GatewayConfig {
+  const config = loadConfig(input);
+  applyConfig(config);
+  return config;
 }
 
 function fail(err: unknown): never {
@@ -71,32 +44,22 @@ function misplacedCommand(word: string, commands: string[]): string {
   return `unknown command "${word}"${hint ? ` (did you mean "${hint}"?)` : ''}; the commands are ${commands.join(', ')} (serve is the default; see --help)`;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const program = new Command('argocd-mcp-gateway')
-    .description('An MCP server that gives AI agents the whole Argo CD API as validated tools, behind an endpoint allowlist.')
-    .version(packageVersion())
-    .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', `
-serve is the default command: \`argocd-mcp-gateway [options]\` is \`argocd-mcp-gateway serve [options]\`, MCP over stdio
-(what a desktop client launches). Options come after the command: \`argocd-mcp-gateway check --config gateway.yaml\`.
-Each command's options: argocd-mcp-gateway <command> --help`);
-
-  withGatewayOptions(
-    withHttpOptions(program
+/** `serve` (the default command): MCP over stdio, or over HTTP with --transport http. */
+function addServeCommand(program: Command): void {
+  withSettingOptions(
+    program
       .command('serve', { isDefault: true })
       .description('serve MCP (the default command; stdio unless --transport http, then Streamable HTTP at /mcp)')
       // A word left over is a mistyped command or one put after options: the action says which, not commander.
-      .allowExcessArguments(true)
-      .addOption(new Option('--transport <transport>', 'stdio or http (env ARGOCD_MCP_TRANSPORT; default stdio)').choices(['stdio', 'http']))
-      .option('--host <host>', 'HTTP bind address (env ARGOCD_MCP_HOST; default 127.0.0.1)')
-      .option('--port <port>', 'HTTP port (env ARGOCD_MCP_PORT; default 3000)')),
+      .allowExcessArguments(true),
+    { serve: true },
   ).action(async (flags: CliFlags, command: Command) => {
     if (command.args.length) {
       early?.dispose();
       process.stderr.write(`argocd-mcp-gateway: ${misplacedCommand(command.args[0], program.commands.map((c) => c.name()))}\n`);
       process.exit(2);
     }
-    const config = loadConfig({ flags, env: process.env });
+    const config = loadGatewayConfig({ flags, env: process.env });
     if (early && config.transport === 'stdio' && config.mode) {
       const version = packageVersion();
       early.answerInitialize({
@@ -112,7 +75,10 @@ Each command's options: argocd-mcp-gateway <command> --help`);
     const { serve } = await import('./serve.ts');
     await serve(config, config.transport === 'stdio' ? early : undefined);
   });
+}
 
+/** `demo`, `list-tools` and `check`. */
+function addToolCommands(program: Command): void {
   program
     .command('demo')
     .description('start the built-in Argo CD simulator and the gateway (HTTP on 127.0.0.1), show a short tour, keep serving')
@@ -121,7 +87,7 @@ Each command's options: argocd-mcp-gateway <command> --help`);
     .option('--exit-after-tour', 'stop after the tour (for scripts)')
     .action(async (flags: { port?: string; tour: boolean; exitAfterTour?: boolean }) => {
       const { runDemo } = await import('./demo.ts');
-      await runDemo({ port: flags.port ? Number(flags.port) : 3000, tour: flags.tour, exitAfterTour: !!flags.exitAfterTour });
+      await runDemo({ port: flags.port ? Number(flags.port) : defaultOf('port'), tour: flags.tour, exitAfterTour: !!flags.exitAfterTour });
     });
 
   withGatewayOptions(
@@ -130,7 +96,7 @@ Each command's options: argocd-mcp-gateway <command> --help`);
       .description('print the tools a configuration exposes (no Argo CD needed)')
       .option('--json', 'machine-readable output'),
   ).action(async (flags: CliFlags & { json?: boolean }) => {
-    const config = loadConfig({ flags, env: process.env, argocdOptional: true });
+    const config = loadGatewayConfig({ flags, env: process.env, argocdOptional: true });
     const { listTools } = await import('./commands.ts');
     process.exitCode = await listTools(config, { json: !!flags.json });
   });
@@ -138,11 +104,44 @@ Each command's options: argocd-mcp-gateway <command> --help`);
   withGatewayOptions(
     program.command('check').description('validate the configuration, flag allowlist entries that match nothing, and test the connection and token'),
   ).action(async (flags: CliFlags) => {
-    const config = loadConfig({ flags, env: process.env });
+    const config = loadGatewayConfig({ flags, env: process.env });
     const { check } = await import('./commands.ts');
     process.exitCode = await check(config);
   });
+}
 
+/** `login --sso`: sign in to Argo CD's identity provider for the stdio gateway. */
+async function runLogin(flags: CliFlags & { sso?: boolean; browser: boolean; wait?: string }): Promise<void> {
+  const { sso, browser, wait: timeout, ...gatewayFlags } = flags;
+  if (!sso) {
+    process.stderr.write('login needs --sso: the gateway signs in to Argo CD\'s identity provider (set sso: in the config file); for a token, set ARGOCD_API_TOKEN instead\n');
+    process.exitCode = 2;
+    return;
+  }
+  const config = loadConfig({ flags: gatewayFlags, env: process.env, argocdOptional: true });
+  const settings = config.auth?.sso;
+  if (!settings) {
+    process.stderr.write('login --sso needs an sso: section in the config file (--config): issuer and clientId at least; see README, "Signing in with SSO"\n');
+    process.exitCode = 2;
+    return;
+  }
+  const timeoutMs = timeout ? parseDuration(timeout) : undefined;
+  if (timeout && timeoutMs === undefined) {
+    process.stderr.write(`--wait: "${timeout}" is not a duration; use e.g. 5m or 300s\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const { runSsoLogin } = await import('./argocd/auth/sso/login.ts');
+  try {
+    await runSsoLogin({ settings, write: (t) => process.stderr.write(`${t}\n`), openBrowser: browser, timeoutMs });
+  } catch (err) {
+    process.stderr.write(`login failed: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** `login` and `console`. */
+function addOperatorCommands(program: Command): void {
   withGatewayOptions(
     program
       .command('login')
@@ -150,35 +149,7 @@ Each command's options: argocd-mcp-gateway <command> --help`);
       .option('--sso', 'authorization code flow with PKCE and a loopback callback, as `argocd login --sso` (the only kind)')
       .option('--no-browser', 'print the URL without trying to open a browser')
       .option('--wait <duration>', 'how long to wait for the browser to come back (default 5m)'),
-  ).action(async (flags: CliFlags & { sso?: boolean; browser: boolean; wait?: string }) => {
-    const { sso, browser, wait: timeout, ...gatewayFlags } = flags;
-    if (!sso) {
-      process.stderr.write('login needs --sso: the gateway signs in to Argo CD\'s identity provider (set sso: in the config file); for a token, set ARGOCD_API_TOKEN instead\n');
-      process.exitCode = 2;
-      return;
-    }
-    const config = loadConfig({ flags: gatewayFlags, env: process.env, argocdOptional: true });
-    const settings = config.auth?.sso;
-    if (!settings) {
-      process.stderr.write('login --sso needs an sso: section in the config file (--config): issuer and clientId at least; see README, "Signing in with SSO"\n');
-      process.exitCode = 2;
-      return;
-    }
-    const { parseDuration } = await import('./config/load-config.ts');
-    const timeoutMs = timeout ? parseDuration(timeout) : undefined;
-    if (timeout && timeoutMs === undefined) {
-      process.stderr.write(`--wait: "${timeout}" is not a duration; use e.g. 5m or 300s\n`);
-      process.exitCode = 2;
-      return;
-    }
-    const { runSsoLogin } = await import('./argocd/auth/sso/login.ts');
-    try {
-      await runSsoLogin({ settings, write: (t) => process.stderr.write(`${t}\n`), openBrowser: browser, timeoutMs });
-    } catch (err) {
-      process.stderr.write(`login failed: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-    }
-  });
+  ).action(runLogin);
 
   withGatewayOptions(
     program
@@ -200,7 +171,10 @@ Each command's options: argocd-mcp-gateway <command> --help`);
       simulator: !!simulator,
     });
   });
+}
 
+/** `generate`: the catalogue from a swagger.json. */
+function addGenerateCommand(program: Command): void {
   program
     .command('generate')
     .description("regenerate the tool catalogue from an Argo CD swagger.json (a file, a URL, or a server's address)")
@@ -218,7 +192,21 @@ Each command's options: argocd-mcp-gateway <command> --help`);
       const written = await generate({ spec: flags.spec, out: flags.out, release: flags.release });
       process.stderr.write(`wrote ${written.join(', ')}\n`);
     });
+}
 
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('argocd-mcp-gateway')
+    .description('An MCP server that gives AI agents the whole Argo CD API as validated tools, behind an endpoint allowlist.')
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `
+serve is the default command: \`argocd-mcp-gateway [options]\` is \`argocd-mcp-gateway serve [options]\`, MCP over stdio
+(what a desktop client launches). Options come after the command: \`argocd-mcp-gateway check --config gateway.yaml\`.
+Each command's options: argocd-mcp-gateway <command> --help`);
+  addServeCommand(program);
+  addToolCommands(program);
+  addOperatorCommands(program);
+  addGenerateCommand(program);
   await program.parseAsync(argv);
 }
 

@@ -15,13 +15,15 @@ import { createLogger } from './log.ts';
 import { createMcpServer } from './mcp/server.ts';
 import { startSimulator } from 'argocd-simulator';
 import { operationInProgress, type WatchedApp } from './workflows/wait.ts';
-import { serveHttp } from './transports/http/server.ts';
+import { serveStreamableHttp } from './transports/http/server.ts';
 import { defaultWorkerThreads } from './config/http-settings.ts';
 import { createShaper } from './shaping/pool.ts';
 import type { Shaper } from './shaping/pool.ts';
 import { tableToObjects } from './shaping/shape.ts';
-import type { HttpHandle } from './transports/http/server.ts';
+import type { HttpTransportHandle } from './transports/http/server.ts';
 import { createMetrics } from './gateway/metrics.ts';
+import { defaultOf } from './config/values.ts';
+import { SETTINGS } from './config/settings.ts';
 
 /** What the demo's allowlist keeps out, to show a refused write: everything else is allowed. */
 const DEMO_DENY = ['application_delete'];
@@ -155,18 +157,18 @@ function instructions(args: { url: string; simUrl: string; tokenFile: string }):
   ].join('\n');
 }
 
-async function listen(config: GatewayConfig, port: number, write: (t: string) => void, shaper: Shaper | undefined): Promise<HttpHandle> {
+async function listen(config: GatewayConfig, port: number, write: (t: string) => void, shaper: Shaper | undefined): Promise<HttpTransportHandle> {
   // /metrics as the HTTP service has it (src/compose/http-service.ts): tool calls from the audit records, upstream timings.
   const metrics = createMetrics();
   // 'error': the refusal the tour provokes on purpose would otherwise log a warning in the middle of it.
   const { gateway, logger, version } = buildGateway(config, createLogger('error'), { shaper, audit: metrics.wrapAudit(undefined), wrapUpstream: metrics.wrapUpstream });
   const options = { host: '127.0.0.1', createServer: () => createMcpServer(gateway, version), logger, metrics };
   try {
-    return await serveHttp({ ...options, port });
+    return await serveStreamableHttp({ ...options, port });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     write(`Port ${port} is taken; using a free port instead.`);
-    return serveHttp({ ...options, port: 0 });
+    return serveStreamableHttp({ ...options, port: 0 });
   }
 }
 
@@ -178,13 +180,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     argocdUrl: sim.url,
     token: sim.tokens.admin,
     insecure: false,
-    timeoutMs: 30_000,
+    timeoutMs: defaultOf('timeout'),
     transport: 'http',
     host: '127.0.0.1',
     port: options.port,
     allowlist: { readOnly: false, allow: ['*'], deny: DEMO_DENY, source: 'config' },
     mode: 'static',
-    maxResultTokens: 20_000,
+    maxResultTokens: SETTINGS.maxResultTokens.fallback,
     rawResults: false,
     adaptToServer: true,
     scope: {},

@@ -3,6 +3,7 @@ import { camelJoin, argNameForDefinition, titleFor, toolNameFor, toolsetFor } fr
 import { compactField, compactObject, compactScalar, refName, shortDescription, toValidationSchema } from './schema.ts';
 import type { CompactContext, Hint } from './schema.ts';
 import type { HttpMethod, IrBody, IrOperation, IrParam, IrSpec, JsonSchema } from './types.ts';
+import { STREAM_DEFAULTS } from '../../src/catalogue/stream-bounds.ts';
 
 export interface SwaggerParameter {
   name: string;
@@ -51,14 +52,14 @@ export const STREAM_ARGS: Record<string, JsonSchema> = {
   maxItems: {
     type: 'integer',
     minimum: 1,
-    maximum: 1000,
-    description: 'Items to collect at most (default 50 for watches, 200 for logs).',
+    maximum: STREAM_DEFAULTS.maxItems,
+    description: `Items to collect at most (default ${STREAM_DEFAULTS.watch.maxItems} for watches, ${STREAM_DEFAULTS.logs.maxItems} for logs).`,
   },
   waitSeconds: {
     type: 'number',
     minimum: 0,
-    maximum: 120,
-    description: 'Seconds to collect at most (default 5 for watches, 10 for followed logs).',
+    maximum: STREAM_DEFAULTS.waitSeconds,
+    description: `Seconds to collect at most (default ${STREAM_DEFAULTS.watch.waitSeconds} for watches, ${STREAM_DEFAULTS.logs.waitSeconds} for followed logs).`,
   },
 };
 

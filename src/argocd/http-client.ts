@@ -18,6 +18,7 @@ import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
+import { defaultOf } from '../config/values.ts';
 
 export interface HttpClientOptions {
   /** Skip TLS verification (test servers only). */
@@ -31,8 +32,11 @@ export interface HttpClientOptions {
   maxBodyBytes?: number;
 }
 
-/** 32 MiB: parsed, such a body takes ~5× that in memory, which fits the 512 MiB the Helm chart gives the pod. */
-export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/**
+ * The maxResponseBytes row of src/config/settings.ts, 32 MiB: parsed, such a body takes ~5× that in memory, which fits
+ * the 512 MiB the Helm chart gives the pod.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = defaultOf('maxResponseBytes');
 /**
  * Decoded bytes per compressed byte, past the first MiB. Real JSON compresses 5-50×; a gzip bomb about 1,000×
  * (brotli far more), so the bomb is stopped after a few MiB instead of when memory runs out.

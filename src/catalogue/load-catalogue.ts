@@ -32,6 +32,15 @@ export function loadCatalogue(): Catalogue {
   return catalogue;
 }
 
+/**
+ * The catalogue in `dir` (undefined: the shipped one) without making it the one served: for checking a configuration
+ * before the composition chooses it with useCatalogueDir.
+ */
+export function peekCatalogue(dir: string | undefined): Catalogue {
+  if (dir === directory) return loadCatalogue();
+  return JSON.parse(readFileSync(path.join(dir ?? path.join(packageRoot(), 'generated'), 'tools.gen.json'), 'utf8')) as Catalogue;
+}
+
 /** generated/validation.gen.json: the full-depth input schemas, read at the first tool call. */
 export function loadValidationCatalogue(): ValidationCatalogue {
   validation ??= readJson<ValidationCatalogue>('validation.gen.json');

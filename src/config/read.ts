@@ -2,8 +2,11 @@
  * The primitives every settings reader shares (the top-level merge in load-config.ts, the HTTP service's settings,
  * Argo CD auth, SSO, instances, the logger): a leaf module, so none of them imports the merge back.
  */
+import type { ValueOf } from './setting-types.ts';
+import type { Settings } from './settings.ts';
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+/** A log level: the logLevel row's choices. */
+export type LogLevel = ValueOf<Settings['logLevel']>;
 
 export interface AllowlistConfig {
   readOnly: boolean;
@@ -77,4 +80,28 @@ export function stringList(value: unknown): string[] | undefined {
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
   if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
   return undefined;
+}
+
+/** `4194304`, `512k`, `4m`, `4MiB`, `1mb` → bytes. */
+export function parseByteSize(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && value > 0 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const m = /^(\d+)\s*(b|k|kb|kib|m|mb|mib)?$/i.exec(value.trim());
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const n = Number(m[1]) * (unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1);
+  return n > 0 ? n : undefined;
+}
+
+/** `10/s`, `600/m`, `3600/h`, `0` or `off` → requests per second (0 = no limit). */
+export function parseRate(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim().toLowerCase();
+  if (text === '0' || text === 'off' || text === 'none') return 0;
+  const m = /^(\d+(?:\.\d+)?)\s*\/\s*(s|sec|second|m|min|minute|h|hour)$/.exec(text);
+  if (!m) return undefined;
+  const per = m[2].startsWith('h') ? 3600 : m[2].startsWith('m') ? 60 : 1;
+  const n = Number(m[1]) / per;
+  return n > 0 ? n : undefined;
 }

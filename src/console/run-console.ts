@@ -7,12 +7,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildGateway } from '../compose/build-gateway.ts';
 import { loadConfig } from '../config/load-config.ts';
+import { applyConfig } from '../compose/apply-config.ts';
 import type { CliFlags, GatewayConfig } from '../config/load-config.ts';
 import { createLogger } from '../log.ts';
 import { createMcpServer } from '../mcp/server.ts';
 import type { Gateway } from '../gateway/gateway.ts';
-import { serveHttp } from '../transports/http/server.ts';
-import type { HttpHandle } from '../transports/http/server.ts';
+import { serveStreamableHttp } from '../transports/http/server.ts';
+import type { HttpTransportHandle } from '../transports/http/server.ts';
 import { createActivityLog } from './activity.ts';
 import { startConsoleServer } from './server.ts';
 import type { ConsoleServer } from './server.ts';
@@ -63,6 +64,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleHand
   let config: GatewayConfig;
   try {
     config = load();
+    applyConfig(config);
   } catch (err) {
     await Promise.all(closers.map((c) => c()));
     throw err;
@@ -81,13 +83,13 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleHand
     const version = buildGateway(config, createLogger('silent')).version;
     const serverOptions = { host: '127.0.0.1', logger, createServer: () => createMcpServer(activity.observe(current.gateway), version, current.mode) };
     const port = options.gatewayPort ?? config.port;
-    let http: HttpHandle;
+    let http: HttpTransportHandle;
     try {
-      http = await serveHttp({ ...serverOptions, port });
+      http = await serveStreamableHttp({ ...serverOptions, port });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
       write(`Port ${port} is taken; the gateway uses a free port instead.`);
-      http = await serveHttp({ ...serverOptions, port: 0 });
+      http = await serveStreamableHttp({ ...serverOptions, port: 0 });
     }
     gatewayUrl = http.url;
     closers.unshift(() => http.close());

@@ -3,6 +3,7 @@
  * operator set `maxResultTokens`. Hosts differ by an order of magnitude, and a result over a host's limit is refused
  * or cut by the host without a word to the model; cut here, it ends at an item boundary with a note on how to narrow.
  */
+import { SETTINGS } from '../config/settings.ts';
 
 /** A cap in o200k tokens or in UTF-8 bytes (a host that cuts by bytes), and whose limit it is. */
 export interface ResultBudget {
@@ -12,8 +13,8 @@ export interface ResultBudget {
   why: string;
 }
 
-/** The gateway's own default, for clients the table does not know. */
-export const DEFAULT_RESULT_TOKENS = 20_000;
+/** The gateway's own default, for clients the table does not know (the maxResultTokens row of src/config/settings.ts). */
+export const DEFAULT_RESULT_TOKENS = SETTINGS.maxResultTokens.fallback;
 
 interface KnownHost {
   /** `clientInfo.name` values the host sends. */

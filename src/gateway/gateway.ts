@@ -41,14 +41,8 @@ import type { SignInBroker, SignInUser } from '../argocd/auth/sso/broker.ts';
 import { createGitopsChecks } from '../policy/gitops/checks.ts';
 import type { GitopsChecksOptions, GitopsMode, GitopsVerdict } from '../policy/gitops/checks.ts';
 import { checkReader, gitopsCaller, withGitopsNotice } from './gitops-hook.ts';
+import { STREAM_DEFAULTS } from '../catalogue/stream-bounds.ts';
 
-/** Default and maximum bounds of streaming tools. */
-export const STREAM_DEFAULTS = {
-  watch: { maxItems: 50, waitSeconds: 5 },
-  logs: { maxItems: 200, waitSeconds: 10 },
-  maxItems: 1000,
-  waitSeconds: 120,
-};
 
 /** A call's context: who calls, how to reach their user, and what confirming and the GitOps checks carry. */
 export interface CallContext extends ConfirmContext {

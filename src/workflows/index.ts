@@ -14,6 +14,7 @@ import type { ReleaseOffers } from '../argocd/release-params.ts';
 import { tableToObjects } from '../shaping/shape.ts';
 import { DIFF_PARAMS, diffPath, LIST_FILTER_PARAMS, projectQuery } from './release-adapt.ts';
 import { bulkGrant, bulkNeedsConfirmation, confirmBulk, coveredByPreview, issueBulkToken } from './bulk-confirm.ts';
+import { SETTINGS } from '../config/settings.ts';
 
 type Json = Record<string, unknown>;
 
@@ -219,7 +220,7 @@ const syncMany: CompositeTool = {
       }
       // The token covers exactly the applications this result lists.
       const render = (shown: Summary[]) => ({ summary: 'x'.repeat(500), confirmationToken: 'x'.repeat(40), covers: apps.length, matching: apps.length, applications: shown.map(rowOf) });
-      const covered = await coveredByPreview({ rows: apps, budgetTokens: Math.floor((ctx.maxResultTokens ?? 20_000) * 0.9), render, renderRow: rowOf });
+      const covered = await coveredByPreview({ rows: apps, budgetTokens: Math.floor((ctx.maxResultTokens ?? SETTINGS.maxResultTokens.fallback) * 0.9), render, renderRow: rowOf });
       const token = await issueBulkToken(settings, ctx, args, covered);
       const rest = apps.length - covered.length;
       return json({

@@ -10,12 +10,13 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 import type { CliFlags } from '../../src/config/load-config.ts';
-import { createMemoryEventStore, parseEventId } from '../../src/transports/http/event-store.ts';
+import { parseEventId } from '../../src/transports/http/event-store.ts';
+import { createMemoryEventStore } from '../../src/transports/http/memory-event-store.ts';
 import { createOriginGuard } from '../../src/transports/http/origin-guard.ts';
 import { createMemoryRateLimiter } from '../../src/transports/http/rate-limit.ts';
 import { defaultWorkerThreads, parseByteSize, parseRate } from '../../src/config/http-settings.ts';
-import { hashApiKey, matchApiKey, parseApiKeys } from '../../src/inbound-auth/api-keys.ts';
-import { profileForScopes, scopesFromClaims } from '../../src/inbound-auth/scopes.ts';
+import { hashApiKey, matchApiKey, parseApiKeys } from '../../src/credentials/api-keys.ts';
+import { profileForScopes, scopesFromClaims } from '../../src/credentials/scopes.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'argocd-mcp-http-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

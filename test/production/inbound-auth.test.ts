@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../../src/inbound-auth/api-keys.ts';
+import { hashApiKey } from '../../src/credentials/api-keys.ts';
 import { startSimulator } from 'argocd-simulator';
 import type { Simulator } from 'argocd-simulator';
 import { INITIALIZE, post, rawSession, sleep, startGateway, textOf, freePort } from './harness.ts';

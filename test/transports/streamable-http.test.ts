@@ -10,7 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { createMemoryEventStore } from '../../src/transports/http/event-store.ts';
+import { createMemoryEventStore } from '../../src/transports/http/memory-event-store.ts';
 import { StreamableHttpTransport } from '../../src/transports/http/streamable.ts';
 import type { StreamableHttpOptions } from '../../src/transports/http/streamable.ts';
 

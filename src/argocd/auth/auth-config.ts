@@ -240,29 +240,3 @@ export function readAuthSettings(args: {
   }
   return { auth, methods, context, hasOtherMethod: !!(auth.username || auth.tokenCommand || auth.refreshToken) };
 }
-
-/** The top level's layers: flags, then environment variables, then the config file. */
-export function topLevelAuthLayers(args: {
-  flags: { tokenFile?: string; username?: string; passwordFile?: string; argocdContext?: string; tokenCommand?: string; tokenCommandTtl?: string; header?: string[] };
-  env: NodeJS.ProcessEnv;
-  file: Record<string, unknown>;
-  fileLabel: string;
-}): SettingLayer[] {
-  const { flags, env, file, fileLabel } = args;
-  const flagNames: Record<string, string> = {
-    tokenFile: '--token-file', username: '--username', passwordFile: '--password-file', argocdContext: '--argocd-context', tokenCommand: '--token-command',
-    tokenCommandTtl: '--token-command-ttl', headers: '--header',
-  };
-  const envNames: Record<string, string> = {
-    tokenFile: 'ARGOCD_TOKEN_FILE', token: env.ARGOCD_API_TOKEN ? 'ARGOCD_API_TOKEN' : 'ARGOCD_AUTH_TOKEN', username: 'ARGOCD_USERNAME', password: 'ARGOCD_PASSWORD', passwordFile: 'ARGOCD_PASSWORD_FILE', argocdContext: 'ARGOCD_CONTEXT',
-    tokenCommand: 'ARGOCD_TOKEN_COMMAND', tokenCommandTtl: 'ARGOCD_TOKEN_COMMAND_TTL', headers: 'ARGOCD_HEADERS',
-  };
-  return [
-    {
-      values: { ...flags, headers: flags.header?.length ? flags.header : undefined },
-      label: (key) => flagNames[key] ?? key,
-    },
-    { values: Object.fromEntries(Object.entries(envNames).map(([key, name]) => [key, env[name]])), label: (key) => envNames[key] ?? key },
-    { values: file, label: (key) => `${fileLabel}: ${key}` },
-  ];
-}

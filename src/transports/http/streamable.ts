@@ -8,8 +8,8 @@
  * into a web `Request`/`Response` and a web stream and back (which cost the SDK's transport more CPU per call than
  * the gateway's own work on a tool call).
  *
- * And how a POST is answered. The spec lets the server answer a request with JSON or with an SSE stream; this one
- * decides when it knows which is worth it:
+ * And how a POST is answered (./response-streams.ts). The spec lets the server answer a request with JSON or with an
+ * SSE stream; this one decides when it knows which is worth it:
  * - a request that carries a progress token gets its SSE stream at once (priming event first, then progress);
  * - otherwise the answer is held back: if the result comes first and within `streamAfterMs`, it goes out as plain
  *   JSON (one write, nothing stored); if the server sends anything else first (a log message, an elicitation, a
@@ -23,10 +23,12 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { MAX_BATCH_SIZE } from '@modelcontextprotocol/sdk/server/requestBody.js';
 import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, ErrorCode, JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { JSONRPCMessage, JSONRPCRequest, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_NEGOTIATED_PROTOCOL_VERSION, ErrorCode, JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { ScopedEventStore } from './event-store.ts';
-import { serializeMessage } from '../../shaping/raw-json.ts';
+import { isInitialize, isRequestMessage, wantsProgress } from './jsonrpc-messages.ts';
+import { ResponseStreams, STANDALONE } from './response-streams.ts';
+import { sseEvent } from './sse.ts';
 
 export interface StreamableHttpOptions {
   /** Makes the session id at initialize; without it the transport is stateless (one request, no session checks). */
@@ -45,52 +47,8 @@ export interface StreamableHttpOptions {
   jsonOnly?: boolean;
 }
 
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream',
-  'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
-  'x-accel-buffering': 'no',
-} as const;
-
-const STANDALONE = '_GET_stream';
-const DEFAULT_KEEP_ALIVE_MS = 15_000;
-const DEFAULT_STREAM_AFTER_MS = 1_000;
-
-/** One open HTTP response that carries messages: a POST's answer (JSON or SSE) or a GET stream. */
-interface Stream {
-  res: ServerResponse;
-  /** `pending`: nothing written yet (JSON if the answer comes first); `sse`: an event stream; `json`: JSON only. */
-  mode: 'pending' | 'sse' | 'json';
-  protocolVersion: string;
-  /** Events already written to this response when it was a resumption (not written twice). */
-  replayed?: Set<string>;
-  keepAlive?: NodeJS.Timeout;
-  streamTimer?: NodeJS.Timeout;
-}
-
-/*
- * What kind of JSON-RPC message this is, by its shape. The SDK's guards answer the same by parsing the whole
- * message with its zod schema each time (for an answer, the whole result); here each message was parsed once, on
- * arrival, or was made by the SDK's Server.
- */
-const isObject = (m: unknown): m is Record<string, unknown> => typeof m === 'object' && m !== null;
-/** A request: a method and an id (a notification has no id). */
-export const isRequestMessage = (m: unknown): m is JSONRPCRequest =>
-  isObject(m) && typeof m.method === 'string' && (typeof m.id === 'string' || typeof m.id === 'number');
-/** An answer: a result or an error, and no method. */
-export const isResponseMessage = (m: unknown): m is JSONRPCMessage & { id: RequestId } => isObject(m) && !('method' in m) && ('result' in m || 'error' in m);
-const isInitialize = (m: JSONRPCMessage): boolean => isRequestMessage(m) && m.method === 'initialize' && isInitializeRequest(m);
-
-function sseEvent(message: JSONRPCMessage, eventId: string | undefined): string {
-  const data = serializeMessage(message);
-  return eventId === undefined ? `event: message\ndata: ${data}\n\n` : `event: message\nid: ${eventId}\ndata: ${data}\n\n`;
-}
-
-/** A request's progress token, if it asked for progress. */
-function wantsProgress(message: JSONRPCMessage): boolean {
-  const params = (message as { params?: { _meta?: { progressToken?: unknown } } }).params;
-  return params?._meta?.progressToken !== undefined;
-}
+/** A POST body that passed the checks: its messages, and the initialize among them if any. */
+type CheckedPost = { messages: JSONRPCMessage[]; initialize?: JSONRPCMessage };
 
 export class StreamableHttpTransport implements Transport {
   sessionId?: string;
@@ -103,25 +61,20 @@ export class StreamableHttpTransport implements Transport {
   private handledRequest = false;
   private initialized = false;
   private closed = false;
-  /** Open responses by stream id (a POST's random id, or the standalone GET stream). */
-  private readonly streams = new Map<string, Stream>();
-  /** Which stream each open request is answered on. */
-  private readonly requestStream = new Map<RequestId, string>();
-  /** Answers held until every request of their stream has one. */
-  private readonly answers = new Map<RequestId, JSONRPCMessage>();
-  /** Streams with a priming event stored: a client may come back for them, so their events are stored. */
-  private readonly resumableStreams = new Set<string>();
-  /** The last send (and stream start) in line; the next waits for it. */
-  private queue: Promise<void> = Promise.resolve();
-  /** Answers nobody asked this transport for: the replayed `initialize` of a session taken over. */
-  private readonly dropped = new Set<RequestId>();
+  private readonly out: ResponseStreams;
 
   constructor(options: StreamableHttpOptions = {}) {
     this.options = options;
+    this.out = new ResponseStreams({
+      ...options,
+      sessionHeaders: (extra) => this.sessionHeaders(extra),
+      isClosed: () => this.closed,
+      reportError: (err) => this.onerror?.(err),
+    });
   }
 
   /**
-   * Takes over a session that another replica started (src/transports/http/shared-sessions.ts): the session's `initialize` is
+   * Takes over a session that another replica started (./shared-sessions.ts): the session's `initialize` is
    * replayed to the connected server, so it knows the client's capabilities and protocol version, and its answer is
    * dropped (the client had it long ago). Call after the server is connected.
    */
@@ -129,14 +82,19 @@ export class StreamableHttpTransport implements Transport {
     this.sessionId = sessionId;
     this.initialized = true;
     this.handledRequest = true;
-    if ('id' in initialize) this.dropped.add(initialize.id as RequestId);
+    if ('id' in initialize) this.out.dropAnswerTo(initialize.id as RequestId);
     this.onmessage?.(initialize);
     this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/initialized' });
   }
 
   /** Whether a client could come back for one of this transport's streams (one began with a priming event). */
   get resumable(): boolean {
-    return this.resumableStreams.size > 0;
+    return this.out.resumable;
+  }
+
+  /** Requests received and not answered yet. */
+  get pendingRequests(): number {
+    return this.out.pendingRequests;
   }
 
   async start(): Promise<void> {
@@ -176,47 +134,62 @@ export class StreamableHttpTransport implements Transport {
     res.end(JSON.stringify({ jsonrpc: '2.0', error: data === undefined ? { code, message } : { code, message, data }, id: null }));
   }
 
+  /** `error`, for the checks that answer "refused" with undefined. */
+  private refuse(res: ServerResponse, status: number, code: number, message: string): undefined {
+    this.error(res, status, code, message);
+    return undefined;
+  }
+
   private sessionHeaders(extra: Record<string, string>): Record<string, string> {
     return this.sessionId === undefined ? extra : { ...extra, 'mcp-session-id': this.sessionId };
   }
 
+  /** The messages of a POST, checked as the SDK's transport checks them; undefined when refused (answered). */
+  private checkPost(req: IncomingMessage, res: ServerResponse, body: unknown): CheckedPost | undefined {
+    const accept = req.headers.accept;
+    if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) {
+      return this.refuse(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+    }
+    if (!isJsonContentType(req.headers['content-type'])) {
+      return this.refuse(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
+    }
+    if (body === undefined) return this.refuse(res, 400, ErrorCode.ParseError, 'Parse error: Invalid JSON');
+    if (Array.isArray(body) && body.length > MAX_BATCH_SIZE) {
+      return this.refuse(res, 400, ErrorCode.InvalidRequest, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
+    }
+    let messages: JSONRPCMessage[];
+    try {
+      messages = (Array.isArray(body) ? body : [body]).map((m) => JSONRPCMessageSchema.parse(m));
+    } catch {
+      return this.refuse(res, 400, ErrorCode.ParseError, 'Parse error: Invalid JSON-RPC message');
+    }
+    if (this.closed) return this.refuse(res, 404, -32001, 'Session not found');
+    return { messages, initialize: messages.find(isInitialize) };
+  }
+
+  /** Starts the session on an initialize, or checks that the request belongs to it; false when refused. */
+  private async admit(req: IncomingMessage, res: ServerResponse, { messages, initialize }: CheckedPost): Promise<boolean> {
+    if (!initialize) return this.validSession(req, res) && this.validProtocolVersion(req, res);
+    if (this.initialized && this.sessionId !== undefined) {
+      this.error(res, 400, ErrorCode.InvalidRequest, 'Invalid Request: Server already initialized');
+      return false;
+    }
+    if (messages.length > 1) {
+      this.error(res, 400, ErrorCode.InvalidRequest, 'Invalid Request: Only one initialization request is allowed');
+      return false;
+    }
+    this.sessionId = this.options.sessionIdGenerator?.();
+    this.initialized = true;
+    if (this.sessionId && this.options.onsessioninitialized) await this.options.onsessioninitialized(this.sessionId);
+    return true;
+  }
+
   private async handlePost(req: IncomingMessage, res: ServerResponse, body: unknown, authInfo: AuthInfo | undefined): Promise<void> {
     try {
-      const accept = req.headers.accept;
-      if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) {
-        return this.error(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
-      }
-      if (!isJsonContentType(req.headers['content-type'])) {
-        return this.error(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
-      }
-      if (body === undefined) return this.error(res, 400, ErrorCode.ParseError, 'Parse error: Invalid JSON');
-      if (Array.isArray(body) && body.length > MAX_BATCH_SIZE) {
-        return this.error(res, 400, ErrorCode.InvalidRequest, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
-      }
-      let messages: JSONRPCMessage[];
-      try {
-        messages = (Array.isArray(body) ? body : [body]).map((m) => JSONRPCMessageSchema.parse(m));
-      } catch {
-        return this.error(res, 400, ErrorCode.ParseError, 'Parse error: Invalid JSON-RPC message');
-      }
+      const checked = this.checkPost(req, res, body);
+      if (!checked || !(await this.admit(req, res, checked))) return;
       if (this.closed) return this.error(res, 404, -32001, 'Session not found');
-
-      const initialize = messages.find(isInitialize);
-      if (initialize) {
-        if (this.initialized && this.sessionId !== undefined) {
-          return this.error(res, 400, ErrorCode.InvalidRequest, 'Invalid Request: Server already initialized');
-        }
-        if (messages.length > 1) {
-          return this.error(res, 400, ErrorCode.InvalidRequest, 'Invalid Request: Only one initialization request is allowed');
-        }
-        this.sessionId = this.options.sessionIdGenerator?.();
-        this.initialized = true;
-        if (this.sessionId && this.options.onsessioninitialized) await this.options.onsessioninitialized(this.sessionId);
-      } else if (!this.validSession(req, res) || !this.validProtocolVersion(req, res)) {
-        return;
-      }
-      if (this.closed) return this.error(res, 404, -32001, 'Session not found');
-
+      const { messages, initialize } = checked;
       const requestInfo = { headers: req.headers };
       if (!messages.some(isRequestMessage)) {
         // Notifications and responses only: accepted, nothing to answer.
@@ -224,28 +197,12 @@ export class StreamableHttpTransport implements Transport {
         res.writeHead(202).end();
         return;
       }
-
-      const streamId = randomUUID();
       const protocolVersion =
         (initialize as { params?: { protocolVersion?: string } } | undefined)?.params?.protocolVersion ??
         (req.headers['mcp-protocol-version'] as string | undefined) ??
         DEFAULT_NEGOTIATED_PROTOCOL_VERSION;
-      const stream: Stream = { res, mode: this.options.jsonOnly ? 'json' : 'pending', protocolVersion };
-      this.streams.set(streamId, stream);
-      for (const message of messages) if (isRequestMessage(message)) this.requestStream.set(message.id, streamId);
-      this.options.eventStore?.bindRequests?.(streamId, this.requestsOf(streamId));
-      res.once('close', () => this.detach(streamId, stream));
-
-      if (stream.mode === 'pending') {
-        if (messages.some(wantsProgress)) {
-          await this.startStream(streamId, stream);
-        } else {
-          const after = this.options.streamAfterMs ?? DEFAULT_STREAM_AFTER_MS;
-          stream.streamTimer = setTimeout(() => {
-            this.enqueue(() => this.startStream(streamId, stream)).catch((err: Error) => this.onerror?.(err));
-          }, after);
-        }
-      }
+      const requestIds = messages.filter(isRequestMessage).map((m) => m.id);
+      const stream = await this.out.openPost(randomUUID(), res, { requestIds, protocolVersion, streamNow: messages.some(wantsProgress) });
       const resumableCalls = !!this.options.eventStore && protocolVersion >= '2025-11-25' && stream.mode !== 'json';
       for (const message of messages) {
         const extra: MessageExtraInfo = { authInfo, requestInfo };
@@ -258,70 +215,6 @@ export class StreamableHttpTransport implements Transport {
     } catch (err) {
       this.error(res, 400, ErrorCode.ParseError, 'Parse error', String(err));
     }
-  }
-
-  /**
-   * Turns a pending POST response into an SSE stream: headers, then a priming event (an id and no data, with the
-   * retry hint) when an event store can serve a resumption, then keep-alive comments.
-   */
-  private async startStream(streamId: string, stream: Stream): Promise<void> {
-    if (stream.mode !== 'pending') return;
-    stream.mode = 'sse';
-    clearTimeout(stream.streamTimer);
-    const { res } = stream;
-    if (res.destroyed) return;
-    res.writeHead(200, this.sessionHeaders(SSE_HEADERS));
-    res.flushHeaders();
-    await this.writePriming(streamId, stream);
-    // Answers to a batch's other requests that were held for a JSON answer go out as events now.
-    for (const id of this.requestsOf(streamId)) {
-      const held = this.answers.get(id);
-      if (!held) continue;
-      const eventId = this.options.eventStore ? await this.options.eventStore.storeEvent(streamId, held) : undefined;
-      if (!res.writableEnded) res.write(sseEvent(held, eventId));
-    }
-    this.keepAlive(stream);
-  }
-
-  private async writePriming(streamId: string, stream: Stream): Promise<void> {
-    const store = this.options.eventStore;
-    if (!store || stream.protocolVersion < '2025-11-25') return;
-    const id = await store.storeEvent(streamId, {} as JSONRPCMessage);
-    const retry = this.options.retryInterval === undefined ? '' : `retry: ${this.options.retryInterval}\n`;
-    if (!stream.res.writableEnded) stream.res.write(`id: ${id}\n${retry}data: \n\n`);
-    this.resumableStreams.add(streamId);
-  }
-
-  private keepAlive(stream: Stream): void {
-    const ms = this.options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
-    if (this.closed || !Number.isFinite(ms) || ms < 1 || stream.res.writableEnded) return;
-    stream.keepAlive = setInterval(() => {
-      if (!stream.res.writableEnded) stream.res.write(': keepalive\n\n');
-    }, Math.min(ms, 2 ** 31 - 1));
-    stream.keepAlive.unref();
-  }
-
-  /** The response of a stream closed (answered, or the client went away): forget it. */
-  private detach(streamId: string, stream: Stream): void {
-    clearInterval(stream.keepAlive);
-    clearTimeout(stream.streamTimer);
-    if (this.streams.get(streamId) === stream) this.streams.delete(streamId);
-  }
-
-  /** Ends a stream's response (its messages, if any, are in the event store for a resumption). */
-  private endStream(streamId: string): void {
-    const stream = this.streams.get(streamId);
-    if (!stream) return;
-    this.detach(streamId, stream);
-    if (stream.res.writableEnded) return;
-    if (stream.mode === 'sse') {
-      stream.res.end();
-      return;
-    }
-    // Never answered: say so to each request still waiting on it, rather than leave the client hanging.
-    const errors = this.requestsOf(streamId).map((id) => ({ jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message: 'Connection closed: the session ended before the answer' } }));
-    stream.res.writeHead(200, this.sessionHeaders({ 'content-type': 'application/json' }));
-    stream.res.end(JSON.stringify(errors.length === 1 ? errors[0] : errors));
   }
 
   private validSession(req: IncomingMessage, res: ServerResponse): boolean {
@@ -356,13 +249,8 @@ export class StreamableHttpTransport implements Transport {
     if (!this.validSession(req, res) || !this.validProtocolVersion(req, res)) return;
     const lastEventId = req.headers['last-event-id'];
     if (this.options.eventStore && typeof lastEventId === 'string' && lastEventId) return this.replay(lastEventId, res);
-    if (this.streams.has(STANDALONE)) return this.error(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session');
-    const stream: Stream = { res, mode: 'sse', protocolVersion: '' };
-    this.streams.set(STANDALONE, stream);
-    res.once('close', () => this.detach(STANDALONE, stream));
-    res.writeHead(200, this.sessionHeaders(SSE_HEADERS));
-    res.flushHeaders();
-    this.keepAlive(stream);
+    if (this.out.has(STANDALONE)) return this.error(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session');
+    this.out.openStandalone(res);
   }
 
   /** A client came back for a stream: the events after the one it saw, then whatever is still to come on it. */
@@ -372,7 +260,7 @@ export class StreamableHttpTransport implements Transport {
       if (store.getStreamIdForEventId) {
         const known = await store.getStreamIdForEventId(lastEventId);
         if (!known) return this.error(res, 400, -32000, 'Invalid event ID format');
-        if (this.streams.has(known)) return this.error(res, 409, -32000, 'Conflict: Stream already has an active connection');
+        if (this.out.has(known)) return this.error(res, 409, -32000, 'Conflict: Stream already has an active connection');
       }
       // Events are gathered first: whether the answer is a stream or an error is known only once the store answered.
       const events: string[] = [];
@@ -388,17 +276,7 @@ export class StreamableHttpTransport implements Transport {
         },
       });
       if (this.closed || gone) return this.error(res, 404, -32001, 'Session not found');
-      this.endStream(streamId);
-      const stream: Stream = { res, mode: 'sse', protocolVersion: '', replayed };
-      this.streams.set(streamId, stream);
-      res.once('close', () => this.detach(streamId, stream));
-      this.resumableStreams.add(streamId);
-      res.writeHead(200, this.sessionHeaders(SSE_HEADERS));
-      if (events.length) res.write(events.join(''));
-      else res.flushHeaders();
-      this.keepAlive(stream);
-      // The stream's requests may all have been answered already (their answers were among the events).
-      this.endIfAnswered(streamId);
+      this.out.resume(streamId, res, events, replayed);
     } catch (err) {
       this.onerror?.(err as Error);
       this.error(res, 500, -32000, 'Error replaying events');
@@ -418,28 +296,17 @@ export class StreamableHttpTransport implements Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const streamId of [...this.streams.keys()]) this.endStream(streamId);
-    this.streams.clear();
-    this.answers.clear();
-    this.resumableStreams.clear();
+    this.out.endAll();
     this.onclose?.();
   }
 
   /** Ends the SSE stream of a request; the client resumes it with `Last-Event-ID` (polling, SEP-1699). */
   closeSSEStream(requestId: RequestId): void {
-    const streamId = this.requestStream.get(requestId);
-    const stream = streamId === undefined ? undefined : this.streams.get(streamId);
-    if (!stream || !streamId) return;
-    if (stream.mode === 'pending') {
-      // Not streaming yet: it must become a stream with a priming event first, or the client could not resume it.
-      this.enqueue(() => this.startStream(streamId, stream)).then(() => this.endStream(streamId), (err: Error) => this.onerror?.(err));
-      return;
-    }
-    this.endStream(streamId);
+    this.out.closeSSEStream(requestId);
   }
 
   closeStandaloneSSEStream(): void {
-    this.endStream(STANDALONE);
+    this.out.endStream(STANDALONE);
   }
 
   /**
@@ -447,78 +314,7 @@ export class StreamableHttpTransport implements Transport {
    * notification must not be overtaken by the answer that follows it).
    */
   send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    return this.enqueue(() => this.deliver(message, options));
-  }
-
-  private enqueue(work: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(work);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private async deliver(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    const answer = isResponseMessage(message);
-    if (answer && this.dropped.delete(message.id)) return;
-    const requestId = answer ? message.id : options?.relatedRequestId;
-    const store = this.options.eventStore;
-    if (requestId === undefined) {
-      // Not about any request: the standalone GET stream, if the client keeps one open.
-      if (answer) throw new Error('Cannot send a response on a standalone SSE stream unless resuming a previous client request');
-      const eventId = store ? await store.storeEvent(STANDALONE, message) : undefined;
-      const standalone = this.streams.get(STANDALONE);
-      if (standalone && !standalone.res.writableEnded && (eventId === undefined || !standalone.replayed?.has(eventId))) {
-        standalone.res.write(sseEvent(message, eventId));
-      }
-      return;
-    }
-
-    const streamId = this.requestStream.get(requestId);
-    if (!streamId) throw new Error(`No connection established for request ID: ${String(requestId)}`);
-    let stream = this.streams.get(streamId);
-    // Something other than the answer comes first: the answer will be a stream.
-    if (stream?.mode === 'pending' && !answer) await this.startStream(streamId, stream);
-    const streaming = stream?.mode === 'sse' || (!stream && this.resumableStreams.has(streamId));
-    let eventId: string | undefined;
-    if (streaming && store) {
-      eventId = await store.storeEvent(streamId, message);
-      stream = this.streams.get(streamId);
-      // The client holds an event id of this stream (a client on a protocol before 2025-11-25 gets no priming event,
-      // but may resume from this one): the rest of it is stored, even once the connection is gone.
-      if (!answer) this.resumableStreams.add(streamId);
-    }
-    const text = stream?.mode === 'sse' && (eventId === undefined || !stream.replayed?.has(eventId)) ? sseEvent(message, eventId) : undefined;
-    if (!answer) {
-      if (text && !stream!.res.writableEnded) stream!.res.write(text);
-      return;
-    }
-
-    this.answers.set(requestId, message);
-    const related = this.requestsOf(streamId);
-    if (!related.every((id) => this.answers.has(id))) {
-      if (text && !stream!.res.writableEnded) stream!.res.write(text);
-      return;
-    }
-    const answers = related.map((id) => this.answers.get(id)!);
-    for (const id of related) {
-      this.answers.delete(id);
-      this.requestStream.delete(id);
-    }
-    this.resumableStreams.delete(streamId);
-    // The client went away: a stream it can resume has its events in the store; otherwise the answer is lost.
-    if (!stream) return;
-    this.detach(streamId, stream);
-    if (stream.res.writableEnded) return;
-    if (stream.mode === 'sse') {
-      stream.res.end(text);
-      return;
-    }
-    stream.res.writeHead(200, this.sessionHeaders({ 'content-type': 'application/json' }));
-    stream.res.end(answers.length === 1 ? serializeMessage(answers[0]) : `[${answers.map(serializeMessage).join(',')}]`);
-  }
-
-  /** Requests received and not answered yet. */
-  get pendingRequests(): number {
-    return this.requestStream.size;
+    return this.out.send(message, options);
   }
 
   /**
@@ -526,20 +322,6 @@ export class StreamableHttpTransport implements Transport {
    * on its open response, or is stored for the client's resumption, like any answer.
    */
   async failPending(error: (id: RequestId) => JSONRPCMessage): Promise<void> {
-    await Promise.all([...this.requestStream.keys()].map((id) => this.send(error(id)).catch((err: Error) => this.onerror?.(err))));
-  }
-
-  /** The requests still waiting for an answer on a stream. */
-  private requestsOf(streamId: string): RequestId[] {
-    const ids: RequestId[] = [];
-    for (const [id, sid] of this.requestStream) if (sid === streamId) ids.push(id);
-    return ids;
-  }
-
-  /** After a resumption: a stream none of whose requests is still waiting has nothing more to say. */
-  private endIfAnswered(streamId: string): void {
-    if (streamId === STANDALONE || this.requestsOf(streamId).length) return;
-    this.endStream(streamId);
-    this.resumableStreams.delete(streamId);
+    await Promise.all(this.out.waitingRequests().map((id) => this.send(error(id)).catch((err: Error) => this.onerror?.(err))));
   }
 }

@@ -5,12 +5,12 @@
  * the credential is missing or invalid, 403 `insufficient_scope` when it is valid but grants no profile.
  */
 import type { IncomingMessage } from 'node:http';
-import type { InboundAuthSettings } from '../config/http-settings.ts';
-import { matchApiKey } from './api-keys.ts';
+import type { InboundAuthSettings } from '../../../config/http-settings.ts';
+import { matchApiKey } from '../../../credentials/api-keys.ts';
 import { createJwtVerifier } from './jwt.ts';
 import type { JwtVerifier } from './jwt.ts';
-import { profileForScopes, READ_SCOPE, SCOPES_SUPPORTED } from './scopes.ts';
-import type { Profile } from './scopes.ts';
+import { profileForScopes, READ_SCOPE, SCOPES_SUPPORTED } from '../../../credentials/scopes.ts';
+import type { Profile } from '../../../credentials/scopes.ts';
 
 export interface Principal {
   subject: string;

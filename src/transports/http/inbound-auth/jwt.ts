@@ -6,7 +6,7 @@
  */
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
-import { scopesFromClaims } from './scopes.ts';
+import { scopesFromClaims } from '../../../credentials/scopes.ts';
 
 export interface VerifiedToken {
   subject: string;

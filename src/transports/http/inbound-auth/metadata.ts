@@ -3,7 +3,7 @@
  * served at `/.well-known/oauth-protected-resource/mcp` (the path-suffixed form, §3.1) and at
  * `/.well-known/oauth-protected-resource`, and named in every 401's `WWW-Authenticate`.
  */
-import { SCOPES_SUPPORTED } from './scopes.ts';
+import { SCOPES_SUPPORTED } from '../../../credentials/scopes.ts';
 
 export const PRM_PATH = '/.well-known/oauth-protected-resource';
 

@@ -2,6 +2,10 @@
  * Scopes an MCP client's token carries, and the allowlist profile they select. `argocd:write` gets the configured
  * allowlist; `argocd:read` gets the same allowlist in read-only mode (only GET tools, for tools/list and calls
  * alike); a token with neither is refused with 403 insufficient_scope.
+ *
+ * src/credentials/ is ground: what a client credential is (scope names, the API keys file), shared by the settings
+ * that read the keys file (src/config/http-settings.ts) and the HTTP transport that checks credentials
+ * (src/transports/http/inbound-auth/), so neither imports the other.
  */
 export const READ_SCOPE = 'argocd:read';
 export const WRITE_SCOPE = 'argocd:write';
