@@ -58,6 +58,9 @@ describe('a fleet of 1,000 apps', () => {
     expect(share(apps, (a) => a.status.health.status === 'Degraded')).toBeLessThan(0.2);
     for (const health of ['Healthy', 'Missing', 'Progressing']) expect(share(apps, (a) => a.status.health.status === health), health).toBeGreaterThan(0);
     expect(share(apps, (a) => a.status.operationState?.phase === 'Failed')).toBeGreaterThan(0.02);
+    expect(share(apps, (a) => a.status.operationState?.phase === 'Error')).toBeGreaterThan(0.003);
+    const conditions = (a: App) => ((a.status as { conditions?: Array<{ type: string }> }).conditions ?? []).map((c) => c.type);
+    for (const type of ['SyncError', 'OrphanedResourceWarning', 'SharedResourceWarning']) expect(share(apps, (a) => conditions(a).includes(type)), type).toBeGreaterThan(0);
     const automated = share(apps, (a) => Boolean(a.spec.syncPolicy?.automated));
     expect(automated).toBeGreaterThan(0.2);
     expect(automated).toBeLessThan(0.8);

@@ -180,6 +180,20 @@ function failedOperation(input: AppSeedInput, h: { lastDeployMs: number; headRev
   return { operationState, condition };
 }
 
+/**
+ * A sync that ended in phase Error before applying anything: manifest generation failed (the repo server could
+ * not render the source), as controller/sync.go reports it; the app keeps its deployed state, OutOfSync.
+ */
+function erroredOperation(input: AppSeedInput, h: { lastDeployMs: number; headRevision: string; source: JsonObject }, operation: JsonObject): { operationState: JsonObject; condition: JsonObject } {
+  const { rng } = input;
+  const started = h.lastDeployMs + rng.int(2, 40) * HOUR;
+  const finishedMs = Math.min(started + rng.int(2, 30) * 1000, EPOCH_MS - 60_000);
+  const message = `rpc error: code = Unknown desc = Manifest generation error (cached): failed to generate manifests for source 1 of 1: kustomize build failed: accumulating resources: accumulation err='accumulating resources from '../../base': evalsymlink failure'`;
+  const operationState: JsonObject = { operation, phase: 'Error', message, syncResult: { resources: [], revision: h.headRevision, source: h.source }, startedAt: isoSeconds(started), finishedAt: isoSeconds(finishedMs) };
+  const condition = { type: 'SyncError', message: `Failed sync attempt to ${h.headRevision}: ${message}`, lastTransitionTime: isoSeconds(finishedMs) };
+  return { operationState, condition };
+}
+
 function lastOperation(input: AppSeedInput, h: { lastDeployMs: number; headRevision: string; source: JsonObject; namespace: string; lastHistory: JsonObject }, r: { deployed: ResourceDraft[]; resources: SimResource[]; mainIdx: number }): LastOperation {
   const { rng, template } = input;
   const initiatedBy = input.automated ? { automated: true } : (h.lastHistory.initiatedBy as JsonObject);
@@ -187,8 +201,8 @@ function lastOperation(input: AppSeedInput, h: { lastDeployMs: number; headRevis
   const retry = { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m0s' } };
   if (input.state === 'failed') {
     const operation = { sync: { revision: h.headRevision, syncStrategy: { hook: {} }, syncOptions }, initiatedBy, retry };
-    const failed = failedOperation(input, h, { operation, resources: r.resources, mainIdx: r.mainIdx });
-    return { operationState: failed.operationState, conditions: [failed.condition], syncOptions, retry };
+    const failed = input.lastPhase === 'Error' ? erroredOperation(input, h, operation) : failedOperation(input, h, { operation, resources: r.resources, mainIdx: r.mainIdx });
+    return { operationState: failed.operationState, conditions: [failed.condition, ...(input.extraConditions ?? [])], syncOptions, retry };
   }
   const operationState: JsonObject = {
     operation: { sync: { revision: String(h.lastHistory.revision), syncStrategy: { hook: {} }, syncOptions, prune: input.automated }, initiatedBy, retry },
@@ -206,7 +220,7 @@ function lastOperation(input: AppSeedInput, h: { lastDeployMs: number; headRevis
     startedAt: h.lastHistory.deployStartedAt,
     finishedAt: h.lastHistory.deployedAt,
   };
-  return { operationState, conditions: [], syncOptions, retry };
+  return { operationState, conditions: [...(input.extraConditions ?? [])], syncOptions, retry };
 }
 
 /** The Application's spec: source, destination, sync policy (auto-sync, self-heal), ignoreDifferences, info. */

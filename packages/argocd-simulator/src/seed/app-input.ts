@@ -27,6 +27,10 @@ export interface AppSeedInput {
   extraLabels?: Record<string, string>;
   /** The cluster's node names, for a cluster the catalogue does not list. */
   nodes?: string[];
+  /** For a `failed` app: whether its last sync ended Failed (applying) or Error (rendering); default Failed. */
+  lastPhase?: 'Failed' | 'Error';
+  /** Conditions besides SyncError (the fleet's OrphanedResourceWarning, SharedResourceWarning). */
+  extraConditions?: JsonObject[];
   /** The app's source, when the fleet chooses it (the catalogue derives it from the project). */
   source?: { source: JsonObject; sourceType: string };
 }

@@ -100,6 +100,18 @@ function fleetSource(rng: Rng, a: { team: string; service: string; cluster: Flee
   return { source: { repoURL, path: `apps/${a.service}/overlays/${a.cluster.name}`, targetRevision, kustomize: { commonLabels: { 'acme.io/team': a.team } } }, sourceType: 'Kustomize' };
 }
 
+/**
+ * Warnings a fleet collects besides sync errors (controller/appcontroller.go `setAppCondition` callers):
+ * orphaned resources in the namespace (~6%) and a resource another app also manages (~2%).
+ */
+function fleetConditions(rng: Rng, a: { env: FleetCluster['env']; name: string; team: string; namespace: string }): JsonObject[] {
+  const at = isoSeconds(EPOCH_MS - rng.int(1, 72) * 3_600_000);
+  const out: JsonObject[] = [];
+  if (rng.chance(0.06)) out.push({ type: 'OrphanedResourceWarning', message: `Application has ${rng.int(1, 6)} orphaned resources`, lastTransitionTime: at });
+  if (rng.chance(a.env === 'dev' ? 0.05 : 0.015)) out.push({ type: 'SharedResourceWarning', message: `ConfigMap/${a.team}-shared-config is part of applications argocd/${a.name} and argocd/${a.team}-config`, lastTransitionTime: at });
+  return out;
+}
+
 /** Plans `count` fleet apps after the catalogue's, for `seed`. */
 export function planFleet(seed: number, count: number): FleetPlan {
   const rng = createRng(hashString(`fleet:${seed}`));
@@ -122,11 +134,15 @@ export function planFleet(seed: number, count: number): FleetPlan {
     const state = pickFleetState(rng, profile);
     const automated = rng.chance(cluster.env === 'production' ? 0.45 : cluster.env === 'staging' ? 0.7 : 0.85) && state !== 'outofsync' && state !== 'missing';
     const appRng = createRng(hashString(`${seed}:fleet:${name}`));
+    const lastPhase = state === 'failed' && rng.chance(0.25) ? 'Error' : 'Failed';
+    const extraConditions = fleetConditions(rng, { env: cluster.env, name, team, namespace });
     const src = fleetSource(appRng, { team, service, cluster, template });
     apps.push({
       name, project: team, projectIndex: i, template, state, automated, env: cluster.env === 'production' ? 'production' : 'staging', seed, rng: appRng,
       cluster: { name: cluster.name, server: cluster.server }, namespace, destinationByName: rng.chance(0.2), nodes: cluster.nodes, source: src,
       extraLabels: { region: cluster.region, 'acme.io/cluster-env': cluster.env },
+      lastPhase,
+      extraConditions,
     });
   }
   return { apps, projects, clusters };
