@@ -13,7 +13,7 @@ import { VERSION_PROBE_TIMEOUT_MS } from './argocd/version-adapt.ts';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-function flags(t: { annotations: { readOnlyHint: boolean; destructiveHint: boolean } }): string {
+function flags(t: { annotations: { readOnlyHint: boolean; destructiveHint?: boolean } }): string {
   if (t.annotations.readOnlyHint) return 'read';
   return t.annotations.destructiveHint ? 'DESTRUCTIVE' : 'write';
 }

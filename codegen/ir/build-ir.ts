@@ -72,6 +72,8 @@ export const SHAPE_ARGS = {
   fields: { type: 'array', items: { type: 'string' } },
   limit: { type: 'integer', minimum: 1 },
   offset: { type: 'integer', minimum: 0 },
+  // JMESPath on the answer (src/query/): described once, in the server instructions and application_list's description.
+  query: { type: 'string' },
   // No description: the name says it, and the preview that issues one says how to use it (src/policy/confirm/confirm.ts).
   confirmationToken: { type: 'string' },
 } satisfies Record<string, JsonSchema>;
@@ -290,6 +292,8 @@ function operationToIr(
   const shapeArgs: Array<keyof typeof SHAPE_ARGS> = ['raw'];
   if (method === 'GET' && (list || responseRef || stream === 'watch')) shapeArgs.push('fields');
   if (list) shapeArgs.push('limit', 'offset');
+  // Every read takes a JMESPath `query` on its answer (a stream's: on the window of items it collected).
+  if (method === 'GET') shapeArgs.push('query');
   for (const arg of shapeArgs) {
     claim(arg, 'a result-shaping argument');
     fullProps[arg] = { ...SHAPE_ARGS[arg] };

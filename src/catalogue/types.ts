@@ -9,8 +9,10 @@ export type JsonSchema = { [key: string]: unknown };
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;
-  destructiveHint: boolean;
-  idempotentHint: boolean;
+  /** Absent on reads: the MCP spec gives it meaning only when readOnlyHint is false. */
+  destructiveHint?: boolean;
+  /** Absent on reads, as destructiveHint. */
+  idempotentHint?: boolean;
   openWorldHint: boolean;
 }
 

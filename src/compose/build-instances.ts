@@ -8,6 +8,7 @@ import type { Gateway } from '../gateway/gateway.ts';
 import type { Upstream } from '../argocd/upstream.ts';
 import type { InstanceConfig } from '../config/instances.ts';
 import { createInstancesGateway } from '../gateway/instances.ts';
+import type { InstancesOptions } from '../gateway/instances.ts';
 
 /** What differs between the gateways of two instances; everything else comes from the top-level settings. */
 export interface InstanceParts {
@@ -35,6 +36,8 @@ export function buildInstancesGateway(args: {
   gatewayFor: (parts: InstanceParts) => Gateway;
   /** Wraps each instance's upstream (the HTTP service's metrics). */
   wrapUpstream?: (upstream: Upstream) => Upstream;
+  /** A fanned-out read (`instance: "*"`): instances asked at once, and the cap of the merged answer. */
+  fanOut?: InstancesOptions;
 }): { gateway: Gateway; upstream: Upstream } {
   const upstreams: Array<{ name: string; upstream: Upstream }> = [];
   const gateway = createInstancesGateway(
@@ -58,6 +61,7 @@ export function buildInstancesGateway(args: {
         gateway: args.gatewayFor({ allowlist: compileAllowlist(instance.allowlist), upstream, audit: tagAudit(args.audit, instance.name), logger, instance: instance.name }),
       };
     }),
+    args.fanOut,
   );
   return { gateway, upstream: readinessUpstream(upstreams) };
 }

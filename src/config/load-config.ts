@@ -42,6 +42,8 @@ export interface GatewayConfig extends ToolSettings {
   auth?: ArgocdAuthSettings;
   /** Several Argo CD instances (src/gateway/instances.ts); when set, argocdUrl, token and auth are unset. */
   instances?: InstanceConfig[];
+  /** With instances: how many a read with `instance: "*"` (or a list) asks at once (src/gateway/instances.ts). */
+  instanceConcurrency?: number;
   insecure: boolean;
   caFile?: string;
   /** Upstream request timeout in milliseconds. */
@@ -125,6 +127,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
   reportAuthConflicts([...authRead.methods, ...(sso ? [{ from: `${ctx.fileLabel}: sso`, what: 'SSO sign-in' }] : [])], conn.credentialFrom, issues);
   if (sso) authRead.auth.sso = sso;
   const instances = readInstances(ctx, conn, tools.allowlist);
+  const instanceConcurrency = settingValue(ctx, 'instanceConcurrency');
 
   if (issues.length) throw new ConfigError(issues);
   const one = !instances;
@@ -135,6 +138,7 @@ export function loadConfig({ flags, env, argocdOptional = false }: LoadConfigInp
     tokenFile: one ? conn.tokenFile : undefined,
     auth: one ? authRead.auth : undefined,
     instances,
+    instanceConcurrency,
     insecure: conn.insecure,
     caFile: conn.caFile,
     clientCert: one ? conn.clientCert : undefined,

@@ -54,6 +54,11 @@ export const SETTINGS = {
     group: 'Argo CD', type: 'structured',
     doc: 'several Argo CDs, each with name, url, credentials and allowlist (file only: see "Several Argo CD instances"; read by src/config/instances.ts)',
   },
+  instanceConcurrency: {
+    group: 'Argo CD', flag: '--instance-concurrency', arg: '<n>', env: ['ARGOCD_MCP_INSTANCE_CONCURRENCY'], type: 'int', min: 1, max: 64, default: 4,
+    doc: 'with instances: how many instances one read with instance "*" (or a list) asks at once',
+    more: '(docs/instances.md)',
+  },
   rootPath: { group: 'Argo CD', flag: '--root-path', arg: '<path>', env: ['ARGOCD_ROOT_PATH'], type: 'string', doc: "argocd-server's --rootpath, if not already in the URL" },
   insecure: { group: 'Argo CD', flag: '--insecure', env: ['ARGOCD_INSECURE'], type: 'bool', default: false, doc: 'skip TLS verification of Argo CD (warns; prefer caFile)' },
   caFile: { group: 'Argo CD', flag: '--ca-file', arg: '<file>', env: ['ARGOCD_CA_FILE'], type: 'file', doc: 'PEM CA bundle that signed the Argo CD certificate (a private CA)' },

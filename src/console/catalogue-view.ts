@@ -95,7 +95,7 @@ function toRow(t: CatalogueTool, tokens: number): ToolRow {
     summary: summaryOf(t.description),
     requires: WORKFLOW_REQUIRES.has(t.name) ? [...WORKFLOW_REQUIRES.get(t.name)!] : undefined,
     readOnly: t.annotations.readOnlyHint,
-    destructive: t.annotations.destructiveHint,
+    destructive: !!t.annotations.destructiveHint,
     tokens,
   };
 }

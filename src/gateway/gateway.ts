@@ -21,7 +21,7 @@ import { withoutNullArguments } from '../policy/nulls.ts';
 import { createNoticeBoard } from './notices.ts';
 import { taskSupportOf } from './task-support.ts';
 import type { NoticeBoard } from './notices.ts';
-import { condenseTree, serverFields, shapeResult, strip, summariseApplicationObject } from '../shaping/shape.ts';
+import { condenseTree, serverFields, strip, summariseApplicationObject } from '../shaping/shape.ts';
 import type { ShapeArgs } from '../shaping/shape.ts';
 import { detectServerSupport } from '../argocd/version-adapt.ts';
 import { auditTarget } from './audit.ts';
@@ -41,6 +41,8 @@ import type { SignInBroker, SignInUser } from '../argocd/auth/sso/broker.ts';
 import { createGitopsChecks } from '../policy/gitops/checks.ts';
 import type { GitopsChecksOptions, GitopsMode, GitopsVerdict } from '../policy/gitops/checks.ts';
 import { checkReader, gitopsCaller, withGitopsNotice } from './gitops-hook.ts';
+import { queryArgOf, queryArgProblem, queryComposite, queryStreamWindow } from './query-hook.ts';
+import { shapeAnswer } from '../shaping/queried.ts';
 import { STREAM_DEFAULTS } from '../catalogue/stream-bounds.ts';
 
 
@@ -389,7 +391,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       stoppedBecause: answer.note ?? window.stoppedBecause,
     };
     if (window.error !== undefined) result.error = window.error;
-    const capped = await capResult(result, budgetOf(ctx), narrowHint(tool));
+    // query: on the window with its items as Argo CD sent them (src/gateway/query-hook.ts).
+    const queried = typeof args.query === 'string' ? queryStreamWindow({ ...result, items: visible }, args.query) : undefined;
+    if (queried && !queried.ok) return textResult(queried.message, true);
+    const capped = await capResult(queried ? queried.value : result, budgetOf(ctx), narrowHint(tool));
     const out = jsonResult(capped.text, capped.value, capped.note ? [capped.note] : []);
     return window.error !== undefined ? { ...out, isError: true } : out;
   }
@@ -469,6 +474,14 @@ export function createGateway(options: GatewayOptions): Gateway {
         const problems = formatValidationErrors(validate.errors ?? [], args, tool.inputSchema);
         return textResult(`Invalid arguments for ${name}; nothing was sent to Argo CD:\n- ${problems.join('\n- ')}`, true);
       }
+      // query: a JMESPath expression is compiled before anything is sent (src/query/); find_app's `query` is its own.
+      const givenQuery = queryArgOf(args, composite?.tool);
+      const queryProblem = queryArgProblem(givenQuery);
+      if (queryProblem) {
+        record('invalid');
+        return textResult(`Invalid arguments for ${name}; nothing was sent to Argo CD:\n- ${queryProblem}`, true);
+      }
+      const query = givenQuery as string | undefined;
       if (composite) {
         const index = catalogueIndex();
         const missing = composite.requires.filter((r) => !index.has(r) || refusalOf(index.get(r)!));
@@ -484,7 +497,10 @@ export function createGateway(options: GatewayOptions): Gateway {
         // A workflow sizes what it lists (sync_many's preview) to the client's budget; a byte budget is ~4 bytes a token.
         const budget = budgetOf(ctx);
         const runCtx: CallContext = { ...entered.ctx, maxResultTokens: budget.tokens ?? Math.floor((budget.bytes ?? 4 * DEFAULT_RESULT_TOKENS) / 4), gitopsSink: [] };
-        const result = withGitopsNotice(await composite.run(args, runCtx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? runCtx), internal: true }), offers), runCtx.gitopsSink!, 'workflow');
+        const { query: _query, ...rest } = args;
+        const runArgs = query === undefined ? args : rest;
+        const ran = withGitopsNotice(await composite.run(runArgs, runCtx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? runCtx), internal: true }), offers), runCtx.gitopsSink!, 'workflow');
+        const result = query === undefined ? ran : queryComposite(ran, query);
         record(result.isError ? 'error' : 'ok');
         const text = result.content.map((c) => (c as { text?: string }).text ?? '').join('\n');
         const capped = await capResult(result.structuredContent ?? text, budgetOf(ctx), 'Narrow the workflow (a project, a selector, fewer names).');
@@ -524,7 +540,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         limit: args.limit as number | undefined,
         offset: args.offset as number | undefined,
       };
-      let projection = serverFields(tool, shapeArgs);
+      // A query reads what it likes of the document: Argo CD's default projection (the list summary's) would hide it.
+      let projection = query !== undefined && !shapeArgs.fields?.length ? undefined : serverFields(tool, shapeArgs);
       // The scope filter reads project, namespace and destination, so the projection must keep them.
       if (projection && scope.active) {
         const prefix = tool.request.serverFieldsPrefix ?? '';
@@ -550,7 +567,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined, user, streamWaitMs: streamWaitMs(tool, args) });
       const limit: Cap = ctx.internal ? Number.POSITIVE_INFINITY : budgetOf(ctx);
       const shapeHere = async (data: unknown): Promise<CallToolResult> => {
-        const shaped = shapeResult(tool, scope.filter(tool, data), shapeArgs);
+        const answered = shapeAnswer(tool, scope.filter(tool, data), shapeArgs, query);
+        if (!answered.ok) return textResult(answered.message, true);
+        const shaped = answered.shaped;
         const capped = await capResult(shaped.data, limit, narrowHint(tool));
         return jsonResult(capped.text, capped.value, [...shaped.notes, ...(capped.note ? [capped.note] : [])]);
       };
@@ -559,11 +578,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       else if (answer.kind === 'stream') result = await runStream(tool, args, answer, ctx);
       else if (answer.kind === 'json') result = await shapeHere(answer.data);
       else {
-        const job = { text: answer.text, tool: { response: tool.response, request: { list: tool.request.list } }, args: shapeArgs, limit, hint: narrowHint(tool) };
+        const job = { text: answer.text, tool: { response: tool.response, request: { list: tool.request.list } }, args: shapeArgs, limit, hint: narrowHint(tool), query };
         // A thread that failed leaves the answer to be shaped here: the call still gets its result.
         const outcome = shaper && answer.text.length >= OFF_THREAD_MIN_CHARS ? await shaper.shape(job).catch(() => undefined) : undefined;
         if (outcome?.kind === 'shaped') {
           result = jsonResult(outcome.text, outcome.object ? lazyJsonObject(outcome.text) : outcome.value, outcome.notes);
+        } else if (outcome?.kind === 'query-error') {
+          result = textResult(outcome.message, true);
         } else {
           const parsed = answer.parse();
           result = parsed.kind === 'json' ? await shapeHere(parsed.data) : textResult(parsed.text, true);

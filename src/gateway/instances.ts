@@ -4,12 +4,19 @@
  * advertises each catalogue tool once, with a required `instance` argument whose enum lists the instances that
  * offer the tool. A call goes to that instance's gateway with `instance` removed, so validation, shaping, audit and
  * refusals are exactly those of the single-instance gateway.
+ *
+ * Reads also take `instance: "*"` (every instance that offers the tool) or a list of names: the call runs on each,
+ * a few at a time, and the answers merge with an `instance` column (src/gateway/fan-out.ts). Writes never fan out.
  */
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { loadCatalogue } from '../catalogue/load-catalogue.ts';
 import type { CatalogueTool } from '../catalogue/types.ts';
 import type { CallContext, Gateway } from './gateway.ts';
 import { textResult } from './gateway.ts';
+import { resultBudget } from './client-budgets.ts';
+import { defaultOf } from '../config/values.ts';
+import { mapLimit, mergeAnswers } from './fan-out.ts';
+import type { InstanceAnswer, Skipped } from './fan-out.ts';
 
 /** The argument that names the instance. No Argo CD operation has a parameter of that name (a test checks). */
 export const INSTANCE_ARG = 'instance';
@@ -21,21 +28,41 @@ export interface NamedGateway {
   gateway: Gateway;
 }
 
-/** A tool's advertised form with the `instance` argument added first and required. */
+/** `instance` on a read: every instance that offers the tool. */
+export const ALL_INSTANCES = '*';
+
+
+/**
+ * A tool's advertised form with the `instance` argument added first and required. On a read the enum adds "*"; a
+ * list of names is accepted too and said in the description, not in the schema: every schema node has one type
+ * (test/codegen/dialects.ts), and a string keeps the single-instance call as it was.
+ */
 export function withInstanceArg(tool: Tool, names: string[], describe: string): Tool {
   const schema = tool.inputSchema;
+  const read = tool.annotations?.readOnlyHint === true;
+  const arg = read
+    ? { type: 'string', enum: [...names, ALL_INSTANCES], description: `${describe} Reads also take "*" (all) or a JSON list of names: one answer with an instance column.` }
+    : { type: 'string', enum: names, description: describe };
   return {
     ...tool,
     inputSchema: {
       ...schema,
       type: 'object',
-      properties: { [INSTANCE_ARG]: { type: 'string', enum: names, description: describe }, ...(schema.properties ?? {}) },
+      properties: { [INSTANCE_ARG]: arg, ...(schema.properties ?? {}) },
       required: [INSTANCE_ARG, ...((schema.required as string[] | undefined) ?? [])],
     },
   };
 }
 
-export function createInstancesGateway(instances: NamedGateway[]): Gateway {
+export interface InstancesOptions {
+  /** At most this many instances are asked at once by a fanned-out read (default: the setting's, 4). */
+  concurrency?: number;
+  /** The operator's result cap (maxResultTokens), which the merged answer keeps as each instance's does. */
+  maxResultTokens?: number;
+}
+
+export function createInstancesGateway(instances: NamedGateway[], options: InstancesOptions = {}): Gateway {
+  const concurrency = options.concurrency ?? defaultOf('instanceConcurrency');
   const byName = new Map(instances.map((i) => [i.name, i]));
   /** Catalogue order first, then tools outside the catalogue (workflow tools) as the instances list them. */
   const ordered = (names: Iterable<string>): string[] => {
@@ -57,7 +84,48 @@ export function createInstancesGateway(instances: NamedGateway[]): Gateway {
     return { lists, where };
   };
 
-  return {
+  /** A read on several instances; refused, with nothing sent, for writes and unknown names. */
+  async function fanOut(name: string, chosen: unknown, args: Record<string, unknown>, ctx: CallContext = {}): Promise<CallToolResult> {
+    const known = instances.map((i) => i.name);
+    const { where } = await offeredBy();
+    const offering = where.get(name);
+    if (!offering) return textResult(`Unknown tool "${name}". Call tools/list to see the tools this gateway exposes.`, true);
+    const tool = (await gateway.listTools()).find((t) => t.name === name);
+    if (tool?.annotations?.readOnlyHint !== true) {
+      return textResult(
+        `${name} changes Argo CD, so it runs on one instance at a time: call it with \`${INSTANCE_ARG}\` set to one name (${offering.join(', ')}), once per instance you mean. "*" and lists are for reads. Nothing was sent to Argo CD.`,
+        true,
+      );
+    }
+    let asked: string[];
+    const skipped: Skipped[] = [];
+    if (chosen === ALL_INSTANCES) {
+      asked = offering;
+      for (const n of known) if (!offering.includes(n)) skipped.push({ instance: n, reason: `does not offer ${name} (its allowlist or toolsets)` });
+    } else {
+      const names = chosen as unknown[];
+      const unknown = names.filter((n) => typeof n !== 'string' || !byName.has(n));
+      if (!names.length || unknown.length) {
+        const what = names.length ? `Unknown instance${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => JSON.stringify(n)).join(', ')}` : 'An empty list of instances';
+        return textResult(`${what}; the instances are ${known.join(', ')} (or "${ALL_INSTANCES}" for all). Nothing was sent to Argo CD.`, true);
+      }
+      asked = [...new Set(names as string[])];
+    }
+    // Progress of several calls under one token would interleave: the merged result is the progress.
+    const { progressToken: _token, sendProgress: _send, ...quiet } = ctx;
+    const answers = await mapLimit(asked, concurrency, async (instance): Promise<InstanceAnswer> => {
+      if (!offering.includes(instance)) return { instance, result: textResult(`${instance} does not offer ${name} (its allowlist or toolsets); nothing was sent to it.`, true) };
+      try {
+        return { instance, result: await byName.get(instance)!.gateway.callTool(name, args, quiet) };
+      } catch (err) {
+        return { instance, thrown: err instanceof Error ? err.message : String(err) };
+      }
+    });
+    const budget = resultBudget({ operatorTokens: options.maxResultTokens, clientName: ctx.clientName });
+    return mergeAnswers({ tool: name, answers, skipped, budget, hint: 'Narrow with `query` (e.g. a filter), the tool\'s filters, fewer instances, or limit/offset.' });
+  }
+
+  const gateway: Gateway = {
     async listTools() {
       const { lists, where } = await offeredBy();
       // The inner gateways keep their lists while nothing changes; rebuild only when one of them is new.
@@ -93,7 +161,10 @@ export function createInstancesGateway(instances: NamedGateway[]): Gateway {
     },
     async callTool(name: string, rawArgs: unknown, ctx?: CallContext): Promise<CallToolResult> {
       if (!rawArgs || typeof rawArgs !== 'object' || Array.isArray(rawArgs)) return textResult('Arguments must be a JSON object.', true);
-      const { [INSTANCE_ARG]: chosen, ...args } = rawArgs as Record<string, unknown>;
+      const { [INSTANCE_ARG]: given, ...args } = rawArgs as Record<string, unknown>;
+      // A list of one is that instance: not a fan-out (so writes accept it too).
+      const chosen = Array.isArray(given) && given.length === 1 ? given[0] : given;
+      if (chosen === ALL_INSTANCES || Array.isArray(chosen)) return fanOut(name, chosen, args, ctx);
       const target = typeof chosen === 'string' ? byName.get(chosen) : undefined;
       if (!target) {
         const { where } = await offeredBy();
@@ -106,4 +177,5 @@ export function createInstancesGateway(instances: NamedGateway[]): Gateway {
       return target.gateway.callTool(name, args, ctx);
     },
   };
+  return gateway;
 }

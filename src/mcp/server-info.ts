@@ -20,6 +20,14 @@ const CONFIRMATION =
   'Destructive calls need the user\'s confirmation: the user is asked, or the call answers with a preview and a ' +
   'confirmationToken; show the preview to the user and repeat the call with the token only if they agree.';
 
+/** docs/query.md: the `query` argument, described once for every read tool (its schema carries no description). */
+const QUERY =
+  "Every read, diff and health_report take `query` (find_app's is its name filter): a JMESPath expression (jmespath.site, Community edition: " +
+  "filters, projections, let, functions such as length, sort_by, group_by) run on Argo CD's whole answer, as raw: true " +
+  "shows it, before shaping; its result is the tool's result, e.g. application_list " +
+  "query \"items[?status.sync.status=='OutOfSync'].metadata.name\" or \"length(items)\". With several instances, " +
+  'reads take instance "*" or a list of names: each instance answers (the query runs per instance), rows carry `instance`, failures are listed in `errors`.';
+
 const INSTRUCTIONS = [
   'Tools for one Argo CD, one per API operation (tool name = service_operation), plus workflow tools',
   '(sync_and_wait, rollback, sync_many, set_revision, diff, health_report, find_app).',
@@ -28,6 +36,7 @@ const INSTRUCTIONS = [
   '`fields` (e.g. ["status.sync","status.health"]) to pick parts, limit/offset to page, raw: true for Argo CD\'s',
   'unmodified document. Writes such as application_sync return at once while Argo CD works: follow them with',
   'application_get, or use sync_and_wait. Errors explain what to fix.',
+  QUERY,
   UNTRUSTED,
   CONFIRMATION,
 ].join(' ');
@@ -36,6 +45,7 @@ const DYNAMIC_INSTRUCTIONS = [
   'Argo CD through a catalogue of tools, one per API operation. Find a tool with search_tools, read its arguments',
   'with describe_tool, then run it with call_tool (or enable_toolset to get a group of tools directly).',
   'Results are shaped (summaries, `fields`, limit/offset, raw: true for the unmodified document).',
+  QUERY,
   UNTRUSTED,
   CONFIRMATION,
 ].join(' ');

@@ -3,6 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CatalogueTool, JsonSchema } from '../catalogue/types.ts';
 import type { CallContext } from '../gateway/gateway.ts';
 import { textResult } from '../gateway/gateway.ts';
+import { QUERY_ARG_SCHEMA } from '../query/index.ts';
 
 export type Call = (name: string, args: Record<string, unknown>, ctx?: CallContext) => Promise<CallToolResult>;
 
@@ -32,9 +33,16 @@ export function workflowTool(args: {
       'argocd/tag': 'Workflows',
       ...({ 'argocd/uses': args.uses } as object),
     } as CatalogueTool['_meta'],
-    inputSchema: args.inputSchema,
+    // Read workflows take a JMESPath `query` on their result, as read tools do (applied by the gateway: src/gateway/query-hook.ts).
+    inputSchema: args.readOnly ? withQueryArg(args.inputSchema) : args.inputSchema,
     request: { method: args.readOnly ? 'GET' : 'POST', path: `/workflows/${args.name}`, path_params: [], query: [] },
   };
+}
+
+function withQueryArg(schema: JsonSchema): JsonSchema {
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  // find_app's own `query` is a name fragment: it stays.
+  return properties.query ? schema : { ...schema, properties: { ...properties, query: QUERY_ARG_SCHEMA } };
 }
 
 export function textOf(result: CallToolResult): string {

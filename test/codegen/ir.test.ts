@@ -275,8 +275,9 @@ describe('generation stops with a SpecError that says what to fix', () => {
 });
 
 describe('annotations derive from the method (and one known destructive POST)', () => {
-  const table: Array<{ operationId: string; want: { readOnlyHint: boolean; destructiveHint: boolean; idempotentHint: boolean } }> = [
-    { operationId: 'ApplicationService_Get', want: { readOnlyHint: true, destructiveHint: false, idempotentHint: true } },
+  // A read carries no destructiveHint/idempotentHint: the MCP spec gives them meaning only when readOnlyHint is false.
+  const table: Array<{ operationId: string; want: { readOnlyHint: boolean; destructiveHint?: boolean; idempotentHint?: boolean } }> = [
+    { operationId: 'ApplicationService_Get', want: { readOnlyHint: true } },
     { operationId: 'ApplicationService_Delete', want: { readOnlyHint: false, destructiveHint: true, idempotentHint: true } },
     { operationId: 'ApplicationService_Update', want: { readOnlyHint: false, destructiveHint: false, idempotentHint: true } },
     { operationId: 'ApplicationService_TerminateOperation', want: { readOnlyHint: false, destructiveHint: false, idempotentHint: false } },

@@ -84,10 +84,10 @@ describe('several Argo CD instances behind one gateway', () => {
   });
   afterAll(() => client.close());
 
-  it('advertises each tool once, with a required `instance` whose enum lists the instances that offer it', () => {
+  it('advertises each tool once, with a required `instance` whose enum lists the instances that offer it (and "*" on reads)', () => {
     const list = tools.find((t) => t.name === 'application_list')!;
     expect(list.inputSchema.required).toContain('instance');
-    expect(list.inputSchema.properties!.instance).toMatchObject({ type: 'string', enum: ['prod', 'staging'] });
+    expect(list.inputSchema.properties!.instance).toMatchObject({ type: 'string', enum: ['prod', 'staging', '*'] });
     expect((list.inputSchema.properties!.instance as { description: string }).description).toContain('prod (production)');
     // prod is read-only: writes are offered on staging only; staging denies application_delete.
     expect(tools.find((t) => t.name === 'application_sync')!.inputSchema.properties!.instance).toMatchObject({ enum: ['staging'] });
@@ -181,7 +181,7 @@ describe('instances through the built CLI over stdio', () => {
     await client.connect(transport);
     try {
       const { tools } = await client.listTools();
-      expect(tools.find((t) => t.name === 'application_list')!.inputSchema.properties!.instance).toMatchObject({ enum: ['prod', 'staging'] });
+      expect(tools.find((t) => t.name === 'application_list')!.inputSchema.properties!.instance).toMatchObject({ enum: ['prod', 'staging', '*'] });
       const result = await call(client, 'application_get', { instance: 'staging', name: 'payments-api', fields: ['metadata.name'] });
       expect(result.isError, textOf(result)).toBeFalsy();
     } finally {
