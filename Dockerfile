@@ -18,6 +18,8 @@ ARG NODE_IMAGE=node:24-alpine
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
+# The Argo CD simulator (an npm workspace) is built into the demo's chunk of dist/, so the build needs its dependencies.
+COPY packages/argocd-simulator/package.json packages/argocd-simulator/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN node scripts/build.mjs --clean \

@@ -12,13 +12,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { startSimulator } from '../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
 import { tableToObjects } from '../src/shaping/shape.ts';
 import { createGateway } from '../src/gateway/gateway.ts';
 import { compileAllowlist } from '../src/policy/allowlist.ts';
 import { createUpstream } from '../src/argocd/upstream.ts';
 import { createLogger } from '../src/log.ts';
-import type { Simulator } from '../packages/argocd-simulator/src/index.ts';
+import type { Simulator } from 'argocd-simulator';
 import { operationInProgress, type WatchedApp } from '../src/workflows/wait.ts';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -13,7 +13,7 @@ import type { CatalogueTool } from '../src/catalogue/types.ts';
 import { absentArgsByTool, compositeAbsentArgs, operationParamsOf } from '../src/argocd/release-params.ts';
 import type { ReleaseOffers } from '../src/argocd/release-params.ts';
 import { operationIdsOf } from '../src/argocd/version-adapt.ts';
-import { defaultSwaggerDir, releasesIn } from '../packages/argocd-simulator/src/release.ts';
+import { defaultSwaggerDir, releasesIn } from 'argocd-simulator/release';
 import { WORKFLOWS } from '../src/workflows/index.ts';
 
 export interface CompatibilityRow {

@@ -13,7 +13,7 @@ import type { GatewayConfig } from './config/load-config.ts';
 import { buildGateway } from './compose/build-gateway.ts';
 import { createLogger } from './log.ts';
 import { createMcpServer } from './mcp/server.ts';
-import { startSimulator } from '../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
 import { operationInProgress, type WatchedApp } from './workflows/wait.ts';
 import { serveStreamableHttp } from './transports/http/server.ts';
 import { defaultWorkerThreads } from './config/http-settings.ts';

@@ -51,7 +51,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleHand
   let env = options.env;
   let simulator: ConsoleHandle['simulator'];
   if (options.simulator) {
-    const { startSimulator } = await import('../../packages/argocd-simulator/src/index.ts');
+    const { startSimulator } = await import('argocd-simulator');
     const sim = await startSimulator({});
     simulator = { url: sim.url, tokens: sim.tokens };
     closers.push(() => sim.close());

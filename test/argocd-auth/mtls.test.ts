@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGateway } from '../../src/compose/build-gateway.ts';
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/log.ts';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
-import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
+import type { Simulator } from 'argocd-simulator';
 
 const TLS = path.join(import.meta.dirname, '../fixtures/tls');
 const file = (name: string) => path.join(TLS, name);

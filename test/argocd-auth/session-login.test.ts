@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAuthHttp } from '../../src/argocd/auth/auth-requests.ts';
 import { sessionLoginSource } from '../../src/argocd/auth/session-login.ts';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
 import { PASSWORD, USER, startAuthServer } from './auth-server.ts';
 import type { AuthServer } from './auth-server.ts';
 import { authGateway, memoryLogger, text } from './helpers.ts';

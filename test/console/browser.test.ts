@@ -13,8 +13,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
 import { WORKFLOWS } from '../../src/workflows/index.ts';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
-import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
+import type { Simulator } from 'argocd-simulator';
 import { CLI, SCREENSHOT_DIR, hasChromium, launchChromium, startConsoleProcess } from './browser-harness.ts';
 import type { ConsoleProcess } from './browser-harness.ts';
 

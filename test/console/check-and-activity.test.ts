@@ -15,8 +15,8 @@ import { createUpstream } from '../../src/argocd/upstream.ts';
 import { createActivityLog } from '../../src/console/activity.ts';
 import { testConnection } from '../../src/console/connection.ts';
 import { permissionFor } from '../../src/console/permissions.ts';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
-import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
+import type { Simulator } from 'argocd-simulator';
 import { CLI } from './browser-harness.ts';
 
 const tools = loadCatalogue().tools;

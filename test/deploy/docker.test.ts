@@ -14,7 +14,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
 import { listeningUrl } from '../e2e/harness.ts';
 import { linkProductionDependencies } from '../helpers/production-deps.ts';
 
@@ -105,7 +105,7 @@ describe('the Dockerfile', () => {
   it('leaves in the build context what the build needs, and nothing it does not', () => {
     const patterns = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     const context = gitFiles().filter((f) => !dockerignored(patterns, f));
-    for (const need of ['package.json', 'package-lock.json', 'scripts/build.mjs', 'src/cli.ts', 'codegen/generate.ts', 'generated/tools.gen.json', 'generated/validation.gen.json', 'spec/argocd.yaml', 'README.md', 'tsconfig.json']) {
+    for (const need of ['package.json', 'package-lock.json', 'scripts/build.mjs', 'src/cli.ts', 'codegen/generate.ts', 'generated/tools.gen.json', 'generated/validation.gen.json', 'spec/argocd.yaml', 'README.md', 'tsconfig.json', 'packages/argocd-simulator/package.json', 'packages/argocd-simulator/src/index.ts']) {
       expect(context, need).toContain(need);
     }
     for (const f of context) expect(f, f).not.toMatch(/^(test|docs|deploy|dist|\.git|node_modules|\.ci)\//);

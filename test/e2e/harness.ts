@@ -6,9 +6,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
 import { tableToObjects } from '../../src/shaping/shape.ts';
-import type { Simulator, SimulatorOptions } from '../../packages/argocd-simulator/src/index.ts';
+import type { Simulator, SimulatorOptions } from 'argocd-simulator';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');

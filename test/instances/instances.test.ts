@@ -18,9 +18,9 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/log.ts';
 import { createMcpServer } from '../../src/mcp/server.ts';
 import type { Mode } from '../../src/mcp/server.ts';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
 import { WORKFLOWS } from '../../src/workflows/index.ts';
-import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
+import type { Simulator } from 'argocd-simulator';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'instances-'));

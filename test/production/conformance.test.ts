@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
-import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
+import type { Simulator } from 'argocd-simulator';
 import { ROOT, startGateway } from './harness.ts';
 import type { Gateway } from './harness.ts';
 

@@ -4,8 +4,8 @@
  * gets an answer that says what happened.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
-import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
+import type { Simulator } from 'argocd-simulator';
 import { startChaos } from './chaos.ts';
 import type { Chaos, ChaosMode } from './chaos.ts';
 import { sleep, startGateway, textOf, freePort } from './harness.ts';

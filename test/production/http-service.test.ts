@@ -3,8 +3,8 @@
  * the simulator and speaks to it with the SDK's client or raw HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
-import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
+import type { Simulator } from 'argocd-simulator';
 import { INITIALIZE, messagesOf, metric, post, rawSession, readSse, runCli, sleep, startGateway, textOf } from './harness.ts';
 import type { Gateway } from './harness.ts';
 

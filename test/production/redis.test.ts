@@ -4,8 +4,8 @@
  * one process produces and the other resumes (with the SDK client's own reconnection).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
-import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
+import type { Simulator } from 'argocd-simulator';
 import { messagesOf, metric, post, rawSession, readSse, sleep, startGateway, textOf } from './harness.ts';
 import type { Gateway } from './harness.ts';
 import { redisAvailable, startRedis } from './redis.ts';

@@ -5,8 +5,8 @@
  * fast the machine is: waits are polls with generous deadlines, and times are bounded only as "answered, not hung".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
-import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
+import type { Simulator } from 'argocd-simulator';
 import { messagesOf, post, rawSession, readSse, sleep, startGateway } from './harness.ts';
 import type { Gateway, SseEvent } from './harness.ts';
 import { redisAvailable, startRedis } from './redis.ts';

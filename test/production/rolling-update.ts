@@ -13,7 +13,7 @@
  */
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
 import { startGateway, sleep } from './harness.ts';
 import type { Gateway } from './harness.ts';
 import { startRedis } from './redis.ts';

@@ -6,8 +6,8 @@ import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { createMcpServer } from '../../src/mcp/server.ts';
 import { rememberedJson, serializeMessage } from '../../src/shaping/raw-json.ts';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
-import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
+import type { Simulator } from 'argocd-simulator';
 import { gatewayFor } from '../helpers/gateway.ts';
 
 let sim: Simulator;

@@ -12,8 +12,8 @@ import { createGateway } from '../../src/gateway/gateway.ts';
 import type { Gateway } from '../../src/gateway/gateway.ts';
 import { absentArgsOf, compositeAbsentArgs, operationParamsOf, withoutArgs } from '../../src/argocd/release-params.ts';
 import { createUpstream } from '../../src/argocd/upstream.ts';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
-import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
+import type { Simulator } from 'argocd-simulator';
 import { WORKFLOWS } from '../../src/workflows/index.ts';
 import { specPath } from '../codegen/release-specs.ts';
 

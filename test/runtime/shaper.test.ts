@@ -15,8 +15,8 @@ import { runShapeJob } from '../../src/shaping/job.ts';
 import type { ShapeJob } from '../../src/shaping/job.ts';
 import { createShaper } from '../../src/shaping/pool.ts';
 import type { Shaper } from '../../src/shaping/pool.ts';
-import { startSimulator } from '../../packages/argocd-simulator/src/index.ts';
-import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
+import { startSimulator } from 'argocd-simulator';
+import type { Simulator } from 'argocd-simulator';
 import { gatewayFor } from '../helpers/gateway.ts';
 
 let sim: Simulator;

@@ -93,9 +93,24 @@ export function readBody(req: IncomingMessage, limit = 32 * 1024 * 1024): Promis
   });
 }
 
-/** Writes a JSON answer (already-serialized strings are sent as they are). */
+/**
+ * A JSON answer already serialized in parts (the list of a large fleet): written part by part, so a 200 MB list is
+ * never copied into one string and one buffer.
+ */
+export class JsonParts {
+  constructor(readonly parts: string[]) {}
+}
+
+/** Writes a JSON answer (already-serialized strings and parts are sent as they are). */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent || res.destroyed) return;
+  if (body instanceof JsonParts) {
+    const length = body.parts.reduce((n, p) => n + Buffer.byteLength(p), 0);
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': length, 'Grpc-Metadata-Content-Type': 'application/grpc' });
+    for (const part of body.parts) res.write(part);
+    res.end();
+    return;
+  }
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json',

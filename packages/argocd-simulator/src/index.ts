@@ -55,6 +55,15 @@ function normalizeRootPath(root: string | undefined): string {
   return trimmed ? `/${trimmed}` : '';
 }
 
+/** The most applications a simulator seeds (about 5 GB of heap at ~20 KB of JSON and ~30 KB of model each). */
+export const MAX_APPS = 100_000;
+
+function appCountOption(value: number | undefined): number {
+  if (value === undefined) return 50;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_APPS) throw new TypeError(`simulator option appCount (--apps) must be a whole number from 0 to ${MAX_APPS}, got ${String(value)}`);
+  return value;
+}
+
 function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
   const num = (v: number | undefined, d: number, name: string, min = 0) => {
     if (v === undefined) return d;
@@ -73,7 +82,7 @@ function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     reconcileDelayMs: opts.reconcileDelayMs === undefined ? undefined : checkDelay(opts.reconcileDelayMs, 'option reconcileDelayMs'),
     logIntervalMs: num(opts.logIntervalMs, 200, 'logIntervalMs', 1),
     seed: Math.floor(num(opts.seed, 42, 'seed', -Infinity)),
-    appCount: Math.floor(num(opts.appCount, 50, 'appCount')),
+    appCount: appCountOption(opts.appCount),
     sso: opts.sso,
   };
 }

@@ -1,7 +1,7 @@
 /**
- * Standalone simulator: `npx tsx packages/argocd-simulator/src/main.ts [--port N] [--root-path /x] [--swagger FILE | --release vX.Y.Z
- * [--swagger-dir DIR]] [--seed N] [--app-count N] [--sync-duration-ms N] [--pickup-delay-ms N|MIN-MAX|never]
- * [--reconcile-delay-ms N|MIN-MAX|never]`.
+ * Standalone simulator: `argocd-simulator` (or `npm start -w argocd-simulator --`) with [--port N] [--host H]
+ * [--root-path /x] [--swagger FILE | --release vX.Y.Z [--swagger-dir DIR]] [--seed N] [--apps N] (alias --app-count)
+ * [--sync-duration-ms N] [--pickup-delay-ms N|MIN-MAX|never] [--reconcile-delay-ms N|MIN-MAX|never].
  */
 import { parseArgs } from 'node:util';
 import { type ControllerDelay, startSimulator } from './index.ts';
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
       release: { type: 'string' },
       'swagger-dir': { type: 'string' },
       seed: { type: 'string' },
+      apps: { type: 'string' },
       'app-count': { type: 'string' },
       'sync-duration-ms': { type: 'string' },
       'pickup-delay-ms': { type: 'string' },
@@ -37,6 +38,12 @@ async function main(): Promise<void> {
     if (!m) throw new Error(`--${flag} must be N, MIN-MAX (milliseconds) or never, got "${v}"`);
     return m[2] === undefined ? Number(m[1]) : { minMs: Number(m[1]), maxMs: Number(m[2]) };
   };
+  /** --apps N, or its older name --app-count N (not both). */
+  const appCount = (apps: string | undefined, legacy: string | undefined) => {
+    if (apps !== undefined && legacy !== undefined) throw new Error('--apps and --app-count are the same setting: give one of them');
+    return apps !== undefined ? int(apps, 'apps') : int(legacy, 'app-count');
+  };
+  const apps = appCount(values.apps, values['app-count']);
   const sim = await startSimulator({
     host: values.host,
     port: int(values.port, 'port'),
@@ -45,12 +52,12 @@ async function main(): Promise<void> {
     release: values.release,
     swaggerDir: values['swagger-dir'],
     seed: int(values.seed, 'seed'),
-    appCount: int(values['app-count'], 'app-count'),
+    appCount: apps,
     syncDurationMs: int(values['sync-duration-ms'], 'sync-duration-ms'),
     pickupDelayMs: delay(values['pickup-delay-ms'], 'pickup-delay-ms'),
     reconcileDelayMs: delay(values['reconcile-delay-ms'], 'reconcile-delay-ms'),
   });
-  process.stderr.write(`Argo CD API simulator${values.release ? ` (impersonating Argo CD ${values.release})` : ''} listening on ${sim.url}\nadmin token:    ${sim.tokens.admin}\nreadonly token: ${sim.tokens.readonly}\n`);
+  process.stderr.write(`Argo CD API simulator${values.release ? ` (impersonating Argo CD ${values.release})` : ''} listening on ${sim.url} (${apps ?? 50} applications)\nadmin token:    ${sim.tokens.admin}\nreadonly token: ${sim.tokens.readonly}\n`);
   const stop = () => {
     sim.close().then(
       () => process.exit(0),

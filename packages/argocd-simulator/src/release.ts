@@ -14,14 +14,38 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { operationIdsOf } from '../../../src/argocd/version-adapt.ts';
-import { operationParamsOf } from '../../../src/argocd/release-params.ts';
-import { packageRoot } from '../../../src/package-root.ts';
+import { fileURLToPath } from 'node:url';
 import type { RouteDef } from './router.ts';
 
-/** Where release swagger files are looked up when no directory is given. */
+/** Where the swagger files of Argo CD releases are kept beside a checkout of this repository. */
+const SWAGGER_DIR_NAME = path.join('shared', 'argocd-swagger');
+
+/**
+ * Where release swagger files are looked up when no directory is given: ARGOCD_SWAGGER_DIR, else the nearest
+ * `shared/argocd-swagger` beside one of this file's parent directories (beside the repository's clone, as CI has it).
+ */
 export function defaultSwaggerDir(): string {
-  return process.env.ARGOCD_SWAGGER_DIR || path.resolve(packageRoot(), '../shared/argocd-swagger');
+  if (process.env.ARGOCD_SWAGGER_DIR) return process.env.ARGOCD_SWAGGER_DIR;
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, SWAGGER_DIR_NAME);
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return path.resolve(here, '../../../..', SWAGGER_DIR_NAME);
+  }
+}
+
+/** operationId → the names of its query parameters, for every operation of a Swagger 2.0 document. */
+export function queryParamsByOperation(doc: unknown): Map<string, Set<string>> {
+  type Op = { operationId?: string; parameters?: Array<{ in?: string; name?: string }> };
+  const out = new Map<string, Set<string>>();
+  const paths = ((doc as { paths?: Record<string, Record<string, Op>> } | null)?.paths ?? {});
+  for (const item of Object.values(paths)) {
+    for (const op of Object.values(item ?? {})) {
+      if (!op?.operationId) continue;
+      out.set(op.operationId, new Set((op.parameters ?? []).filter((p) => p.in === 'query' && p.name).map((p) => p.name as string)));
+    }
+  }
+  return out;
 }
 
 export interface ReleaseImpersonation {
@@ -57,17 +81,16 @@ export function loadRelease(release: string, dir = defaultSwaggerDir()): Release
   }
   const swaggerJson = readFileSync(file, 'utf8');
   const doc = JSON.parse(swaggerJson) as unknown;
-  const operations = operationIdsOf(doc);
-  const params = operationParamsOf(doc);
+  const params = queryParamsByOperation(doc);
   return {
     release,
     swaggerFile: file,
     swaggerJson,
     routes: (all) =>
       all
-        .filter((r) => operations.has(r.operationId))
+        .filter((r) => params.has(r.operationId))
         .map((r) => {
-          const known = params.get(r.operationId)?.query ?? new Set<string>();
+          const known = params.get(r.operationId) ?? new Set<string>();
           // `fields` is argocd-server's own projection, outside the swagger (see spec/patches.yaml serverFields).
           const keep = (name: string) => name === 'fields' || known.has(name);
           return { ...r, handler: (ctx) => r.handler({ ...ctx, query: ctx.query.only(keep) }) };

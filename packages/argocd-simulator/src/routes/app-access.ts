@@ -1,9 +1,10 @@
 /** Shared checks for application routes: RBAC-aware lookup (Argo's getAppEnforceRBAC) and spec validation. */
 import type { Caller } from '../auth.ts';
+import type { RouteContext } from '../router.ts';
 import type { SimContext } from '../context.ts';
-import { errors, k8sNotFound } from '../errors.ts';
+import { type ApiError, errors, k8sNotFound } from '../errors.ts';
 import { ARGOCD_NS } from '../seed/catalog.ts';
-import type { AppRecord } from '../store.ts';
+import { type AppRecord, cloneJson } from '../store.ts';
 import type { JsonObject } from '../types.ts';
 
 /** `<project>/<name>`, the RBAC object of an application. */
@@ -105,4 +106,31 @@ export function bodyObject(body: unknown, goType: string): JsonObject {
     throw errors.invalid(`json: cannot unmarshal ${Array.isArray(body) ? 'array' : typeof body === 'string' ? 'string' : typeof body === 'number' ? 'number' : 'bool'} into Go value of type ${goType}`);
   }
   return body as JsonObject;
+}
+
+/** The app a route names (path parameter `paramName`), with `project`/`appNamespace` from the query, after RBAC. */
+export function appFromQuery(ctx: RouteContext, paramName = 'name', action = 'get'): AppRecord {
+  return getAppEnforced(ctx.sim, ctx.caller, { name: ctx.params[paramName] as string, action, project: ctx.query.str('project'), appNamespace: ctx.query.str('appNamespace') });
+}
+
+/** Which resource of the app a request names (query parameters, or the body's fields for the v2 action). */
+export function resourceQuery(ctx: RouteContext, body?: JsonObject): { group: string; kind: string; namespace: string; name: string; version: string } {
+  const get = (k: string, alt?: string) => (body && typeof body[alt ?? k] === 'string' ? String(body[alt ?? k]) : ctx.query.str(k));
+  return { group: get('group'), kind: get('kind'), namespace: get('namespace'), name: get('resourceName'), version: get('version') };
+}
+
+/** The error argocd-server gives for a resource that is not part of the app. */
+export function notPartOf(q: { group: string; kind: string; name: string }, app: string): ApiError {
+  return errors.invalid(`${q.kind} ${q.group} ${q.name} not found as part of application ${app}`);
+}
+
+/** A Secret as argocd-server shows it: every data value replaced by `++++++++`. */
+export function masked(obj: JsonObject | null): JsonObject | null {
+  if (!obj || obj.kind !== 'Secret') return obj;
+  const copy = cloneJson(obj);
+  for (const k of ['data', 'stringData']) {
+    const d = copy[k] as JsonObject | undefined;
+    if (d) for (const key of Object.keys(d)) d[key] = '++++++++';
+  }
+  return copy;
 }

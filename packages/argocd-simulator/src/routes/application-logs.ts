@@ -1,9 +1,11 @@
 /** Pod logs (ApplicationService.PodLogs / PodLogs2): NDJSON `{"result":LogEntry}` lines, optionally followed. */
 import { isoNano, isoSeconds } from '../clock.ts';
+import type { SimContext } from '../context.ts';
 import { errors } from '../errors.ts';
 import { type LogLine, podLogFollower, podLogHistory } from '../logs.ts';
 import { STREAMED, type RouteContext, type RouteDef } from '../router.ts';
 import type { AppModel, SimPod } from '../seed/model.ts';
+import type { AppRecord } from '../store.ts';
 import { getAppEnforced, rbacName } from './app-access.ts';
 
 /** The most pods one request may read (server.maxPodLogsToRender default). */
@@ -32,21 +34,26 @@ function entry(line: LogLine, last = false): unknown {
   return { result: { content: line.content, timeStamp: isoSeconds(line.ms), last, timeStampStr: isoNano(line.ms, line.nanos), podName: line.podName } };
 }
 
-function podLogs(ctx: RouteContext): unknown {
-  const q = ctx.query;
-  const name = ctx.params.name as string;
-  const tailLines = q.int('tailLines') ?? 0;
-  const sinceSeconds = q.int('sinceSeconds') ?? 0;
-  const sinceTimeSeconds = q.int('sinceTime.seconds');
-  const follow = q.bool('follow') ?? false;
-  const previous = q.bool('previous') ?? false;
-  const matchCase = q.bool('matchCase') ?? false;
+/** What a log request asks for (the PodLogs query: tail, since, until, filter, follow, previous, container). */
+interface LogQuery {
+  tailLines: number;
+  sinceSeconds: number;
+  sinceTimeSeconds?: number;
+  follow: boolean;
+  previous: boolean;
+  untilMs?: number;
+  container: string;
+  keep: (content: string) => boolean;
+}
+
+function parseLogQuery(q: RouteContext['query']): LogQuery {
   const untilRaw = q.str('untilTime');
   let untilMs: number | undefined;
   if (untilRaw) {
     untilMs = Date.parse(untilRaw);
     if (Number.isNaN(untilMs)) throw errors.unknown(`invalid untilTime parameter value: parsing time "${untilRaw}" as "2006-01-02T15:04:05.999999999Z07:00": cannot parse "${untilRaw}" as "2006"`);
   }
+  const matchCase = q.bool('matchCase') ?? false;
   let literal = q.str('filter');
   let inverse = false;
   if (literal.startsWith('!')) {
@@ -54,7 +61,61 @@ function podLogs(ctx: RouteContext): unknown {
     inverse = true;
   }
   const filterSet = q.has('filter') && q.str('filter') !== '';
-  const rec = getAppEnforced(ctx.sim, ctx.caller, { name, project: q.str('project'), appNamespace: q.str('appNamespace') });
+  const keep = (content: string) => {
+    if (!filterSet) return true;
+    const hit = matchCase ? content.includes(literal) : content.toLowerCase().includes(literal.toLowerCase());
+    return inverse ? !hit : hit;
+  };
+  return {
+    tailLines: q.int('tailLines') ?? 0,
+    sinceSeconds: q.int('sinceSeconds') ?? 0,
+    sinceTimeSeconds: q.int('sinceTime.seconds'),
+    follow: q.bool('follow') ?? false,
+    previous: q.bool('previous') ?? false,
+    untilMs,
+    container: q.str('container'),
+    keep,
+  };
+}
+
+/** The stored lines of the pods, per pod cut by since/tail, then merged in time order and filtered. */
+function historyLines(ctx: RouteContext, rec: AppRecord, pods: SimPod[], lq: LogQuery): LogLine[] {
+  const now = Date.now();
+  const lines: LogLine[] = [];
+  for (const pod of pods) {
+    let podLines = podLogHistory(rec.model, pod, { container: lq.container, previous: lq.previous, appName: ctx.params.name as string, anchorMs: ctx.sim.startedAtMs });
+    if (lq.sinceSeconds > 0) podLines = podLines.filter((l) => l.ms >= now - lq.sinceSeconds * 1000);
+    if (lq.sinceTimeSeconds !== undefined) podLines = podLines.filter((l) => l.ms >= (lq.sinceTimeSeconds as number) * 1000);
+    if (lq.tailLines > 0) podLines = podLines.slice(-lq.tailLines);
+    lines.push(...podLines);
+  }
+  return lines.sort((a, b) => a.ms - b.ms || a.nanos - b.nanos).filter((l) => lq.keep(l.content));
+}
+
+/** `follow=true`: new lines from the pods in turn, every logIntervalMs, until the client leaves or untilTime passes. */
+function followLogs(ctx: RouteContext, rec: AppRecord, pods: SimPod[], lq: LogQuery, stream: ReturnType<SimContext['streams']['start']>): void {
+  const followers = pods.map((p) => podLogFollower(rec.model, p, { container: lq.container, appName: ctx.params.name as string }));
+  let i = 0;
+  const interval = setInterval(() => {
+    if (stream.closed) return;
+    const t = Date.now();
+    const line = followers[i % followers.length]?.(t, i);
+    i++;
+    if (!line || !lq.keep(line.content)) return;
+    if (lq.untilMs !== undefined && t > lq.untilMs) {
+      stream.write(entry(line, true));
+      stream.end();
+      return;
+    }
+    stream.write(entry(line));
+  }, Math.max(1, ctx.sim.opts.logIntervalMs));
+  stream.onClose(() => clearInterval(interval));
+}
+
+function podLogs(ctx: RouteContext): unknown {
+  const q = ctx.query;
+  const lq = parseLogQuery(q);
+  const rec = getAppEnforced(ctx.sim, ctx.caller, { name: ctx.params.name as string, project: q.str('project'), appNamespace: q.str('appNamespace') });
   ctx.sim.enforcer.enforceErr(ctx.caller, 'logs', 'get', rbacName(rec));
   const podName = ctx.params.podName as string | undefined;
   const sel = podName
@@ -70,56 +131,21 @@ function podLogs(ctx: RouteContext): unknown {
     stream.fail(errors.invalid('max pods to view logs are reached. Please provide more granular query'));
     return STREAMED;
   }
-  const keep = (content: string) => {
-    if (!filterSet) return true;
-    const hit = matchCase ? content.includes(literal) : content.toLowerCase().includes(literal.toLowerCase());
-    return inverse ? !hit : hit;
-  };
-  const anchor = ctx.sim.startedAtMs;
-  const now = Date.now();
-  const container = q.str('container');
-  let lines: LogLine[] = [];
-  for (const pod of pods) {
-    let podLines = podLogHistory(rec.model, pod, { container, previous, appName: name, anchorMs: anchor });
-    if (sinceSeconds > 0) podLines = podLines.filter((l) => l.ms >= now - sinceSeconds * 1000);
-    if (sinceTimeSeconds !== undefined) podLines = podLines.filter((l) => l.ms >= sinceTimeSeconds * 1000);
-    if (tailLines > 0) podLines = podLines.slice(-tailLines);
-    lines.push(...podLines);
-  }
-  lines = lines.sort((a, b) => a.ms - b.ms || a.nanos - b.nanos).filter((l) => keep(l.content));
-  for (const line of lines) {
-    if (untilMs !== undefined && line.ms > untilMs) {
+  for (const line of historyLines(ctx, rec, pods, lq)) {
+    if (lq.untilMs !== undefined && line.ms > lq.untilMs) {
       stream.write(entry(line, true));
       stream.end();
       return STREAMED;
     }
     if (!stream.write(entry(line))) return STREAMED;
   }
-  const finish = () => {
+  if (!lq.follow || lq.previous) {
     const t = Date.now();
     stream.write({ result: { content: '', timeStamp: isoSeconds(t), last: true, timeStampStr: isoNano(t), podName: '' } });
     stream.end();
-  };
-  if (!follow || previous) {
-    finish();
     return STREAMED;
   }
-  const followers = pods.map((p) => podLogFollower(rec.model, p, { container, appName: name }));
-  let i = 0;
-  const interval = setInterval(() => {
-    if (stream.closed) return;
-    const t = Date.now();
-    const line = followers[i % followers.length]?.(t, i);
-    i++;
-    if (!line || !keep(line.content)) return;
-    if (untilMs !== undefined && t > untilMs) {
-      stream.write(entry(line, true));
-      stream.end();
-      return;
-    }
-    stream.write(entry(line));
-  }, Math.max(1, ctx.sim.opts.logIntervalMs));
-  stream.onClose(() => clearInterval(interval));
+  followLogs(ctx, rec, pods, lq, stream);
   return STREAMED;
 }
 

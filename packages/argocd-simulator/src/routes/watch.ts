@@ -2,34 +2,40 @@
 import { applyFields, parseFields } from '../fields.ts';
 import { STREAMED, type RouteContext, type RouteDef } from '../router.ts';
 import { buildTree } from '../seed/model.ts';
-import type { WatchEvent } from '../store.ts';
+import type { AppRecord, WatchEvent } from '../store.ts';
 import type { JsonObject } from '../types.ts';
 import { getAppEnforced } from './app-access.ts';
 import { appSetMatches, parseAppSetQuery } from './applicationsets.ts';
 import { appMatchesQuery, parseAppQuery } from './applications.ts';
 
+/**
+ * server/application/application.go `Watch`: the matching apps as ADDED (sorted by name), then every change. With
+ * `resourceVersion` and no `name`, the initial ADDED events are skipped (the client holds a list of that version
+ * and only wants what changes after it), so a fleet-wide copy is kept current without re-sending every app.
+ */
 function watchApplications(ctx: RouteContext): unknown {
   const q = parseAppQuery(ctx);
   const fields = parseFields(ctx.query.get('fields'));
   const { store } = ctx.sim;
   const stream = ctx.sim.streams.start(ctx.req, ctx.res);
-  const send = (type: WatchEvent['type'], json: string) => {
-    if (!fields) return stream.write(`{"result":{"type":"${type}","application":${json}}}`);
-    return stream.write(applyFields({ result: { type, application: JSON.parse(json) as unknown } }, fields));
+  const send = (type: WatchEvent['type'], rec: AppRecord) => {
+    if (!fields) return stream.write(`{"result":{"type":"${type}","application":${store.appJson(rec)}}}`);
+    // The projection copies only what it keeps from the stored object, which the write serializes at once.
+    return stream.write(applyFields({ result: { type, application: rec.app } }, fields));
   };
-  // server/application/application.go Watch: with a resourceVersion (and no name) no initial ADDED events are sent,
-  // and isApplicationPermitted drops events about an app whose resourceVersion is below it.
+  // isApplicationPermitted drops events about an app whose resourceVersion is below the one given. Kubernetes gives a
+  // deletion a resourceVersion of its own (newer); this store keeps the app's last one, so DELETED is never dropped.
   const minVersion = Number(ctx.query.str('resourceVersion') ?? '') || 0;
-  const older = (rec: { app: JsonObject }) => Number((rec.app.metadata as JsonObject).resourceVersion) < minVersion;
-  const initial = ctx.query.str('resourceVersion') && !q.name ? [] : [...store.apps.values()].filter((r) => appMatchesQuery(ctx, r, q));
-  initial.sort((a, b) => String((a.app.metadata as JsonObject).name).localeCompare(String((b.app.metadata as JsonObject).name)));
-  for (const rec of initial) if (!older(rec)) send('ADDED', store.appJson(rec));
+  const older = (rec: AppRecord) => Number((rec.app.metadata as JsonObject).resourceVersion) < minVersion;
+  if (!ctx.query.str('resourceVersion') || q.name) {
+    const initial = [...store.apps.values()].filter((r) => appMatchesQuery(ctx, r, q) && !older(r));
+    initial.sort((a, b) => String((a.app.metadata as JsonObject).name).localeCompare(String((b.app.metadata as JsonObject).name)));
+    for (const rec of initial) send('ADDED', rec);
+  }
   const unsubscribe = store.onAppChange((e) => {
     const rec = e.type === 'DELETED' ? store.deletedApps.get(e.name) : store.apps.get(e.name);
-    // Kubernetes gives a deletion a resourceVersion of its own (newer than the list's); this store keeps the app's
-    // last one, so a DELETED event is never taken for an old one.
     if (!rec || !appMatchesQuery(ctx, rec, q) || (e.type !== 'DELETED' && older(rec))) return;
-    send(e.type, store.appJson(rec));
+    send(e.type, rec);
   });
   stream.onClose(unsubscribe);
   return STREAMED;

@@ -6,7 +6,8 @@ import { ARGOCD_NS, CLUSTERS, GIT_REPOS, HELM_REPOS } from './catalog.ts';
 
 const DAY = 86_400_000;
 
-function objectMeta(rng: Rng, name: string, extra: JsonObject = {}): JsonObject {
+/** Metadata of an object stored in the argocd namespace (uid, resourceVersion, generation, creation time). */
+export function objectMeta(rng: Rng, name: string, extra: JsonObject = {}): JsonObject {
   return {
     name,
     namespace: ARGOCD_NS,

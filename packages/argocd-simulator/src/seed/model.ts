@@ -154,8 +154,8 @@ function podHealth(p: SimPod): { status: string; message?: string } {
   }
 }
 
-/** Builds the v1alpha1ApplicationTree Argo CD serves for the application. */
-export function buildTree(model: AppModel, filter?: { namespace?: string; name?: string; group?: string; kind?: string; version?: string }): JsonObject {
+/** The tree nodes of the app's own resources, each followed by the children the cluster creates for it. */
+function resourceNodes(model: AppModel): JsonObject[] {
   const nodes: JsonObject[] = [];
   for (const r of model.resources) {
     if (!r.live) continue;
@@ -193,6 +193,12 @@ export function buildTree(model: AppModel, filter?: { namespace?: string; name?:
       nodes.push({ ...ref('cert-manager.io', 'CertificateRequest', r.namespace, `${r.name}-1`, `${r.uid.slice(0, 24)}ce0000000001`, 'v1'), parentRefs: [ref('cert-manager.io', 'Certificate', r.namespace, r.name, r.uid)], health: { status: 'Healthy', message: 'Certificate fetched from issuer successfully' }, resourceVersion: String(md.resourceVersion ?? '1'), createdAt: isoSeconds(r.createdAtMs) });
     }
   }
+  return nodes;
+}
+
+/** The nodes controllers create: ReplicaSets of Deployments, Jobs of CronJobs, and Pods. */
+function controllerNodes(model: AppModel): JsonObject[] {
+  const nodes: JsonObject[] = [];
   for (const rs of model.replicaSets) {
     const deploy = model.resources.find((r) => r.kind === 'Deployment' && r.name === rs.deployment && r.namespace === rs.namespace);
     if (!deploy?.live) continue;
@@ -237,6 +243,12 @@ export function buildTree(model: AppModel, filter?: { namespace?: string; name?:
       createdAt: isoSeconds(p.createdAtMs),
     });
   }
+  return nodes;
+}
+
+/** Builds the v1alpha1ApplicationTree Argo CD serves for the application. */
+export function buildTree(model: AppModel, filter?: { namespace?: string; name?: string; group?: string; kind?: string; version?: string }): JsonObject {
+  const nodes = [...resourceNodes(model), ...controllerNodes(model)];
   const selected = filter
     ? nodes.filter((n) => (!filter.kind || n.kind === filter.kind) && (!filter.name || n.name === filter.name) && (!filter.namespace || n.namespace === filter.namespace) && (filter.group === undefined || filter.group === '' || (n.group ?? '') === filter.group))
     : nodes;

@@ -1,9 +1,10 @@
 /** Deterministic seed data: same seed and app count give byte-identical objects. */
 import { EPOCH_MS, isoSeconds } from '../clock.ts';
-import { createRng, type Rng } from '../prng.ts';
+import { createRng, hashString, type Rng } from '../prng.ts';
 import type { JsonObject } from '../types.ts';
 import { type AppSeedInput, type AppState, buildApp, type SeededApp } from './app-factory.ts';
 import { APP_POOLS, ARGOCD_NS, type AppTemplate, CLUSTERS, HELM_REPOS, projectForIndex } from './catalog.ts';
+import { fleetClusterObject, fleetProject, planFleet } from './fleet.ts';
 import { buildAccounts, buildCertificates, buildClusters, buildGpgKeys, buildProjects, buildRepoCreds, buildRepositories, buildSettings } from './config-objects.ts';
 
 /** Everything a fresh simulator starts with. */
@@ -58,8 +59,34 @@ function ensureVariety(plan: Array<{ state: AppState; projectIndex: number; temp
   }
 }
 
+/** The number of catalogue apps; past it, `appCount` adds a fleet (./fleet.ts). */
+export const CATALOGUE_APPS = 50;
+
 /** Builds all seed data. */
 export function buildSeed(seed: number, appCount: number): SeedData {
+  const data = buildCatalogueSeed(seed, Math.min(appCount, CATALOGUE_APPS));
+  if (appCount > CATALOGUE_APPS) addFleet(data, seed, appCount - CATALOGUE_APPS);
+  return data;
+}
+
+/** Appends the fleet's apps, projects and clusters (from their own random streams), and recounts apps per cluster. */
+function addFleet(data: SeedData, seed: number, count: number): void {
+  const fleet = planFleet(seed, count);
+  for (const input of fleet.apps) data.apps.push(buildApp(input));
+  const objects = createRng(hashString(`fleet-objects:${seed}`));
+  for (const team of fleet.projects) data.projects.push(fleetProject(objects, team));
+  const perServer = new Map<string, number>();
+  for (const a of data.apps) {
+    const d = (a.app.spec as JsonObject).destination as JsonObject;
+    const server = d.server ? String(d.server) : String(fleet.clusters.find((c) => c.name === d.name)?.server ?? data.clusters.find((c) => c.name === d.name)?.server ?? '');
+    perServer.set(server, (perServer.get(server) ?? 0) + 1);
+  }
+  for (const c of data.clusters) (c.info as JsonObject).applicationsCount = perServer.get(String(c.server)) ?? 0;
+  for (const c of fleet.clusters) data.clusters.push(fleetClusterObject(objects, c, perServer.get(c.server) ?? 0));
+}
+
+/** The catalogue seed: up to 50 named apps over payments, platform, frontend and default, with everything around them. */
+function buildCatalogueSeed(seed: number, appCount: number): SeedData {
   const rng = createRng(seed);
   const appSetUids: Record<string, string> = {};
   for (const name of Object.keys(APPSET_MEMBERS)) appSetUids[name] = rng.uuid();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../packages/argocd-simulator/src/index.ts';
+import { type Simulator, startSimulator } from 'argocd-simulator';
 import { call } from './helpers.ts';
 
 let sim: Simulator;

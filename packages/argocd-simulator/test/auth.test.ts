@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../packages/argocd-simulator/src/index.ts';
+import { type Simulator, startSimulator } from 'argocd-simulator';
 import { call } from './helpers.ts';
 
 let sim: Simulator;

@@ -3,8 +3,8 @@
  * controller picks it up later, runs it, and a later reconcile refreshes sync and health. Knobs shorten or stall it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../packages/argocd-simulator/src/index.ts';
-import { isWindowActive, windowVerdict } from '../../src/policy/gitops/sync-windows.ts';
+import { type Simulator, startSimulator } from 'argocd-simulator';
+import { isActive, windowsState } from '../src/windows/sync-windows.ts';
 import { call, eventually, readMessages } from './helpers.ts';
 
 const SYNC_MS = 150;
@@ -76,6 +76,9 @@ describe('sync (SetAppOperation, then the controller)', () => {
     expect(healthy.status.resources.every((r: any) => r.status === 'Synced')).toBe(true);
   });
 
+});
+
+describe('the controller knobs', () => {
   it('a stalled controller never picks the operation up until its delay changes', async () => {
     sim.controller.setPickupDelay('never', 'admin-dashboard');
     expect((await sync('admin-dashboard')).status).toBe(200);
@@ -101,6 +104,9 @@ describe('sync (SetAppOperation, then the controller)', () => {
     expect((await settled('billing-service')).status.sync.status).toBe('Synced');
   });
 
+});
+
+describe('operation outcomes', () => {
   it('ends Degraded when the outcome says so', async () => {
     sim.controller.setNextOutcome('invoicing-api', { health: 'Degraded', message: 'Deployment "invoicing-api" exceeded its progress deadline' });
     await sync('invoicing-api');
@@ -161,17 +167,17 @@ describe('sync (SetAppOperation, then the controller)', () => {
 });
 
 describe('sync windows', () => {
-  it('evaluates windows in their time zone across a DST change (the rules of src/policy/gitops/sync-windows.ts)', () => {
+  it('evaluates windows in their time zone across a DST change (the rules of src/windows/sync-windows.ts)', () => {
     // 06:00 in Amsterdam is 05:00 UTC in winter and 04:00 UTC in summer (DST began 2026-03-29).
     const weekdayMornings = { kind: 'allow', schedule: '0 6 * * 1-5', duration: '14h', timeZone: 'Europe/Amsterdam' };
-    expect(isWindowActive(weekdayMornings, new Date(Date.UTC(2026, 2, 23, 4, 30)))).toBe(false);
-    expect(isWindowActive(weekdayMornings, new Date(Date.UTC(2026, 2, 23, 5, 30)))).toBe(true);
-    expect(isWindowActive(weekdayMornings, new Date(Date.UTC(2026, 2, 30, 4, 30)))).toBe(true);
-    expect(isWindowActive(weekdayMornings, new Date(Date.UTC(2026, 2, 28, 12, 0)))).toBe(false);
+    expect(isActive(weekdayMornings, new Date(Date.UTC(2026, 2, 23, 4, 30)))).toBe(false);
+    expect(isActive(weekdayMornings, new Date(Date.UTC(2026, 2, 23, 5, 30)))).toBe(true);
+    expect(isActive(weekdayMornings, new Date(Date.UTC(2026, 2, 30, 4, 30)))).toBe(true);
+    expect(isActive(weekdayMornings, new Date(Date.UTC(2026, 2, 28, 12, 0)))).toBe(false);
     const deny = { kind: 'deny', schedule: '* * * * *', duration: '1h' };
-    expect(windowVerdict([deny], { isManual: true, now: new Date() }).canSync).toBe(false);
-    expect(windowVerdict([{ ...deny, manualSync: true }], { isManual: true, now: new Date() }).canSync).toBe(true);
-    expect(windowVerdict([{ ...deny, manualSync: true }], { isManual: false, now: new Date() }).canSync).toBe(false);
+    expect(windowsState([deny], { isManual: true, now: new Date() }).canSync).toBe(false);
+    expect(windowsState([{ ...deny, manualSync: true }], { isManual: true, now: new Date() }).canSync).toBe(true);
+    expect(windowsState([{ ...deny, manualSync: true }], { isManual: false, now: new Date() }).canSync).toBe(false);
   });
 
   it('answers 403 "blocked by sync window" at the API, and holds a picked-up operation Running in the controller', async () => {

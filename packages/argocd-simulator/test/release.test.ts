@@ -3,9 +3,13 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../packages/argocd-simulator/src/index.ts';
-import { specPath, SWAGGER_DIR } from '../codegen/release-specs.ts';
+import { type Simulator, startSimulator } from 'argocd-simulator';
+import { defaultSwaggerDir } from 'argocd-simulator/release';
 import { call } from './helpers.ts';
+
+/** The swagger.json files of Argo CD releases (shared/argocd-swagger beside the repository, or ARGOCD_SWAGGER_DIR). */
+const SWAGGER_DIR = defaultSwaggerDir();
+const specPath = (release: string) => path.join(SWAGGER_DIR, `${release}.json`);
 
 describe('impersonating Argo CD v2.0.5', () => {
   let sim: Simulator;
@@ -60,7 +64,7 @@ describe('release option', () => {
   });
 
   it('--release starts a standalone simulator impersonating that release', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../../packages/argocd-simulator/src/main.ts'), '--release', 'v2.4.28', '--app-count', '2'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../src/main.ts'), '--release', 'v2.4.28', '--app-count', '2'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     try {

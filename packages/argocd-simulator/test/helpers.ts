@@ -1,5 +1,5 @@
 /** Shared helpers for simulator tests: JSON calls and NDJSON stream reading over real HTTP. */
-import type { Simulator } from '../../packages/argocd-simulator/src/index.ts';
+import type { Simulator } from 'argocd-simulator';
 
 /** A JSON-ish answer. */
 export interface Answer<T = any> {
