@@ -17,6 +17,8 @@ import { createAuthenticatedUpstream } from '../argocd/auth/authenticated-upstre
 import { buildInstancesGateway } from './build-instances.ts';
 import type { InstanceParts } from './build-instances.ts';
 import type { Upstream } from '../argocd/upstream.ts';
+import { createMemorySnapshotStore, defaultSnapshotLimits } from '../shaping/snapshots.ts';
+import type { SnapshotStore } from '../shaping/snapshots.ts';
 
 export interface GatewayParts {
   gateway: Gateway;
@@ -43,7 +45,7 @@ function teeAudit(first: AuditSink, second?: AuditSink): AuditSink {
 export function buildGateway(
   config: GatewayConfig,
   logger = createLogger(config.logLevel),
-  extra: { audit?: AuditSink; wrapUpstream?: (upstream: Upstream) => Upstream; shaper?: Shaper; signIn?: SignInBroker; confirmTokens?: ConfirmationTokens } = {},
+  extra: { audit?: AuditSink; wrapUpstream?: (upstream: Upstream) => Upstream; shaper?: Shaper; signIn?: SignInBroker; confirmTokens?: ConfirmationTokens; snapshots?: SnapshotStore } = {},
 ): GatewayParts {
   registerSecret(config.token);
   const version = packageVersion();
@@ -68,6 +70,8 @@ export function buildGateway(
   // The HTTP service times and counts Argo CD requests for /metrics through this wrapper.
   const upstream = created && extra.wrapUpstream ? extra.wrapUpstream(created) : created;
   const audit = teeAudit(createAuditSink({ file: config.auditFile, logger }), extra.audit);
+  // One store for every instance's gateway: the memory bound is the gateway's, and each key names its instance.
+  const snapshots = extra.snapshots ?? createMemorySnapshotStore(config.snapshots ?? defaultSnapshotLimits());
   const gatewayFor = (parts: InstanceParts): Gateway =>
     createGateway({
       ...parts,
@@ -83,6 +87,7 @@ export function buildGateway(
       composites: WORKFLOWS,
       shaper: extra.shaper,
       signIn: extra.signIn,
+      snapshots,
     });
   // Several Argo CDs: one gateway each, behind one that routes by the `instance` argument (src/gateway/instances.ts).
   if (config.instances) {

@@ -25,6 +25,8 @@ import type { HttpTransportHandle } from '../transports/http/server.ts';
 import type { SharedEventStore } from '../transports/http/event-store.ts';
 import { createMemoryEventStore } from '../transports/http/memory-event-store.ts';
 import { createRedisEventStore } from '../transports/http/redis-event-store.ts';
+import { createRedisSnapshotStore } from '../shaping/snapshots-redis.ts';
+import { createMemorySnapshotStore, defaultSnapshotLimits } from '../shaping/snapshots.ts';
 import { createMemoryRateLimiter, createRedisRateLimiter, noRateLimit } from '../transports/http/rate-limit.ts';
 import type { RateLimiter } from '../transports/http/rate-limit.ts';
 import { createReadinessProbe } from '../transports/http/readiness.ts';
@@ -132,7 +134,12 @@ export async function startHttpService(config: GatewayConfig, logger: Logger = c
   // Confirmation tokens (confirmFallback: token): in Redis when set, so a preview and its confirmation may reach
   // different replicas; one store for the full and the read-only gateway.
   const confirmTokens = createConfirmationTokens({ store: redis ? redisSecretStore(redis, 'argocd-mcp:') : memorySecretStore() });
-  const hooks: GatewayHooks = { audit: metrics.wrapAudit(undefined), wrapUpstream: metrics.wrapUpstream, shaper, signIn, confirmTokens };
+  // List snapshots for cursors, one store for both gateways: in Redis when replicas share it, so any replica serves the next page.
+  const snapshotLimits = config.snapshots ?? defaultSnapshotLimits();
+  const snapshots = redis
+    ? createRedisSnapshotStore(redis, { limits: snapshotLimits, available: () => redisHealth?.available() ?? true, failed: (err) => redisHealth?.failed(err) })
+    : createMemorySnapshotStore(snapshotLimits);
+  const hooks: GatewayHooks = { audit: metrics.wrapAudit(undefined), wrapUpstream: metrics.wrapUpstream, shaper, signIn, confirmTokens, snapshots };
   const authenticator = createAuthenticator(settings.auth, settings.auth.audience ?? settings.publicUrl);
   const { full, gatewayFor } = buildGateways(config, logger, hooks, authenticator);
   announce(config, logger);

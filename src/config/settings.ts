@@ -102,6 +102,19 @@ export const SETTINGS = {
     group: 'Tools', flag: '--max-result-tokens', arg: '<n>', env: ['ARGOCD_MCP_MAX_RESULT_TOKENS'], type: 'int', min: 500, defaultText: 'by client', fallback: UNKNOWN_CLIENT_TOKENS,
     doc: `cap on any tool result, in o200k tokens; unset, each client gets its own budget (${UNKNOWN_CLIENT_TOKENS} for unknown ones)`,
   },
+  snapshotBytes: {
+    group: 'Tools', flag: '--snapshot-bytes', arg: '<size>', env: ['ARGOCD_MCP_SNAPSHOT_BYTES'], type: 'bytes', min: 1024 * 1024, default: '64m',
+    doc: 'memory for the snapshots that serve cut list results by cursor (compressed; least recently used dropped first); also the largest one kept in Redis',
+    more: '([docs/fleet.md](docs/fleet.md#paging-with-a-cursor))',
+  },
+  snapshotIdle: {
+    group: 'Tools', flag: '--snapshot-idle', arg: '<duration>', env: ['ARGOCD_MCP_SNAPSHOT_IDLE'], type: 'duration', default: '60s',
+    doc: "how long a list's snapshot is kept after its last page was read",
+  },
+  snapshotMaxAge: {
+    group: 'Tools', flag: '--snapshot-max-age', arg: '<duration>', env: ['ARGOCD_MCP_SNAPSHOT_MAX_AGE'], type: 'duration', default: '5m',
+    doc: "how long a list's snapshot is kept at most: its cursors then ask to list again",
+  },
   rawResults: { group: 'Tools', flag: '--raw', env: ['ARGOCD_MCP_RAW'], type: 'bool', default: false, doc: "return Argo CD's documents unshaped unless a call says otherwise" },
   projects: {
     group: 'Tools', flag: '--projects', arg: '<names>', env: ['ARGOCD_MCP_PROJECTS'], type: 'list', nonEmpty: true,

@@ -21,6 +21,8 @@ export interface ToolSettings {
   mode: ValueOf<Settings['mode']>;
   maxResultTokens?: number;
   rawResults: boolean;
+  /** Snapshots of cut list results, served by cursor (src/shaping/snapshots.ts). */
+  snapshots?: { maxBytes: number; idleMs: number; maxAgeMs: number };
   adaptToServer: boolean;
   auditFile?: string;
   scope: { projects?: string[]; namespaces?: string[]; clusters?: string[] };
@@ -101,6 +103,7 @@ export function readToolSettings(ctx: ReadContext): ToolSettings {
     mode: settingValue(ctx, 'mode'),
     maxResultTokens: settingValue(ctx, 'maxResultTokens'),
     rawResults: settingValue(ctx, 'rawResults'),
+    snapshots: { maxBytes: settingValue(ctx, 'snapshotBytes'), idleMs: settingValue(ctx, 'snapshotIdle'), maxAgeMs: settingValue(ctx, 'snapshotMaxAge') },
     adaptToServer: settingValue(ctx, 'adaptToServer'),
     auditFile: settingValue(ctx, 'auditFile'),
     scope: readScope(ctx),

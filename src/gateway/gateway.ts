@@ -22,7 +22,7 @@ import { createNoticeBoard } from './notices.ts';
 import { taskSupportOf } from './task-support.ts';
 import type { NoticeBoard } from './notices.ts';
 import { condenseTree, serverFields, strip, summariseApplicationObject } from '../shaping/shape.ts';
-import type { ShapeArgs } from '../shaping/shape.ts';
+import type { ShapeArgs, Shaped } from '../shaping/shape.ts';
 import { detectServerSupport } from '../argocd/version-adapt.ts';
 import { auditTarget } from './audit.ts';
 import { confirmationGate } from '../policy/confirm/gate.ts';
@@ -46,6 +46,10 @@ import type { AttentionReads } from '../fleet/attention-reads.ts';
 import { queryArgOf, queryArgProblem, queryComposite, queryStreamWindow } from './query-hook.ts';
 import { shapeAnswer } from '../shaping/queried.ts';
 import { STREAM_DEFAULTS } from '../catalogue/stream-bounds.ts';
+import { createListPaging, withCursor, withCursorArg } from './paging-hook.ts';
+import type { ListPaging, PageAnswer, PagedField } from './paging-hook.ts';
+import { createMemorySnapshotStore, defaultSnapshotLimits } from '../shaping/snapshots.ts';
+import type { SnapshotStore } from '../shaping/snapshots.ts';
 
 
 /** A call's context: who calls, how to reach their user, and what confirming and the GitOps checks carry. */
@@ -87,6 +91,8 @@ export interface CompositeTool {
   params?: Record<string, string[]>;
   /** It confirms its calls itself (a batch question or token; sync_many) instead of one step at a time. */
   confirmsItself?: boolean;
+  /** Its result is a list in this field: paged by `limit` (its own) and the cap, the rest served by cursor. */
+  pages?: PagedField;
   run(
     args: Record<string, unknown>,
     ctx: CallContext,
@@ -127,6 +133,8 @@ export interface GatewayOptions {
   signIn?: SignInBroker;
   /** GitOps checks before writes to applications (src/policy/gitops/): `warn` (default), `refuse` or `off`. */
   gitopsChecks?: GitopsMode | GitopsChecksOptions;
+  /** Where snapshots of cut list results live, for their cursors (default: this process's memory). */
+  snapshots?: SnapshotStore;
 }
 
 /**
@@ -230,6 +238,8 @@ export const UNTRUSTED_META = Object.freeze({ 'argocd-mcp-gateway/untrusted': ['
  * objects too; their shape depends on the call's `fields`, `raw` and the summaries, so the schema says no more.
  */
 const OUTPUT_SCHEMA = { type: 'object' } as const;
+
+const WORKFLOW_HINT = 'Narrow the workflow (a project, a selector, fewer names).';
 
 function narrowHint(tool: CatalogueTool): string {
   if (tool.request.list) return 'Narrow with this tool\'s filters, `fields` (e.g. ["metadata.name"]), or limit/offset.';
@@ -342,10 +352,20 @@ export function createGateway(options: GatewayOptions): Gateway {
     const composite = composites.get(name);
     return composite ? compositeAbsentArgs(composite.params, offers) : (support?.absentArgs?.get(name) ?? []);
   };
+  const paging = createListPaging({ store: options.snapshots ?? createMemorySnapshotStore(defaultSnapshotLimits()), instance: options.instance });
+  const pagesByCursor = (t: CatalogueTool) => !!(t.request.list || composites.get(t.name)?.pages);
   const advertise = (t: CatalogueTool): Tool => {
-    const mcp = toMcpTool(t);
+    const listed = toMcpTool(t);
+    const mcp = pagesByCursor(t) ? { ...listed, inputSchema: withCursorArg(t.inputSchema) as Tool['inputSchema'] } : listed;
     const absent = absentArgsFor(t.name);
-    return absent.length ? { ...mcp, inputSchema: withoutArgs(t.inputSchema, absent) as Tool['inputSchema'] } : mcp;
+    return absent.length ? { ...mcp, inputSchema: withoutArgs(mcp.inputSchema as CatalogueTool['inputSchema'], absent) as Tool['inputSchema'] } : mcp;
+  };
+
+  /** A page of a list: served by cursor from its snapshot, or cut from a full list just read (src/gateway/paging-hook.ts). */
+  const asPage = (page: PageAnswer): CallToolResult => withCursor(jsonResult(page.text, page.value, page.notes), page.cursor);
+  const servePage = async (request: Parameters<ListPaging['serve']>[0]): Promise<CallToolResult> => {
+    const served = await paging.serve(request);
+    return served.ok ? asPage(served.page) : textResult(served.message, true);
   };
 
   const exposed = async (): Promise<CatalogueTool[]> => {
@@ -468,7 +488,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (typeof given !== 'object' || Array.isArray(given)) return textResult('Arguments must be a JSON object.', true);
       const composite = composites.get(name);
       // A null for a named field means "not given" (strict-mode models send one for every unused optional argument).
-      const args = withoutNullArguments(name, confirm.withoutLegacyConfirm(given), composite?.tool.inputSchema);
+      // `cursor` (src/gateway/paging-hook.ts) is the gateway's own: taken out before the catalogue's schema checks the rest.
+      const taken = paging.takeCursor(pagesByCursor(tool), name, withoutNullArguments(name, confirm.withoutLegacyConfirm(given), composite?.tool.inputSchema));
+      if (!taken.ok) {
+        record('invalid');
+        return textResult(taken.message, true);
+      }
+      const { args, cursor } = taken;
       const passedAbsent = absentArgsFor(name).filter((a) => args[a] !== undefined);
       if (passedAbsent.length) {
         record('invalid');
@@ -495,6 +521,12 @@ export function createGateway(options: GatewayOptions): Gateway {
           record('refused');
           return textResult(`${name} needs ${missing.join(', ')}, which this gateway does not expose. Nothing was sent to Argo CD.`, true);
         }
+        const pageOf = composite.pages && { tool: name, args, user: ctx.user, cap: budgetOf(ctx), hint: WORKFLOW_HINT, field: composite.pages.field, limit: typeof args.limit === 'number' ? args.limit : composite.pages.defaultLimit };
+        if (pageOf && cursor !== undefined) {
+          const served = await servePage({ ...pageOf, cursor });
+          record(served.isError ? 'error' : 'ok');
+          return served;
+        }
         const entered = await confirm.enterComposite({ name, confirmsItself: !!composite.confirmsItself, args, ctx });
         if (!entered.ok) {
           record('refused');
@@ -508,8 +540,10 @@ export function createGateway(options: GatewayOptions): Gateway {
         const ran = withGitopsNotice(await composite.run(runArgs, runCtx, (n, a, c) => gateway.callTool(n, a, { ...(c ?? runCtx), internal: true }), offers), runCtx.gitopsSink!, 'workflow');
         const result = query === undefined ? ran : queryComposite(ran, query);
         record(result.isError ? 'error' : 'ok');
+        const paged = pageOf && !result.isError ? await paging.page({ ...pageOf, full: result.structuredContent, notes: result.content.slice(1).map((c) => (c as { text?: string }).text ?? '') }) : undefined;
+        if (paged) return asPage(paged);
         const text = result.content.map((c) => (c as { text?: string }).text ?? '').join('\n');
-        const capped = await capResult(result.structuredContent ?? text, budgetOf(ctx), 'Narrow the workflow (a project, a selector, fewer names).');
+        const capped = await capResult(result.structuredContent ?? text, budgetOf(ctx), WORKFLOW_HINT);
         return capped.note ? { ...jsonResult(capped.text, capped.value, [capped.note]), ...(result.isError ? { isError: true } : {}) } : result;
       }
       // The caller's own Argo CD identity (sso), asked for once: by the scope's lookups if they need it, else below.
@@ -560,6 +594,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         return textResult(caller.message, true);
       }
       const user: UpstreamSendArgs['user'] = caller.user;
+      const pageArgs = { tool: name, args, user: ctx.user, cap: budgetOf(ctx), hint: narrowHint(tool), limit: shapeArgs.limit };
+      if (cursor !== undefined) {
+        const served = await servePage({ ...pageArgs, cursor });
+        record(served.isError ? 'error' : 'ok');
+        return served;
+      }
       // GitOps checks: read-only, through this same call path with the caller's identity (src/policy/gitops/).
       const checked = gitops.applies(name)
         ? await gitops.check({ tool: name, args: scopedArgs, caller: gitopsCaller(ctx), read: (signal) => checkReader(gateway, ctx, signal), signal: ctx.signal })
@@ -572,10 +612,20 @@ export function createGateway(options: GatewayOptions): Gateway {
       const shaper = options.shaper && !ctx.internal && !scope.active ? options.shaper : undefined;
       const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined, user, streamWaitMs: streamWaitMs(tool, args) });
       const limit: Cap = ctx.internal ? Number.POSITIVE_INFINITY : budgetOf(ctx);
+      // A list is shaped whole and then paged, so a cut page can leave a snapshot for its cursor.
+      const pageFresh = !!tool.request.list && !ctx.internal;
+      const wholeArgs: ShapeArgs = pageFresh ? { ...shapeArgs, limit: undefined, offset: undefined } : shapeArgs;
+      const finish = async (shaped: Shaped): Promise<CallToolResult> => {
+        const paged = pageFresh ? await paging.page({ ...pageArgs, cap: limit, offset: shapeArgs.offset, full: shaped.data, notes: shaped.notes }) : undefined;
+        if (paged) return asPage(paged);
+        const capped = await capResult(shaped.data, limit, narrowHint(tool));
+        return jsonResult(capped.text, capped.value, [...shaped.notes, ...(capped.note ? [capped.note] : [])]);
+      };
       const shapeHere = async (data: unknown): Promise<CallToolResult> => {
-        const answered = shapeAnswer(tool, scope.filter(tool, data), shapeArgs, query);
+        const answered = shapeAnswer(tool, scope.filter(tool, data), wholeArgs, query);
         if (!answered.ok) return textResult(answered.message, true);
         const shaped = answered.shaped;
+        if (pageFresh) return finish(shaped);
         const capped = await capResult(shaped.data, limit, narrowHint(tool));
         return jsonResult(capped.text, capped.value, [...shaped.notes, ...(capped.note ? [capped.note] : [])]);
       };
@@ -584,10 +634,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       else if (answer.kind === 'stream') result = await runStream(tool, args, answer, ctx);
       else if (answer.kind === 'json') result = await shapeHere(answer.data);
       else {
-        const job = { text: answer.text, tool: { response: tool.response, request: { list: tool.request.list } }, args: shapeArgs, limit, hint: narrowHint(tool), query };
+        const job = { text: answer.text, tool: { response: tool.response, request: { list: tool.request.list } }, args: wholeArgs, limit: pageFresh ? Number.POSITIVE_INFINITY : limit, hint: narrowHint(tool), query };
         // A thread that failed leaves the answer to be shaped here: the call still gets its result.
         const outcome = shaper && answer.text.length >= OFF_THREAD_MIN_CHARS ? await shaper.shape(job).catch(() => undefined) : undefined;
-        if (outcome?.kind === 'shaped') {
+        if (outcome?.kind === 'shaped' && pageFresh) {
+          result = await finish({ data: outcome.object ? JSON.parse(outcome.text) : outcome.value, notes: outcome.notes });
+        } else if (outcome?.kind === 'shaped') {
           result = jsonResult(outcome.text, outcome.object ? lazyJsonObject(outcome.text) : outcome.value, outcome.notes);
         } else if (outcome?.kind === 'query-error') {
           result = textResult(outcome.message, true);

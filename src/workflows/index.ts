@@ -471,6 +471,8 @@ const healthReport: CompositeTool = {
   }),
   requires: ['application_list'],
   params: LIST_FILTER_PARAMS,
+  // The gateway pages `attention` within the result cap; the rest is served by cursor.
+  pages: { field: 'attention' },
   async run(args, ctx, call, offers) {
     const query: Json = {
       fields: ['metadata.name', 'metadata.namespace', 'spec.project', 'status.sync.status', 'status.health.status', 'status.health.message', 'status.conditions', 'status.operationState.phase', 'status.operationState.message'],
@@ -536,6 +538,8 @@ const findApp: CompositeTool = {
   }),
   requires: ['application_list'],
   params: { project: LIST_FILTER_PARAMS.project },
+  // Every match is returned: the gateway shows `limit` of them, and serves the rest by cursor.
+  pages: { field: 'applications', defaultLimit: 20 },
   async run(args, ctx, call, offers) {
     const listed = await listApps(call, ctx, typeof args.project === 'string' ? { project: args.project } : {}, offers);
     if (!listed.ok) return textResult(listed.error, true);
@@ -544,11 +548,7 @@ const findApp: CompositeTool = {
       const [cluster, namespace] = splitDest(a.dest);
       return has(a.name, args.query) && has(a.repo, args.repo) && has(a.path, args.path) && has(cluster, args.cluster) && (typeof args.namespace !== 'string' || namespace === args.namespace);
     });
-    const limit = Number(args.limit ?? 20);
-    return json({
-      summary: `${matches.length} of ${listed.apps.length} applications match${matches.length > limit ? `; the first ${limit} are shown` : ''}.`,
-      applications: matches.slice(0, limit),
-    });
+    return json({ summary: `${matches.length} of ${listed.apps.length} applications match.`, applications: matches });
   },
 };
 
