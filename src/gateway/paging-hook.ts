@@ -10,8 +10,11 @@ import type { Cap } from '../shaping/cap.ts';
 import { cursorOf, newSnapshotId, packSnapshot, pageNote, pageOf, pageableItems, parseCursor, snapshotKey, unpackSnapshot } from '../shaping/snapshots.ts';
 import type { ListPage, SnapshotStore } from '../shaping/snapshots.ts';
 
-/** The `cursor` argument, as list tools and paged workflows advertise it. */
-export const CURSOR_ARG_SCHEMA: Readonly<JsonSchema> = Object.freeze({ type: 'string', description: 'From a cut result: serves its next page.' });
+/**
+ * The `cursor` argument, as list tools and paged workflows advertise it: without a description, as limit/offset, since
+ * the server instructions and every cut result's note say how to use it (tools/list stays small).
+ */
+export const CURSOR_ARG_SCHEMA: Readonly<JsonSchema> = Object.freeze({ type: 'string' });
 
 /** A workflow whose result is a list: the field a cursor pages, and its own page size if it has one. */
 export interface PagedField {

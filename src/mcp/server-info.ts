@@ -33,7 +33,8 @@ const INSTRUCTIONS = [
   '(sync_and_wait, rollback, sync_many, set_revision, diff, health_report, find_app).',
   'Start with application_list (filter with projects, selector, repo) and application_get. Apps outside Argo CD\'s',
   'namespace need appNamespace. Results are shaped: lists give one summary per item, noise is stripped; pass',
-  '`fields` (e.g. ["status.sync","status.health"]) to pick parts, limit/offset to page, raw: true for Argo CD\'s',
+  '`fields` (e.g. ["status.sync","status.health"]) to pick parts, limit/offset to page (a cut list gives a `cursor`:',
+  'pass it, with the same arguments, for the next page of the same list), raw: true for Argo CD\'s',
   'unmodified document. Writes such as application_sync return at once while Argo CD works: follow them with',
   'application_get, or use sync_and_wait. Errors explain what to fix.',
   QUERY,
@@ -44,7 +45,7 @@ const INSTRUCTIONS = [
 const DYNAMIC_INSTRUCTIONS = [
   'Argo CD through a catalogue of tools, one per API operation. Find a tool with search_tools, read its arguments',
   'with describe_tool, then run it with call_tool (or enable_toolset to get a group of tools directly).',
-  'Results are shaped (summaries, `fields`, limit/offset, raw: true for the unmodified document).',
+  'Results are shaped (summaries, `fields`, limit/offset, `cursor` for the next page of a cut list, raw: true for the unmodified document).',
   QUERY,
   UNTRUSTED,
   CONFIRMATION,

@@ -121,7 +121,9 @@ describe('a gateway with shaping threads', () => {
     ['application_get', { name: 'no-such-app' }],
     ['project_list', {}],
   ];
-  const serialized = (result: unknown) => serializeMessage({ jsonrpc: '2.0', id: 1, result } as unknown as JSONRPCMessage);
+  // A cut list's cursor names a random snapshot id (src/shaping/snapshots.ts): the same page on two gateways differs only there.
+  const sameSnapshot = (text: string) => text.replace(/[A-Za-z0-9_-]{12}(\.[0-9a-z]{1,8})(?=\\?")/g, 'SNAPSHOT$1');
+  const serialized = (result: unknown) => sameSnapshot(serializeMessage({ jsonrpc: '2.0', id: 1, result } as unknown as JSONRPCMessage));
 
   it('answers every call as a gateway without them, to the byte', async () => {
     const here = gatewayFor(sim.url, { token: sim.tokens.admin });
@@ -132,7 +134,7 @@ describe('a gateway with shaping threads', () => {
         const expected = await a.callTool(name, args);
         const got = await b.callTool(name, args);
         expect(serialized(got), `${name} ${JSON.stringify(args)} cap ${limit}`).toBe(serialized(expected));
-        expect(JSON.stringify(got)).toBe(JSON.stringify(expected));
+        expect(sameSnapshot(JSON.stringify(got))).toBe(sameSnapshot(JSON.stringify(expected)));
       }
     }
   });
