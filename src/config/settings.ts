@@ -219,7 +219,7 @@ export const SETTINGS = {
   },
   redis: {
     group: 'Serving', flag: '--redis', arg: '<url>', env: ['ARGOCD_MCP_REDIS'], type: 'secret', defaultText: '— (memory)', serveOnly: true,
-    doc: 'Redis for rate limits, resumable streams and sessions shared by replicas: redis://[:password@]host:6379/0 or rediss:// (never logged)',
+    doc: 'Redis for rate limits, resumable streams, sessions and list snapshots shared by replicas: redis://[:password@]host:6379/0 or rediss:// (never logged)',
   },
   publicUrl: {
     group: 'Serving', flag: '--public-url', arg: '<url>', env: ['ARGOCD_MCP_PUBLIC_URL'], type: 'url', defaultText: '— (from `Host`)', serveOnly: true,

@@ -90,6 +90,8 @@ export function createInstancesGateway(instances: NamedGateway[], options: Insta
     const { where } = await offeredBy();
     const offering = where.get(name);
     if (!offering) return textResult(`Unknown tool "${name}". Call tools/list to see the tools this gateway exposes.`, true);
+    // A cursor names one instance's snapshot (src/gateway/paging-hook.ts): a merged answer pages by limit/offset.
+    if (args.cursor !== undefined) return textResult(`\`cursor\` pages one instance's list: call ${name} with \`${INSTANCE_ARG}\` set to that instance, or page several with limit/offset. Nothing was sent to Argo CD.`, true);
     const tool = (await gateway.listTools()).find((t) => t.name === name);
     if (tool?.annotations?.readOnlyHint !== true) {
       return textResult(

@@ -154,6 +154,24 @@ describe('a read on every instance (instance: "*")', () => {
     expect(requests()).toBe(before);
   });
 
+  it('pages one instance by cursor: a cursor with "*" or a list is refused with nothing sent', async () => {
+    const first = await call('application_list', { instance: 'b', limit: 3 });
+    const cursor = first.structuredContent?.cursor as string;
+    expect(cursor).toBeTruthy();
+    const before = requests();
+    for (const instance of ['*', ['a', 'b']]) {
+      const result = await call('application_list', { instance, limit: 3, cursor });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toContain("`cursor` pages one instance's list");
+    }
+    expect(requests()).toBe(before);
+    const next = await call('application_list', { instance: 'b', limit: 3, cursor });
+    expect(textOf(next)).toContain('Items 4-6 of 7');
+    const elsewhere = await call('application_list', { instance: 'a', limit: 3, cursor });
+    expect(elsewhere.isError).toBe(true);
+    expect(requests()).toBe(before);
+  });
+
   it('refuses unknown names in a list before asking anyone', async () => {
     const before = requests();
     const result = await call('application_list', { instance: ['a', 'qa'] });
