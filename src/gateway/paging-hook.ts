@@ -72,7 +72,8 @@ export function createListPaging(options: { store: SnapshotStore; instance?: str
 
   function answer(page: ListPage, cursor: string | undefined, notes: string[], field: string): PageAnswer {
     const note = pageNote(page, cursor, store.limits.idleMs);
-    const all = [...notes, ...(note ? [note] : []), ...(page.capped.note ? [page.capped.note] : [])];
+    // The cap's note first, as on any capped result; then where the next page is.
+    const all = [...notes, ...(page.capped.note ? [page.capped.note] : []), ...(note ? [note] : [])];
     const { capped } = page;
     // The cursor goes in the structured value too (an object's own field; the gateway adds it beside an array).
     if (cursor && capped.value && typeof capped.value === 'object' && !Array.isArray(capped.value) && pageableItems(capped.value, field)) {
