@@ -541,7 +541,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         const result = query === undefined ? ran : queryComposite(ran, query);
         record(result.isError ? 'error' : 'ok');
         const paged = pageOf && !result.isError ? await paging.page({ ...pageOf, full: result.structuredContent, notes: result.content.slice(1).map((c) => (c as { text?: string }).text ?? '') }) : undefined;
-        if (paged) return asPage(paged);
+        // An uncut result stays as the workflow made it.
+        if (paged && !paged.whole) return asPage(paged);
         const text = result.content.map((c) => (c as { text?: string }).text ?? '').join('\n');
         const capped = await capResult(result.structuredContent ?? text, budgetOf(ctx), WORKFLOW_HINT);
         return capped.note ? { ...jsonResult(capped.text, capped.value, [capped.note]), ...(result.isError ? { isError: true } : {}) } : result;
@@ -624,10 +625,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const shapeHere = async (data: unknown): Promise<CallToolResult> => {
         const answered = shapeAnswer(tool, scope.filter(tool, data), wholeArgs, query);
         if (!answered.ok) return textResult(answered.message, true);
-        const shaped = answered.shaped;
-        if (pageFresh) return finish(shaped);
-        const capped = await capResult(shaped.data, limit, narrowHint(tool));
-        return jsonResult(capped.text, capped.value, [...shaped.notes, ...(capped.note ? [capped.note] : [])]);
+        return finish(answered.shaped);
       };
       let result: CallToolResult;
       if (answer.kind === 'error') result = textResult(answer.text, true);

@@ -50,6 +50,8 @@ export interface PageAnswer {
   value: unknown;
   notes: string[];
   cursor?: string;
+  /** The page is the whole list, uncut: the caller may answer with the result it had. */
+  whole: boolean;
 }
 
 export type ServedPage = { ok: true; page: PageAnswer } | { ok: false; message: string };
@@ -72,15 +74,16 @@ export function createListPaging(options: { store: SnapshotStore; instance?: str
 
   function answer(page: ListPage, cursor: string | undefined, notes: string[], field: string): PageAnswer {
     const note = pageNote(page, cursor, store.limits.idleMs);
+    const whole = page.offset === 0 && page.next === undefined && !page.capped.note;
     // The cap's note first, as on any capped result; then where the next page is.
     const all = [...notes, ...(page.capped.note ? [page.capped.note] : []), ...(note ? [note] : [])];
     const { capped } = page;
     // The cursor goes in the structured value too (an object's own field; the gateway adds it beside an array).
     if (cursor && capped.value && typeof capped.value === 'object' && !Array.isArray(capped.value) && pageableItems(capped.value, field)) {
       const value = { ...(capped.value as Record<string, unknown>), cursor };
-      return { text: JSON.stringify(value), value, notes: all, cursor };
+      return { text: JSON.stringify(value), value, notes: all, cursor, whole };
     }
-    return { text: capped.text, value: capped.value, notes: all, cursor };
+    return { text: capped.text, value: capped.value, notes: all, cursor, whole };
   }
 
   return {
