@@ -165,7 +165,7 @@ describe('paging a cut list by cursor', () => {
     expect(upstream.listBytes - bytesBefore).toBeLessThanOrEqual(1.1 * oneList);
   });
 
-  it('pages a list cut by `limit` and a find_app result the same way', async () => {
+  it('pages a list cut by `limit`, a query\'s result and a find_app result the same way', async () => {
     const client = clients[0];
     const want = await namesNow();
     const listsBefore = upstream.lists;
@@ -175,6 +175,12 @@ describe('paging a cut list by cursor', () => {
     expect(byLimit.pages).toBe(Math.ceil(want.length / 100));
     expect(byLimit.names).toEqual(want);
     expect(upstream.lists - listsBefore).toBe(1);
+
+    // A query's array result pages the same way; its cursor sits beside the array in the structured content.
+    const wantQueried = await namesNow();
+    const queried = await pageThrough([client], 'application_list', { query: 'items[].metadata.name', limit: 400 }, (r) => (r.structuredContent as { result: string[] }).result);
+    expect(queried.pages).toBe(Math.ceil(wantQueried.length / 400));
+    expect(queried.names).toEqual(wantQueried);
 
     const wantFound = (await namesNow()).filter((n) => n.includes('-'));
     const found = await pageThrough([client], 'find_app', { query: '-', limit: 200 }, (r) => (r.structuredContent as { applications: Array<{ name: string }> }).applications.map((a) => a.name));
