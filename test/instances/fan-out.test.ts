@@ -170,6 +170,13 @@ describe('a read on every instance (instance: "*")', () => {
     const elsewhere = await call('application_list', { instance: 'a', limit: 3, cursor });
     expect(elsewhere.isError).toBe(true);
     expect(requests()).toBe(before);
+    // A fan-out's note gives each instance's own cursor, for that instance.
+    const merged = await call('application_list', { instance: '*', limit: 3 });
+    const ofB = /\[b\] Items 1-3 of 7; next page: cursor="([^"]+)"/.exec(textOf(merged));
+    expect(ofB, textOf(merged)).not.toBeNull();
+    const afterMerge = requests();
+    expect(textOf(await call('application_list', { instance: 'b', limit: 3, cursor: ofB![1] }))).toContain('Items 4-6 of 7');
+    expect(requests()).toBe(afterMerge);
   });
 
   it('refuses unknown names in a list before asking anyone', async () => {
