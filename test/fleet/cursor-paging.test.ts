@@ -227,5 +227,17 @@ describe('paging a cut list by cursor', () => {
     // gzip's magic bytes; and the key is a hash, not the token.
     expect([data![0], data![1]]).toEqual([0x1f, 0x8b]);
     expect(JSON.stringify(await redis!.client.hgetall(keys[0]))).not.toContain(sim.tokens.admin);
+
+    // Once Redis has let the snapshot go, its cursor is refused on every replica, and no other list replaces it.
+    const first = await call(a, 'application_list', {});
+    const cursor = cursorOf(first)!;
+    await redis!.client.del(`argocd-mcp:snapshot:${cursor.split('.')[0]}`);
+    const lists = upstream.lists;
+    for (const replica of [a, b]) {
+      const gone = await call(replica, 'application_list', { cursor });
+      expect(gone.isError).toBe(true);
+      expect(textOf(gone)).toContain('without `cursor`');
+    }
+    expect(upstream.lists).toBe(lists);
   });
 });
