@@ -16,7 +16,6 @@ import type { GitopsChecks } from '../policy/gitops/checks.ts';
 import type { ScopeGuard } from '../policy/scope/scope.ts';
 import { capResult } from '../shaping/cap.ts';
 import type { Cap } from '../shaping/cap.ts';
-import { serverFields } from '../shaping/shape.ts';
 import type { ShapeArgs } from '../shaping/shape.ts';
 import { shapeAnswer } from '../shaping/queried.ts';
 import { lazyJsonObject } from '../shaping/raw-json.ts';
@@ -154,7 +153,7 @@ export function createCallTool(deps: CallDeps): Gateway['callTool'] {
     return capped.note ? { ...jsonResult(capped.text, capped.value, [capped.note]), ...(result.isError ? { isError: true } : {}) } : result;
   }
 
-  /** An operation of Argo CD's API: scope → build → confirm → identity → GitOps checks → send → shape. */
+  /** An operation of Argo CD's API: scope → build the request → confirm → identity → GitOps checks → send → shape. */
   async function callOperation(tool: CatalogueTool, checked: Extract<Checked, { ok: true }>, ctx: CallContext, record: AuditWrite, started: number): Promise<CallToolResult> {
     const { args, query } = checked;
     const name = tool.name;
@@ -163,7 +162,8 @@ export function createCallTool(deps: CallDeps): Gateway['callTool'] {
     const verdict = await scope.check(tool, args, { identity, signal: ctx.signal });
     if (!verdict.ok) return refused(textResult(verdict.refusal!, true));
     const scopedArgs = verdict.args;
-    const built = buildRequest(tool, scopedArgs);
+    const shapeArgs = shapeArgsOf(args);
+    const built = buildRequest(tool, scopedArgs, { shape: shapeArgs, query, scoped: scope.active });
     if (!built.ok) {
       record('invalid');
       return invalid(name, built.problems);
@@ -172,15 +172,6 @@ export function createCallTool(deps: CallDeps): Gateway['callTool'] {
     if (!upstream) return textResult('No Argo CD is configured: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN (or run `argocd-mcp-gateway demo`).', true);
     const gate = await confirm.check({ tool, args, ctx, request: built.request });
     if (!gate.ok) return refused(textResult(gate.message, true));
-    const shapeArgs = shapeArgsOf(args);
-    // A query reads what it likes of the document: Argo CD's default projection (the list summary's) would hide it.
-    let projection = query !== undefined && !shapeArgs.fields?.length ? undefined : serverFields(tool, shapeArgs);
-    // The scope filter reads project, namespace and destination, so the projection must keep them.
-    if (projection && scope.active) {
-      const prefix = tool.request.serverFieldsPrefix ?? '';
-      projection += ['metadata.namespace', 'spec.project', 'spec.destination'].map((f) => `,${prefix}${f}`).join('');
-    }
-    if (projection) built.request.query.fields = projection;
     const caller = await identity();
     if (!caller.ok) return refused(textResult(caller.message, true));
     // GitOps checks: read-only, through this same call path with the caller's identity (src/policy/gitops/).
