@@ -9,6 +9,7 @@ import type { HttpFetch } from './http-client.ts';
 import type { paths } from '../../generated/openapi.gen.ts';
 import type { CatalogueTool } from '../catalogue/types.ts';
 import type { UpstreamRequest } from './build-request.ts';
+import type { SignInUser } from './auth/sso/broker.ts';
 import { describeArgocdError, describeBadJson, describeNotJson, describeTransportError } from './errors.ts';
 import { parseBody } from '../shaping/job.ts';
 
@@ -16,11 +17,6 @@ export interface UpstreamOptions {
   baseUrl: string;
   /** Returns the current token; called per request so a rotated or renewed token is picked up. */
   token: () => string | undefined | Promise<string | undefined>;
-  /**
-   * Called when Argo CD answers 401, with the token the refused request carried; resolves true when it obtained a
-   * new token (session login renewed), and the request is then sent once more.
-   */
-  onUnauthorized?: (refusedToken: string | undefined) => Promise<boolean>;
   /** Extra headers for every upstream request (e.g. for a proxy such as Cloudflare Access). */
   headers?: Record<string, string>;
   insecure?: boolean;
@@ -53,10 +49,10 @@ export interface UpstreamSendArgs {
    */
   streamWaitMs?: number;
   /**
-   * The caller's own Argo CD token (per-user sign-in), sent instead of the gateway's; after a 401 the request is
-   * sent once more with what `renewed` gives for the refused token.
+   * The caller's own Argo CD token (per-user sign-in), sent instead of the gateway's; `who` is whose it is, so that a
+   * refused one can be renewed (src/argocd/auth/authenticated-upstream.ts).
    */
-  user?: { token: string; renewed: (refused: string) => Promise<string | undefined> };
+  user?: { token: string; who: SignInUser };
 }
 
 export interface Upstream {
@@ -70,8 +66,16 @@ export interface Upstream {
   getJson(path: string, options?: { timeoutMs?: number }): Promise<{ ok: true; data: unknown } | { ok: false; text: string }>;
 }
 
-/** Creates the upstream client for one Argo CD. */
-export function createUpstream(options: UpstreamOptions): Upstream {
+/** The bare client: `send` sends once, and says in `sent.token` which token the request carried. */
+export interface BareUpstream extends Upstream {
+  send(args: UpstreamSendArgs, sent?: { token?: string }): Promise<UpstreamAnswer>;
+}
+
+/**
+ * Creates the upstream client for one Argo CD. It sends each request once: a 401 is answered by the authenticated
+ * upstream (src/argocd/auth/authenticated-upstream.ts), which renews the token and explains a final refusal.
+ */
+export function createUpstream(options: UpstreamOptions): BareUpstream {
   let http: HttpFetch | undefined;
   // Made on first use: a gateway that never calls Argo CD (list-tools, a refused call) reads no CA file.
   const httpClient = () =>
@@ -113,17 +117,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         return { ok: false, text: describeTransportError(err, options.baseUrl, timeoutMs) };
       }
     },
-    async send(args) {
-      const sent: { token?: string } = {};
-      const first = await sendOnce(args, sent);
-      if (first.kind !== 'error' || first.status !== 401 || args.signal?.aborted) return first;
-      if (args.user) {
-        const next = await args.user.renewed(args.user.token);
-        return next ? sendOnce({ ...args, user: { ...args.user, token: next } }, {}) : first;
-      }
-      if (options.onUnauthorized && (await options.onUnauthorized(sent.token))) return sendOnce(args, {});
-      return first;
-    },
+    send: (args, sent = {}) => sendOnce(args, sent),
   };
 
   /** Sends once; `sent.token` records the token the request carried (a 401 renews only a token still current). */

@@ -1,5 +1,6 @@
 /** From `instances:` to one Gateway: an authenticated upstream and an allowlist per instance, combined by name. */
 import { createAuthenticatedUpstream } from '../argocd/auth/authenticated-upstream.ts';
+import type { SignInBroker } from '../argocd/auth/sso/broker.ts';
 import type { Logger } from '../log.ts';
 import { compileAllowlist } from '../policy/allowlist.ts';
 import type { Allowlist } from '../policy/allowlist.ts';
@@ -36,6 +37,8 @@ export function buildInstancesGateway(args: {
   gatewayFor: (parts: InstanceParts) => Gateway;
   /** Wraps each instance's upstream (the HTTP service's metrics). */
   wrapUpstream?: (upstream: Upstream) => Upstream;
+  /** Per-user sign-in: calls carry their user's own token, renewed by this broker when refused. */
+  signIn?: SignInBroker;
   /** A fanned-out read (`instance: "*"`): instances asked at once, and the cap of the merged answer. */
   fanOut?: InstancesOptions;
 }): { gateway: Gateway; upstream: Upstream } {
@@ -52,6 +55,7 @@ export function buildInstancesGateway(args: {
         maxResponseBytes: args.maxResponseBytes,
         userAgent: args.userAgent,
         logger,
+        signIn: args.signIn,
       });
       const upstream = args.wrapUpstream ? args.wrapUpstream(created) : created;
       upstreams.push({ name: instance.name, upstream });

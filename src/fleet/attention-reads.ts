@@ -99,7 +99,7 @@ export function createAttentionReads(options: AttentionReadsOptions): AttentionR
       return { ok: false, error: 'This gateway signs each user in to Argo CD (sso), so the feed needs to know who reads it: configure inbound auth (authIssuer or apiKeysFile).' };
     }
     const got = await signIn.token(user);
-    if (got.ok) return { ok: true, as: { token: got.token, renewed: (refused) => signIn.renew(user, refused) } };
+    if (got.ok) return { ok: true, as: { token: got.token, who: user } };
     if (!got.signIn) return { ok: false, error: `Could not obtain an Argo CD token for you: ${got.message}` };
     if (!interactive) return { ok: false, error: 'Your Argo CD sign-in has ended: read the feed again to sign in anew.' };
     const { url } = await signIn.start(user);

@@ -43,7 +43,7 @@ export function callerIdentity(signIn: SignInBroker | undefined, ctx: CallContex
   return async () => {
     if (!signIn) return { ok: true };
     const got = await (signedIn ??= userTokenFor(signIn, ctx));
-    // A refused token is renewed once (refresh, or a new exchange), as the gateway's own token is.
-    return got.ok ? { ok: true, user: { token: got.token, renewed: (refused: string) => signIn.renew(ctx.user!, refused) } } : got;
+    // A refused one is renewed by the authenticated upstream, as the gateway's own token is.
+    return got.ok ? { ok: true, user: { token: got.token, who: ctx.user! } } : got;
   };
 }
