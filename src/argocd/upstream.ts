@@ -32,8 +32,11 @@ export interface UpstreamOptions {
 
 export type UpstreamAnswer =
   | { kind: 'json'; status: number; data: unknown }
-  /** A successful answer left unparsed (`asText`): `parse()` gives the json answer, or the error for a body that is not JSON. */
-  | { kind: 'text'; status: number; text: string; parse: () => Extract<UpstreamAnswer, { kind: 'json' | 'error' }> }
+  /**
+   * A successful answer left unparsed (`asText`, parsed by src/shaping/job.ts): `unparsable()` is the error to give
+   * when it turns out not to be JSON.
+   */
+  | { kind: 'text'; status: number; text: string; unparsable: () => Extract<UpstreamAnswer, { kind: 'error' }> }
   | { kind: 'error'; status?: number; text: string }
   /** `note`: why the stream is empty before it began (no event within `streamWaitMs`). */
   | { kind: 'stream'; status: number; body: ReadableStream<Uint8Array>; close: () => void; note?: string };
@@ -57,7 +60,7 @@ export interface UpstreamSendArgs {
 
 export interface Upstream {
   readonly baseUrl: string;
-  /** Sends a tool's request; with `asText`, a successful JSON answer comes back as its text (to parse elsewhere). */
+  /** Sends a tool's request; with `asText`, a successful JSON answer comes back as its text (to parse in shaping). */
   send(args: UpstreamSendArgs): Promise<UpstreamAnswer>;
   /**
    * A plain GET of a path under the base URL (e.g. /swagger.json), for the gateway's own needs; `timeoutMs` is a
@@ -207,15 +210,13 @@ export function createUpstream(options: UpstreamOptions): BareUpstream {
       });
       // A login page or a proxy's error page, whatever it parses as.
       if (/text\/html/i.test(contentType)) return notJson();
-      const parse = (): Extract<UpstreamAnswer, { kind: 'json' | 'error' }> => {
-        const body = parseBody(raw);
-        if (body.ok) return { kind: 'json', status, data: body.value };
-        // JSON that does not parse was cut off; anything else is probably not argocd-server (a wrong rootpath).
-        if (/json/i.test(contentType) && raw.trimStart().startsWith('{')) {
-          return { kind: 'error', status, text: describeBadJson({ status, bytes: Buffer.byteLength(raw), baseUrl: options.baseUrl, path: tool.request.path }) };
-        }
-        return notJson();
-      };
-      return asText ? { kind: 'text', status, text: raw, parse } : parse();
+      // JSON that does not parse was cut off; anything else is probably not argocd-server (a wrong rootpath).
+      const unparsable = (): Extract<UpstreamAnswer, { kind: 'error' }> =>
+        /json/i.test(contentType) && raw.trimStart().startsWith('{')
+          ? { kind: 'error', status, text: describeBadJson({ status, bytes: Buffer.byteLength(raw), baseUrl: options.baseUrl, path: tool.request.path }) }
+          : notJson();
+      if (asText) return { kind: 'text', status, text: raw, unparsable };
+      const body = parseBody(raw);
+      return body.ok ? { kind: 'json', status, data: body.value } : unparsable();
   }
 }

@@ -17,7 +17,7 @@ import type { ScopeGuard } from '../policy/scope/scope.ts';
 import { capResult } from '../shaping/cap.ts';
 import type { Cap } from '../shaping/cap.ts';
 import type { ShapeArgs } from '../shaping/shape.ts';
-import { shapeAnswer } from '../shaping/queried.ts';
+import { shapeJob } from '../shaping/job.ts';
 import { lazyJsonObject } from '../shaping/raw-json.ts';
 import { auditTarget } from './audit.ts';
 import type { AuditRecord } from './audit.ts';
@@ -31,12 +31,6 @@ import { callerIdentity } from './sign-in.ts';
 import type { StreamAnswer } from './streams.ts';
 import { streamWaitMs } from './streams.ts';
 import type { CallContext, CompositeTool, Gateway, GatewayOptions } from './types.ts';
-
-/**
- * Answers shorter than this are shaped where they arrive: handing one to a shaping thread costs the main thread
- * about as much as parsing and shaping ~4 KB, and adds a hop to the call.
- */
-const OFF_THREAD_MIN_CHARS = 8192;
 
 export interface CallDeps {
   options: GatewayOptions;
@@ -179,10 +173,8 @@ export function createCallTool(deps: CallDeps): Gateway['callTool'] {
       ? await gitops.check({ tool: name, args: scopedArgs, caller: gitopsCaller(ctx), read: (signal) => checkReader(deps.self(), ctx, signal), signal: ctx.signal })
       : undefined;
     if (checks?.refusal) return refused(textResult(checks.refusal, true));
-    // A workflow's own calls read the value itself, and a scope filters the parsed answer: both stay here.
-    const shaper = options.shaper && !ctx.internal && !scope.active ? options.shaper : undefined;
-    const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: shaper !== undefined, user: caller.user, streamWaitMs: streamWaitMs(tool, args) });
-    let result = await resultOf({ tool, args, query, shapeArgs, answer, ctx, offThread: shaper !== undefined });
+    const answer = await upstream.send({ tool, request: built.request, signal: ctx.signal, asText: true, user: caller.user, streamWaitMs: streamWaitMs(tool, args) });
+    let result = await resultOf({ tool, args, query, shapeArgs, answer, ctx });
     if (!result.isError && !tool.annotations.readOnlyHint) gitops.forget(gitopsCaller(ctx), name, scopedArgs);
     if (checks) result = ctx.internal ? (ctx.gitopsSink?.push(checks), result) : withGitopsNotice(result, [checks], 'direct');
     const status = 'status' in answer ? answer.status : undefined;
@@ -203,26 +195,19 @@ export function createCallTool(deps: CallDeps): Gateway['callTool'] {
     };
   }
 
-  /** Argo CD's answer as a tool result: an error, a stream's window, or the JSON shaped and capped. */
-  async function resultOf(input: { tool: CatalogueTool; args: Record<string, unknown>; query?: string; shapeArgs: ShapeArgs; answer: UpstreamAnswer; ctx: CallContext; offThread: boolean }): Promise<CallToolResult> {
-    const { tool, query, shapeArgs, answer, ctx } = input;
-    const limit: Cap = ctx.internal ? Number.POSITIVE_INFINITY : deps.budgetOf(ctx);
-    const shapeHere = async (data: unknown): Promise<CallToolResult> => {
-      const answered = shapeAnswer(tool, scope.filter(tool, data), shapeArgs, query);
-      if (!answered.ok) return textResult(answered.message, true);
-      const shaped = answered.shaped;
-      const capped = await capResult(shaped.data, limit, narrowHint(tool));
-      return jsonResult(capped.text, capped.value, [...shaped.notes, ...(capped.note ? [capped.note] : [])]);
-    };
+  /** Argo CD's answer as a tool result: an error, a stream's window, or the JSON shaped and capped (src/shaping/job.ts). */
+  async function resultOf(input: { tool: CatalogueTool; args: Record<string, unknown>; query?: string; shapeArgs: ShapeArgs; answer: UpstreamAnswer; ctx: CallContext }): Promise<CallToolResult> {
+    const { tool, answer, ctx } = input;
     if (answer.kind === 'error') return textResult(answer.text, true);
     if (answer.kind === 'stream') return deps.runStream(tool, input.args, answer, ctx);
-    if (answer.kind === 'json') return shapeHere(answer.data);
-    const job = { text: answer.text, tool: { response: tool.response, request: { list: tool.request.list } }, args: shapeArgs, limit, hint: narrowHint(tool), query };
-    // A thread that failed leaves the answer to be shaped here: the call still gets its result.
-    const outcome = input.offThread && options.shaper && answer.text.length >= OFF_THREAD_MIN_CHARS ? await options.shaper.shape(job).catch(() => undefined) : undefined;
-    if (outcome?.kind === 'shaped') return jsonResult(outcome.text, outcome.object ? lazyJsonObject(outcome.text) : outcome.value, outcome.notes);
-    if (outcome?.kind === 'query-error') return textResult(outcome.message, true);
-    const parsed = answer.parse();
-    return parsed.kind === 'json' ? shapeHere(parsed.data) : textResult(parsed.text, true);
+    if (answer.kind !== 'text') throw new Error('the gateway asks Argo CD for its answers as text');
+    const limit: Cap = ctx.internal ? Number.POSITIVE_INFINITY : deps.budgetOf(ctx);
+    const job = { text: answer.text, tool: { response: tool.response, request: { list: tool.request.list } }, args: input.shapeArgs, limit, hint: narrowHint(tool), query: input.query };
+    // A workflow's own calls read the value itself, and a scope filters the parsed answer: both stay on this thread.
+    const shaper = ctx.internal ? undefined : options.shaper;
+    const outcome = await shapeJob(job, { shaper, filter: scope.active ? (data) => scope.filter(tool, data) : undefined });
+    if (outcome.kind === 'not-json') return textResult(answer.unparsable().text, true);
+    if (outcome.kind === 'query-error') return textResult(outcome.message, true);
+    return jsonResult(outcome.text, outcome.object ? (outcome.value ?? lazyJsonObject(outcome.text)) : outcome.value, outcome.notes);
   }
 }
