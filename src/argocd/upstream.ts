@@ -70,6 +70,8 @@ export interface Upstream {
 }
 
 /** The bare client: `send` sends once, and says in `sent.token` which token the request carried. */
+type ArgocdClient = ReturnType<typeof createClient<paths>>;
+
 export interface BareUpstream extends Upstream {
   send(args: UpstreamSendArgs, sent?: { token?: string }): Promise<UpstreamAnswer>;
 }
@@ -89,7 +91,7 @@ export function createUpstream(options: UpstreamOptions): BareUpstream {
       key: options.clientKeyFile ? readFileSync(options.clientKeyFile, 'utf8') : undefined,
       maxBodyBytes: options.maxResponseBytes,
     }));
-  let client: ReturnType<typeof createClient<paths>> | undefined;
+  let client: ArgocdClient | undefined;
   const clientFor = () =>
     (client ??= createClient<paths>({
       baseUrl: options.baseUrl,
@@ -120,103 +122,97 @@ export function createUpstream(options: UpstreamOptions): BareUpstream {
         return { ok: false, text: describeTransportError(err, options.baseUrl, timeoutMs) };
       }
     },
-    send: (args, sent = {}) => sendOnce(args, sent),
+    send: (args, sent = {}) => sendOnce({ options, client: clientFor }, args, sent),
+  };
+}
+
+/** Sends once; `sent.token` records the token the request carried (a 401 renews only a token still current). */
+async function sendOnce(
+  { options, client }: { options: UpstreamOptions; client: () => ArgocdClient },
+  { tool, request, signal, asText, user, streamWaitMs }: UpstreamSendArgs,
+  sent: { token?: string },
+): Promise<UpstreamAnswer> {
+  const { method, stream } = tool.request;
+  const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
+  const token = user ? user.token : await options.token();
+  sent.token = token;
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (method !== 'GET') headers['content-type'] = 'application/json';
+
+  // Streams stay open as long as the caller reads; only the wait for the response head is bounded here.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const quietStream = stream !== undefined && streamWaitMs !== undefined;
+  const headTimer = setTimeout(() => controller.abort(new DOMException(quietStream ? 'quiet' : 'timeout', 'TimeoutError')), quietStream ? streamWaitMs : options.timeoutMs);
+  const cleanup = () => {
+    clearTimeout(headTimer);
+    signal?.removeEventListener('abort', onAbort);
   };
 
-  /** Sends once; `sent.token` records the token the request carried (a 401 renews only a token still current). */
-  async function sendOnce({ tool, request, signal, asText, user, streamWaitMs }: UpstreamSendArgs, sent: { token?: string }): Promise<UpstreamAnswer> {
-      const { method, stream } = tool.request;
-      const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
-      const token = user ? user.token : await options.token();
-      sent.token = token;
-      if (token) headers.authorization = `Bearer ${token}`;
-      if (method !== 'GET') headers['content-type'] = 'application/json';
-
-      // Streams stay open as long as the caller reads; only the wait for the response head is bounded here.
-      const controller = new AbortController();
-      const onAbort = () => controller.abort(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const quietStream = stream !== undefined && streamWaitMs !== undefined;
-      const headTimer = setTimeout(() => controller.abort(new DOMException(quietStream ? 'quiet' : 'timeout', 'TimeoutError')), quietStream ? streamWaitMs : options.timeoutMs);
-      const cleanup = () => {
-        clearTimeout(headTimer);
-        signal?.removeEventListener('abort', onAbort);
+  let response: Response;
+  let text: string | undefined;
+  let errorBody: unknown;
+  try {
+    const result = (await client().request(method.toLowerCase() as never, tool.request.path as never, {
+      params: { path: request.path, query: request.query },
+      ...(request.hasBody ? { body: request.body } : {}),
+      headers,
+      signal: controller.signal,
+      parseAs: stream ? 'stream' : 'text',
+    } as never)) as { data?: unknown; error?: unknown; response: Response };
+    response = result.response;
+    if (!response.ok) {
+      // openapi-fetch has read (and, when it could, parsed) an error body itself.
+      errorBody = result.error;
+      cleanup();
+    } else if (!stream) {
+      text = typeof result.data === 'string' ? result.data : '';
+      cleanup();
+    }
+  } catch (err) {
+    cleanup();
+    if (signal?.aborted) return { kind: 'error', text: 'Cancelled by the client.' };
+    const reason = controller.signal.reason as { name?: string; message?: string } | undefined;
+    if (quietStream && reason?.message === 'quiet') {
+      const seconds = Math.round(streamWaitMs / 100) / 10;
+      return {
+        kind: 'stream',
+        status: 200,
+        body: new ReadableStream({ start: (c) => c.close() }),
+        close: () => undefined,
+        note: `no event within ${seconds} s (waitSeconds): argocd-server sends a stream's first bytes with its first event, so nothing was sent in that time, or Argo CD did not answer at all`,
       };
-
-      let response: Response;
-      let text: string | undefined;
-      let errorBody: unknown;
-      try {
-        const result = (await clientFor().request(method.toLowerCase() as never, tool.request.path as never, {
-          params: { path: request.path, query: request.query },
-          ...(request.hasBody ? { body: request.body } : {}),
-          headers,
-          signal: controller.signal,
-          parseAs: stream ? 'stream' : 'text',
-        } as never)) as { data?: unknown; error?: unknown; response: Response };
-        response = result.response;
-        if (!response.ok) {
-          // openapi-fetch has read (and, when it could, parsed) an error body itself.
-          errorBody = result.error;
-          cleanup();
-        } else if (!stream) {
-          text = typeof result.data === 'string' ? result.data : '';
-          cleanup();
-        }
-      } catch (err) {
-        cleanup();
-        if (signal?.aborted) return { kind: 'error', text: 'Cancelled by the client.' };
-        const reason = controller.signal.reason as { name?: string; message?: string } | undefined;
-        if (quietStream && reason?.message === 'quiet') {
-          const seconds = Math.round(streamWaitMs / 100) / 10;
-          return {
-            kind: 'stream',
-            status: 200,
-            body: new ReadableStream({ start: (c) => c.close() }),
-            close: () => undefined,
-            note: `no event within ${seconds} s (waitSeconds): argocd-server sends a stream's first bytes with its first event, so nothing was sent in that time, or Argo CD did not answer at all`,
-          };
-        }
-        const e = reason?.name === 'TimeoutError' ? reason : err;
-        return { kind: 'error', text: describeTransportError(e, options.baseUrl, options.timeoutMs) };
-      }
-
-      const contentType = response.headers.get('content-type') ?? '';
-      if (stream && response.ok) {
-        clearTimeout(headTimer);
-        return {
-          kind: 'stream',
-          status: response.status,
-          body: response.body ?? new ReadableStream(),
-          close: () => {
-            cleanup();
-            controller.abort();
-          },
-        };
-      }
-      if (!response.ok) {
-        return {
-          kind: 'error',
-          status: response.status,
-          text: describeArgocdError({ status: response.status, statusText: response.statusText, body: errorBody, tool }),
-        };
-      }
-      const raw = text ?? '';
-      const status = response.status;
-      const notJson = (): Extract<UpstreamAnswer, { kind: 'error' }> => ({
-        kind: 'error',
-        status,
-        text: describeNotJson({ status, contentType, baseUrl: options.baseUrl, path: tool.request.path }),
-      });
-      // A login page or a proxy's error page, whatever it parses as.
-      if (/text\/html/i.test(contentType)) return notJson();
-      // JSON that does not parse was cut off; anything else is probably not argocd-server (a wrong rootpath).
-      const unparsable = (): Extract<UpstreamAnswer, { kind: 'error' }> =>
-        /json/i.test(contentType) && raw.trimStart().startsWith('{')
-          ? { kind: 'error', status, text: describeBadJson({ status, bytes: Buffer.byteLength(raw), baseUrl: options.baseUrl, path: tool.request.path }) }
-          : notJson();
-      if (asText) return { kind: 'text', status, text: raw, unparsable };
-      const body = parseBody(raw);
-      return body.ok ? { kind: 'json', status, data: body.value } : unparsable();
+    }
+    const e = reason?.name === 'TimeoutError' ? reason : err;
+    return { kind: 'error', text: describeTransportError(e, options.baseUrl, options.timeoutMs) };
   }
+
+  if (stream && response.ok) {
+    clearTimeout(headTimer);
+    const close = () => {
+      cleanup();
+      controller.abort();
+    };
+    return { kind: 'stream', status: response.status, body: response.body ?? new ReadableStream(), close };
+  }
+  if (!response.ok) {
+    return { kind: 'error', status: response.status, text: describeArgocdError({ status: response.status, statusText: response.statusText, body: errorBody, tool }) };
+  }
+  return answerOfText({ response, text: text ?? '', asText, baseUrl: options.baseUrl, path: tool.request.path });
+}
+
+/** A successful answer's text: the JSON answer (or its text, with `asText`), or why it is not Argo CD's JSON. */
+function answerOfText({ response, text: raw, asText, baseUrl, path }: { response: Response; text: string; asText?: boolean; baseUrl: string; path: string }): UpstreamAnswer {
+  const contentType = response.headers.get('content-type') ?? '';
+  const status = response.status;
+  const notJson = (): Extract<UpstreamAnswer, { kind: 'error' }> => ({ kind: 'error', status, text: describeNotJson({ status, contentType, baseUrl, path }) });
+  // A login page or a proxy's error page, whatever it parses as.
+  if (/text\/html/i.test(contentType)) return notJson();
+  // JSON that does not parse was cut off; anything else is probably not argocd-server (a wrong rootpath).
+  const unparsable = (): Extract<UpstreamAnswer, { kind: 'error' }> =>
+    /json/i.test(contentType) && raw.trimStart().startsWith('{') ? { kind: 'error', status, text: describeBadJson({ status, bytes: Buffer.byteLength(raw), baseUrl, path }) } : notJson();
+  if (asText) return { kind: 'text', status, text: raw, unparsable };
+  const body = parseBody(raw);
+  return body.ok ? { kind: 'json', status, data: body.value } : unparsable();
 }

@@ -63,21 +63,13 @@ export interface Exposure {
 
 type ExposureOptions = Pick<GatewayOptions, 'allowlist' | 'upstream' | 'logger' | 'toolsets' | 'adaptToServer' | 'composites'>;
 
-export function createExposure(options: ExposureOptions, notices: NoticeBoard): Exposure {
-  const { allowlist, upstream, logger } = options;
-  let byName: Map<string, CatalogueTool> | undefined;
+/** Learns once which operations the connected server has; a failed probe is retried after a while, not cached. */
+function createServerProbe(options: Pick<GatewayOptions, 'upstream' | 'logger' | 'adaptToServer'>, notices: NoticeBoard) {
+  const { upstream, logger } = options;
   let support: ServerSupport | undefined;
   let probing: Promise<void> | undefined;
   let lastProbe = 0;
-  let advertised: { tools: Tool[]; support?: ServerSupport } | undefined;
-
-  const composites = new Map((options.composites ?? []).map((c) => [c.tool.name, c]));
-  const catalogueIndex = () => {
-    byName ??= new Map([...loadCatalogue().tools, ...[...composites.values()].map((c) => c.tool)].map((t) => [t.name, t]));
-    return byName;
-  };
-
-  const probeServer = async (): Promise<void> => {
+  const probe = async (): Promise<void> => {
     if (!upstream || options.adaptToServer === false || support) return;
     if (Date.now() - lastProbe < PROBE_RETRY_MS && lastProbe > 0) return;
     probing ??= (async () => {
@@ -92,28 +84,47 @@ export function createExposure(options: ExposureOptions, notices: NoticeBoard): 
     });
     await probing;
   };
+  return { probe, support: () => support };
+}
 
-  const refusalOf = (tool: CatalogueTool): string | undefined =>
-    allowlist.refusal(tool) ??
-    (options.toolsets && !options.toolsets.includes(tool.toolset) ? `its toolset "${tool.toolset}" is not enabled (--toolsets)` : undefined) ??
-    // A workflow has no operation of its own: what it needs is checked through `requires`.
-    (support?.operations && !composites.has(tool.name) && !support.operations.has(tool._meta['argocd/operationId'])
-      ? `the connected Argo CD (${support.version}) does not serve ${tool._meta['argocd/operationId']}`
-      : undefined);
+export function createExposure(options: ExposureOptions, notices: NoticeBoard): Exposure {
+  const { allowlist } = options;
+  const server = createServerProbe(options, notices);
+  const probeServer = server.probe;
+  let byName: Map<string, CatalogueTool> | undefined;
+  let advertised: { tools: Tool[]; support?: ServerSupport } | undefined;
+
+  const composites = new Map((options.composites ?? []).map((c) => [c.tool.name, c]));
+  const catalogueIndex = () => {
+    byName ??= new Map([...loadCatalogue().tools, ...[...composites.values()].map((c) => c.tool)].map((t) => [t.name, t]));
+    return byName;
+  };
+
+  const refusalOf = (tool: CatalogueTool): string | undefined => {
+    const support = server.support();
+    return (
+      allowlist.refusal(tool) ??
+      (options.toolsets && !options.toolsets.includes(tool.toolset) ? `its toolset "${tool.toolset}" is not enabled (--toolsets)` : undefined) ??
+      // A workflow has no operation of its own: what it needs is checked through `requires`.
+      (support?.operations && !composites.has(tool.name) && !support.operations.has(tool._meta['argocd/operationId'])
+        ? `the connected Argo CD (${support.version}) does not serve ${tool._meta['argocd/operationId']}`
+        : undefined)
+    );
+  };
 
   const offers: ReleaseOffers = {
     get version() {
-      return support?.version;
+      return server.support()?.version;
     },
     has(name, arg) {
       const tool = catalogueIndex().get(name);
       if (!tool || refusalOf(tool)) return false;
-      return arg === undefined || !support?.absentArgs?.get(name)?.includes(arg);
+      return arg === undefined || !server.support()?.absentArgs?.get(name)?.includes(arg);
     },
   };
   const absentArgsFor = (name: string): string[] => {
     const composite = composites.get(name);
-    return composite ? compositeAbsentArgs(composite.params, offers) : (support?.absentArgs?.get(name) ?? []);
+    return composite ? compositeAbsentArgs(composite.params, offers) : (server.support()?.absentArgs?.get(name) ?? []);
   };
   const advertise = (t: CatalogueTool): Tool => {
     const mcp = toMcpTool(t);
@@ -140,9 +151,10 @@ export function createExposure(options: ExposureOptions, notices: NoticeBoard): 
     offers,
     absentArgsFor,
     exposed,
-    serverSupport: () => support,
+    serverSupport: server.support,
     async listTools() {
       const tools = await exposed();
+      const support = server.support();
       if (!advertised || advertised.support !== support) advertised = { tools: tools.map(advertise), support };
       return advertised.tools;
     },
