@@ -67,52 +67,13 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
   const setCallToolHandler = Protocol.prototype.setRequestHandler as (
     this: Server,
     schema: typeof CallToolRequestSchema,
-    handler: (request: CallToolRequest, extra: Parameters<Parameters<Server['setRequestHandler']>[1]>[1]) => Promise<CallToolResult>,
+    handler: (request: CallToolRequest, extra: CallExtra) => Promise<CallToolResult>,
   ) => void;
   setCallToolHandler.call(server, CallToolRequestSchema, async (request, extra) => {
     const progressToken = request.params._meta?.progressToken;
     /** Progress notifications of this call not yet handed to the transport. */
     const progressSent: Array<Promise<unknown>> = [];
-    const client = server.getClientVersion();
-    const canElicit = !!server.getClientCapabilities()?.elicitation;
-    const authExtra = extra.authInfo?.extra as { subject?: string } | undefined;
-    const ctx: CallContext = {
-      user: authExtra?.subject ? { subject: authExtra.subject, accessToken: extra.authInfo?.token || undefined } : undefined,
-      // URL mode elicitation (MCP 2025-11-25): the client shows the link and the user opens it in a browser.
-      openUrl: server.getClientCapabilities()?.elicitation?.url
-        ? async ({ message, url, id }) => {
-            const answer = await server.elicitInput({ mode: 'url', message, url, elicitationId: id });
-            return { action: answer.action, complete: () => server.createElicitationCompletionNotifier(id)() };
-          }
-        : undefined,
-      askUser: canElicit
-        ? async (message) => {
-            const answer = await server.elicitInput({
-              message,
-              requestedSchema: {
-                type: 'object',
-                properties: { confirm: { type: 'boolean', title: 'Proceed', description: 'Yes to let Argo CD do this.' } },
-                required: ['confirm'],
-              },
-            });
-            if (answer.action !== 'accept') return answer.action;
-            return answer.content?.confirm === true ? 'accept' : 'decline';
-          }
-        : undefined,
-      who: (extra.authInfo?.clientId as string | undefined) ?? (client ? `${client.name}/${client.version}` : undefined),
-      clientName: client?.name,
-      requestId: String(extra.requestId),
-      signal: extra.signal,
-      progressToken,
-      sendProgress:
-        progressToken === undefined
-          ? undefined
-          : (p) => {
-              const sent = extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...p } });
-              progressSent.push(sent.catch(() => undefined));
-              return sent;
-            },
-    };
+    const ctx = callContextOf(server, request, extra, progressSent);
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
     const answer = async (callCtx: CallContext): Promise<CallToolResult> => {
       const result = (meta ? await meta.call(request.params.name, args, callCtx) : undefined) ?? (await gateway.callTool(request.params.name, args, callCtx));
@@ -147,4 +108,51 @@ export function createMcpServer(gateway: Gateway, version: string, mode: Mode = 
     return result;
   });
   return server;
+}
+
+type CallExtra = Parameters<Parameters<Server['setRequestHandler']>[1]>[1];
+
+/** What a call carries from its MCP request: who calls, how to reach their user, its signal and progress. */
+function callContextOf(server: Server, request: CallToolRequest, extra: CallExtra, progressSent: Array<Promise<unknown>>): CallContext {
+  const progressToken = request.params._meta?.progressToken;
+  const client = server.getClientVersion();
+  const canElicit = !!server.getClientCapabilities()?.elicitation;
+  const authExtra = extra.authInfo?.extra as { subject?: string } | undefined;
+  return {
+    user: authExtra?.subject ? { subject: authExtra.subject, accessToken: extra.authInfo?.token || undefined } : undefined,
+    // URL mode elicitation (MCP 2025-11-25): the client shows the link and the user opens it in a browser.
+    openUrl: server.getClientCapabilities()?.elicitation?.url
+      ? async ({ message, url, id }) => {
+          const answer = await server.elicitInput({ mode: 'url', message, url, elicitationId: id });
+          return { action: answer.action, complete: () => server.createElicitationCompletionNotifier(id)() };
+        }
+      : undefined,
+    askUser: canElicit
+      ? async (message) => {
+          const answer = await server.elicitInput({
+            message,
+            requestedSchema: {
+              type: 'object',
+              properties: { confirm: { type: 'boolean', title: 'Proceed', description: 'Yes to let Argo CD do this.' } },
+              required: ['confirm'],
+            },
+          });
+          if (answer.action !== 'accept') return answer.action;
+          return answer.content?.confirm === true ? 'accept' : 'decline';
+        }
+      : undefined,
+    who: (extra.authInfo?.clientId as string | undefined) ?? (client ? `${client.name}/${client.version}` : undefined),
+    clientName: client?.name,
+    requestId: String(extra.requestId),
+    signal: extra.signal,
+    progressToken,
+    sendProgress:
+      progressToken === undefined
+        ? undefined
+        : (p) => {
+            const sent = extra.sendNotification({ method: 'notifications/progress', params: { progressToken, ...p } });
+            progressSent.push(sent.catch(() => undefined));
+            return sent;
+          },
+  };
 }
