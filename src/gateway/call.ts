@@ -44,6 +44,7 @@ export interface CallDeps {
   self: () => Pick<Gateway, 'callTool'>;
 }
 
+/** Writes the call's audit record with its outcome. */
 type AuditWrite = (outcome: AuditRecord['outcome'], extra?: Partial<AuditRecord>) => void;
 
 /** Arguments that passed validation, with the call's JMESPath `query` when it has one. */
@@ -201,6 +202,7 @@ async function callOperation(deps: CallDeps, call: Call, checked: Extract<Checke
   return result;
 }
 
+/** What the call's arguments say about the result's shape; `raw` defaults to the gateway's setting. */
 function shapeArgsOf(args: Record<string, unknown>, rawResults: boolean | undefined): ShapeArgs {
   return {
     raw: (args.raw as boolean | undefined) ?? rawResults,

@@ -7,6 +7,7 @@ import type { CatalogueTool } from '../catalogue/types.ts';
 import { redactText } from '../redact.ts';
 import { rememberJson } from '../shaping/raw-json.ts';
 
+/** A result of plain text: the gateway's own message, or an error the caller can act on. */
 export function textResult(text: string, isError = false): CallToolResult {
   return { content: [{ type: 'text', text }], ...(isError ? { isError: true } : {}) };
 }
