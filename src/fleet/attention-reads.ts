@@ -77,6 +77,23 @@ export interface AttentionReadsOptions {
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 
+/**
+ * The caller's own token under per-user sign-in; the gateway's own identity otherwise. Only `interactive` (a
+ * reader asking now) starts a sign-in: the feed's reconnects never do.
+ */
+async function readerIdentity({ signIn, user, interactive = false }: { signIn?: SignInBroker; user?: SignInUser; interactive?: boolean }): Promise<ReadOutcome<{ as?: UpstreamSendArgs['user'] }>> {
+  if (!signIn) return { ok: true };
+  if (!user) {
+    return { ok: false, error: 'This gateway signs each user in to Argo CD (sso), so the feed needs to know who reads it: configure inbound auth (authIssuer or apiKeysFile).' };
+  }
+  const got = await signIn.token(user);
+  if (got.ok) return { ok: true, as: { token: got.token, who: user } };
+  if (!got.signIn) return { ok: false, error: `Could not obtain an Argo CD token for you: ${got.message}` };
+  if (!interactive) return { ok: false, error: 'Your Argo CD sign-in has ended: read the feed again to sign in anew.' };
+  const { url } = await signIn.start(user);
+  return { ok: false, error: `Sign in to Argo CD first (your own account, so Argo CD shows you your applications): open ${url} in a browser, then read the feed again. (The link works once, for 10 minutes.)` };
+}
+
 export function createAttentionReads(options: AttentionReadsOptions): AttentionReads {
   const { scope, upstream, signIn } = options;
 
@@ -89,23 +106,6 @@ export function createAttentionReads(options: AttentionReadsOptions): AttentionR
     return { ok: true, tool };
   }
 
-  /**
-   * The caller's own token under per-user sign-in; the gateway's own identity otherwise. Only `interactive` (a
-   * reader asking now) starts a sign-in: the feed's reconnects never do.
-   */
-  async function identity(user: SignInUser | undefined, interactive = false): Promise<ReadOutcome<{ as?: UpstreamSendArgs['user'] }>> {
-    if (!signIn) return { ok: true };
-    if (!user) {
-      return { ok: false, error: 'This gateway signs each user in to Argo CD (sso), so the feed needs to know who reads it: configure inbound auth (authIssuer or apiKeysFile).' };
-    }
-    const got = await signIn.token(user);
-    if (got.ok) return { ok: true, as: { token: got.token, who: user } };
-    if (!got.signIn) return { ok: false, error: `Could not obtain an Argo CD token for you: ${got.message}` };
-    if (!interactive) return { ok: false, error: 'Your Argo CD sign-in has ended: read the feed again to sign in anew.' };
-    const { url } = await signIn.start(user);
-    return { ok: false, error: `Sign in to Argo CD first (your own account, so Argo CD shows you your applications): open ${url} in a browser, then read the feed again. (The link works once, for 10 minutes.)` };
-  }
-
   async function prepare(name: string, args: Json, user: SignInUser | undefined, fields: string) {
     const found = await toolFor(name);
     if (!found.ok) return found;
@@ -115,7 +115,7 @@ export function createAttentionReads(options: AttentionReadsOptions): AttentionR
     const built = buildRequest(found.tool, verdict.args);
     if (!built.ok) return { ok: false as const, error: built.problems.join('; ') };
     built.request.query.fields = fields;
-    const who = await identity(user);
+    const who = await readerIdentity({ signIn, user });
     if (!who.ok) return who;
     return { ok: true as const, tool: found.tool, request: built.request, as: who.as };
   }
@@ -131,7 +131,7 @@ export function createAttentionReads(options: AttentionReadsOptions): AttentionR
       return upstream ? undefined : 'no Argo CD is configured';
     },
     async identityProblem(user) {
-      const who = await identity(user, true);
+      const who = await readerIdentity({ signIn, user, interactive: true });
       return who.ok ? undefined : who.error;
     },
     async list({ signal, user }) {
