@@ -5,10 +5,10 @@
  * the setting, where it came from, and the fix.
  */
 import path from 'node:path';
-import { reportAuthConflicts } from '../argocd/auth/auth-config.ts';
-import type { ArgocdAuthSettings } from '../argocd/auth/auth-config.ts';
-import { readSsoSettings } from '../argocd/auth/sso/sso-settings.ts';
-import type { SsoSettings } from '../argocd/auth/sso/sso-settings.ts';
+import { reportAuthConflicts } from './auth-settings.ts';
+import type { ArgocdAuthSettings } from './auth-settings.ts';
+import { readSsoSettings } from './sso-settings.ts';
+import type { SsoSettings } from './sso-settings.ts';
 import { readArgocdConnection } from './argocd-connection.ts';
 import type { ArgocdConnection } from './argocd-connection.ts';
 import { readConfigFile } from './config-file.ts';

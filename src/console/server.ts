@@ -12,7 +12,7 @@ import path from 'node:path';
 import { consoleTools } from './console-tools.ts';
 import type { GatewayConfig } from '../config/load-config.ts';
 import { packageRoot } from '../package-root.ts';
-import { DEFAULT_TOOLSETS } from '../policy/toolsets.ts';
+import { DEFAULT_TOOLSETS } from '../catalogue/toolsets.ts';
 import type { ActivityLog } from './activity.ts';
 import { catalogueView } from './catalogue-view.ts';
 import { ConfigFileError, planSave, writeSave } from './config-file.ts';

@@ -19,7 +19,7 @@ import type { Logger } from '../../../log.ts';
 import { redactText } from '../../../redact.ts';
 import { createSsoClient, describeSsoError } from './oidc.ts';
 import type { PendingSignIn, SsoClient, SsoTokens } from './oidc.ts';
-import type { SsoSettings } from './sso-settings.ts';
+import type { SsoSettings } from '../../../config/sso-settings.ts';
 
 /** Who is calling: the subject of their MCP access token, and that token when token exchange needs it. */
 export interface SignInUser {

@@ -6,7 +6,7 @@
 import * as oidc from 'openid-client';
 import { registerSecret } from '../../../redact.ts';
 import { jwtClaims } from '../token-times.ts';
-import type { SsoSettings } from './sso-settings.ts';
+import type { SsoSettings } from '../../../config/sso-settings.ts';
 
 /** What a sign-in leaves: the id token Argo CD accepts, and how to get the next one. */
 export interface SsoTokens {
