@@ -135,21 +135,21 @@ function meterUpstream(upstream: Upstream, meters: UpstreamMeters): Upstream {
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'argocd_mcp_' });
-  const tool = createToolMeters(registry);
+  const toolMeters = createToolMeters(registry);
   const upstreamMeters = createUpstreamMeters(registry);
-  const http = createHttpMeters(registry);
+  const httpMeters = createHttpMeters(registry);
   let sessionCount: () => number = () => 0;
   registerSessionGauge(registry, () => sessionCount());
 
   return {
     registry,
-    wrapAudit: (sink) => meterAudit(sink, tool),
+    wrapAudit: (sink) => meterAudit(sink, toolMeters),
     wrapUpstream: (upstream) => meterUpstream(upstream, upstreamMeters),
-    rateLimited: () => http.rateLimited.inc(),
+    rateLimited: () => httpMeters.rateLimited.inc(),
     sessions(count) {
       sessionCount = count;
     },
-    httpRequest: (route, status) => http.requests.inc({ route, code: String(status) }),
+    httpRequest: (route, status) => httpMeters.requests.inc({ route, code: String(status) }),
     async scrape() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
