@@ -459,6 +459,35 @@ describe('the checks on their own', () => {
   });
 });
 
+describe('an app whose manifest another app manages from Git', () => {
+  const child = (metadata: Record<string, unknown>) => ({ metadata: { name: 'web', ...metadata }, spec: {} });
+  const tracked = { annotations: { 'argocd.argoproj.io/tracking-id': 'argocd_root:argoproj.io/Application:argocd/web' } };
+  const args = { name: 'web', patchType: 'merge', patch: '{"spec":{"source":{"targetRevision":"v2"}}}' };
+
+  it('refuses a spec change when the managing app self-heals, having read that app where the tracking id says', async () => {
+    const asked: Array<[string, Record<string, unknown>]> = [];
+    const read = (): CheckRead => async (tool, a) => {
+      asked.push([tool, a]);
+      return { ok: true, value: a.name === 'web' ? child(tracked) : { spec: { syncPolicy: { automated: { selfHeal: true } } } } };
+    };
+    const verdict = await createGitopsChecks({ mode: 'refuse' }).check({ tool: 'application_patch', args, caller: '', read });
+    expect(asked).toEqual([['application_get', { name: 'web' }], ['application_get', { name: 'root', appNamespace: 'argocd' }]]);
+    expect(verdict?.findings.map((f) => [f.check, f.blocking])).toEqual([['self-heal', true]]);
+    expect(verdict?.refusal).toMatch(/^Refused by the gateway's GitOps checks .*application_patch on web/);
+  });
+
+  it('says so when a tracking id names the managing app but it cannot be read; a label alone says nothing', async () => {
+    const read = (metadata: Record<string, unknown>) => (): CheckRead => async (_tool, a) =>
+      a.name === 'web' ? { ok: true, value: child(metadata) } : { ok: false, error: 'Argo CD answered 403\nmore' };
+    const checks = createGitopsChecks({ mode: 'refuse' });
+    const byTracking = await checks.check({ tool: 'application_patch', args, caller: 'a', read: read(tracked) });
+    expect(byTracking?.refusal).toBeUndefined();
+    expect(byTracking?.findings.map((f) => f.message)).toEqual([expect.stringMatching(/managed from Git by the application "root" .*could not be read \(Argo CD answered 403\)/)]);
+    const byLabel = await checks.check({ tool: 'application_patch', args, caller: 'b', read: read({ labels: { 'app.kubernetes.io/instance': 'root' } }) });
+    expect(byLabel?.findings).toEqual([]);
+  });
+});
+
 describe('findings of a batch', () => {
   it('are grouped by kind, with every app named in gitopsChecks, so they never crowd out the batch result', () => {
     const verdicts = Array.from({ length: 40 }, (_, i) => ({
