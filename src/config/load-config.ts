@@ -1,7 +1,7 @@
 /**
  * Configuration: load → merge (flags > env > YAML file > defaults) → validate → freeze. Each setting is a row of the
  * table in src/config/settings.ts; the readers of its groups (argocd-connection.ts, tool-settings.ts,
- * http-settings.ts, instances.ts, and src/argocd/auth for auth and SSO) report every problem at once, each naming
+ * http-settings.ts, instances.ts, auth-settings.ts, sso-settings.ts) report every problem at once, each naming
  * the setting, where it came from, and the fix.
  */
 import path from 'node:path';
