@@ -87,7 +87,8 @@ function operationReceipt(call: ReceiptCall, answer: Json, kind: 'sync' | 'rollb
   // Argo CD clears operationState when it records an operation; one in the answer is this operation's, picked up.
   const phase = str(obj(status.operationState).phase);
   const dryRun = call.args.dryRun === true || requested.dryRun === true;
-  let after: unknown = shortRev(requested.revision) ?? requested.revisions ?? shortRev(call.args.revision) ?? targetRevisions(spec);
+  const revisions = Array.isArray(requested.revisions) && requested.revisions.length ? requested.revisions.map(shortRev) : undefined;
+  let after: unknown = shortRev(requested.revision) ?? revisions ?? shortRev(call.args.revision) ?? targetRevisions(spec);
   if (kind === 'rollback') {
     const entry = arr(status.history).find((h) => h.id === call.args.id);
     after = shortRev(entry?.revision) ?? after;
@@ -225,12 +226,13 @@ const OTHER_TOOL = /^(project|applicationset|repository|repocreds|cluster|certif
 
 function otherReceipt(call: ReceiptCall, answer: Json): Json | undefined {
   const m = OTHER_TOOL.exec(call.tool);
-  if (!m) return undefined;
+  // A dry run (applicationset_create) answers what it would create: that answer is the point, not a receipt.
+  if (!m || call.args.dryRun === true) return undefined;
   const [, key, action, write] = m;
   const kind = OTHER_KINDS[key];
   const verb = OTHER_VERBS[action];
   // Certificates and keys answer the list of what was added or removed.
-  const items = arr(answer.items).length || arr(answer.created).length;
+  const items = arr(answer.items).length || arr(obj(answer.created).items).length;
   const name = kind.name(answer, call.args) ?? (items ? `${items} item${items === 1 ? '' : 's'}` : undefined);
   const read = kind.read && name && action !== 'delete' && !write ? kind.read(name, answer, call.args) : undefined;
   const fields = Array.isArray(call.args.updatedFields) ? call.args.updatedFields : undefined;

@@ -146,6 +146,14 @@ describe('a write answers with a receipt of at most 300 tokens', () => {
     expect(resultText(result)).not.toMatch(/hunter2|receipts-bearer-token/);
   });
 
+  it('names the instance, in the receipt and in the next call, when the gateway serves one of several', async () => {
+    const [app] = freshApps(1);
+    const prod = gatewayFor(sim.url, { token: sim.tokens.admin, instance: 'prod' });
+    const receipt = parsed(await prod.callTool('application_sync', { name: app.metadata.name, dryRun: true }));
+    expect(receipt).toMatchObject({ instance: 'prod', operation: { kind: 'sync', dryRun: true }, next: { arguments: { name: app.metadata.name, instance: 'prod' } } });
+    expect(receipt.receipt).toMatch(/^A dry-run Sync .* A dry run changes nothing\.$/);
+  });
+
   it('raw: true still returns the object Argo CD answered, untouched', async () => {
     const [app] = freshApps(1);
     const answer = parsed(await gw.callTool('application_sync', { name: app.metadata.name, raw: true }));
