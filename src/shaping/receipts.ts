@@ -123,7 +123,8 @@ function changedByRequest(call: ReceiptCall): string[] {
   const leaves: string[] = [];
   const walk = (v: unknown, at: string) => {
     const o = obj(v);
-    if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(o).length) for (const k of Object.keys(o)) walk(o[k], `${at}/${k}`);
+    // RFC 6901 pointers: a label key such as acme.io/team is one segment.
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(o).length) for (const k of Object.keys(o)) walk(o[k], `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
     else leaves.push(at);
   };
   walk(patch, '');

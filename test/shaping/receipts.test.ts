@@ -8,7 +8,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startSimulator } from 'argocd-simulator';
 import type { Simulator } from 'argocd-simulator';
 import { countTokens } from '../../src/shaping/cap.ts';
-import { OPERATION_QUERY } from '../../src/shaping/receipts.ts';
+import { OPERATION_QUERY, receiptFor } from '../../src/shaping/receipts.ts';
 import { DIGEST_LIMITS } from '../../src/shaping/app-digest.ts';
 import { gatewayFor, resultText } from '../helpers/gateway.ts';
 import type { Gateway } from '../../src/gateway/gateway.ts';
@@ -201,5 +201,24 @@ describe('application_get answers a digest by default', () => {
     expect(parsed(await gw.callTool('application_get', { name, query: 'status.resources[].name' }))).toEqual(whole.status.resources.map((r: Json) => r.name));
     expect(whole.metadata.managedFields).toBeDefined();
     expect(whole.omitted).toBeUndefined();
+  });
+});
+
+describe('receiptFor, from the call and Argo CD\'s answer alone', () => {
+  it.each([
+    ['a merge patch: one RFC 6901 pointer per leaf it sets', { tool: 'application_patch', args: { name: 'web', patch: '{"metadata":{"labels":{"acme.io/team":"a"}},"spec":{"syncPolicy":null}}' } }, { spec: {} }, { changed: ['/metadata/labels/acme.io~1team', '/spec/syncPolicy'] }],
+    ['a JSON patch: each operation and its path', { tool: 'application_patch', args: { name: 'web', patchType: 'json', patch: '[{"op":"replace","path":"/spec/source/targetRevision","value":"v2"}]' } }, { spec: { source: { targetRevision: 'v2' } } }, { changed: ['replace /spec/source/targetRevision'], targetRevision: 'v2' }],
+    ['a multi-source spec: one target revision per source', { tool: 'application_update_spec', args: { name: 'web' } }, { sources: [{ targetRevision: 'v1' }, {}] }, { targetRevision: ['v1', 'HEAD'] }],
+    ['GPG keys: how many were created', { tool: 'gpgkey_create', args: { publicKey: {} } }, { created: { items: [{ keyID: 'a' }, { keyID: 'b' }] } }, { kind: 'GnuPGPublicKey', name: '2 items', done: 'created' }],
+    ['certificates: how many were added', { tool: 'certificate_create', args: {} }, { items: [{ serverName: 'git.example.com' }] }, { kind: 'RepositoryCertificate', name: '1 item', done: 'created' }],
+    ['a project deleted: named from the arguments, nothing to read back', { tool: 'project_delete', args: { name: 'old' } }, {}, { kind: 'AppProject', name: 'old', done: 'deleted' }],
+  ])('%s', (_label, call, answer, want) => {
+    expect(receiptFor(call, answer)).toMatchObject(want);
+  });
+
+  it('gives no receipt for a dry-run create, whose answer is what it would create, nor for reads', () => {
+    expect(receiptFor({ tool: 'applicationset_create', args: { dryRun: true } }, { metadata: { name: 'set' } })).toBeUndefined();
+    expect(receiptFor({ tool: 'application_list', args: {} }, { items: [] })).toBeUndefined();
+    expect(receiptFor({ tool: 'project_create_token', args: {} }, { token: 'x' })).toBeUndefined();
   });
 });
