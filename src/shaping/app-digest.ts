@@ -21,6 +21,16 @@ function sourceOf(s: unknown): Json {
   return { repoURL: src.repoURL, path: src.path, chart: src.chart, targetRevision: src.targetRevision, ref: src.ref };
 }
 
+/**
+ * `automated: {}` is auto-sync on with Argo CD's defaults; stripped of empty values it would read as auto-sync off,
+ * so the digest spells the defaults out (prune and selfHeal false; `enabled: false` turns it off since v3.1).
+ */
+function automatedOf(automated: unknown): Json | undefined {
+  if (automated === undefined || automated === null) return undefined;
+  const a = obj(automated);
+  return { ...a, prune: a.prune ?? false, selfHeal: a.selfHeal ?? false };
+}
+
 /** A resource is worth listing when it needs attention: not Synced, or with a health that is not Healthy. */
 function needsAttention(r: Json): boolean {
   const health = obj(r.health).status;
@@ -103,7 +113,7 @@ export function digestApplication(app: unknown): unknown {
       source: spec.source ? sourceOf(spec.source) : undefined,
       sources: arr(spec.sources).map(sourceOf),
       destination: spec.destination,
-      syncPolicy: { automated: policy.automated, syncOptions: policy.syncOptions },
+      syncPolicy: { automated: automatedOf(policy.automated), syncOptions: policy.syncOptions },
     },
     // A requested operation the controller has not finished yet (Argo CD clears it when the operation ends).
     operation: a.operation ? { sync: obj(obj(a.operation).sync), initiatedBy: obj(obj(a.operation).initiatedBy).username } : undefined,
@@ -121,6 +131,8 @@ export function digestApplication(app: unknown): unknown {
     },
   };
   const out = strip(digest) as Json;
+  // An operation with nothing else to say is still an operation in progress.
+  if (a.operation && !out.operation) out.operation = { requested: true };
   const left = omitted.length ? `${omitted.join('; ')}; ` : '';
   // The one place the digest says it is one: what it left out, and how to get it.
   out.omitted = `Digest. Left out: ${left}resources that are Synced and Healthy, sync results that succeeded, spec details (Helm values, ignoreDifferences, info), annotations. fields (e.g. ["spec","status.resources"]), query, or raw: true give the rest.`;

@@ -145,7 +145,9 @@ function specReceipt(call: ReceiptCall, answer: Json): Json {
   const meta = obj(answer.metadata);
   const ref = appRef(call, meta);
   const changed = changedByRequest(call);
-  const automated = obj(spec.syncPolicy).automated !== undefined && obj(obj(spec.syncPolicy).automated).enabled !== false;
+  // `automated: {}` is auto-sync on with defaults; `enabled: false` turns it off (v3.1+, IsAutomatedSyncEnabled).
+  const policy = obj(spec.syncPolicy).automated;
+  const automated = policy !== undefined && policy !== null && obj(policy).enabled !== false;
   const shown = changed.slice(0, 8);
   return {
     receipt: `${String(ref.name)} ${SPEC_VERBS[call.tool]}. ${automated ? 'Auto-sync is on: Argo CD deploys the change when it next reconciles the app.' : 'Auto-sync is off: nothing is deployed until a sync (sync_and_wait).'}`,

@@ -9,7 +9,7 @@ import { startSimulator } from 'argocd-simulator';
 import type { Simulator } from 'argocd-simulator';
 import { countTokens } from '../../src/shaping/cap.ts';
 import { OPERATION_QUERY, receiptFor } from '../../src/shaping/receipts.ts';
-import { DIGEST_LIMITS } from '../../src/shaping/app-digest.ts';
+import { DIGEST_LIMITS, digestApplication } from '../../src/shaping/app-digest.ts';
 import { gatewayFor, resultText } from '../helpers/gateway.ts';
 import type { Gateway } from '../../src/gateway/gateway.ts';
 
@@ -220,5 +220,25 @@ describe('receiptFor, from the call and Argo CD\'s answer alone', () => {
     expect(receiptFor({ tool: 'applicationset_create', args: { dryRun: true } }, { metadata: { name: 'set' } })).toBeUndefined();
     expect(receiptFor({ tool: 'application_list', args: {} }, { items: [] })).toBeUndefined();
     expect(receiptFor({ tool: 'project_create_token', args: {} }, { token: 'x' })).toBeUndefined();
+  });
+});
+
+describe('digestApplication, on its own', () => {
+  it('keeps auto-sync on when Argo CD says so with an empty automated, and a requested operation with nothing else set', () => {
+    const digest = digestApplication({ metadata: { name: 'web' }, spec: { syncPolicy: { automated: {} } }, operation: { sync: {} }, status: {} }) as Json;
+    expect(digest.spec.syncPolicy.automated).toEqual({ prune: false, selfHeal: false });
+    expect(digest.operation).toEqual({ requested: true });
+    const manual = digestApplication({ metadata: { name: 'web' }, spec: { syncPolicy: {} }, status: {} }) as Json;
+    expect(manual.spec?.syncPolicy).toBeUndefined();
+  });
+
+  it('counts what it leaves out of long lists', () => {
+    const resources = Array.from({ length: 30 }, (_, i) => ({ kind: 'Deployment', name: `d${i}`, status: 'OutOfSync', health: { status: 'Degraded', message: 'crash' } }));
+    const history = Array.from({ length: 8 }, (_, i) => ({ id: i, revision: 'a'.repeat(40) }));
+    const digest = digestApplication({ metadata: { name: 'web' }, status: { resources, history } }) as Json;
+    expect(digest.status.resources).toHaveLength(DIGEST_LIMITS.resources);
+    expect(digest.status.resourceCounts).toEqual({ total: 30, sync: { OutOfSync: 30 }, health: { Degraded: 30 } });
+    expect(digest.status.history.map((h: Json) => h.id)).toEqual([5, 6, 7]);
+    expect(digest.omitted).toMatch(/^Digest\. Left out: 10 more resources that are not Synced or not Healthy; 5 older deployments \(status\.history\);/);
   });
 });
