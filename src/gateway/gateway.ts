@@ -545,6 +545,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         fields: args.fields as string[] | undefined,
         limit: args.limit as number | undefined,
         offset: args.offset as number | undefined,
+        // A write's receipt names the object and the call that follows it (src/shaping/receipts.ts).
+        request: { args: scopedArgs, instance: options.instance },
       };
       // A query reads what it likes of the document: Argo CD's default projection (the list summary's) would hide it.
       let projection = query !== undefined && !shapeArgs.fields?.length ? undefined : serverFields(tool, shapeArgs);
@@ -584,7 +586,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       else if (answer.kind === 'stream') result = await runStream(tool, args, answer, ctx);
       else if (answer.kind === 'json') result = await shapeHere(answer.data);
       else {
-        const job = { text: answer.text, tool: { response: tool.response, request: { list: tool.request.list } }, args: shapeArgs, limit, hint: narrowHint(tool), query };
+        const job = { text: answer.text, tool: { name: tool.name, response: tool.response, request: { list: tool.request.list } }, args: shapeArgs, limit, hint: narrowHint(tool), query };
         // A thread that failed leaves the answer to be shaped here: the call still gets its result.
         const outcome = shaper && answer.text.length >= OFF_THREAD_MIN_CHARS ? await shaper.shape(job).catch(() => undefined) : undefined;
         if (outcome?.kind === 'shaped') {
