@@ -34,7 +34,7 @@ export function buildInstancesGateway(args: {
   /** The largest Argo CD answer read whole (maxResponseBytes). */
   maxResponseBytes?: number;
   /** Builds one instance's gateway with the shared settings (toolsets, result cap, scope, …). */
-  gatewayFor: (parts: InstanceParts) => Gateway;
+  gatewayOver: (parts: InstanceParts) => Gateway;
   /** Wraps each instance's upstream (the HTTP service's metrics). */
   wrapUpstream?: (upstream: Upstream) => Upstream;
   /** Per-user sign-in: calls carry their user's own token, renewed by this broker when refused. */
@@ -62,7 +62,7 @@ export function buildInstancesGateway(args: {
       return {
         name: instance.name,
         description: instance.description,
-        gateway: args.gatewayFor({ allowlist: compileAllowlist(instance.allowlist), upstream, audit: tagAudit(args.audit, instance.name), logger, instance: instance.name }),
+        gateway: args.gatewayOver({ allowlist: compileAllowlist(instance.allowlist), upstream, audit: tagAudit(args.audit, instance.name), logger, instance: instance.name }),
       };
     }),
     args.fanOut,

@@ -172,7 +172,8 @@ async function callOperation(deps: CallDeps, call: Call, checked: Extract<Checke
   const verdict = await scope.check(tool, args, { identity, signal: ctx.signal });
   if (!verdict.ok) return refused(textResult(verdict.refusal!, true));
   const scopedArgs = verdict.args;
-  const shapeArgs = shapeArgsOf(args, options.rawResults);
+  // A write's receipt names the object and the call that follows it (src/shaping/receipts.ts).
+  const shapeArgs: ShapeArgs = { ...shapeArgsOf(args, options.rawResults), request: { args: scopedArgs, instance: options.instance } };
   const built = buildRequest(tool, scopedArgs, { shape: shapeArgs, query, scoped: scope.active });
   if (!built.ok) {
     record('invalid');
@@ -220,7 +221,7 @@ async function resultOf(deps: CallDeps, input: { tool: CatalogueTool; args: Reco
   if (answer.kind === 'stream') return deps.runStream(tool, input.args, answer, ctx);
   if (answer.kind !== 'text') throw new Error('the gateway asks Argo CD for its answers as text');
   const limit: Cap = ctx.internal ? Number.POSITIVE_INFINITY : deps.budgetOf(ctx);
-  const job = { text: answer.text, tool: { response: tool.response, request: { list: tool.request.list } }, args: input.shapeArgs, limit, hint: narrowHint(tool), query: input.query };
+  const job = { text: answer.text, tool: { name: tool.name, response: tool.response, request: { list: tool.request.list } }, args: input.shapeArgs, limit, hint: narrowHint(tool), query: input.query };
   // A workflow's own calls read the value itself, and a scope filters the parsed answer: both stay on this thread.
   const shaper = ctx.internal ? undefined : options.shaper;
   const outcome = await shapeJob(job, { shaper, filter: scope.active ? (data) => scope.filter(tool, data) : undefined });

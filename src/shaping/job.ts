@@ -8,7 +8,6 @@ import { capResult } from './cap.ts';
 import type { Cap } from './cap.ts';
 import type { ShapeArgs, ShapeTool } from './shape.ts';
 import { shapeAnswer } from './queried.ts';
-import type { Shaper } from './pool.ts';
 
 export interface ShapeJob {
   /** The answer's body, as Argo CD sent it. */
@@ -61,7 +60,7 @@ export function runShapeJob(job: ShapeJob): Promise<ShapeOutcome> {
  * One Argo CD answer → the result's text: on a shaping thread when there are threads and the answer is large enough
  * to be worth the hop, else here. `filter` (the scope's) reads the parsed answer before it is shaped, on this thread.
  */
-export async function shapeJob(job: ShapeJob, where: { shaper?: Pick<Shaper, 'shape'>; filter?: (data: unknown) => unknown } = {}): Promise<ShapeOutcome> {
+export async function shapeJob(job: ShapeJob, where: { shaper?: { shape(job: ShapeJob): Promise<ShapeOutcome> }; filter?: (data: unknown) => unknown } = {}): Promise<ShapeOutcome> {
   if (where.shaper && !where.filter && job.text.length >= OFF_THREAD_MIN_CHARS) {
     // A thread that failed, or found no JSON, leaves the answer to be shaped here: the call still gets its result.
     const outcome = await where.shaper.shape(job).catch(() => undefined);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Logger } from '../../log.ts';
 import { createUpstream } from '../upstream.ts';
 import type { BareUpstream, Upstream, UpstreamAnswer, UpstreamSendArgs } from '../upstream.ts';
-import type { ArgocdAuthSettings } from './auth-config.ts';
+import type { ArgocdAuthSettings } from '../../config/auth-settings.ts';
 import { createAuthHttp } from './auth-requests.ts';
 import { oidcRefreshSource } from './oidc-refresh.ts';
 import { sessionLoginSource } from './session-login.ts';
