@@ -1,12 +1,11 @@
 /**
- * The Argo CD client: openapi-fetch typed with the generated `paths`, one per gateway. Non-GET requests carry
- * `Content-Type: application/json` exactly (argocd-server answers 415 otherwise), with or without a body.
+ * The Argo CD client: openapi-fetch, one per gateway. Non-GET requests carry `Content-Type: application/json`
+ * exactly (argocd-server answers 415 otherwise), with or without a body.
  */
 import { readFileSync } from 'node:fs';
 import createClient from 'openapi-fetch';
 import { LiteRequest, createHttpClient } from './http-client.ts';
 import type { HttpFetch } from './http-client.ts';
-import type { paths } from '../../generated/openapi.gen.ts';
 import type { CatalogueTool } from '../catalogue/types.ts';
 import type { UpstreamRequest } from './build-request.ts';
 import type { SignInUser } from './auth/sso/broker.ts';
@@ -69,8 +68,20 @@ export interface Upstream {
   getJson(path: string, options?: { timeoutMs?: number }): Promise<{ ok: true; data: unknown } | { ok: false; text: string }>;
 }
 
-/** The bare client: `send` sends once, and says in `sent.token` which token the request carried. */
-type ArgocdClient = ReturnType<typeof createClient<paths>>;
+/**
+ * What openapi-fetch is told of Argo CD's API here. The operation of a tool call is chosen at run time, by tool name
+ * from the catalogue of the Argo CD release in use (13 releases, src/catalogue/), so the generated per-operation
+ * `paths` of one release cannot type this call site; the arguments were checked against the operation's JSON Schema
+ * instead (src/policy/validate.ts). This says exactly what is sent: path and query parameters, a JSON body, and an
+ * answer read as text or a stream. The generated `paths` check the catalogue itself (generated/operations.gen.ts).
+ */
+interface CatalogueOperation {
+  parameters: { path: UpstreamRequest['path']; query: UpstreamRequest['query'] };
+  requestBody?: { content: { 'application/json': unknown } };
+  responses: { default: { content: { 'application/json': unknown } } };
+}
+type CataloguePaths = Record<string, Record<'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace', CatalogueOperation>>;
+type ArgocdClient = ReturnType<typeof createClient<CataloguePaths>>;
 
 export interface BareUpstream extends Upstream {
   send(args: UpstreamSendArgs, sent?: { token?: string }): Promise<UpstreamAnswer>;
@@ -93,7 +104,7 @@ export function createUpstream(options: UpstreamOptions): BareUpstream {
     }));
   let client: ArgocdClient | undefined;
   const clientFor = () =>
-    (client ??= createClient<paths>({
+    (client ??= createClient<CataloguePaths>({
       baseUrl: options.baseUrl,
       fetch: httpClient() as unknown as typeof fetch,
       Request: LiteRequest as unknown as typeof Request,
@@ -126,6 +137,8 @@ export function createUpstream(options: UpstreamOptions): BareUpstream {
   };
 }
 
+const LOWER_METHOD = { GET: 'get', POST: 'post', PUT: 'put', PATCH: 'patch', DELETE: 'delete' } as const;
+
 /** Sends once; `sent.token` records the token the request carried (a 401 renews only a token still current). */
 async function sendOnce(
   { options, client }: { options: UpstreamOptions; client: () => ArgocdClient },
@@ -154,13 +167,13 @@ async function sendOnce(
   let text: string | undefined;
   let errorBody: unknown;
   try {
-    const result = (await client().request(method.toLowerCase() as never, tool.request.path as never, {
+    const result = await client().request(LOWER_METHOD[method], tool.request.path, {
       params: { path: request.path, query: request.query },
       ...(request.hasBody ? { body: request.body } : {}),
       headers,
       signal: controller.signal,
       parseAs: stream ? 'stream' : 'text',
-    } as never)) as { data?: unknown; error?: unknown; response: Response };
+    });
     response = result.response;
     if (!response.ok) {
       // openapi-fetch has read (and, when it could, parsed) an error body itself.
