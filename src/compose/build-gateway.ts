@@ -64,7 +64,7 @@ export function buildGateway(
         maxResponseBytes: config.maxResponseBytes,
         userAgent,
         logger,
-        perUser: !!extra.signIn,
+        signIn: extra.signIn,
       }).upstream
     : undefined;
   // The HTTP service times and counts Argo CD requests for /metrics through this wrapper.
@@ -72,7 +72,7 @@ export function buildGateway(
   const audit = teeAudit(createAuditSink({ file: config.auditFile, logger }), extra.audit);
   // One store for every instance's gateway: the memory bound is the gateway's, and each key names its instance.
   const snapshots = extra.snapshots ?? createMemorySnapshotStore(config.snapshots ?? defaultSnapshotLimits());
-  const gatewayFor = (parts: InstanceParts): Gateway =>
+  const gatewayOver = (parts: InstanceParts): Gateway =>
     createGateway({
       ...parts,
       toolsets: config.toolsets,
@@ -91,10 +91,10 @@ export function buildGateway(
     });
   // Several Argo CDs: one gateway each, behind one that routes by the `instance` argument (src/gateway/instances.ts).
   if (config.instances) {
-    const built = buildInstancesGateway({ instances: config.instances, logger, audit, userAgent, maxResponseBytes: config.maxResponseBytes, gatewayFor, wrapUpstream: extra.wrapUpstream, fanOut: { concurrency: config.instanceConcurrency, maxResultTokens: config.maxResultTokens } });
+    const built = buildInstancesGateway({ instances: config.instances, logger, audit, userAgent, maxResponseBytes: config.maxResponseBytes, gatewayOver, wrapUpstream: extra.wrapUpstream, signIn: extra.signIn, fanOut: { concurrency: config.instanceConcurrency, maxResultTokens: config.maxResultTokens } });
     return { ...built, logger, version };
   }
-  const gateway = gatewayFor({ allowlist, upstream, audit, logger });
+  const gateway = gatewayOver({ allowlist, upstream, audit, logger });
   return { gateway, logger, version, upstream };
 }
 

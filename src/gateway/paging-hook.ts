@@ -6,9 +6,11 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CatalogueTool, JsonSchema } from '../catalogue/types.ts';
+import { capResult } from '../shaping/cap.ts';
 import type { Cap } from '../shaping/cap.ts';
 import { cursorOf, newSnapshotId, packSnapshot, pageNote, pageOf, pageableItems, parseCursor, snapshotKey, unpackSnapshot } from '../shaping/snapshots.ts';
 import type { ListPage, SnapshotStore } from '../shaping/snapshots.ts';
+import { WORKFLOW_HINT, jsonResult, narrowHint, textResult } from './results.ts';
 
 /**
  * The `cursor` argument, as list tools and paged workflows advertise it: without a description, as limit/offset, since
@@ -127,4 +129,55 @@ export function createListPaging(options: { store: SnapshotStore; instance?: str
 export function withCursor(result: CallToolResult, cursor: string | undefined): CallToolResult {
   if (!cursor || !result.structuredContent || result.structuredContent.cursor === cursor) return result;
   return { ...result, structuredContent: { ...result.structuredContent, cursor } };
+}
+
+/** A page as a tool result, its cursor in the structured content too. */
+export const pageResult = (page: PageAnswer): CallToolResult => withCursor(jsonResult(page.text, page.value, page.notes), page.cursor);
+
+/** A cursor's page as a tool result: the next page of its snapshot, or the error that says to list again. */
+export async function servePage(paging: ListPaging, request: PageRequest & { cursor: string }): Promise<CallToolResult> {
+  const served = await paging.serve(request);
+  return served.ok ? pageResult(served.page) : textResult(served.message, true);
+}
+
+/** A list tool's page: its arguments (without `cursor`) define the list, its `limit` sizes the page. */
+export function listPageRequest(tool: CatalogueTool, args: Record<string, unknown>, who: Pick<PageRequest, 'user' | 'cap'>): PageRequest {
+  return { tool: tool.name, args, user: who.user, cap: who.cap, hint: narrowHint(tool), limit: args.limit as number | undefined };
+}
+
+/**
+ * A freshly listed list, shaped whole (src/shaping/job.ts `shapeWhole`), as a result: a page of it with a cursor
+ * when it is cut; capped as any result when it holds no list to page (a query's object).
+ */
+export async function freshListResult(paging: ListPaging, request: PageRequest & { full: unknown; notes: string[]; offset?: number }): Promise<CallToolResult> {
+  const paged = await paging.page(request);
+  if (paged) return pageResult(paged);
+  const capped = await capResult(request.full, request.cap, request.hint);
+  return jsonResult(capped.text, capped.value, [...request.notes, ...(capped.note ? [capped.note] : [])]);
+}
+
+/** How a workflow whose result is a list (CompositeTool `pages`) is paged: its next pages by cursor, its first one cut from its result. */
+export interface WorkflowPaging {
+  serve(cursor: string): Promise<CallToolResult>;
+  /** The workflow's result as its first page; undefined when it is uncut, or an error, and stays as the workflow made it. */
+  page(result: CallToolResult): Promise<CallToolResult | undefined>;
+}
+
+/** The paging of a workflow's list, or undefined for a workflow that does not page. */
+export function workflowPaging(
+  paging: ListPaging,
+  call: { name: string; pages?: PagedField; args: Record<string, unknown>; user?: PageRequest['user']; cap: Cap },
+): WorkflowPaging | undefined {
+  const { pages, args } = call;
+  if (!pages) return undefined;
+  const request: PageRequest = { tool: call.name, args, user: call.user, cap: call.cap, hint: WORKFLOW_HINT, field: pages.field, limit: typeof args.limit === 'number' ? args.limit : pages.defaultLimit };
+  return {
+    serve: (cursor) => servePage(paging, { ...request, cursor }),
+    async page(result) {
+      if (result.isError) return undefined;
+      const notes = result.content.slice(1).map((c) => (c as { text?: string }).text ?? '');
+      const paged = await paging.page({ ...request, full: result.structuredContent, notes });
+      return paged && !paged.whole ? pageResult(paged) : undefined;
+    },
+  };
 }

@@ -6,7 +6,7 @@
  */
 import { capResult } from './cap.ts';
 import type { Cap } from './cap.ts';
-import type { ShapeArgs, ShapeTool } from './shape.ts';
+import type { ShapeArgs, ShapeTool, Shaped } from './shape.ts';
 import { shapeAnswer } from './queried.ts';
 
 export interface ShapeJob {
@@ -23,7 +23,10 @@ export interface ShapeJob {
 }
 
 export type ShapeOutcome =
-  /** `text` is the result's JSON; `value` is what it says, left out when it is a plain object (`text` says it all). */
+  /**
+   * `text` is the result's JSON; `value` is what it says, left out when it is a plain object shaped on a thread
+   * (`text` says it all, and is parsed only if read).
+   */
   | { kind: 'shaped'; text: string; notes: string[]; object: boolean; value?: unknown }
   /** The body is not JSON: the caller describes that as it would for any call. */
   | { kind: 'not-json' }
@@ -42,15 +45,72 @@ export function parseBody(text: string): { ok: true; value: unknown } | { ok: fa
 
 const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export async function runShapeJob(job: ShapeJob): Promise<ShapeOutcome> {
+/**
+ * Answers shorter than this are shaped where they arrive: handing one to a shaping thread costs the main thread
+ * about as much as parsing and shaping ~4 KB, and adds a hop to the call.
+ */
+const OFF_THREAD_MIN_CHARS = 8192;
+
+/** Runs a job on a shaping thread (worker.ts): the outcome crosses back as text, so a plain object's value is left out. */
+export function runShapeJob(job: ShapeJob): Promise<ShapeOutcome> {
+  return shapeText(job, { keepValue: false });
+}
+
+/** Where a job runs: shaping threads (the HTTP service's), and the scope's filter, which keeps it on this thread. */
+export interface ShapeWhere {
+  shaper?: { shape(job: ShapeJob): Promise<ShapeOutcome> };
+  filter?: (data: unknown) => unknown;
+}
+
+/**
+ * One Argo CD answer → the result's text: on a shaping thread when there are threads and the answer is large enough
+ * to be worth the hop, else here. `filter` (the scope's) reads the parsed answer before it is shaped, on this thread.
+ */
+export async function shapeJob(job: ShapeJob, where: ShapeWhere = {}): Promise<ShapeOutcome> {
+  const outcome = await onThread(job, where);
+  return outcome ?? shapeText(job, { keepValue: true, filter: where.filter });
+}
+
+/** A list shaped whole, to be paged afterwards (src/gateway/paging-hook.ts): its value and the shaping's notes. */
+export type WholeOutcome = { kind: 'whole'; value: unknown; notes: string[] } | Exclude<ShapeOutcome, { kind: 'shaped' }>;
+
+/**
+ * A list answer shaped whole, without limit, offset or the cap, so the page cut from it can leave a snapshot of
+ * the rest for its cursor. On a thread as shapeJob decides; a thread's object comes back as text and is parsed here.
+ */
+export async function shapeWhole(job: ShapeJob, where: ShapeWhere = {}): Promise<WholeOutcome> {
+  const whole: ShapeJob = { ...job, args: { ...job.args, limit: undefined, offset: undefined }, limit: Number.POSITIVE_INFINITY };
+  const outcome = await onThread(whole, where);
+  if (outcome?.kind === 'shaped') return { kind: 'whole', value: outcome.object && outcome.value === undefined ? JSON.parse(outcome.text) : outcome.value, notes: outcome.notes };
+  if (outcome) return outcome;
+  // Shaped here, the value is kept as it is: the page is serialized when it is cut, the whole list never.
+  const shaped = shapeParsed(whole, where.filter);
+  return shaped.kind === 'shaped' ? { kind: 'whole', value: shaped.shaped.data, notes: shaped.shaped.notes } : shaped;
+}
+
+/** The job's outcome from a shaping thread, or undefined when it runs here (no threads, a filter, a short answer, a failed thread). */
+async function onThread(job: ShapeJob, where: ShapeWhere): Promise<ShapeOutcome | undefined> {
+  if (!where.shaper || where.filter || job.text.length < OFF_THREAD_MIN_CHARS) return undefined;
+  // A thread that failed, or found no JSON, leaves the answer to be shaped here: the call still gets its result.
+  const outcome = await where.shaper.shape(job).catch(() => undefined);
+  return outcome && outcome.kind !== 'not-json' ? outcome : undefined;
+}
+
+/** The answer parsed, filtered and shaped (through the query when there is one), before the cap. */
+function shapeParsed(job: ShapeJob, filter?: (data: unknown) => unknown): { kind: 'shaped'; shaped: Shaped } | Exclude<ShapeOutcome, { kind: 'shaped' }> {
   const parsed = parseBody(job.text);
   if (!parsed.ok) return { kind: 'not-json' };
-  const answer = shapeAnswer(job.tool, parsed.value, job.args, job.query);
-  if (!answer.ok) return { kind: 'query-error', message: answer.message };
-  const shaped = answer.shaped;
+  const answer = shapeAnswer(job.tool, filter ? filter(parsed.value) : parsed.value, job.args, job.query);
+  return answer.ok ? { kind: 'shaped', shaped: answer.shaped } : { kind: 'query-error', message: answer.message };
+}
+
+async function shapeText(job: ShapeJob, how: { keepValue: boolean; filter?: (data: unknown) => unknown }): Promise<ShapeOutcome> {
+  const answer = shapeParsed(job, how.filter);
+  if (answer.kind !== 'shaped') return answer;
+  const { shaped } = answer;
   const capped = await capResult(shaped.data, job.limit, job.hint);
   const notes = capped.note ? [...shaped.notes, capped.note] : shaped.notes;
   return isPlainObject(capped.value)
-    ? { kind: 'shaped', text: capped.text, notes, object: true }
+    ? { kind: 'shaped', text: capped.text, notes, object: true, ...(how.keepValue ? { value: capped.value } : {}) }
     : { kind: 'shaped', text: capped.text, notes, object: false, value: capped.value };
 }
