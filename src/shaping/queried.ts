@@ -6,7 +6,7 @@
  */
 import { mayCarrySecrets, redactResult } from '../redact.ts';
 import { runQuery } from '../query/index.ts';
-import { project, shapeResult, strip, stripPrefix } from './shape.ts';
+import { project, projector, shapeResult, strip, stripPrefix } from './shape.ts';
 import type { ShapeArgs, ShapeTool, Shaped } from './shape.ts';
 
 export type QueriedShape = { ok: true; shaped: Shaped } | { ok: false; message: string };
@@ -17,8 +17,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 function projected(data: unknown, fields: string[] | undefined): unknown {
   if (!fields?.length) return data;
   if (isObj(data) && Array.isArray(data.items)) {
-    const each = stripPrefix(fields, 'items.');
-    return { ...data, items: data.items.map((i) => project(i, each)) };
+    const each = projector(stripPrefix(fields, 'items.'));
+    return { ...data, items: data.items.map(each) };
   }
   return project(data, fields);
 }

@@ -68,54 +68,62 @@ export function strip(value: unknown): unknown {
   return out;
 }
 
-function get(obj: unknown, path: string): unknown {
+function get(obj: unknown, segs: readonly string[]): unknown {
   let cur = obj;
-  for (const seg of path.split('.')) {
+  for (const seg of segs) {
     if (!isObj(cur)) return undefined;
     cur = cur[seg];
   }
   return cur;
 }
 
-function set(obj: Json, path: string, value: unknown): void {
-  const segs = path.split('.');
+function set(obj: Json, segs: readonly string[], value: unknown): void {
   let cur = obj;
-  for (const seg of segs.slice(0, -1)) {
-    if (!isObj(cur[seg])) cur[seg] = {};
-    cur = cur[seg] as Json;
+  const last = segs.length - 1;
+  for (let i = 0; i < last; i++) {
+    if (!isObj(cur[segs[i]])) cur[segs[i]] = {};
+    cur = cur[segs[i]] as Json;
   }
-  cur[segs[segs.length - 1]] = value;
+  cur[segs[last]] = value;
 }
 
-function unset(obj: unknown, path: string): void {
-  const segs = path.split('.');
+function unset(obj: unknown, segs: readonly string[]): void {
   let cur = obj;
-  for (const seg of segs.slice(0, -1)) {
+  const last = segs.length - 1;
+  for (let i = 0; i < last; i++) {
     if (!isObj(cur)) return;
-    cur = cur[seg];
+    cur = cur[segs[i]];
   }
-  if (isObj(cur)) delete cur[segs[segs.length - 1]];
+  if (isObj(cur)) delete cur[segs[last]];
 }
 
 /**
- * Projects an object on dotted paths (`metadata.name`); with a leading `-` on the first path, the listed paths
- * are removed instead (Argo CD's own `fields` syntax).
+ * A projection on dotted paths (`metadata.name`), the paths split once: a list's items are projected one by one,
+ * and splitting every path again per item made most of the garbage of a 10,000-app list (12 MB for a 0.9 MB body).
+ * With a leading `-` on the first path, the listed paths are removed instead (Argo CD's own `fields` syntax).
  */
-export function project(value: unknown, fields: string[]): unknown {
-  if (!isObj(value)) return value;
+export function projector(fields: string[]): (value: unknown) => unknown {
   const exclude = fields[0]?.startsWith('-');
-  const paths = fields.map((f) => f.replace(/^-/, '').trim()).filter(Boolean);
-  if (exclude) {
-    const copy = structuredClone(value);
-    for (const p of paths) unset(copy, p);
-    return copy;
-  }
-  const out: Json = {};
-  for (const p of paths) {
-    const v = get(value, p);
-    if (v !== undefined) set(out, p, v);
-  }
-  return out;
+  const paths = fields.map((f) => f.replace(/^-/, '').trim()).filter(Boolean).map((p) => p.split('.'));
+  return (value) => {
+    if (!isObj(value)) return value;
+    if (exclude) {
+      const copy = structuredClone(value);
+      for (const p of paths) unset(copy, p);
+      return copy;
+    }
+    const out: Json = {};
+    for (const p of paths) {
+      const v = get(value, p);
+      if (v !== undefined) set(out, p, v);
+    }
+    return out;
+  };
+}
+
+/** Projects one object on dotted paths (see projector). */
+export function project(value: unknown, fields: string[]): unknown {
+  return projector(fields)(value);
 }
 
 const short = (rev: unknown) => (typeof rev === 'string' && /^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 8) : rev);
@@ -323,9 +331,8 @@ export function shapeResult(tool: ShapeTool, data: unknown, args: ShapeArgs): Sh
         ? { namespace: shared, columns: APPLICATION_COLUMNS.slice(0, -1), items: rows.map((r) => r.slice(0, -1)) }
         : { columns: [...APPLICATION_COLUMNS], items: rows };
     } else if (items && isObj(data)) {
-      const each = args.fields?.length
-        ? (i: unknown) => project(strip(i), stripPrefix(args.fields!, 'items.'))
-        : ITEM_SUMMARIES[response] ?? strip;
+      const projectItem = args.fields?.length ? projector(stripPrefix(args.fields, 'items.')) : undefined;
+      const each = projectItem ? (i: unknown) => projectItem(strip(i)) : ITEM_SUMMARIES[response] ?? strip;
       out = { ...(strip({ ...data, items: undefined }) as Json), items: items.map(each) };
     } else if (args.fields?.length) {
       out = project(strip(data), args.fields);
