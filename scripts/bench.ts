@@ -370,6 +370,8 @@ async function main(): Promise<void> {
     say();
     say(`Run on ${machine()}; against the built-in simulator on 127.0.0.1. Figures are from one run; compare ratios, not absolute times.`);
     say();
+    say(`Written by \`npm run bench\`; \`npm run bench -- --only <section>\` (${sections.map((s) => s.name).join(', ')}) runs one section and replaces only that section here, \`--fleet-apps 1500,10000\` sets the fleet sizes.`);
+    say();
   }
   try {
     for (const section of only ? [only] : sections) await section.run(sim, fleetApps);
