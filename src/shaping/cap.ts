@@ -21,7 +21,7 @@ const BOUNDARY = /[\s,{}[\]]/;
 async function countTokens(text: string): Promise<number> {
   const count = await tokenCounter();
   if (text.length <= HARD) return count(text);
-  return countPieces(count, text, () => undefined);
+  return countPieces(count, text);
 }
 
 const tokenCounter = (): Promise<CountTokens> =>
@@ -38,15 +38,20 @@ function pieceEnd(text: string, start: number): number {
   return end;
 }
 
-/** Tokens of a text counted piece by piece; `seen` is told each piece's start and the count before it. */
-function countPieces(count: CountTokens, text: string, seen: (start: number, before: number) => void, from = 0): number {
+/**
+ * Tokens of a text counted piece by piece, from `from`; it stops once the count passes `stopAbove`. `seen` is told
+ * each piece's start with the count before it, then where counting ended with the count there.
+ */
+function countPieces(count: CountTokens, text: string, from = 0, stopAbove = Number.POSITIVE_INFINITY, seen?: (start: number, before: number) => void): number {
   let total = 0;
-  for (let start = from; start < text.length; ) {
-    seen(start, total);
+  let start = from;
+  while (start < text.length && total <= stopAbove) {
+    seen?.(start, total);
     const end = pieceEnd(text, start);
     total += count(text.slice(start, end));
     start = end;
   }
+  seen?.(start, total);
   return total;
 }
 
@@ -93,13 +98,13 @@ function cuttable(value: unknown): Cuttable | undefined {
 }
 
 /**
- * Whether the value cut after k items fits in `tokens`, counted exactly as countTokens counts that text, from one
- * count of the whole: a piece ends within HARD characters of its start, so the whole text's pieces that end well
- * before the cut are the cut text's pieces too, and a probe counts only its last ~HARD characters again. The binary
- * search over a 10,000-app answer otherwise counted the whole text a dozen times (35 MB of garbage, ~100-300 ms).
- * Undefined when the value's JSON is not its parts' JSON joined (then each probe is counted whole).
+ * Whether the value cut after k items fits in a number of tokens, counted exactly as countTokens counts that text,
+ * from one count of the whole (up to `tokens`, past which nothing fits): a piece ends within HARD characters of its
+ * start, so the whole text's pieces that end well before the cut are the cut text's pieces too, and a probe counts
+ * only its last ~HARD characters again. The binary search over a 10,000-app answer otherwise counted the whole text
+ * a dozen times (35 MB of garbage, ~100-300 ms). Undefined when the value's JSON is not its parts' JSON joined.
  */
-async function prefixFits(cut: Cuttable, all: unknown[], whole: string, tokens: number): Promise<((k: number) => boolean) | undefined> {
+async function prefixFits(cut: Cuttable, all: unknown[], whole: string, tokens: number): Promise<((k: number, within: number) => boolean) | undefined> {
   const mark = JSON.stringify('\u0000cut\u0000');
   const shell = JSON.stringify(cut.with(['\u0000cut\u0000']));
   const at = shell.indexOf(mark);
@@ -113,15 +118,16 @@ async function prefixFits(cut: Cuttable, all: unknown[], whole: string, tokens: 
   const count = await tokenCounter();
   const starts: number[] = [];
   const before: number[] = [];
-  countPieces(count, whole, (start, counted) => {
+  countPieces(count, whole, 0, tokens, (start, counted) => {
     starts.push(start);
     before.push(counted);
   });
-  return (k) => {
-    const text = whole.slice(0, ends[k]) + tail;
-    if (Buffer.byteLength(text) <= tokens) return true;
+  return (k, within) => {
+    const text = k === all.length ? whole : whole.slice(0, ends[k]) + tail;
+    if (Buffer.byteLength(text) <= within) return true;
     // Pieces whose window (HARD characters from the start) ends at or before the cut are the same in both texts;
-    // the first that reaches past it starts where the shared ones end. The whole text's last piece never is shared.
+    // the first that reaches past it starts where the shared ones end. Counts only grow piece by piece, so a cut
+    // whose shared pieces already count more than `within` does not fit.
     let lo = 0;
     let hi = starts.length - 1;
     while (lo < hi) {
@@ -129,7 +135,8 @@ async function prefixFits(cut: Cuttable, all: unknown[], whole: string, tokens: 
       if (starts[mid] + HARD <= ends[k]) lo = mid + 1;
       else hi = mid;
     }
-    return before[lo] + countPieces(count, text, () => undefined, starts[lo]) <= tokens;
+    if (before[lo] > within) return false;
+    return before[lo] + countPieces(count, text, starts[lo], within) <= within;
   };
 }
 
@@ -174,12 +181,17 @@ function limitOf(cap: Cap): Limit {
 export async function capResult(value: unknown, cap: Cap, hint: string): Promise<Capped> {
   const limit = limitOf(cap);
   const text = JSON.stringify(value);
-  if (await limit.fits(text, false)) return { text, value };
-  const cut = cuttable(value);
+  const tokens = limit.tokens;
+  // A list over a token cap is counted once, for the whole answer and for every cut of it (prefixFits).
+  const listCut = tokens !== undefined && typeof text === 'string' && Buffer.byteLength(text) > tokens ? cuttable(value) : undefined;
+  const counted = listCut && tokens !== undefined ? await prefixFits(listCut, listCut.get(), text, tokens) : undefined;
+  if (counted && tokens !== undefined ? counted(listCut!.get().length, tokens) : await limit.fits(text, false)) return { text, value };
+  const cut = listCut ?? cuttable(value);
   if (cut) {
     const all = cut.get();
-    const counted = limit.tokens !== undefined ? await prefixFits(cut, all, text, limit.tokens - NOTE_TOKENS) : undefined;
-    const fits = counted ? async (k: number) => counted(k) : (k: number) => limit.fits(JSON.stringify(cut.with(all.slice(0, k))), true);
+    const fits = counted && tokens !== undefined
+      ? async (k: number) => counted(k, tokens - NOTE_TOKENS)
+      : (k: number) => limit.fits(JSON.stringify(cut.with(all.slice(0, k))), true);
     // Binary search for the most items that fit, leaving room for the note.
     let lo = 0;
     let hi = all.length;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capResult, fitsIn } from '../../src/shaping/cap.ts';
+import { capResult, countTokens, fitsIn } from '../../src/shaping/cap.ts';
 
 /** The most items of `items` that fit, each cut counted whole (what capResult's answer must equal). */
 async function mostThatFit(wrap: (items: unknown[]) => unknown, items: unknown[], tokens: number): Promise<number> {
@@ -33,4 +33,16 @@ describe('capResult counts a cut list as it counts the cut text', () => {
       expect(await fitsIn(capped.text, c.tokens)).toBe(true);
     });
   }
+
+  it('leaves whole a list whose bytes pass the cap but whose tokens do not', async () => {
+    const list = names.slice(0, 400);
+    const text = JSON.stringify(list);
+    const tokens = await countTokens(text);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(tokens);
+    const whole = await capResult(list, tokens, 'Narrow it.');
+    expect(whole.note).toBeUndefined();
+    expect(whole.text).toBe(text);
+    const cut = await capResult(list, tokens - 1, 'Narrow it.');
+    expect(cut.note).toMatch(/items shown/);
+  });
 });
