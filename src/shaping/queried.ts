@@ -6,7 +6,8 @@
  */
 import { mayCarrySecrets, redactResult } from '../redact.ts';
 import { runQuery } from '../query/index.ts';
-import { project, projector, shapeResult, strip, stripPrefix } from './shape.ts';
+import { project, projector } from './project.ts';
+import { shapeResult, strip, stripPrefix } from './shape.ts';
 import type { ShapeArgs, ShapeTool, Shaped } from './shape.ts';
 
 export type QueriedShape = { ok: true; shaped: Shaped } | { ok: false; message: string };
