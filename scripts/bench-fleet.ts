@@ -17,7 +17,7 @@ import { connectWith, peakRssMb, resetPeakRss, rssMb, simulatorProcess, text } f
 type Say = (line?: string) => void;
 
 /** Timed runs per question and size (after one untimed warm-up of each side); the median is reported. */
-const RUNS = 5;
+const RUNS = 7;
 
 /** A loopback proxy that counts the body bytes Argo CD sends and remembers the last applications list URL asked. */
 interface CountingProxy {
@@ -248,6 +248,6 @@ export async function fleet(say: Say, sizes: number[], runOn: string): Promise<v
   say();
   await writeReceipts(say);
   say();
-  say('Where the gateway\'s memory goes on a 10,000-app list (measured on the OutOfSync question, a 0.9 MB body): the o200k tokenizer, loaded by the first result whose bytes could pass the cap, holds ~50 MB for the life of the process (src/shaping/cap.ts). The body is read into text once, decoded as it arrives (src/argocd/http-client.ts), and parsed once, on the main thread over stdio. A call\'s garbage went from ~53 MB to ~18 MB when each item\'s projection stopped splitting its paths again (src/shaping/shape.ts) and the cap stopped counting the whole answer once per probe of its binary search (src/shaping/cap.ts); and the old generation now grows at most 20% past what a collection left alive (src/heap-tuning.ts), where it grew to ~4× and the peak reached 174-219 MB. An answer that names fewer than all is cut at the result cap (20,000 tokens for a client the gateway does not know), and says how many it left out.');
+  say('Where the gateway\'s memory goes on a 10,000-app list (measured on the OutOfSync question, a 0.9 MB body): the o200k tokenizer, loaded by the first result whose bytes could pass the cap, holds ~50 MB for the life of the process (src/shaping/cap.ts). The body is read into text once, decoded as it arrives (src/argocd/http-client.ts), and parsed once, on the main thread over stdio. A call\'s garbage went from ~53 MB to ~9 MB (parse to cap, measured in-process) when each item\'s projection stopped splitting its paths again and stopped copying items Argo CD had projected already (src/shaping/project.ts), and the cap counted the answer once, up to the cap, instead of whole once per probe of its binary search (src/shaping/cap.ts); and the old generation now grows at most 20% past what a collection left alive (src/heap-tuning.ts), where it grew to ~4× and the peak reached 174-219 MB. An answer that names fewer than all is cut at the result cap (20,000 tokens for a client the gateway does not know), and says how many it left out.');
   say();
 }
