@@ -1,15 +1,18 @@
 /**
  * `npm run bench`: starts the simulator and the built gateway (dist/cli.js), and prints, as figures from one run:
  * tools/list tokens per mode and toolset; result tokens raw vs shaped; added latency through the gateway; spawn →
- * initialize time against a bare Node process; RSS after 1,000 calls. Writes the same table to docs/bench.md.
- * Tokens are counted with gpt-tokenizer's o200k encoding.
+ * initialize time against a bare Node process; RSS after 1,000 calls; the fleet questions at 1,500 and 10,000 apps
+ * (bench-fleet.ts). Writes the same tables to docs/bench.md. Tokens are counted with gpt-tokenizer's o200k encoding.
+ *
+ * `npm run bench -- --only fleet` runs one section and replaces only that section of docs/bench.md;
+ * `--fleet-apps 1500` sets the fleet sizes (comma-separated).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { parseArgs } from 'node:util';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { startSimulator } from 'argocd-simulator';
@@ -20,9 +23,9 @@ import { createUpstream } from '../src/argocd/upstream.ts';
 import { createLogger } from '../src/log.ts';
 import type { Simulator } from 'argocd-simulator';
 import { operationInProgress, type WatchedApp } from '../src/workflows/wait.ts';
+import { fleet } from './bench-fleet.ts';
+import { cli, connectWith, root, rssMb, simulatorProcess, text } from './bench-processes.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
-const cli = path.join(root, 'dist', 'cli.js');
 const lines: string[] = [];
 const say = (line = '') => {
   lines.push(line);
@@ -48,16 +51,7 @@ function gatewayEnv(sim: Simulator, extra: Record<string, string> = {}): Record<
   };
 }
 
-async function connectWith(env: Record<string, string>): Promise<{ client: Client; pid: number }> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [cli], env, stderr: 'ignore' });
-  const client = new Client({ name: 'bench', version: '1.0.0' });
-  await client.connect(transport);
-  return { client, pid: transport.pid ?? 0 };
-}
-
 const connect = (sim: Simulator, extra: Record<string, string> = {}) => connectWith(gatewayEnv(sim, extra));
-
-const text = (r: CallToolResult) => r.content.map((c) => (c as { text?: string }).text ?? '').join('\n');
 
 async function toolsListTokens(sim: Simulator): Promise<void> {
   say('## tools/list');
@@ -133,25 +127,6 @@ async function resultTokens(sim: Simulator, client: Client): Promise<void> {
   }
   say(`| (list applications, per application) | | ${listPerApp.toFixed(1)} | |`);
   say();
-}
-
-/** The simulator in its own process, so that it does not share an event loop with the measuring client. */
-async function simulatorProcess(): Promise<Pick<Simulator, 'url' | 'tokens'> & { close: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'simulator', 'main.ts'), '--port', '0'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  const found = await new Promise<{ url: string; admin: string; readonly: string }>((resolve, reject) => {
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const url = /listening on (\S+)/.exec(err)?.[1];
-      const admin = /admin token:\s+(\S+)/.exec(err)?.[1];
-      const ro = /readonly token:\s+(\S+)/.exec(err)?.[1];
-      if (url && admin && ro) resolve({ url, admin, readonly: ro });
-    });
-    child.once('exit', (code) => reject(new Error(`simulator exited ${code}: ${err}`)));
-  });
-  return { url: found.url, tokens: { admin: found.admin, readonly: found.readonly }, close: () => child.kill() };
 }
 
 async function latency(): Promise<void> {
@@ -249,12 +224,6 @@ async function startup(sim: Simulator): Promise<void> {
   say(`| bare Node answering initialize by hand | ${bareMs.toFixed(0)} | 1.00× |`);
   say(`| argocd-mcp-gateway (dist/cli.js, stdio) | ${gatewayMs.toFixed(0)} | ${ratio(gatewayMs, bareMs)} |`);
   say();
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
 }
 
 async function memoryRun(sim: Simulator, extraEnv: Record<string, string>): Promise<[number, number]> {
@@ -357,26 +326,62 @@ async function workflows(): Promise<void> {
   say();
 }
 
+const machine = () =>
+  `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+
+/** The sections in the order they run and are written; `heading` is how each begins in docs/bench.md. */
+const sections: Array<{ name: string; heading: string; run: (sim: Simulator, fleetApps: number[]) => Promise<void> }> = [
+  { name: 'tools', heading: '## tools/list', run: toolsListTokens },
+  {
+    name: 'results',
+    heading: '## Result tokens',
+    run: async (sim) => {
+      const { client } = await connect(sim);
+      await resultTokens(sim, client);
+      await client.close();
+    },
+  },
+  { name: 'latency', heading: '## Latency', run: () => latency() },
+  { name: 'startup', heading: '## spawn', run: startup },
+  { name: 'memory', heading: '## Memory', run: memory },
+  { name: 'workflows', heading: '## Workflow tools', run: () => workflows() },
+  { name: 'fleet', heading: '## Fleet', run: (_sim, sizes) => fleet(say, sizes, `${new Date().toISOString().slice(0, 10)} on ${machine()}`) },
+];
+
+/** docs/bench.md with the section that begins with `heading` replaced by `section` (appended when absent). */
+function replaceSection(doc: string, heading: string, section: string): string {
+  const docLines = doc.split('\n');
+  const start = docLines.findIndex((l) => l.startsWith(heading));
+  if (start < 0) return `${doc.trimEnd()}\n\n${section}`;
+  const next = docLines.findIndex((l, i) => i > start && l.startsWith('## '));
+  const after = next < 0 ? [] : docLines.slice(next);
+  return [...docLines.slice(0, start), ...section.trimEnd().split('\n'), '', ...after].join('\n');
+}
+
 async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { only: { type: 'string' }, 'fleet-apps': { type: 'string', default: '1500,10000' } }, strict: true });
+  const fleetApps = values['fleet-apps'].split(',').map(Number);
+  if (fleetApps.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--fleet-apps takes application counts, e.g. 1500,10000; got "${values['fleet-apps']}"`);
+  const only = values.only === undefined ? undefined : sections.find((s) => s.name === values.only);
+  if (values.only !== undefined && !only) throw new Error(`--only takes one of ${sections.map((s) => s.name).join(', ')}; got "${values.only}"`);
   const sim = await startSimulator({});
-  say('# argocd-mcp-gateway benchmark');
-  say();
-  say(`Run on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}; against the built-in simulator on 127.0.0.1. Figures are from one run; compare ratios, not absolute times.`);
-  say();
+  if (!only) {
+    say('# argocd-mcp-gateway benchmark');
+    say();
+    say(`Run on ${machine()}; against the built-in simulator on 127.0.0.1. Figures are from one run; compare ratios, not absolute times.`);
+    say();
+    say(`Written by \`npm run bench\`; \`npm run bench -- --only <section>\` (${sections.map((s) => s.name).join(', ')}) runs one section and replaces only that section here, \`--fleet-apps 1500,10000\` sets the fleet sizes.`);
+    say();
+  }
   try {
-    await toolsListTokens(sim);
-    const { client } = await connect(sim);
-    await resultTokens(sim, client);
-    await client.close();
-    await latency();
-    await startup(sim);
-    await memory(sim);
-    await workflows();
+    for (const section of only ? [only] : sections) await section.run(sim, fleetApps);
   } finally {
     await sim.close();
   }
-  writeFileSync(path.join(root, 'docs', 'bench.md'), `${lines.join('\n')}\n`);
-  process.stderr.write('written to docs/bench.md\n');
+  const file = path.join(root, 'docs', 'bench.md');
+  const written = only ? replaceSection(readFileSync(file, 'utf8'), only.heading, lines.join('\n')) : lines.join('\n');
+  writeFileSync(file, `${written.trimEnd()}\n`);
+  process.stderr.write(`written to docs/bench.md${only ? ` (section ${only.name} only)` : ''}\n`);
 }
 
 main().catch((err: Error) => {

@@ -17,6 +17,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { Readable, Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import zlib from 'node:zlib';
 import { defaultOf } from '../config/values.ts';
 
@@ -128,10 +129,15 @@ export class LiteResponse {
     this.web ??= Readable.toWeb(this.take()) as ReadableStream<Uint8Array>;
     return this.web;
   }
-  /** The body as text; an answer larger than `maxBodyBytes` is abandoned as it passes the limit. */
+  /**
+   * The body as text; an answer larger than `maxBodyBytes` is abandoned as it passes the limit. Each chunk is
+   * decoded as it comes and let go, so the body is held once, as text: collecting the chunks and joining them
+   * held it three times over at the end (the chunks, their join, the text), 90 MB for a 30 MB list.
+   */
   async text(): Promise<string> {
-    const chunks: Buffer[] = [];
     const stream = this.take();
+    const decoder = new StringDecoder('utf8');
+    let text = '';
     let size = 0;
     try {
       for await (const chunk of stream) {
@@ -140,13 +146,13 @@ export class LiteResponse {
           stream.destroy();
           throw bodyError('ERR_RESPONSE_TOO_LARGE', `the answer is larger than ${formatBytes(this.maxBodyBytes)} (maxResponseBytes)`);
         }
-        chunks.push(chunk as Buffer);
+        text += decoder.write(chunk as Buffer);
       }
     } catch (err) {
       if (err instanceof TypeError && (err.cause as { code?: string } | undefined)?.code) throw err;
       throw fetchFailed(err);
     }
-    return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    return text + decoder.end();
   }
   async json(): Promise<unknown> {
     return JSON.parse(await this.text());

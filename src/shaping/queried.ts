@@ -6,7 +6,8 @@
  */
 import { mayCarrySecrets, redactResult } from '../redact.ts';
 import { runQuery } from '../query/index.ts';
-import { project, shapeResult, strip, stripPrefix } from './shape.ts';
+import { project, projector } from './project.ts';
+import { shapeResult, strip, stripPrefix } from './shape.ts';
 import { digestApplication } from './app-digest.ts';
 import { receiptFor } from './receipts.ts';
 import type { ShapeArgs, ShapeTool, Shaped } from './shape.ts';
@@ -19,8 +20,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 function projected(data: unknown, fields: string[] | undefined): unknown {
   if (!fields?.length) return data;
   if (isObj(data) && Array.isArray(data.items)) {
-    const each = stripPrefix(fields, 'items.');
-    return { ...data, items: data.items.map((i) => project(i, each)) };
+    const each = projector(stripPrefix(fields, 'items.'));
+    return { ...data, items: data.items.map(each) };
   }
   return project(data, fields);
 }

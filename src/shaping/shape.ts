@@ -5,6 +5,9 @@
  */
 import { mayCarrySecrets, redactResult } from '../redact.ts';
 import type { CatalogueTool } from '../catalogue/types.ts';
+import { project, projector } from './project.ts';
+
+export { project, projector };
 
 /** What shaping reads of a tool: its response definition and whether it answers a pageable list. */
 export interface ShapeTool {
@@ -68,56 +71,6 @@ export function strip(value: unknown): unknown {
       next = strip(kept);
     } else next = typeof v === 'object' && v !== null ? strip(v) : v;
     if (!isEmpty(next)) out[k] = next;
-  }
-  return out;
-}
-
-function get(obj: unknown, path: string): unknown {
-  let cur = obj;
-  for (const seg of path.split('.')) {
-    if (!isObj(cur)) return undefined;
-    cur = cur[seg];
-  }
-  return cur;
-}
-
-function set(obj: Json, path: string, value: unknown): void {
-  const segs = path.split('.');
-  let cur = obj;
-  for (const seg of segs.slice(0, -1)) {
-    if (!isObj(cur[seg])) cur[seg] = {};
-    cur = cur[seg] as Json;
-  }
-  cur[segs[segs.length - 1]] = value;
-}
-
-function unset(obj: unknown, path: string): void {
-  const segs = path.split('.');
-  let cur = obj;
-  for (const seg of segs.slice(0, -1)) {
-    if (!isObj(cur)) return;
-    cur = cur[seg];
-  }
-  if (isObj(cur)) delete cur[segs[segs.length - 1]];
-}
-
-/**
- * Projects an object on dotted paths (`metadata.name`); with a leading `-` on the first path, the listed paths
- * are removed instead (Argo CD's own `fields` syntax).
- */
-export function project(value: unknown, fields: string[]): unknown {
-  if (!isObj(value)) return value;
-  const exclude = fields[0]?.startsWith('-');
-  const paths = fields.map((f) => f.replace(/^-/, '').trim()).filter(Boolean);
-  if (exclude) {
-    const copy = structuredClone(value);
-    for (const p of paths) unset(copy, p);
-    return copy;
-  }
-  const out: Json = {};
-  for (const p of paths) {
-    const v = get(value, p);
-    if (v !== undefined) set(out, p, v);
   }
   return out;
 }
@@ -327,9 +280,8 @@ export function shapeResult(tool: ShapeTool, data: unknown, args: ShapeArgs): Sh
         ? { namespace: shared, columns: APPLICATION_COLUMNS.slice(0, -1), items: rows.map((r) => r.slice(0, -1)) }
         : { columns: [...APPLICATION_COLUMNS], items: rows };
     } else if (items && isObj(data)) {
-      const each = args.fields?.length
-        ? (i: unknown) => project(strip(i), stripPrefix(args.fields!, 'items.'))
-        : ITEM_SUMMARIES[response] ?? strip;
+      const projectItem = args.fields?.length ? projector(stripPrefix(args.fields, 'items.')) : undefined;
+      const each = projectItem ? (i: unknown) => projectItem(strip(i)) : ITEM_SUMMARIES[response] ?? strip;
       out = { ...(strip({ ...data, items: undefined }) as Json), items: items.map(each) };
     } else if (args.fields?.length) {
       out = project(strip(data), args.fields);
