@@ -86,3 +86,13 @@ export const WAIT_ARGS: Record<string, JsonSchema> = {
   waitForHealth: { type: 'boolean', description: 'false: waitFor [operation].' },
   terminateOnCancel: { type: 'boolean', description: 'If the call is cancelled, terminate the running operation (default false).' },
 };
+
+/**
+ * Where the gateway previews a call instead of asking (confirmFallback: token), the token of that preview; the
+ * gateway takes it (src/policy/confirm/gate.ts), the workflow never passes it on.
+ * No description: the name says it, and the preview that issues one says how to use it.
+ */
+export const CONFIRMATION_TOKEN_ARG = { type: 'string' };
+
+/** The given keys of args that are set. */
+export const pick = (args: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
