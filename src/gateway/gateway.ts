@@ -43,6 +43,7 @@ import type { GitopsChecksOptions, GitopsMode, GitopsVerdict } from '../policy/g
 import { checkReader, gitopsCaller, withGitopsNotice } from './gitops-hook.ts';
 import { createAttentionReads } from '../fleet/attention-reads.ts';
 import type { AttentionReads } from '../fleet/attention-reads.ts';
+import { answerFleetQuestion, withFleetArgs } from '../fleet/fleet-call.ts';
 import { queryArgOf, queryArgProblem, queryComposite, queryStreamWindow } from './query-hook.ts';
 import { shapeAnswer } from '../shaping/queried.ts';
 import { STREAM_DEFAULTS } from '../catalogue/stream-bounds.ts';
@@ -343,7 +344,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     return composite ? compositeAbsentArgs(composite.params, offers) : (support?.absentArgs?.get(name) ?? []);
   };
   const advertise = (t: CatalogueTool): Tool => {
-    const mcp = toMcpTool(t);
+    const mcp = withFleetArgs(toMcpTool(t));
     const absent = absentArgsFor(t.name);
     return absent.length ? { ...mcp, inputSchema: withoutArgs(t.inputSchema, absent) as Tool['inputSchema'] } : mcp;
   };
@@ -466,6 +467,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       const given = (rawArgs ?? {}) as Record<string, unknown>;
       if (typeof given !== 'object' || Array.isArray(given)) return textResult('Arguments must be a JSON object.', true);
+      // Fleet filters and answer shapes (src/fleet/fleet-call.ts) list through this same path, then answer here.
+      const cap: Cap = ctx.internal ? Number.POSITIVE_INFINITY : budgetOf(ctx);
+      const fleet = await answerFleetQuestion({ name, args: given, ctx, cap, instance: options.instance, call: (n, a, c) => gateway.callTool(n, a, { ...ctx, ...c }) });
+      if (fleet) return fleet.isError ? fleet : { ...fleet, _meta: UNTRUSTED_META };
       const composite = composites.get(name);
       // A null for a named field means "not given" (strict-mode models send one for every unused optional argument).
       const args = withoutNullArguments(name, confirm.withoutLegacyConfirm(given), composite?.tool.inputSchema);
