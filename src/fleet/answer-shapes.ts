@@ -17,8 +17,8 @@ export type AnswerShape = (typeof ANSWER_SHAPES)[number];
 export type GroupBy = (typeof GROUP_BYS)[number];
 
 export const ANSWER_ARGS: Record<string, JsonSchema> = {
-  answer: { type: 'string', enum: [...ANSWER_SHAPES], description: 'Default summary.' },
-  groupBy: { type: 'string', enum: [...GROUP_BYS], description: 'For counts (default sync).' },
+  answer: { type: 'string' },
+  groupBy: { type: 'string' },
 };
 
 /** What `{x,y}` in a name stands for, said in every names answer that uses it. */

@@ -97,10 +97,11 @@ export interface FleetQuestion {
 }
 
 /** The items a fleet question reads, filtered, with what the list held; or the error to return. */
-export async function listMatching(q: FleetQuestion & { filter: FleetFilter; answer: AnswerShape; groupBy: GroupBy }) {
+export async function listMatching(q: Omit<FleetQuestion, 'cap'> & { filter: FleetFilter; answer: AnswerShape; groupBy: GroupBy; extraFields?: string[] }) {
   const spec = FLEET_TOOLS[q.name];
   const rest = Object.fromEntries(Object.entries(q.args).filter(([k]) => !spec.filters.includes(k) && !ANSWER_KEYS.includes(k) && k !== 'offset' && k !== 'limit'));
-  const listed = await q.call(q.name, { ...rest, fields: fleetFields(spec.kind, q.filter, q.answer, q.groupBy) }, { ...q.ctx, internal: true, progressToken: undefined });
+  const fields = [...new Set([...fleetFields(spec.kind, q.filter, q.answer, q.groupBy), ...(q.extraFields ?? [])])];
+  const listed = await q.call(q.name, { ...rest, fields }, { ...q.ctx, internal: true, progressToken: undefined });
   if (listed.isError) return { ok: false as const, result: listed };
   const items = ((JSON.parse(textOf(listed)) as { items?: unknown[] }).items ?? []) as unknown[];
   const clusters = q.filter.cluster || q.groupBy === 'cluster' ? await clusterNames(q.call, q.ctx) : undefined;
@@ -114,34 +115,51 @@ export async function listMatching(q: FleetQuestion & { filter: FleetFilter; ans
   return { ok: true as const, total: items.length, matched, clusters };
 }
 
+/** A fleet question's filter and answer shape, validated against the filters `names` offers; every problem at once. */
+export function readQuestion(args: Json, names: string[]): { ok: true; filter: FleetFilter; answer: AnswerShape; groupBy: GroupBy } | { ok: false; problems: string[] } {
+  const filter = readFilter(args, names);
+  const shape = readAnswer(args);
+  const problems = [...(filter.ok ? [] : filter.problems), ...(shape.ok ? [] : shape.problems)];
+  if (!filter.ok || !shape.ok) return { ok: false, problems };
+  return { ok: true, filter: filter.filter, answer: shape.answer, groupBy: shape.groupBy };
+}
+
+/** The answer in the shape asked for, within the budget: its value and the note to send beside it. */
+export async function shapeMatched(a: {
+  kind: 'app' | 'appset';
+  listed: { total: number; matched: Array<{ facts: AppFacts; item: unknown }>; clusters?: ClusterNames };
+  filter: FleetFilter;
+  answer: AnswerShape;
+  groupBy: GroupBy;
+  offset: number;
+  limit?: number;
+  cap: Cap;
+  instance?: string;
+}): Promise<{ value: Json; note?: string }> {
+  const { total, matched, clusters } = a.listed;
+  const head = { total, matched: matched.length };
+  if (a.answer === 'counts') return { value: { ...head, groupBy: a.groupBy, counts: countBy(matched.map((m) => groupKey(m.facts, a.groupBy, { clusters, instance: a.instance }))) } };
+  if (a.answer === 'names') return fitNames({ rows: matched.map((m) => ({ key: m.facts.project ?? '(none)', name: m.facts.name })), head, offset: a.offset, cap: a.cap });
+  const kind = a.kind === 'app' ? FLEET_TOOLS.application_list : FLEET_TOOLS.applicationset_list;
+  const fields = a.kind === 'appset' ? fleetFields('appset', a.filter, a.answer, a.groupBy) : undefined;
+  const shaped = shapeResult({ response: kind.response, request: { list: true } }, { items: matched.map((m) => m.item) }, { fields, offset: a.offset, limit: a.limit });
+  const fitted = await fitRows({ value: { ...(shaped.data as Json), ...head }, offset: a.offset, cap: a.cap, hint: 'Narrow with more filters, or answer "names" or "counts".' });
+  return { value: fitted.value, note: [...shaped.notes, ...(fitted.note ? [fitted.note] : [])].join(' ') || undefined };
+}
+
 /** The answer to a fleet question, or undefined when the call asks none (it then runs as it always did). */
 export async function answerFleetQuestion(q: FleetQuestion): Promise<CallToolResult | undefined> {
   const spec = FLEET_TOOLS[q.name];
   if (!spec || !isFleetCall(q.name, q.args)) return undefined;
-  const filter = readFilter(q.args, spec.filters);
-  const shape = readAnswer(q.args);
-  const problems = [...(filter.ok ? [] : filter.problems), ...(shape.ok ? [] : shape.problems)];
+  const read = readQuestion(q.args, spec.filters);
+  const problems = read.ok ? [] : [...read.problems];
   for (const k of ['query', 'fields', 'raw']) if (q.args[k] !== undefined && q.args[k] !== null) problems.push(`${k}: does not combine with the filters and answer shapes; use one or the other`);
-  if (!filter.ok || !shape.ok || problems.length) return invalid(q.name, problems);
-  const { answer, groupBy } = shape;
-  const listed = await listMatching({ ...q, filter: filter.filter, answer, groupBy });
+  if (!read.ok || problems.length) return invalid(q.name, problems);
+  const listed = await listMatching({ ...q, ...read });
   if (!listed.ok) return listed.result;
-  const { total, matched, clusters } = listed;
   const offset = typeof q.args.offset === 'number' ? q.args.offset : 0;
-  const head = { total, matched: matched.length };
-  let value: Json;
-  let note: string | undefined;
-  if (answer === 'counts') {
-    value = { ...head, groupBy, counts: countBy(matched.map((m) => groupKey(m.facts, groupBy, { clusters, instance: q.instance }))) };
-  } else if (answer === 'names') {
-    ({ value, note } = await fitNames({ rows: matched.map((m) => ({ key: m.facts.project ?? '(none)', name: m.facts.name })), head, offset, cap: q.cap }));
-  } else {
-    const limit = typeof q.args.limit === 'number' ? q.args.limit : undefined;
-    const fields = spec.kind === 'appset' ? fleetFields('appset', filter.filter, answer, groupBy) : undefined;
-    const shaped = shapeResult({ response: spec.response, request: { list: true } }, { items: matched.map((m) => m.item) }, { fields, offset, limit });
-    ({ value, note } = await fitRows({ value: { ...(shaped.data as Json), ...head }, offset, cap: q.cap, hint: 'Narrow with more filters, or answer "names" or "counts".' }));
-    note = [...shaped.notes, ...(note ? [note] : [])].join(' ') || undefined;
-  }
+  const limit = typeof q.args.limit === 'number' ? q.args.limit : undefined;
+  const { value, note } = await shapeMatched({ kind: spec.kind, listed, ...read, offset, limit, cap: q.cap, instance: q.instance });
   return {
     content: [{ type: 'text', text: JSON.stringify(value) }, ...(note ? [{ type: 'text' as const, text: note }] : [])],
     structuredContent: value,

@@ -1,14 +1,20 @@
-/** find_app: applications by name fragment, repository, path, cluster, namespace or project. */
+/** find_app: applications by name fragment, repository, path, cluster, namespace or project, and the fleet filters. */
 import type { CompositeTool } from '../gateway/gateway.ts';
 import { json, textResult, workflowTool } from './common.ts';
-import { LIST_FILTER_PARAMS } from './release-adapt.ts';
-import { listApps, splitDest } from './list-apps.ts';
+import { LIST_FILTER_PARAMS, projectQuery } from './release-adapt.ts';
+import { APPLICATION_SUMMARY_FIELDS, shapeResult, tableToObjects } from '../shaping/shape.ts';
+import { FILTER_ARGS, clusterIdentities } from '../fleet/filters.ts';
+import { ANSWER_ARGS } from '../fleet/answer-shapes.ts';
+import { listMatching, readQuestion, shapeMatched } from '../fleet/fleet-call.ts';
+
+/** The fleet filters find_app adds to its own (its `query`, `cluster` and `namespace` keep their meaning). */
+const ADDED = ['syncStatus', 'healthStatus', 'operationPhase', 'targetRevision', 'autoSync', 'condition'];
 
 export const findApp: CompositeTool = {
   tool: workflowTool({
     name: 'find_app',
     title: 'Workflow: find applications',
-    description: 'Finds applications by a name fragment, repository, path, destination cluster or namespace, or project. Returns the matching summaries.',
+    description: 'Finds applications by a name fragment, repository, path, destination cluster or namespace, project, or the fleet filters. Returns the matching summaries.',
     readOnly: true,
     inputSchema: {
       type: 'object',
@@ -19,25 +25,44 @@ export const findApp: CompositeTool = {
         cluster: { type: 'string', description: 'Destination server URL or cluster name fragment.' },
         namespace: { type: 'string', description: 'Destination namespace.' },
         project: { type: 'string' },
+        selector: { type: 'string' },
+        ...Object.fromEntries(ADDED.map((k) => [k, FILTER_ARGS[k]])),
+        ...ANSWER_ARGS,
         limit: { type: 'integer', minimum: 1, maximum: 200, description: 'Default 20.' },
       },
     },
     uses: ['application_list'],
   }),
   requires: ['application_list'],
-  params: { project: LIST_FILTER_PARAMS.project },
+  params: { project: LIST_FILTER_PARAMS.project, selector: LIST_FILTER_PARAMS.selector },
   async run(args, ctx, call, offers) {
-    const listed = await listApps(call, ctx, typeof args.project === 'string' ? { project: args.project } : {}, offers);
-    if (!listed.ok) return textResult(listed.error, true);
-    const has = (value: string | undefined, fragment: unknown) => typeof fragment !== 'string' || (value ?? '').toLowerCase().includes(fragment.toLowerCase());
-    const matches = listed.apps.filter((a) => {
-      const [cluster, namespace] = splitDest(a.dest);
-      return has(a.name, args.query) && has(a.repo, args.repo) && has(a.path, args.path) && has(cluster, args.cluster) && (typeof args.namespace !== 'string' || namespace === args.namespace);
-    });
+    const question = readQuestion(args, ADDED);
+    if (!question.ok) return textResult(`Invalid arguments for find_app; nothing was sent to Argo CD:\n- ${question.problems.join('\n- ')}`, true);
+    const fragment = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const filter = { ...question.filter, nameMatch: fragment(args.query), repo: fragment(args.repo), path: fragment(args.path) };
+    const upstream = {
+      ...(typeof args.project === 'string' ? projectQuery(offers, [args.project]) : {}),
+      ...(typeof args.selector === 'string' ? { selector: args.selector } : {}),
+    };
+    const listed = await listMatching({ name: 'application_list', args: upstream, ctx, call, ...question, filter, extraFields: ['spec.destination', ...APPLICATION_SUMMARY_FIELDS] });
+    if (!listed.ok) return listed.result;
+    // find_app's cluster is a fragment of the server URL or name, its namespace exact, as they always were.
+    const cluster = fragment(args.cluster)?.toLowerCase();
+    const matched = listed.matched.filter(
+      (m) => (!cluster || clusterIdentities(m.facts, undefined).some((c) => c.toLowerCase().includes(cluster))) && (typeof args.namespace !== 'string' || m.facts.namespace === args.namespace),
+    );
+    if (question.answer !== 'summary') {
+      const { value, note } = await shapeMatched({ kind: 'app', listed: { ...listed, matched }, ...question, filter, offset: 0, cap: ctx.maxResultTokens ?? Number.POSITIVE_INFINITY });
+      const result = json(value);
+      return note ? { ...result, content: [...result.content, { type: 'text', text: note }] } : result;
+    }
     const limit = Number(args.limit ?? 20);
+    const rows = tableToObjects(shapeResult({ response: 'v1alpha1ApplicationList', request: { list: true } }, { items: matched.slice(0, limit).map((m) => m.item) }, {}).data);
     return json({
-      summary: `${matches.length} of ${listed.apps.length} applications match${matches.length > limit ? `; the first ${limit} are shown` : ''}.`,
-      applications: matches.slice(0, limit),
+      total: listed.total,
+      matched: matched.length,
+      summary: `${matched.length} of ${listed.total} applications match${matched.length > limit ? `; the first ${limit} are shown (answer "names" lists them all)` : ''}.`,
+      applications: rows,
     });
   },
 };

@@ -1,9 +1,16 @@
 /** health_report: applications counted by sync and health, and the ones that need attention. */
 import type { CompositeTool } from '../gateway/gateway.ts';
-import { json, parse, textResult, workflowTool } from './common.ts';
+import { json, textResult, workflowTool } from './common.ts';
 import { LIST_FILTER_PARAMS, projectQuery } from './release-adapt.ts';
+import { FILTER_ARGS } from '../fleet/filters.ts';
+import { ANSWER_ARGS } from '../fleet/answer-shapes.ts';
+import { listMatching, readQuestion, shapeMatched } from '../fleet/fleet-call.ts';
 
 type Json = Record<string, unknown>;
+type ReportedApp = { metadata: { name: string }; spec?: { project?: string }; status?: { sync?: { status?: string }; health?: { status?: string; message?: string }; conditions?: Array<{ type?: string; message?: string }>; operationState?: { phase?: string; message?: string } } };
+
+/** What the report reads beyond what its filter needs. */
+const REPORT_FIELDS = ['status.sync.status', 'status.health.status', 'status.health.message', 'status.conditions', 'status.operationState.phase', 'status.operationState.message'];
 
 export const healthReport: CompositeTool = {
   tool: workflowTool({
@@ -12,22 +19,26 @@ export const healthReport: CompositeTool = {
     description:
       'Counts applications by sync and health status (for a project or all) and lists the degraded, missing and out-of-sync ones with their top condition or message.',
     readOnly: true,
-    inputSchema: { type: 'object', properties: { project: { type: 'string' }, selector: { type: 'string' } } },
+    inputSchema: { type: 'object', properties: { project: { type: 'string' }, selector: { type: 'string' }, ...FILTER_ARGS, ...ANSWER_ARGS } },
     uses: ['application_list'],
   }),
   requires: ['application_list'],
   params: LIST_FILTER_PARAMS,
   async run(args, ctx, call, offers) {
-    const query: Json = {
-      fields: ['metadata.name', 'metadata.namespace', 'spec.project', 'status.sync.status', 'status.health.status', 'status.health.message', 'status.conditions', 'status.operationState.phase', 'status.operationState.message'],
+    // The fleet filters narrow what is reported on; `answer` names or counts the matching apps instead.
+    const question = readQuestion(args, Object.keys(FILTER_ARGS));
+    if (!question.ok) return textResult(`Invalid arguments for health_report; nothing was sent to Argo CD:\n- ${question.problems.join('\n- ')}`, true);
+    const upstream: Json = {
       ...(typeof args.project === 'string' ? projectQuery(offers, [args.project]) : {}),
       ...(typeof args.selector === 'string' ? { selector: args.selector } : {}),
     };
-    const got = parse<{ items?: Array<{ metadata: { name: string }; spec?: { project?: string }; status?: { sync?: { status?: string }; health?: { status?: string; message?: string }; conditions?: Array<{ type?: string; message?: string }>; operationState?: { phase?: string; message?: string } } }> }>(
-      await call('application_list', query, ctx),
-    );
-    if (!got.ok) return textResult(got.error, true);
-    const items = got.value.items ?? [];
+    const listed = await listMatching({ name: 'application_list', args: upstream, ctx, call, ...question, extraFields: REPORT_FIELDS });
+    if (!listed.ok) return listed.result;
+    if (question.answer !== 'summary') {
+      const { value, note } = await shapeMatched({ kind: 'app', listed, ...question, offset: 0, cap: ctx.maxResultTokens ?? Number.POSITIVE_INFINITY });
+      return note ? { ...json(value), content: [...json(value).content, { type: 'text', text: note }] } : json(value);
+    }
+    const items = listed.matched.map((m) => m.item as ReportedApp);
     const bySync: Record<string, number> = {};
     const byHealth: Record<string, number> = {};
     const attention: Array<Record<string, unknown>> = [];
@@ -52,6 +63,8 @@ export const healthReport: CompositeTool = {
     attention.sort((x, y) => order(x.health) - order(y.health) || String(x.name).localeCompare(String(y.name)));
     const healthy = byHealth.Healthy ?? 0;
     return json({
+      total: listed.total,
+      matched: items.length,
       summary: `${items.length} applications${args.project ? ` in ${String(args.project)}` : ''}: ${bySync.Synced ?? 0} Synced, ${bySync.OutOfSync ?? 0} OutOfSync; ${healthy} Healthy, ${byHealth.Degraded ?? 0} Degraded, ${byHealth.Progressing ?? 0} Progressing, ${byHealth.Missing ?? 0} Missing. ${attention.length} need attention.`,
       bySync,
       byHealth,

@@ -30,10 +30,3 @@ export async function listApps(call: Call, ctx: CallContext, args: Json, offers:
   const got = parse<unknown>(await call('application_list', query, { ...ctx, progressToken: undefined }));
   return got.ok ? { ok: true, apps: tableToObjects<Summary>(got.value) } : got;
 }
-
-/** A summary row's `dest` ("server/namespace") split into cluster and namespace. */
-export function splitDest(dest: string | undefined): [string | undefined, string | undefined] {
-  if (!dest) return [undefined, undefined];
-  const i = dest.lastIndexOf('/');
-  return i > 0 && !dest.slice(i + 1).includes(':') ? [dest.slice(0, i), dest.slice(i + 1)] : [dest, undefined];
-}
