@@ -17,6 +17,7 @@ import { resultBudget } from './client-budgets.ts';
 import { defaultOf } from '../config/values.ts';
 import { mapLimit, mergeAnswers } from './fan-out.ts';
 import type { InstanceAnswer, Skipped } from './fan-out.ts';
+import { mergeFleetAnswers, mergesAsFleet } from '../fleet/fleet-merge.ts';
 
 /** The argument that names the instance. No Argo CD operation has a parameter of that name (a test checks). */
 export const INSTANCE_ARG = 'instance';
@@ -113,15 +114,20 @@ export function createInstancesGateway(instances: NamedGateway[], options: Insta
     }
     // Progress of several calls under one token would interleave: the merged result is the progress.
     const { progressToken: _token, sendProgress: _send, ...quiet } = ctx;
+    // A fleet question is answered whole by each instance and cut once, merged (src/fleet/fleet-merge.ts).
+    const fleet = mergesAsFleet(name, args);
+    const { offset, ...whole } = args;
+    const [asEach, ctxEach] = fleet ? [args.answer === 'names' ? whole : args, { ...quiet, internal: true }] : [args, quiet];
     const answers = await mapLimit(asked, concurrency, async (instance): Promise<InstanceAnswer> => {
       if (!offering.includes(instance)) return { instance, result: textResult(`${instance} does not offer ${name} (its allowlist or toolsets); nothing was sent to it.`, true) };
       try {
-        return { instance, result: await byName.get(instance)!.gateway.callTool(name, args, quiet) };
+        return { instance, result: await byName.get(instance)!.gateway.callTool(name, asEach, ctxEach) };
       } catch (err) {
         return { instance, thrown: err instanceof Error ? err.message : String(err) };
       }
     });
     const budget = resultBudget({ operatorTokens: options.maxResultTokens, clientName: ctx.clientName });
+    if (fleet) return mergeFleetAnswers({ tool: name, answers, skipped, budget, hint: 'Narrow with more filters, or answer "counts".', offset: typeof offset === 'number' ? offset : 0 });
     return mergeAnswers({ tool: name, answers, skipped, budget, hint: 'Narrow with `query` (e.g. a filter), the tool\'s filters, fewer instances, or limit/offset.' });
   }
 
