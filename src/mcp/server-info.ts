@@ -28,6 +28,14 @@ const QUERY =
   "query \"items[?status.sync.status=='OutOfSync'].metadata.name\" or \"length(items)\". With several instances, " +
   'reads take instance "*" or a list of names: each instance answers (the query runs per instance), rows carry `instance`, failures are listed in `errors`.';
 
+/** docs/fleet.md: the fleet filters and answer shapes, described once for the four tools that take them. */
+const FLEET =
+  'application_list, applicationset_list, health_report and find_app filter the whole fleet in one call: syncStatus ' +
+  '(Synced|OutOfSync|Unknown), healthStatus (Healthy|Progressing|Degraded|Suspended|Missing|Unknown), operationPhase ' +
+  '(Running|Failed|Error|Succeeded|Terminating), cluster (server URL or name), namespace (destination), path (or chart), ' +
+  'targetRevision, nameMatch (fragment; * and ? glob), autoSync, condition (a condition type, e.g. SyncError); answer: ' +
+  'names (every match, by project), summary (rows, default) or counts with groupBy sync|health|project|cluster|namespace|instance.';
+
 const INSTRUCTIONS = [
   'Tools for one Argo CD, one per API operation (tool name = service_operation), plus workflow tools',
   '(sync_and_wait, rollback, sync_many, set_revision, diff, health_report, find_app).',
@@ -37,6 +45,7 @@ const INSTRUCTIONS = [
   'unmodified document. Writes such as application_sync return at once while Argo CD works: follow them with',
   'application_get, or use sync_and_wait. Errors explain what to fix.',
   QUERY,
+  FLEET,
   UNTRUSTED,
   CONFIRMATION,
 ].join(' ');
@@ -46,6 +55,7 @@ const DYNAMIC_INSTRUCTIONS = [
   'with describe_tool, then run it with call_tool (or enable_toolset to get a group of tools directly).',
   'Results are shaped (summaries, `fields`, limit/offset, raw: true for the unmodified document).',
   QUERY,
+  FLEET,
   UNTRUSTED,
   CONFIRMATION,
 ].join(' ');

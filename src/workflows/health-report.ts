@@ -19,14 +19,14 @@ export const healthReport: CompositeTool = {
     description:
       'Counts applications by sync and health status (for a project or all) and lists the degraded, missing and out-of-sync ones with their top condition or message.',
     readOnly: true,
-    inputSchema: { type: 'object', properties: { project: { type: 'string' }, selector: { type: 'string' }, ...FILTER_ARGS, ...ANSWER_ARGS } },
+    inputSchema: { type: 'object', properties: { project: { type: 'string' }, selector: { type: 'string' }, repo: { type: 'string' }, ...FILTER_ARGS, ...ANSWER_ARGS } },
     uses: ['application_list'],
   }),
   requires: ['application_list'],
   params: LIST_FILTER_PARAMS,
   async run(args, ctx, call, offers) {
     // The fleet filters narrow what is reported on; `answer` names or counts the matching apps instead.
-    const question = readQuestion(args, Object.keys(FILTER_ARGS));
+    const question = readQuestion(args, [...Object.keys(FILTER_ARGS), 'repo']);
     if (!question.ok) return textResult(`Invalid arguments for health_report; nothing was sent to Argo CD:\n- ${question.problems.join('\n- ')}`, true);
     const upstream: Json = {
       ...(typeof args.project === 'string' ? projectQuery(offers, [args.project]) : {}),
