@@ -137,6 +137,40 @@ describe('fleet filters on application_list, against the simulator\'s own list',
   });
 });
 
+describe('fleet filters on the read workflows and on applicationset_list', () => {
+  it('health_report reports on the matching apps only, and names them all on request', async () => {
+    const keep = (a: App) => a.spec.project === 'checkout' && a.status.health?.status === 'Degraded';
+    const report = first<{ total: number; matched: number; byHealth: Record<string, number> }>(await call('health_report', { project: 'checkout', healthStatus: 'Degraded' }));
+    expect(report.matched).toBe(truth.filter(keep).length);
+    expect(report.byHealth).toEqual({ Degraded: report.matched });
+    const names = await call('health_report', { project: 'checkout', healthStatus: 'Degraded', answer: 'names' });
+    expect(namesOf(names)).toEqual(sorted(truth.filter(keep)));
+  });
+
+  it('find_app lists every match with answer "names", past its row limit, and counts by cluster', async () => {
+    const keep = (a: App) => a.metadata.name.includes('checkout') && a.status.sync?.status === 'OutOfSync';
+    const rows = first<{ matched: number; applications: unknown[] }>(await call('find_app', { query: 'checkout', syncStatus: 'OutOfSync' }));
+    expect(rows.matched).toBe(truth.filter(keep).length);
+    expect(rows.applications).toHaveLength(20);
+    expect(namesOf(await call('find_app', { query: 'checkout', syncStatus: 'OutOfSync', answer: 'names' }))).toEqual(sorted(truth.filter(keep)));
+    const counts = first<{ counts: Record<string, number> }>(await call('find_app', { query: 'checkout', syncStatus: 'OutOfSync', answer: 'counts', groupBy: 'cluster' }));
+    expect(Object.values(counts.counts).reduce((s, n) => s + n, 0)).toBe(rows.matched);
+  });
+
+  it('applicationset_list filters on the template and its conditions', async () => {
+    const sets = (await (await fetch(`${sim.url}/api/v1/applicationsets`, { headers: { authorization: `Bearer ${sim.tokens.admin}` } })).json()) as {
+      items: Array<{ metadata: { name: string }; spec: { template: { spec: { project: string } } }; status?: { conditions?: Array<{ type: string; status: string }> } }>;
+    };
+    expect(sets.items.length).toBeGreaterThan(0);
+    const all = await call('applicationset_list', { answer: 'names' });
+    expect(namesOf(all)).toEqual(sets.items.map((s) => s.metadata.name).sort());
+    const holding = sets.items.filter((s) => (s.status?.conditions ?? []).some((c) => c.type === 'ParametersGenerated' && c.status === 'True'));
+    expect(namesOf(await call('applicationset_list', { condition: 'ParametersGenerated', answer: 'names' }))).toEqual(holding.map((s) => s.metadata.name).sort());
+    const byProject = first<{ counts: Record<string, number> }>(await call('applicationset_list', { answer: 'counts', groupBy: 'project' }));
+    expect(Object.values(byProject.counts).reduce((s, n) => s + n, 0)).toBe(sets.items.length);
+  });
+});
+
 describe('bad fleet arguments', () => {
   it('names the allowed values and the likely one, sending nothing', async () => {
     const before = sim.requests.length;
@@ -146,6 +180,13 @@ describe('bad fleet arguments', () => {
     expect(textOf(result)).toContain('healthStatus: "Broken" is not one of Healthy, Progressing, Degraded, Suspended, Missing, Unknown');
     expect(textOf(result)).toContain('answer: "list" is not one of names, summary, counts');
     expect(sim.requests.length).toBe(before);
+  });
+
+  it('refuses a bad value on a workflow too, naming the allowed ones', async () => {
+    const result = await call('health_report', { operationPhase: 'Suceeded' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('operationPhase: "Suceeded" is not one of Running, Terminating, Failed, Error, Succeeded (did you mean Succeeded?)');
+    expect(textOf(await call('application_list', { condition: 'SyncErorr', answer: 'names' }))).toContain('(did you mean SyncError?)');
   });
 
   it('refuses groupBy without counts, and a filter with a JMESPath query', async () => {
