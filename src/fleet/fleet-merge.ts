@@ -7,7 +7,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ResultBudget } from '../gateway/client-budgets.ts';
 import { mergeAnswers } from '../gateway/fan-out.ts';
 import type { InstanceAnswer, Skipped } from '../gateway/fan-out.ts';
-import { fitNames } from './answer-shapes.ts';
+import { fitNames, unpackNames } from './answer-shapes.ts';
 import { isFleetCall } from './fleet-call.ts';
 
 type Json = Record<string, unknown>;
@@ -16,14 +16,6 @@ type Json = Record<string, unknown>;
 export function mergesAsFleet(name: string, args: Json): boolean {
   if (isFleetCall(name, args)) return true;
   return (name === 'health_report' || name === 'find_app') && (args.answer === 'names' || args.answer === 'counts');
-}
-
-/** `a-{x,y}-b` back into a-x-b and a-y-b. */
-export function expandNames(list: string[]): string[] {
-  return list.flatMap((n) => {
-    const m = /^(.*?)\{([^}]*)\}(.*)$/.exec(n);
-    return m ? m[2].split(',').map((v) => `${m[1]}${v}${m[3]}`) : [n];
-  });
 }
 
 const valueOf = (r: CallToolResult): Json | undefined => {
@@ -71,7 +63,7 @@ export async function mergeFleetAnswers(args: { tool: string; answers: InstanceA
     }
     value = { ...head, groupBy: values[0].value.groupBy, counts: Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) };
   } else {
-    const rows = values.flatMap((v) => Object.values(v.value.names as Record<string, string[]>).flatMap((list) => expandNames(list).map((name) => ({ key: v.instance, name }))));
+    const rows = values.flatMap((v) => Object.values(v.value.names as Record<string, Record<string, string>>).flatMap((packed) => unpackNames(packed).map((name) => ({ key: v.instance, name }))));
     ({ value, note } = await fitNames({ rows, head, offset: args.offset, cap: args.budget }));
   }
   const notes = [...(note ? [note] : []), ...(errors.length ? [`Failed on ${errors.map((e) => e.instance).join(', ')} (see errors); the answer is from ${values.map((v) => v.instance).join(', ')}.`] : [])];

@@ -17,7 +17,7 @@ import { buildGateway } from '../../src/compose/build-gateway.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/log.ts';
 import { createMcpServer } from '../../src/mcp/server.ts';
-import { expandNames } from './expand-names.ts';
+import { unpackNames } from './expand-names.ts';
 
 type App = {
   metadata: { name: string };
@@ -54,7 +54,7 @@ afterAll(async () => {
 const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
 const textOf = (r: CallToolResult) => (r.content as Array<{ text?: string }>).map((c) => c.text ?? '').join('\n');
 const first = <T = Record<string, unknown>>(r: CallToolResult) => JSON.parse((r.content[0] as { text: string }).text) as T;
-const namesOf = (r: CallToolResult) => Object.values(first<{ names: Record<string, string[]> }>(r).names).flatMap(expandNames).sort();
+const namesOf = (r: CallToolResult) => Object.values(first<{ names: Record<string, Record<string, string>> }>(r).names).flatMap(unpackNames).sort();
 const sorted = (apps: App[]) => apps.map((a) => a.metadata.name).sort();
 
 const autoSync = (a: App) => !!a.spec.syncPolicy?.automated && a.spec.syncPolicy.automated.enabled !== false;

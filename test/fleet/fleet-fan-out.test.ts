@@ -16,7 +16,7 @@ import { buildGateway } from '../../src/compose/build-gateway.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createLogger } from '../../src/log.ts';
 import { createMcpServer } from '../../src/mcp/server.ts';
-import { expandNames } from './expand-names.ts';
+import { unpackNames } from './expand-names.ts';
 
 type App = { metadata: { name: string }; spec: { project: string }; status: { sync?: { status?: string }; health?: { status?: string } } };
 
@@ -56,9 +56,9 @@ describe('fleet questions on every instance', () => {
   it('names group by instance, each exactly that instance\'s matching apps', async () => {
     const result = await call('application_list', { instance: '*', syncStatus: 'OutOfSync', answer: 'names' });
     expect(result.isError, textOf(result)).toBeFalsy();
-    const value = first<{ total: number; matched: number; names: Record<string, string[]> }>(result);
+    const value = first<{ total: number; matched: number; names: Record<string, Record<string, string>> }>(result);
     expect(Object.keys(value.names).sort()).toEqual(['prod', 'staging']);
-    for (const name of ['prod', 'staging']) expect(expandNames(value.names[name]).sort()).toEqual(outOfSync(name).map((a) => a.metadata.name).sort());
+    for (const name of ['prod', 'staging']) expect(unpackNames(value.names[name]).sort()).toEqual(outOfSync(name).map((a) => a.metadata.name).sort());
     expect(value.matched).toBe(outOfSync('prod').length + outOfSync('staging').length);
     expect(value.total).toBe(truth.prod.length + truth.staging.length);
   });
