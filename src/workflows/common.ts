@@ -67,6 +67,12 @@ export function json(value: unknown, isError = false): CallToolResult {
   };
 }
 
+/** A JSON result with a note after it (what was cut, how to get the rest). */
+export function jsonWithNote(value: unknown, note?: string): CallToolResult {
+  const result = json(value);
+  return note ? { ...result, content: [...result.content, { type: 'text', text: note }] } : result;
+}
+
 export { textResult };
 
 /** Arguments every application-targeting workflow accepts. */

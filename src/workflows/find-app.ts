@@ -1,6 +1,6 @@
 /** find_app: applications by name fragment, repository, path, cluster, namespace or project, and the fleet filters. */
 import type { CompositeTool } from '../gateway/gateway.ts';
-import { json, textResult, workflowTool } from './common.ts';
+import { json, jsonWithNote, textResult, workflowTool } from './common.ts';
 import { LIST_FILTER_PARAMS, projectQuery } from './release-adapt.ts';
 import { APPLICATION_SUMMARY_FIELDS, shapeResult, tableToObjects } from '../shaping/shape.ts';
 import { FILTER_ARGS, clusterIdentities } from '../fleet/filters.ts';
@@ -53,8 +53,7 @@ export const findApp: CompositeTool = {
     );
     if (question.answer !== 'summary') {
       const { value, note } = await shapeMatched({ kind: 'app', listed: { ...listed, matched }, ...question, filter, offset: 0, cap: ctx.maxResultTokens ?? Number.POSITIVE_INFINITY });
-      const result = json(value);
-      return note ? { ...result, content: [...result.content, { type: 'text', text: note }] } : result;
+      return jsonWithNote(value, note);
     }
     const limit = Number(args.limit ?? 20);
     const rows = tableToObjects(shapeResult({ response: 'v1alpha1ApplicationList', request: { list: true } }, { items: matched.slice(0, limit).map((m) => m.item) }, {}).data);

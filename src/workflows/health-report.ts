@@ -1,6 +1,7 @@
 /** health_report: applications counted by sync and health, and the ones that need attention. */
 import type { CompositeTool } from '../gateway/gateway.ts';
-import { json, textResult, workflowTool } from './common.ts';
+import { jsonWithNote, textResult, workflowTool } from './common.ts';
+import { capResult } from '../shaping/cap.ts';
 import { LIST_FILTER_PARAMS, projectQuery } from './release-adapt.ts';
 import { FILTER_ARGS } from '../fleet/filters.ts';
 import { ANSWER_ARGS } from '../fleet/answer-shapes.ts';
@@ -36,7 +37,7 @@ export const healthReport: CompositeTool = {
     if (!listed.ok) return listed.result;
     if (question.answer !== 'summary') {
       const { value, note } = await shapeMatched({ kind: 'app', listed, ...question, offset: 0, cap: ctx.maxResultTokens ?? Number.POSITIVE_INFINITY });
-      return note ? { ...json(value), content: [...json(value).content, { type: 'text', text: note }] } : json(value);
+      return jsonWithNote(value, note);
     }
     const items = listed.matched.map((m) => m.item as ReportedApp);
     const bySync: Record<string, number> = {};
@@ -62,13 +63,19 @@ export const healthReport: CompositeTool = {
     const order = (h: unknown) => ['Degraded', 'Missing', 'Unknown', 'Progressing', 'Suspended', 'Healthy'].indexOf(String(h));
     attention.sort((x, y) => order(x.health) - order(y.health) || String(x.name).localeCompare(String(y.name)));
     const healthy = byHealth.Healthy ?? 0;
-    return json({
-      total: listed.total,
+    // The counts are exact however long the list of apps needing attention is; cut, it says how to get every name.
+    const report = await capResult(
+      {
+        total: listed.total,
       matched: items.length,
-      summary: `${items.length} applications${args.project ? ` in ${String(args.project)}` : ''}: ${bySync.Synced ?? 0} Synced, ${bySync.OutOfSync ?? 0} OutOfSync; ${healthy} Healthy, ${byHealth.Degraded ?? 0} Degraded, ${byHealth.Progressing ?? 0} Progressing, ${byHealth.Missing ?? 0} Missing. ${attention.length} need attention.`,
-      bySync,
-      byHealth,
-      attention,
-    });
+        summary: `${items.length} applications${args.project ? ` in ${String(args.project)}` : ''}: ${bySync.Synced ?? 0} Synced, ${bySync.OutOfSync ?? 0} OutOfSync; ${healthy} Healthy, ${byHealth.Degraded ?? 0} Degraded, ${byHealth.Progressing ?? 0} Progressing, ${byHealth.Missing ?? 0} Missing. ${attention.length} need attention.`,
+        bySync,
+        byHealth,
+        attention,
+      },
+      ctx.maxResultTokens ?? Number.POSITIVE_INFINITY,
+      'Every matching name in one call: answer "names", with healthStatus or syncStatus to choose which.',
+    );
+    return jsonWithNote(report.value ?? { truncatedText: report.text }, report.note);
   },
 };
