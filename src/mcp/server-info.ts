@@ -30,11 +30,12 @@ const QUERY =
 
 /** docs/fleet.md: the fleet filters and answer shapes, described once for the four tools that take them. */
 const FLEET =
-  'application_list, applicationset_list, health_report and find_app filter the whole fleet in one call: syncStatus ' +
+  'application_list, applicationset_list, health_report and find_app answer fleet questions in one call with filters: syncStatus ' +
   '(Synced|OutOfSync|Unknown), healthStatus (Healthy|Progressing|Degraded|Suspended|Missing|Unknown), operationPhase ' +
   '(Running|Failed|Error|Succeeded|Terminating), cluster (server URL or name), namespace (destination), path (or chart), ' +
-  'targetRevision, nameMatch (fragment; * and ? glob), autoSync, condition (a condition type, e.g. SyncError); answer: ' +
-  'names (every match, by project), summary (rows, default) or counts with groupBy sync|health|project|cluster|namespace|instance.';
+  'targetRevision, nameMatch (fragment; * and ? glob), autoSync, condition (a condition type, e.g. SyncError); a tool ' +
+  'takes those its schema lists. answer: names (every match, by project), summary (rows, default) or counts with groupBy ' +
+  'sync|health|project|cluster|namespace|instance; totals are exact.';
 
 const INSTRUCTIONS = [
   'Tools for one Argo CD, one per API operation (tool name = service_operation), plus workflow tools',

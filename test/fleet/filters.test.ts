@@ -166,6 +166,12 @@ describe('fleet filters on the read workflows and on applicationset_list', () =>
     expect(namesOf(all)).toEqual(sets.items.map((s) => s.metadata.name).sort());
     const holding = sets.items.filter((s) => (s.status?.conditions ?? []).some((c) => c.type === 'ParametersGenerated' && c.status === 'True'));
     expect(namesOf(await call('applicationset_list', { condition: 'ParametersGenerated', answer: 'names' }))).toEqual(holding.map((s) => s.metadata.name).sort());
+    const named = sets.items[0].metadata.name;
+    const summary = first<{ total: number; matched: number; items: Array<{ metadata: { name: string }; spec?: { template?: { spec?: { project?: string } } } }> }>(
+      await call('applicationset_list', { nameMatch: named }),
+    );
+    expect(summary).toEqual(expect.objectContaining({ total: sets.items.length, matched: sets.items.filter((s) => s.metadata.name.includes(named)).length }));
+    expect(summary.items[0].spec?.template?.spec?.project).toBe(sets.items[0].spec.template.spec.project);
     const byProject = first<{ counts: Record<string, number> }>(await call('applicationset_list', { answer: 'counts', groupBy: 'project' }));
     expect(Object.values(byProject.counts).reduce((s, n) => s + n, 0)).toBe(sets.items.length);
   });
