@@ -470,7 +470,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       // Fleet filters and answer shapes (src/fleet/fleet-call.ts) list through this same path, then answer here.
       const cap: Cap = ctx.internal ? Number.POSITIVE_INFINITY : budgetOf(ctx);
       const fleet = await answerFleetQuestion({ name, args: given, ctx, cap, instance: options.instance, call: (n, a, c) => gateway.callTool(n, a, { ...ctx, ...c }) });
-      if (fleet) return fleet.isError ? fleet : { ...fleet, _meta: UNTRUSTED_META };
+      if (fleet) {
+        // Audited as a workflow is: this call with its filters, and the list it made.
+        record(fleet.isError ? 'error' : 'ok');
+        return fleet.isError ? fleet : { ...fleet, _meta: UNTRUSTED_META };
+      }
       const composite = composites.get(name);
       // A null for a named field means "not given" (strict-mode models send one for every unused optional argument).
       const args = withoutNullArguments(name, confirm.withoutLegacyConfirm(given), composite?.tool.inputSchema);

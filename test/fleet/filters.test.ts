@@ -3,7 +3,7 @@
  * buildGateway wires it, the MCP SDK client. Every answer is checked against a computation over the simulator's own
  * list, read directly with its token: the names and counts must be exact and complete.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -37,7 +37,7 @@ beforeAll(async () => {
   truth = (await get('/api/v1/applications')).items as App[];
   clusters = (await get('/api/v1/clusters')).items as Array<{ name: string; server: string }>;
   const configFile = path.join(dir, 'gateway.yaml');
-  writeFileSync(configFile, `url: ${sim.url}\nadaptToServer: false\ngitopsChecks: off\nreadOnly: true\n`);
+  writeFileSync(configFile, `url: ${sim.url}\nadaptToServer: false\ngitopsChecks: off\nreadOnly: true\nauditFile: ${path.join(dir, 'audit.log')}\n`);
   const config = loadConfig({ flags: { config: configFile }, env: { ARGOCD_API_TOKEN: sim.tokens.admin } });
   const { gateway, version } = buildGateway(config, createLogger('silent'));
   const server = createMcpServer(gateway, version, 'static');
@@ -174,6 +174,16 @@ describe('fleet filters on the read workflows and on applicationset_list', () =>
     expect(summary.items[0].spec?.template?.spec?.project).toBe(sets.items[0].spec.template.spec.project);
     const byProject = first<{ counts: Record<string, number> }>(await call('applicationset_list', { answer: 'counts', groupBy: 'project' }));
     expect(Object.values(byProject.counts).reduce((s, n) => s + n, 0)).toBe(sets.items.length);
+  });
+});
+
+describe('the audit', () => {
+  it('records a fleet call with its filters, and the list it made', async () => {
+    await call('application_list', { nameMatch: 'audited-*', answer: 'counts' });
+    const lines = readFileSync(path.join(dir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { tool: string; args: Record<string, unknown>; outcome: string });
+    const outer = [...lines].reverse().find((l) => l.args.nameMatch === 'audited-*');
+    expect(outer).toEqual(expect.objectContaining({ tool: 'application_list', outcome: 'ok' }));
+    expect(lines.some((l) => l.tool === 'application_list' && Array.isArray(l.args.fields))).toBe(true);
   });
 });
 
