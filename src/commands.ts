@@ -75,17 +75,13 @@ export interface CheckReport {
 
 const resultText = (r: { content: unknown[] }) => (r.content[0] as { text: string }).text;
 
-/**
- * Validates the configuration and tests the connection and token (version, user info), then asks `can-i` for each
- * permission given. Never throws for what the operator can fix; that is in the report.
- */
-export async function runCheck(
-  config: GatewayConfig,
-  options: { permissions?: Array<{ resource: string; action: string; subresource: string }> } = {},
-): Promise<CheckReport> {
+type PermissionQuestion = { resource: string; action: string; subresource: string };
+
+/** The report before Argo CD is asked anything: what the configuration itself says. */
+function configurationReport(config: GatewayConfig): CheckReport {
   const catalogue = loadCatalogue();
   const allowlist = compileAllowlist(config.allowlist);
-  const report: CheckReport = {
+  return {
     configFile: config.configFile,
     exposed: 0,
     total: catalogue.tools.length + WORKFLOWS.length,
@@ -95,16 +91,18 @@ export async function runCheck(
     argocdUrl: config.argocdUrl,
     ok: false,
   };
-  /** What the configuration exposes; adapted to the server's release only when it answered. */
-  const countExposed = async (adapt: boolean) =>
-    (await buildGateway(adapt ? config : { ...config, adaptToServer: false }, createLogger('silent')).gateway.exposed()).length;
-  if (!config.argocdUrl) {
-    report.exposed = await countExposed(false);
-    return report;
-  }
+}
+
+/** What the configuration exposes; adapted to the server's release only when it answered. */
+async function countExposed(config: GatewayConfig, adapt: boolean): Promise<number> {
+  return (await buildGateway(adapt ? config : { ...config, adaptToServer: false }, createLogger('silent')).gateway.exposed()).length;
+}
+
+/** The upstream `check` probes with, and a gateway over it that exposes only the probes' tools. */
+function openProbe(config: GatewayConfig, baseUrl: string) {
   // Authenticated as the gateway is: token, token file, session login, token command or argocd CLI context.
   const { upstream, tokenSource } = createAuthenticatedUpstream({
-    baseUrl: config.argocdUrl,
+    baseUrl,
     auth: { ...config.auth, token: config.token, tokenFile: config.tokenFile },
     insecure: config.insecure,
     caFile: config.caFile,
@@ -113,52 +111,71 @@ export async function runCheck(
     logger: createLogger('silent'),
   });
   // The probe uses its own allowlist so that a config that hides these tools can still be checked.
-  const probe = createGateway({
+  const gateway = createGateway({
     allowlist: compileAllowlist({ readOnly: true, allow: ['version_get', 'session_get_user_info', 'account_can_i'], deny: [], source: 'config' }),
     upstream,
     logger: createLogger('silent'),
   });
+  return { upstream, tokenSource, gateway };
+}
+
+type Probe = ReturnType<typeof openProbe>;
+
+/** Whether Argo CD takes the token as a session, and as whom. */
+async function checkToken({ gateway, tokenSource }: Probe): Promise<NonNullable<CheckReport['token']>> {
+  const user = await gateway.callTool('session_get_user_info', {});
+  if (user.isError) return { valid: false, refused: true, message: resultText(user) };
+  const info = JSON.parse(resultText(user)) as { loggedIn?: boolean; username?: string; iss?: string };
+  if (info.loggedIn) return { valid: true, username: info.username, issuer: info.iss };
+  // A failed login or token command explains itself better than "not logged in".
+  const failure = tokenSource.lastError();
+  return failure
+    ? { valid: false, refused: true, message: `The gateway could not obtain an Argo CD token (${tokenSource.describe}): ${failure}` }
+    : { valid: false, refused: false, message: 'Argo CD did not accept the token as a session.' };
+}
+
+/** Argo CD's `can-i` answer to each question, asked together. */
+function askPermissions({ gateway }: Probe, questions: PermissionQuestion[]): Promise<PermissionCheck[]> {
+  return Promise.all(
+    questions.map(async (p): Promise<PermissionCheck> => {
+      const answer = await gateway.callTool('account_can_i', p);
+      if (answer.isError) return { ...p, error: resultText(answer) };
+      const value = (JSON.parse(resultText(answer)) as { value?: string }).value;
+      return { ...p, allowed: value === 'yes' };
+    }),
+  );
+}
+
+/**
+ * Validates the configuration and tests the connection and token (version, user info), then asks `can-i` for each
+ * permission given. Never throws for what the operator can fix; that is in the report.
+ */
+export async function runCheck(config: GatewayConfig, options: { permissions?: PermissionQuestion[] } = {}): Promise<CheckReport> {
+  const report = configurationReport(config);
+  if (!config.argocdUrl) {
+    report.exposed = await countExposed(config, false);
+    return report;
+  }
+  const probe = openProbe(config, config.argocdUrl);
   // A short first look: argocd-server answers /api/version at once, so a host that accepted the connection but says
   // nothing is reported in seconds, once, rather than after a request timeout per probe.
-  const reach = await upstream.getJson('/api/version', { timeoutMs: VERSION_PROBE_TIMEOUT_MS });
+  const reach = await probe.upstream.getJson('/api/version', { timeoutMs: VERSION_PROBE_TIMEOUT_MS });
   if (!reach.ok && !reach.text.startsWith('HTTP ')) {
-    report.exposed = await countExposed(false);
+    report.exposed = await countExposed(config, false);
     report.connection = { reachable: false, message: reach.text };
     return report;
   }
-  report.exposed = await countExposed(true);
-  const version = await probe.callTool('version_get', {});
+  report.exposed = await countExposed(config, true);
+  const version = await probe.gateway.callTool('version_get', {});
   if (version.isError) {
     report.connection = { reachable: false, message: resultText(version) };
     return report;
   }
   report.connection = { reachable: true, version: (JSON.parse(resultText(version)) as { Version?: string }).Version };
-  const user = await probe.callTool('session_get_user_info', {});
-  if (user.isError) {
-    report.token = { valid: false, refused: true, message: resultText(user) };
-    return report;
-  }
-  const info = JSON.parse(resultText(user)) as { loggedIn?: boolean; username?: string; iss?: string };
-  if (!info.loggedIn) {
-    // A failed login or token command explains itself better than "not logged in".
-    const failure = tokenSource.lastError();
-    report.token = failure
-      ? { valid: false, refused: true, message: `The gateway could not obtain an Argo CD token (${tokenSource.describe}): ${failure}` }
-      : { valid: false, refused: false, message: 'Argo CD did not accept the token as a session.' };
-    return report;
-  }
-  report.token = { valid: true, username: info.username, issuer: info.iss };
+  report.token = await checkToken(probe);
+  if (!report.token.valid) return report;
   report.ok = true;
-  if (options.permissions?.length) {
-    report.permissions = await Promise.all(
-      options.permissions.map(async (p): Promise<PermissionCheck> => {
-        const answer = await probe.callTool('account_can_i', p);
-        if (answer.isError) return { ...p, error: resultText(answer) };
-        const value = (JSON.parse(resultText(answer)) as { value?: string }).value;
-        return { ...p, allowed: value === 'yes' };
-      }),
-    );
-  }
+  if (options.permissions?.length) report.permissions = await askPermissions(probe, options.permissions);
   return report;
 }
 

@@ -1,7 +1,6 @@
 /** One structured logger, bound to stderr: in stdio mode stdout belongs to the MCP protocol. */
 import pino from 'pino';
-import type { Logger } from 'pino';
-import type { LogLevel } from './config/read.ts';
+import type { LevelWithSilent, Logger } from 'pino';
 import { REDACTED, isSecretKey } from './redact.ts';
 
 export type { Logger };
@@ -12,7 +11,7 @@ export type { Logger };
  * Secret fields are masked at the top level and one level down (maskSecrets); what goes deeper (tool arguments in
  * audit and debug records) is masked by redactValue before it is logged.
  */
-export function createLogger(level: LogLevel = 'info'): Logger {
+export function createLogger(level: LevelWithSilent = 'info'): Logger {
   return pino(
     { level, base: { name: 'argocd-mcp-gateway' }, formatters: { log: maskSecrets, bindings: maskSecrets } },
     pino.destination({ fd: 2, sync: false }),

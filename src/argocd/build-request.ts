@@ -1,9 +1,12 @@
 /**
  * Tool arguments → the upstream request's path parameters, query and body, settling Argo CD's quirks once:
  * dotted path parameters that also live in the body (`{application.metadata.name}`), the body as one object or
- * string argument or as the request message's own fields, repeated (`multi`) query parameters, dotted query names.
+ * string argument or as the request message's own fields, repeated (`multi`) query parameters, dotted query names,
+ * and Argo CD's own projection (`fields`) of what the call will read.
  */
 import type { CatalogueTool } from '../catalogue/types.ts';
+import { serverFields } from '../shaping/shape.ts';
+import type { ShapeArgs } from '../shaping/shape.ts';
 
 export interface UpstreamRequest {
   /** Keyed by the wire name in the path template (`application.metadata.name`). */
@@ -11,6 +14,15 @@ export interface UpstreamRequest {
   query: Record<string, string | number | boolean | Array<string | number | boolean>>;
   body?: unknown;
   hasBody: boolean;
+}
+
+/** What a call reads of the answer, so Argo CD sends no more than that (its `fields` query parameter). */
+export interface Projection {
+  shape: ShapeArgs;
+  /** A JMESPath `query` reads what it likes of the document: without `fields`, nothing is projected away. */
+  query?: string;
+  /** The scope filters the answer on project, namespace and destination, so a projection keeps them. */
+  scoped: boolean;
 }
 
 export type BuildOutcome = { ok: true; request: UpstreamRequest } | { ok: false; problems: string[] };
@@ -47,8 +59,18 @@ export function pathValueProblem(arg: string, value: string): string | undefined
   return undefined;
 }
 
-/** Builds the request of one tool call from validated arguments. */
-export function buildRequest(tool: CatalogueTool, args: Record<string, unknown>): BuildOutcome {
+/** The `fields` Argo CD is asked for, or undefined to get whole documents. */
+function projectedFields(tool: CatalogueTool, projection: Projection): string | undefined {
+  // Argo CD's default projection (the list summary's) would hide what a query reads.
+  if (projection.query !== undefined && !projection.shape.fields?.length) return undefined;
+  const fields = serverFields(tool, projection.shape);
+  if (!fields || !projection.scoped) return fields;
+  const prefix = tool.request.serverFieldsPrefix ?? '';
+  return fields + ['metadata.namespace', 'spec.project', 'spec.destination'].map((f) => `,${prefix}${f}`).join('');
+}
+
+/** Builds the request of one tool call from validated arguments; `projection` narrows what Argo CD sends back. */
+export function buildRequest(tool: CatalogueTool, args: Record<string, unknown>, projection?: Projection): BuildOutcome {
   const binding = tool.request;
   const problems: string[] = [];
   let body: unknown;
@@ -106,6 +128,8 @@ export function buildRequest(tool: CatalogueTool, args: Record<string, unknown>)
       if (value.length) query[q.wire] = q.multi ? (value as Array<string | number | boolean>) : value.join(',');
     } else query[q.wire] = value as string | number | boolean;
   }
+  const fields = projection && projectedFields(tool, projection);
+  if (fields) query.fields = fields;
 
   if (problems.length) return { ok: false, problems };
   return { ok: true, request: { path, query, body, hasBody: binding.body !== undefined && body !== undefined } };

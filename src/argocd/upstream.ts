@@ -1,14 +1,14 @@
 /**
- * The Argo CD client: openapi-fetch typed with the generated `paths`, one per gateway. Non-GET requests carry
- * `Content-Type: application/json` exactly (argocd-server answers 415 otherwise), with or without a body.
+ * The Argo CD client: openapi-fetch, one per gateway. Non-GET requests carry `Content-Type: application/json`
+ * exactly (argocd-server answers 415 otherwise), with or without a body.
  */
 import { readFileSync } from 'node:fs';
 import createClient from 'openapi-fetch';
 import { LiteRequest, createHttpClient } from './http-client.ts';
 import type { HttpFetch } from './http-client.ts';
-import type { paths } from '../../generated/openapi.gen.ts';
 import type { CatalogueTool } from '../catalogue/types.ts';
 import type { UpstreamRequest } from './build-request.ts';
+import type { SignInUser } from './auth/sso/broker.ts';
 import { describeArgocdError, describeBadJson, describeNotJson, describeTransportError } from './errors.ts';
 import { parseBody } from '../shaping/job.ts';
 
@@ -16,11 +16,6 @@ export interface UpstreamOptions {
   baseUrl: string;
   /** Returns the current token; called per request so a rotated or renewed token is picked up. */
   token: () => string | undefined | Promise<string | undefined>;
-  /**
-   * Called when Argo CD answers 401, with the token the refused request carried; resolves true when it obtained a
-   * new token (session login renewed), and the request is then sent once more.
-   */
-  onUnauthorized?: (refusedToken: string | undefined) => Promise<boolean>;
   /** Extra headers for every upstream request (e.g. for a proxy such as Cloudflare Access). */
   headers?: Record<string, string>;
   insecure?: boolean;
@@ -36,8 +31,11 @@ export interface UpstreamOptions {
 
 export type UpstreamAnswer =
   | { kind: 'json'; status: number; data: unknown }
-  /** A successful answer left unparsed (`asText`): `parse()` gives the json answer, or the error for a body that is not JSON. */
-  | { kind: 'text'; status: number; text: string; parse: () => Extract<UpstreamAnswer, { kind: 'json' | 'error' }> }
+  /**
+   * A successful answer left unparsed (`asText`, parsed by src/shaping/job.ts): `unparsable()` is the error to give
+   * when it turns out not to be JSON.
+   */
+  | { kind: 'text'; status: number; text: string; unparsable: () => Extract<UpstreamAnswer, { kind: 'error' }> }
   | { kind: 'error'; status?: number; text: string }
   /** `note`: why the stream is empty before it began (no event within `streamWaitMs`). */
   | { kind: 'stream'; status: number; body: ReadableStream<Uint8Array>; close: () => void; note?: string };
@@ -53,15 +51,15 @@ export interface UpstreamSendArgs {
    */
   streamWaitMs?: number;
   /**
-   * The caller's own Argo CD token (per-user sign-in), sent instead of the gateway's; after a 401 the request is
-   * sent once more with what `renewed` gives for the refused token.
+   * The caller's own Argo CD token (per-user sign-in), sent instead of the gateway's; `who` is whose it is, so that a
+   * refused one can be renewed (src/argocd/auth/authenticated-upstream.ts).
    */
-  user?: { token: string; renewed: (refused: string) => Promise<string | undefined> };
+  user?: { token: string; who: SignInUser };
 }
 
 export interface Upstream {
   readonly baseUrl: string;
-  /** Sends a tool's request; with `asText`, a successful JSON answer comes back as its text (to parse elsewhere). */
+  /** Sends a tool's request; with `asText`, a successful JSON answer comes back as its text (to parse in shaping). */
   send(args: UpstreamSendArgs): Promise<UpstreamAnswer>;
   /**
    * A plain GET of a path under the base URL (e.g. /swagger.json), for the gateway's own needs; `timeoutMs` is a
@@ -70,8 +68,30 @@ export interface Upstream {
   getJson(path: string, options?: { timeoutMs?: number }): Promise<{ ok: true; data: unknown } | { ok: false; text: string }>;
 }
 
-/** Creates the upstream client for one Argo CD. */
-export function createUpstream(options: UpstreamOptions): Upstream {
+/**
+ * What openapi-fetch is told of Argo CD's API here. The operation of a tool call is chosen at run time, by tool name
+ * from the catalogue of the Argo CD release in use (13 releases, src/catalogue/), so the generated per-operation
+ * `paths` of one release cannot type this call site; the arguments were checked against the operation's JSON Schema
+ * instead (src/policy/validate.ts). This says exactly what is sent: path and query parameters, a JSON body, and an
+ * answer read as text or a stream. The generated `paths` check the catalogue itself (generated/operations.gen.ts).
+ */
+interface CatalogueOperation {
+  parameters: { path: UpstreamRequest['path']; query: UpstreamRequest['query'] };
+  requestBody?: { content: { 'application/json': unknown } };
+  responses: { default: { content: { 'application/json': unknown } } };
+}
+type CataloguePaths = Record<string, Record<'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace', CatalogueOperation>>;
+type ArgocdClient = ReturnType<typeof createClient<CataloguePaths>>;
+
+export interface BareUpstream extends Upstream {
+  send(args: UpstreamSendArgs, sent?: { token?: string }): Promise<UpstreamAnswer>;
+}
+
+/**
+ * Creates the upstream client for one Argo CD. It sends each request once: a 401 is answered by the authenticated
+ * upstream (src/argocd/auth/authenticated-upstream.ts), which renews the token and explains a final refusal.
+ */
+export function createUpstream(options: UpstreamOptions): BareUpstream {
   let http: HttpFetch | undefined;
   // Made on first use: a gateway that never calls Argo CD (list-tools, a refused call) reads no CA file.
   const httpClient = () =>
@@ -82,9 +102,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       key: options.clientKeyFile ? readFileSync(options.clientKeyFile, 'utf8') : undefined,
       maxBodyBytes: options.maxResponseBytes,
     }));
-  let client: ReturnType<typeof createClient<paths>> | undefined;
+  let client: ArgocdClient | undefined;
   const clientFor = () =>
-    (client ??= createClient<paths>({
+    (client ??= createClient<CataloguePaths>({
       baseUrl: options.baseUrl,
       fetch: httpClient() as unknown as typeof fetch,
       Request: LiteRequest as unknown as typeof Request,
@@ -113,115 +133,99 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         return { ok: false, text: describeTransportError(err, options.baseUrl, timeoutMs) };
       }
     },
-    async send(args) {
-      const sent: { token?: string } = {};
-      const first = await sendOnce(args, sent);
-      if (first.kind !== 'error' || first.status !== 401 || args.signal?.aborted) return first;
-      if (args.user) {
-        const next = await args.user.renewed(args.user.token);
-        return next ? sendOnce({ ...args, user: { ...args.user, token: next } }, {}) : first;
-      }
-      if (options.onUnauthorized && (await options.onUnauthorized(sent.token))) return sendOnce(args, {});
-      return first;
-    },
+    send: (args, sent = {}) => sendOnce({ options, client: clientFor }, args, sent),
+  };
+}
+
+const LOWER_METHOD = { GET: 'get', POST: 'post', PUT: 'put', PATCH: 'patch', DELETE: 'delete' } as const;
+
+/** Sends once; `sent.token` records the token the request carried (a 401 renews only a token still current). */
+async function sendOnce(
+  { options, client }: { options: UpstreamOptions; client: () => ArgocdClient },
+  { tool, request, signal, asText, user, streamWaitMs }: UpstreamSendArgs,
+  sent: { token?: string },
+): Promise<UpstreamAnswer> {
+  const { method, stream } = tool.request;
+  const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
+  const token = user ? user.token : await options.token();
+  sent.token = token;
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (method !== 'GET') headers['content-type'] = 'application/json';
+
+  // Streams stay open as long as the caller reads; only the wait for the response head is bounded here.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const quietStream = stream !== undefined && streamWaitMs !== undefined;
+  const headTimer = setTimeout(() => controller.abort(new DOMException(quietStream ? 'quiet' : 'timeout', 'TimeoutError')), quietStream ? streamWaitMs : options.timeoutMs);
+  const cleanup = () => {
+    clearTimeout(headTimer);
+    signal?.removeEventListener('abort', onAbort);
   };
 
-  /** Sends once; `sent.token` records the token the request carried (a 401 renews only a token still current). */
-  async function sendOnce({ tool, request, signal, asText, user, streamWaitMs }: UpstreamSendArgs, sent: { token?: string }): Promise<UpstreamAnswer> {
-      const { method, stream } = tool.request;
-      const headers: Record<string, string> = { ...options.headers, accept: 'application/json', 'user-agent': options.userAgent };
-      const token = user ? user.token : await options.token();
-      sent.token = token;
-      if (token) headers.authorization = `Bearer ${token}`;
-      if (method !== 'GET') headers['content-type'] = 'application/json';
-
-      // Streams stay open as long as the caller reads; only the wait for the response head is bounded here.
-      const controller = new AbortController();
-      const onAbort = () => controller.abort(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const quietStream = stream !== undefined && streamWaitMs !== undefined;
-      const headTimer = setTimeout(() => controller.abort(new DOMException(quietStream ? 'quiet' : 'timeout', 'TimeoutError')), quietStream ? streamWaitMs : options.timeoutMs);
-      const cleanup = () => {
-        clearTimeout(headTimer);
-        signal?.removeEventListener('abort', onAbort);
+  let response: Response;
+  let text: string | undefined;
+  let errorBody: unknown;
+  try {
+    const result = await client().request(LOWER_METHOD[method], tool.request.path, {
+      params: { path: request.path, query: request.query },
+      ...(request.hasBody ? { body: request.body } : {}),
+      headers,
+      signal: controller.signal,
+      parseAs: stream ? 'stream' : 'text',
+    });
+    response = result.response;
+    if (!response.ok) {
+      // openapi-fetch has read (and, when it could, parsed) an error body itself.
+      errorBody = result.error;
+      cleanup();
+    } else if (!stream) {
+      text = typeof result.data === 'string' ? result.data : '';
+      cleanup();
+    }
+  } catch (err) {
+    cleanup();
+    if (signal?.aborted) return { kind: 'error', text: 'Cancelled by the client.' };
+    const reason = controller.signal.reason as { name?: string; message?: string } | undefined;
+    if (quietStream && reason?.message === 'quiet') {
+      const seconds = Math.round(streamWaitMs / 100) / 10;
+      return {
+        kind: 'stream',
+        status: 200,
+        body: new ReadableStream({ start: (c) => c.close() }),
+        close: () => undefined,
+        note: `no event within ${seconds} s (waitSeconds): argocd-server sends a stream's first bytes with its first event, so nothing was sent in that time, or Argo CD did not answer at all`,
       };
-
-      let response: Response;
-      let text: string | undefined;
-      let errorBody: unknown;
-      try {
-        const result = (await clientFor().request(method.toLowerCase() as never, tool.request.path as never, {
-          params: { path: request.path, query: request.query },
-          ...(request.hasBody ? { body: request.body } : {}),
-          headers,
-          signal: controller.signal,
-          parseAs: stream ? 'stream' : 'text',
-        } as never)) as { data?: unknown; error?: unknown; response: Response };
-        response = result.response;
-        if (!response.ok) {
-          // openapi-fetch has read (and, when it could, parsed) an error body itself.
-          errorBody = result.error;
-          cleanup();
-        } else if (!stream) {
-          text = typeof result.data === 'string' ? result.data : '';
-          cleanup();
-        }
-      } catch (err) {
-        cleanup();
-        if (signal?.aborted) return { kind: 'error', text: 'Cancelled by the client.' };
-        const reason = controller.signal.reason as { name?: string; message?: string } | undefined;
-        if (quietStream && reason?.message === 'quiet') {
-          const seconds = Math.round(streamWaitMs / 100) / 10;
-          return {
-            kind: 'stream',
-            status: 200,
-            body: new ReadableStream({ start: (c) => c.close() }),
-            close: () => undefined,
-            note: `no event within ${seconds} s (waitSeconds): argocd-server sends a stream's first bytes with its first event, so nothing was sent in that time, or Argo CD did not answer at all`,
-          };
-        }
-        const e = reason?.name === 'TimeoutError' ? reason : err;
-        return { kind: 'error', text: describeTransportError(e, options.baseUrl, options.timeoutMs) };
-      }
-
-      const contentType = response.headers.get('content-type') ?? '';
-      if (stream && response.ok) {
-        clearTimeout(headTimer);
-        return {
-          kind: 'stream',
-          status: response.status,
-          body: response.body ?? new ReadableStream(),
-          close: () => {
-            cleanup();
-            controller.abort();
-          },
-        };
-      }
-      if (!response.ok) {
-        return {
-          kind: 'error',
-          status: response.status,
-          text: describeArgocdError({ status: response.status, statusText: response.statusText, body: errorBody, tool }),
-        };
-      }
-      const raw = text ?? '';
-      const status = response.status;
-      const notJson = (): Extract<UpstreamAnswer, { kind: 'error' }> => ({
-        kind: 'error',
-        status,
-        text: describeNotJson({ status, contentType, baseUrl: options.baseUrl, path: tool.request.path }),
-      });
-      // A login page or a proxy's error page, whatever it parses as.
-      if (/text\/html/i.test(contentType)) return notJson();
-      const parse = (): Extract<UpstreamAnswer, { kind: 'json' | 'error' }> => {
-        const body = parseBody(raw);
-        if (body.ok) return { kind: 'json', status, data: body.value };
-        // JSON that does not parse was cut off; anything else is probably not argocd-server (a wrong rootpath).
-        if (/json/i.test(contentType) && raw.trimStart().startsWith('{')) {
-          return { kind: 'error', status, text: describeBadJson({ status, bytes: Buffer.byteLength(raw), baseUrl: options.baseUrl, path: tool.request.path }) };
-        }
-        return notJson();
-      };
-      return asText ? { kind: 'text', status, text: raw, parse } : parse();
+    }
+    const e = reason?.name === 'TimeoutError' ? reason : err;
+    return { kind: 'error', text: describeTransportError(e, options.baseUrl, options.timeoutMs) };
   }
+
+  if (stream && response.ok) {
+    clearTimeout(headTimer);
+    const close = () => {
+      cleanup();
+      controller.abort();
+    };
+    return { kind: 'stream', status: response.status, body: response.body ?? new ReadableStream(), close };
+  }
+  if (!response.ok) {
+    return { kind: 'error', status: response.status, text: describeArgocdError({ status: response.status, statusText: response.statusText, body: errorBody, tool }) };
+  }
+  return answerOfText({ response, text: text ?? '', asText, baseUrl: options.baseUrl, path: tool.request.path });
+}
+
+/** A successful answer's text: the JSON answer (or its text, with `asText`), or why it is not Argo CD's JSON. */
+function answerOfText({ response, text: raw, asText, baseUrl, path }: { response: Response; text: string; asText?: boolean; baseUrl: string; path: string }): UpstreamAnswer {
+  const contentType = response.headers.get('content-type') ?? '';
+  const status = response.status;
+  const notJson = (): Extract<UpstreamAnswer, { kind: 'error' }> => ({ kind: 'error', status, text: describeNotJson({ status, contentType, baseUrl, path }) });
+  // A login page or a proxy's error page, whatever it parses as.
+  if (/text\/html/i.test(contentType)) return notJson();
+  // JSON that does not parse was cut off; anything else is probably not argocd-server (a wrong rootpath).
+  const unparsable = (): Extract<UpstreamAnswer, { kind: 'error' }> =>
+    /json/i.test(contentType) && raw.trimStart().startsWith('{') ? { kind: 'error', status, text: describeBadJson({ status, bytes: Buffer.byteLength(raw), baseUrl, path }) } : notJson();
+  if (asText) return { kind: 'text', status, text: raw, unparsable };
+  const body = parseBody(raw);
+  return body.ok ? { kind: 'json', status, data: body.value } : unparsable();
 }

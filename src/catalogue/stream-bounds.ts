@@ -1,7 +1,7 @@
 /**
  * The bounds of the streaming tools (watches and followed logs): how many items and how many seconds a call
  * collects by default, and at most. The generator writes them into the tools' `maxItems` / `waitSeconds` arguments
- * (codegen/ir/build-ir.ts) and the gateway applies them (src/gateway/gateway.ts): one place for both.
+ * (codegen/ir/build-ir.ts) and the gateway applies them (src/gateway/streams.ts): one place for both.
  */
 export const STREAM_DEFAULTS = {
   watch: { maxItems: 50, waitSeconds: 5 },

@@ -62,13 +62,13 @@ export function buildGateway(
         maxResponseBytes: config.maxResponseBytes,
         userAgent,
         logger,
-        perUser: !!extra.signIn,
+        signIn: extra.signIn,
       }).upstream
     : undefined;
   // The HTTP service times and counts Argo CD requests for /metrics through this wrapper.
   const upstream = created && extra.wrapUpstream ? extra.wrapUpstream(created) : created;
   const audit = teeAudit(createAuditSink({ file: config.auditFile, logger }), extra.audit);
-  const gatewayFor = (parts: InstanceParts): Gateway =>
+  const gatewayOver = (parts: InstanceParts): Gateway =>
     createGateway({
       ...parts,
       toolsets: config.toolsets,
@@ -86,10 +86,10 @@ export function buildGateway(
     });
   // Several Argo CDs: one gateway each, behind one that routes by the `instance` argument (src/gateway/instances.ts).
   if (config.instances) {
-    const built = buildInstancesGateway({ instances: config.instances, logger, audit, userAgent, maxResponseBytes: config.maxResponseBytes, gatewayFor, wrapUpstream: extra.wrapUpstream, fanOut: { concurrency: config.instanceConcurrency, maxResultTokens: config.maxResultTokens } });
+    const built = buildInstancesGateway({ instances: config.instances, logger, audit, userAgent, maxResponseBytes: config.maxResponseBytes, gatewayOver, wrapUpstream: extra.wrapUpstream, signIn: extra.signIn, fanOut: { concurrency: config.instanceConcurrency, maxResultTokens: config.maxResultTokens } });
     return { ...built, logger, version };
   }
-  const gateway = gatewayFor({ allowlist, upstream, audit, logger });
+  const gateway = gatewayOver({ allowlist, upstream, audit, logger });
   return { gateway, logger, version, upstream };
 }
 

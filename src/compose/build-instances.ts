@@ -1,5 +1,6 @@
 /** From `instances:` to one Gateway: an authenticated upstream and an allowlist per instance, combined by name. */
 import { createAuthenticatedUpstream } from '../argocd/auth/authenticated-upstream.ts';
+import type { SignInBroker } from '../argocd/auth/sso/broker.ts';
 import type { Logger } from '../log.ts';
 import { compileAllowlist } from '../policy/allowlist.ts';
 import type { Allowlist } from '../policy/allowlist.ts';
@@ -33,9 +34,11 @@ export function buildInstancesGateway(args: {
   /** The largest Argo CD answer read whole (maxResponseBytes). */
   maxResponseBytes?: number;
   /** Builds one instance's gateway with the shared settings (toolsets, result cap, scope, …). */
-  gatewayFor: (parts: InstanceParts) => Gateway;
+  gatewayOver: (parts: InstanceParts) => Gateway;
   /** Wraps each instance's upstream (the HTTP service's metrics). */
   wrapUpstream?: (upstream: Upstream) => Upstream;
+  /** Per-user sign-in: calls carry their user's own token, renewed by this broker when refused. */
+  signIn?: SignInBroker;
   /** A fanned-out read (`instance: "*"`): instances asked at once, and the cap of the merged answer. */
   fanOut?: InstancesOptions;
 }): { gateway: Gateway; upstream: Upstream } {
@@ -52,13 +55,14 @@ export function buildInstancesGateway(args: {
         maxResponseBytes: args.maxResponseBytes,
         userAgent: args.userAgent,
         logger,
+        signIn: args.signIn,
       });
       const upstream = args.wrapUpstream ? args.wrapUpstream(created) : created;
       upstreams.push({ name: instance.name, upstream });
       return {
         name: instance.name,
         description: instance.description,
-        gateway: args.gatewayFor({ allowlist: compileAllowlist(instance.allowlist), upstream, audit: tagAudit(args.audit, instance.name), logger, instance: instance.name }),
+        gateway: args.gatewayOver({ allowlist: compileAllowlist(instance.allowlist), upstream, audit: tagAudit(args.audit, instance.name), logger, instance: instance.name }),
       };
     }),
     args.fanOut,

@@ -1,12 +1,12 @@
 /**
  * The settings of the connection to one Argo CD at the top level: its address, the token (or token file), other ways
- * to authenticate (src/argocd/auth/auth-config.ts reads those), TLS (insecure, CA, client certificate), the request
+ * to authenticate (src/config/auth-settings.ts reads those), TLS (insecure, CA, client certificate), the request
  * timeout and the largest answer read whole.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readAuthSettings } from '../argocd/auth/auth-config.ts';
-import type { AuthRead } from '../argocd/auth/auth-config.ts';
+import { readAuthSettings } from './auth-settings.ts';
+import type { AuthRead } from './auth-settings.ts';
 import { normaliseArgocdUrl } from './read.ts';
 import type { Source } from './read.ts';
 import { authLayers, waysToSet, sourceOf, sourceOfChain } from './sources.ts';
@@ -36,7 +36,7 @@ export interface ConnectionOptions {
   hasInstances: boolean;
 }
 
-/** The auth settings of the top level that src/argocd/auth/auth-config.ts reads (the token chain is read here). */
+/** The auth settings of the top level that src/config/auth-settings.ts reads (the token chain is read here). */
 const AUTH_KEYS = ['tokenFile', 'token', 'username', 'password', 'passwordFile', 'argocdContext', 'tokenCommand', 'tokenCommandTtl', 'headers'] as const;
 
 /** The address: flags > env > file, else the argocd CLI context's; normalised (a bare host means https). */

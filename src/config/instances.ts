@@ -6,8 +6,8 @@
  */
 import type { AllowlistConfig, ConfigIssue } from './read.ts';
 import { normaliseArgocdUrl, parseDuration } from './read.ts';
-import { AUTH_KEYS, readAuthSettings } from '../argocd/auth/auth-config.ts';
-import type { ArgocdAuthSettings } from '../argocd/auth/auth-config.ts';
+import { AUTH_KEYS, readAuthSettings } from './auth-settings.ts';
+import type { ArgocdAuthSettings } from './auth-settings.ts';
 import { readFileSync } from 'node:fs';
 
 export interface InstanceConfig {

@@ -1,14 +1,14 @@
 /**
  * Configuration: load → merge (flags > env > YAML file > defaults) → validate → freeze. Each setting is a row of the
  * table in src/config/settings.ts; the readers of its groups (argocd-connection.ts, tool-settings.ts,
- * http-settings.ts, instances.ts, and src/argocd/auth for auth and SSO) report every problem at once, each naming
+ * http-settings.ts, instances.ts, auth-settings.ts, sso-settings.ts) report every problem at once, each naming
  * the setting, where it came from, and the fix.
  */
 import path from 'node:path';
-import { reportAuthConflicts } from '../argocd/auth/auth-config.ts';
-import type { ArgocdAuthSettings } from '../argocd/auth/auth-config.ts';
-import { readSsoSettings } from '../argocd/auth/sso/sso-settings.ts';
-import type { SsoSettings } from '../argocd/auth/sso/sso-settings.ts';
+import { reportAuthConflicts } from './auth-settings.ts';
+import type { ArgocdAuthSettings } from './auth-settings.ts';
+import { readSsoSettings } from './sso-settings.ts';
+import type { SsoSettings } from './sso-settings.ts';
 import { readArgocdConnection } from './argocd-connection.ts';
 import type { ArgocdConnection } from './argocd-connection.ts';
 import { readConfigFile } from './config-file.ts';

@@ -24,7 +24,7 @@ const UNKNOWN_CLIENT_TOKENS = 20_000;
 export const SETTINGS = {
   config: { flag: '--config', short: '-c', arg: '<file>', env: ['ARGOCD_MCP_CONFIG'], inFile: false, type: 'file', doc: 'YAML config file holding any setting below (the allowlist, instances, sso)' },
 
-  // --- Argo CD: where it is and how to authenticate (src/config/argocd-connection.ts, src/argocd/auth/auth-config.ts)
+  // --- Argo CD: where it is and how to authenticate (src/config/argocd-connection.ts, src/config/auth-settings.ts)
   url: {
     group: 'Argo CD', flag: '--url', arg: '<url>', env: ['ARGOCD_BASE_URL', 'ARGOCD_SERVER'], aliases: ['server'], type: 'url',
     doc: 'Argo CD address, e.g. https://argocd.example.com[/rootpath]', more: 'a bare host means https; a path is kept (rootpath)',
@@ -144,7 +144,7 @@ export const SETTINGS = {
   },
   sso: {
     group: 'Tools', env: ['ARGOCD_MCP_SSO_CLIENT_SECRET', 'ARGOCD_MCP_SSO_ENCRYPTION_KEY', 'ARGOCD_MCP_SSO_TOKEN_FILE'], type: 'structured',
-    doc: "sign each person in to Argo CD's identity provider (read by src/argocd/auth/sso/sso-settings.ts)",
+    doc: "sign each person in to Argo CD's identity provider (read by src/config/sso-settings.ts)",
     more: '`issuer`, `clientId`, `clientSecret`/`clientSecretFile`, `scopes`, `redirectUri`, `authorizationUrl`, `tokenUrl`, `tokenFile`, `tokenExchange`, `encryptionKeyFile` (see "Signing in with SSO")',
   },
 

@@ -77,7 +77,7 @@ export function waysToSet(key: SettingKey): string {
   return [row.flag, ...(row.env ?? []), ...fileKeysOf(key, row).slice(0, 1)].filter((w): w is string => !!w).join(', ');
 }
 
-/** A setting layer for src/argocd/auth/auth-config.ts's readAuthSettings: values by config key, and how to name each. */
+/** A setting layer for src/config/auth-settings.ts's readAuthSettings: values by config key, and how to name each. */
 export interface AuthLayer {
   values: Record<string, unknown>;
   label: (key: string) => string;

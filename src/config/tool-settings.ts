@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CATALOGUE_FILES, peekCatalogue } from '../catalogue/load-catalogue.ts';
-import { resolveToolsets } from '../policy/toolsets.ts';
+import { resolveToolsets } from '../catalogue/toolsets.ts';
 import { parseBool, stringList } from './read.ts';
 import type { AllowlistConfig, Source } from './read.ts';
 import { sourceOf } from './sources.ts';

@@ -3,7 +3,7 @@
  * regenerated catalogue keeps meaning the same thing.
  */
 import type { CatalogueTool } from '../catalogue/types.ts';
-import { DEFAULT_TOOLSETS } from '../policy/toolsets.ts';
+import { DEFAULT_TOOLSETS } from '../catalogue/toolsets.ts';
 
 export interface Preset {
   id: string;

@@ -109,124 +109,141 @@ export interface AttentionResources {
   unsubscribe(uri: string): void;
 }
 
+/** Which feeds a URI reads: every instance's, or the one it names. Throws what the client got wrong. */
+function feedsOf(reads: AttentionReads[], uri: string): { target: AttentionTarget; selected: AttentionReads[] } {
+  const parsed = parseAttentionUri(uri);
+  if (!parsed) throw new McpError(ErrorCode.InvalidParams, `Not the fleet attention feed's URI: ${uri} (${ATTENTION_URI}[?instance=NAME][&limit=N])`);
+  if (!parsed.ok) throw new McpError(ErrorCode.InvalidParams, parsed.error);
+  if (!reads.length) throw new McpError(ErrorCode.InvalidRequest, 'The fleet attention feed needs an Argo CD: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN (or run `argocd-mcp-gateway demo`).');
+  const { instance } = parsed.target;
+  if (instance === undefined) return { target: parsed.target, selected: reads };
+  const one = reads.find((r) => r.instance === instance);
+  if (!one) {
+    const names = reads.map((r) => r.instance).filter(Boolean);
+    throw new McpError(ErrorCode.InvalidParams, names.length ? `Unknown instance "${instance}" in ${uri}; the instances are ${names.join(', ')}.` : `${uri} names instance "${instance}", but this gateway serves one Argo CD: read ${ATTENTION_URI}.`);
+  }
+  return { target: parsed.target, selected: [one] };
+}
+
+/** The feed's entries in resources/list: one for the whole fleet, and one per instance when there are several. */
+async function listAttention(reads: AttentionReads[]): Promise<Resource[]> {
+  const merged = reads.length > 1;
+  const open = (await Promise.all(reads.map(async (r) => ((await r.unavailable()) ? undefined : r)))).filter((r): r is AttentionReads => !!r);
+  if (!open.length) return [];
+  const entry = (uri: string, title: string): Resource => ({
+    uri,
+    name: uri.replace('argocd://', ''),
+    title,
+    description: `Applications that need attention (not Synced, not Healthy, or last operation Failed/Error), worst first, with exact counts; kept current from Argo CD's watch, subscribe for changes. ?limit=N rows (default ${DEFAULT_ROWS}, at most ${MAX_ROWS}).`,
+    mimeType: 'application/json',
+  });
+  const all = entry(ATTENTION_URI, merged ? 'Fleet attention (every instance)' : 'Fleet attention');
+  return merged ? [all, ...open.map((r) => entry(attentionUri({ instance: r.instance, limit: DEFAULT_ROWS }), `Fleet attention: ${r.instance}`))] : [all];
+}
+
+/** One instance's part of a read: its feed's snapshot once seeded, or why it cannot be opened. */
+async function readPart(r: AttentionReads, user: SignInUser | undefined, timing: Partial<FeedTiming> | undefined): Promise<FeedPart> {
+  const opened = await hubOf(r, timing).open(user);
+  if (!opened.ok) return { instance: r.instance, error: opened.error };
+  try {
+    await opened.feed.seeded();
+    return { instance: r.instance, snapshot: opened.feed.snapshot() };
+  } finally {
+    opened.feed.linger();
+    opened.release();
+  }
+}
+
+/** `resources/read` of a feed URI: the live copy, failed only when no instance could be read. */
+async function readAttention(args: { reads: AttentionReads[]; uri: string; user?: SignInUser; timing?: Partial<FeedTiming> }): Promise<ReadResourceResult> {
+  const { reads, uri } = args;
+  const { target: t, selected } = feedsOf(reads, uri);
+  const parts = await Promise.all(selected.map((r) => readPart(r, args.user, args.timing)));
+  const failed = parts.filter((p) => p.error !== undefined || p.snapshot?.error !== undefined);
+  if (failed.length === parts.length) {
+    // A refusal (open's error) is a whole sentence already; a failed list is said here.
+    const why = failed.map((p) => p.error ?? `The fleet attention feed could not be read${p.instance ? ` on instance "${p.instance}"` : ''}: ${p.snapshot?.error}`).join('\n');
+    throw new McpError(parts.some((p) => p.error !== undefined) ? ErrorCode.InvalidRequest : ErrorCode.InternalError, why, { uri });
+  }
+  const doc = renderAttention({ uri, parts, limit: t.limit, merged: reads.length > 1 && t.instance === undefined });
+  return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(doc) }] };
+}
+
+/** One session's feed subscriptions, by the feed URI's one spelling; each holds its instances' feeds open. */
+class AttentionSubscriptions {
+  private readonly held = new Map<string, () => void>();
+
+  constructor(
+    private readonly server: Server,
+    private readonly reads: AttentionReads[],
+    private readonly options: { intervalMs: number; timing?: Partial<FeedTiming> },
+  ) {}
+
+  async subscribe(uri: string, user: SignInUser | undefined): Promise<void> {
+    const { target: t, selected } = feedsOf(this.reads, uri);
+    const key = attentionUri(t);
+    if (this.held.has(key)) return;
+    if (this.held.size >= MAX_ATTENTION_SUBSCRIPTIONS) {
+      throw new McpError(ErrorCode.InvalidRequest, `This session already has ${this.held.size} fleet attention subscriptions, the most one session may hold; unsubscribe from one first.`);
+    }
+    const throttle = createThrottle(() => {
+      this.server.sendResourceUpdated({ uri }).catch(() => undefined);
+    }, this.options.intervalMs);
+    const holds: Array<() => void> = [throttle.cancel];
+    const stop = () => holds.forEach((h) => h());
+    // Every instance's feed is held, even one that cannot list yet (it retries, and its return is a change); an
+    // instance where the feed cannot run at all is left out. Refused only when no feed could list.
+    const outcomes = await Promise.all(
+      selected.map(async (r) => {
+        const opened = await hubOf(r, this.options.timing).open(user);
+        if (!opened.ok) return { refused: opened.error };
+        holds.push(opened.feed.onChange(throttle.fire), opened.release);
+        await opened.feed.seeded();
+        const error = opened.feed.snapshot().error;
+        return error === undefined ? {} : { failed: `The fleet attention feed could not be read${r.instance ? ` on instance "${r.instance}"` : ''}: ${error}` };
+      }),
+    );
+    if (outcomes.every((o) => o.refused !== undefined || o.failed !== undefined)) {
+      stop();
+      const refused = outcomes.some((o) => o.refused !== undefined);
+      throw new McpError(refused ? ErrorCode.InvalidParams : ErrorCode.InternalError, outcomes.map((o) => o.refused ?? o.failed).join('\n'));
+    }
+    // Two subscribes of one URI at once: the first one holds it.
+    if (this.held.has(key)) return stop();
+    this.held.set(key, stop);
+  }
+
+  unsubscribe(uri: string): void {
+    const parsed = parseAttentionUri(uri);
+    if (!parsed?.ok) return;
+    const key = attentionUri(parsed.target);
+    this.held.get(key)?.();
+    this.held.delete(key);
+  }
+
+  releaseAll(): void {
+    for (const stop of this.held.values()) stop();
+    this.held.clear();
+  }
+}
+
 export function registerAttention(
   server: Server,
   reads: AttentionReads[],
   options: { intervalMs?: number; timing?: Partial<FeedTiming> } = {},
 ): AttentionResources {
-  const intervalMs = options.intervalMs ?? UPDATE_INTERVAL_MS;
-  const merged = reads.length > 1;
-  const mine = new Map<string, () => void>();
-
-  const target = (uri: string): { target: AttentionTarget; selected: AttentionReads[] } => {
-    const parsed = parseAttentionUri(uri);
-    if (!parsed) throw new McpError(ErrorCode.InvalidParams, `Not the fleet attention feed's URI: ${uri} (${ATTENTION_URI}[?instance=NAME][&limit=N])`);
-    if (!parsed.ok) throw new McpError(ErrorCode.InvalidParams, parsed.error);
-    if (!reads.length) throw new McpError(ErrorCode.InvalidRequest, 'The fleet attention feed needs an Argo CD: set ARGOCD_BASE_URL and ARGOCD_API_TOKEN (or run `argocd-mcp-gateway demo`).');
-    const { instance } = parsed.target;
-    if (instance === undefined) return { target: parsed.target, selected: reads };
-    const one = reads.find((r) => r.instance === instance);
-    if (!one) {
-      const names = reads.map((r) => r.instance).filter(Boolean);
-      throw new McpError(ErrorCode.InvalidParams, names.length ? `Unknown instance "${instance}" in ${uri}; the instances are ${names.join(', ')}.` : `${uri} names instance "${instance}", but this gateway serves one Argo CD: read ${ATTENTION_URI}.`);
-    }
-    return { target: parsed.target, selected: [one] };
-  };
-
-  const releaseAll = () => {
-    for (const stop of mine.values()) stop();
-    mine.clear();
-  };
+  const subscriptions = new AttentionSubscriptions(server, reads, { intervalMs: options.intervalMs ?? UPDATE_INTERVAL_MS, timing: options.timing });
+  // A session that ends lets go of its feeds.
   const previous = server.onclose;
   server.onclose = () => {
-    releaseAll();
+    subscriptions.releaseAll();
     previous?.();
   };
-
   return {
     owns: (uri) => parseAttentionUri(uri) !== undefined,
-
-    async list() {
-      const open = (await Promise.all(reads.map(async (r) => ((await r.unavailable()) ? undefined : r)))).filter((r): r is AttentionReads => !!r);
-      if (!open.length) return [];
-      const entry = (uri: string, title: string): Resource => ({
-        uri,
-        name: uri.replace('argocd://', ''),
-        title,
-        description: `Applications that need attention (not Synced, not Healthy, or last operation Failed/Error), worst first, with exact counts; kept current from Argo CD's watch, subscribe for changes. ?limit=N rows (default ${DEFAULT_ROWS}, at most ${MAX_ROWS}).`,
-        mimeType: 'application/json',
-      });
-      const all = entry(ATTENTION_URI, merged ? 'Fleet attention (every instance)' : 'Fleet attention');
-      return merged ? [all, ...open.map((r) => entry(attentionUri({ instance: r.instance, limit: DEFAULT_ROWS }), `Fleet attention: ${r.instance}`))] : [all];
-    },
-
-    async read(uri, extra) {
-      const { target: t, selected } = target(uri);
-      const user = userOf(extra);
-      const parts: FeedPart[] = await Promise.all(
-        selected.map(async (r): Promise<FeedPart> => {
-          const opened = await hubOf(r, options.timing).open(user);
-          if (!opened.ok) return { instance: r.instance, error: opened.error };
-          try {
-            await opened.feed.seeded();
-            return { instance: r.instance, snapshot: opened.feed.snapshot() };
-          } finally {
-            opened.feed.linger();
-            opened.release();
-          }
-        }),
-      );
-      const failed = parts.filter((p) => p.error !== undefined || p.snapshot?.error !== undefined);
-      if (failed.length === parts.length) {
-        // A refusal (open's error) is a whole sentence already; a failed list is said here.
-        const why = failed.map((p) => p.error ?? `The fleet attention feed could not be read${p.instance ? ` on instance "${p.instance}"` : ''}: ${p.snapshot?.error}`).join('\n');
-        throw new McpError(parts.some((p) => p.error !== undefined) ? ErrorCode.InvalidRequest : ErrorCode.InternalError, why, { uri });
-      }
-      const doc = renderAttention({ uri, parts, limit: t.limit, merged: merged && t.instance === undefined });
-      return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(doc) }] };
-    },
-
-    async subscribe(uri, extra) {
-      const { target: t, selected } = target(uri);
-      const key = attentionUri(t);
-      if (mine.has(key)) return;
-      if (mine.size >= MAX_ATTENTION_SUBSCRIPTIONS) {
-        throw new McpError(ErrorCode.InvalidRequest, `This session already has ${mine.size} fleet attention subscriptions, the most one session may hold; unsubscribe from one first.`);
-      }
-      const user = userOf(extra);
-      const throttle = createThrottle(() => {
-        server.sendResourceUpdated({ uri }).catch(() => undefined);
-      }, intervalMs);
-      const holds: Array<() => void> = [throttle.cancel];
-      const stop = () => holds.forEach((h) => h());
-      // Every instance's feed is held, even one that cannot list yet (it retries, and its return is a change); an
-      // instance where the feed cannot run at all is left out. Refused only when no feed could list.
-      const outcomes = await Promise.all(
-        selected.map(async (r) => {
-          const opened = await hubOf(r, options.timing).open(user);
-          if (!opened.ok) return { refused: opened.error };
-          holds.push(opened.feed.onChange(throttle.fire), opened.release);
-          await opened.feed.seeded();
-          const error = opened.feed.snapshot().error;
-          return error === undefined ? {} : { failed: `The fleet attention feed could not be read${r.instance ? ` on instance "${r.instance}"` : ''}: ${error}` };
-        }),
-      );
-      if (outcomes.every((o) => o.refused !== undefined || o.failed !== undefined)) {
-        stop();
-        const refused = outcomes.some((o) => o.refused !== undefined);
-        throw new McpError(refused ? ErrorCode.InvalidParams : ErrorCode.InternalError, outcomes.map((o) => o.refused ?? o.failed).join('\n'));
-      }
-      // Two subscribes of one URI at once: the first one holds it.
-      if (mine.has(key)) return stop();
-      mine.set(key, stop);
-    },
-
-    unsubscribe(uri) {
-      const parsed = parseAttentionUri(uri);
-      if (!parsed?.ok) return;
-      const key = attentionUri(parsed.target);
-      mine.get(key)?.();
-      mine.delete(key);
-    },
+    list: () => listAttention(reads),
+    read: (uri, extra) => readAttention({ reads, uri, user: userOf(extra), timing: options.timing }),
+    subscribe: (uri, extra) => subscriptions.subscribe(uri, userOf(extra)),
+    unsubscribe: (uri) => subscriptions.unsubscribe(uri),
   };
 }

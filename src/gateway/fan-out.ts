@@ -8,7 +8,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { capResult, fitsIn } from '../shaping/cap.ts';
 import type { ResultBudget } from './client-budgets.ts';
-import { UNTRUSTED_META } from './gateway.ts';
+import { UNTRUSTED_META } from './results.ts';
 
 export interface InstanceAnswer {
   instance: string;

@@ -16,8 +16,8 @@ import { textResult } from './gateway.ts';
 import { resultBudget } from './client-budgets.ts';
 import { defaultOf } from '../config/values.ts';
 import { mapLimit, mergeAnswers } from './fan-out.ts';
+import { mergeFleetAnswers, mergesAsFleet } from './fleet-merge.ts';
 import type { InstanceAnswer, Skipped } from './fan-out.ts';
-import { mergeFleetAnswers, mergesAsFleet } from '../fleet/fleet-merge.ts';
 
 /** The argument that names the instance. No Argo CD operation has a parameter of that name (a test checks). */
 export const INSTANCE_ARG = 'instance';
@@ -62,105 +62,146 @@ export interface InstancesOptions {
   maxResultTokens?: number;
 }
 
-export function createInstancesGateway(instances: NamedGateway[], options: InstancesOptions = {}): Gateway {
-  const concurrency = options.concurrency ?? defaultOf('instanceConcurrency');
-  const byName = new Map(instances.map((i) => [i.name, i]));
-  /** Catalogue order first, then tools outside the catalogue (workflow tools) as the instances list them. */
-  const ordered = (names: Iterable<string>): string[] => {
-    const rank = new Map(loadCatalogue().tools.map((t, i) => [t.name, i]));
-    const seen = [...new Set(names)];
-    const at = (n: string) => rank.get(n) ?? rank.size + seen.indexOf(n);
-    return seen.sort((a, b) => at(a) - at(b));
-  };
+/** Catalogue order first, then tools outside the catalogue (workflow tools) as the instances list them. */
+function catalogueOrder(names: Iterable<string>): string[] {
+  const rank = new Map(loadCatalogue().tools.map((t, i) => [t.name, i]));
+  const seen = [...new Set(names)];
+  const at = (n: string) => rank.get(n) ?? rank.size + seen.indexOf(n);
+  return seen.sort((a, b) => at(a) - at(b));
+}
+
+/** Each instance's tool list, and tool name → the instances that offer it, in configuration order. */
+async function offeredBy(instances: NamedGateway[]): Promise<{ lists: Tool[][]; where: Map<string, string[]> }> {
+  const lists = await Promise.all(instances.map((i) => i.gateway.listTools()));
+  const where = new Map<string, string[]>();
+  lists.forEach((tools, n) => {
+    for (const t of tools) where.set(t.name, [...(where.get(t.name) ?? []), instances[n].name]);
+  });
+  return { lists, where };
+}
+
+/**
+ * The combined tool list: each tool once, as the first instance offering it advertises it, with the `instance`
+ * argument. The inner gateways keep their lists while nothing changes, so it is rebuilt only when one of them is new.
+ */
+function createToolList(instances: NamedGateway[]): () => Promise<Tool[]> {
   const describe = `Which Argo CD to call: ${instances.map((i) => (i.description ? `${i.name} (${i.description})` : i.name)).join(', ')}.`;
   let cache: { inputs: Tool[][]; tools: Tool[] } | undefined;
-
-  /** Tool name → the instances that offer it, in configuration order. */
-  const offeredBy = async (): Promise<{ lists: Tool[][]; where: Map<string, string[]> }> => {
-    const lists = await Promise.all(instances.map((i) => i.gateway.listTools()));
-    const where = new Map<string, string[]>();
-    lists.forEach((tools, n) => {
-      for (const t of tools) where.set(t.name, [...(where.get(t.name) ?? []), instances[n].name]);
-    });
-    return { lists, where };
+  return async () => {
+    const { lists, where } = await offeredBy(instances);
+    if (cache && cache.inputs.length === lists.length && cache.inputs.every((l, i) => l === lists[i])) return cache.tools;
+    const first = new Map<string, Tool>();
+    for (const list of lists) for (const t of list) if (!first.has(t.name)) first.set(t.name, t);
+    const tools = catalogueOrder(lists.flat().map((t) => t.name)).map((name) => withInstanceArg(first.get(name)!, where.get(name)!, describe));
+    cache = { inputs: lists, tools };
+    return tools;
   };
+}
 
-  /** A read on several instances; refused, with nothing sent, for writes and unknown names. */
-  async function fanOut(name: string, chosen: unknown, args: Record<string, unknown>, ctx: CallContext = {}): Promise<CallToolResult> {
-    const known = instances.map((i) => i.name);
-    const { where } = await offeredBy();
-    const offering = where.get(name);
-    if (!offering) return textResult(`Unknown tool "${name}". Call tools/list to see the tools this gateway exposes.`, true);
-    const tool = (await gateway.listTools()).find((t) => t.name === name);
-    if (tool?.annotations?.readOnlyHint !== true) {
-      return textResult(
-        `${name} changes Argo CD, so it runs on one instance at a time: call it with \`${INSTANCE_ARG}\` set to one name (${offering.join(', ')}), once per instance you mean. "*" and lists are for reads. Nothing was sent to Argo CD.`,
-        true,
-      );
-    }
-    let asked: string[];
-    const skipped: Skipped[] = [];
-    if (chosen === ALL_INSTANCES) {
-      asked = offering;
-      for (const n of known) if (!offering.includes(n)) skipped.push({ instance: n, reason: `does not offer ${name} (its allowlist or toolsets)` });
-    } else {
-      const names = chosen as unknown[];
-      const unknown = names.filter((n) => typeof n !== 'string' || !byName.has(n));
-      if (!names.length || unknown.length) {
-        const what = names.length ? `Unknown instance${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => JSON.stringify(n)).join(', ')}` : 'An empty list of instances';
-        return textResult(`${what}; the instances are ${known.join(', ')} (or "${ALL_INSTANCES}" for all). Nothing was sent to Argo CD.`, true);
-      }
-      asked = [...new Set(names as string[])];
-    }
-    // Progress of several calls under one token would interleave: the merged result is the progress.
-    const { progressToken: _token, sendProgress: _send, ...quiet } = ctx;
-    // A fleet question is answered whole by each instance and cut once, merged (src/fleet/fleet-merge.ts).
-    const fleet = mergesAsFleet(name, args);
-    const { offset, ...whole } = args;
-    const [asEach, ctxEach] = fleet ? [args.answer === 'names' ? whole : args, { ...quiet, internal: true }] : [args, quiet];
-    const answers = await mapLimit(asked, concurrency, async (instance): Promise<InstanceAnswer> => {
-      if (!offering.includes(instance)) return { instance, result: textResult(`${instance} does not offer ${name} (its allowlist or toolsets); nothing was sent to it.`, true) };
-      try {
-        return { instance, result: await byName.get(instance)!.gateway.callTool(name, asEach, ctxEach) };
-      } catch (err) {
-        return { instance, thrown: err instanceof Error ? err.message : String(err) };
-      }
-    });
-    const budget = resultBudget({ operatorTokens: options.maxResultTokens, clientName: ctx.clientName });
-    if (fleet) return mergeFleetAnswers({ tool: name, answers, skipped, budget, hint: 'Narrow with more filters, or answer "counts".', offset: typeof offset === 'number' ? offset : 0 });
-    return mergeAnswers({ tool: name, answers, skipped, budget, hint: 'Narrow with `query` (e.g. a filter), the tool\'s filters, fewer instances, or limit/offset.' });
+/** Every instance's exposed catalogue entries, each tool once, in catalogue order. */
+async function exposedByAny(instances: NamedGateway[]): Promise<CatalogueTool[]> {
+  const lists = await Promise.all(instances.map((i) => i.gateway.exposed()));
+  const byTool = new Map<string, CatalogueTool>();
+  for (const list of lists) for (const t of list) if (!byTool.has(t.name)) byTool.set(t.name, t);
+  return catalogueOrder(byTool.keys()).map((n) => byTool.get(n)!);
+}
+
+/** The instances' notices as one board, each notice saying which instance it is about. */
+function mergedNotices(instances: NamedGateway[]): NonNullable<Gateway['notices']> {
+  return {
+    recent: () => instances.flatMap((i) => (i.gateway.notices?.recent() ?? []).map((n) => ({ ...n, data: { instance: i.name, ...n.data } }))),
+    subscribe(listener) {
+      const stops = instances.map((i) => i.gateway.notices?.subscribe((n) => listener({ ...n, data: { instance: i.name, ...n.data } })));
+      return () => stops.forEach((stop) => stop?.());
+    },
+  };
+}
+
+interface FanOut {
+  instances: NamedGateway[];
+  byName: Map<string, NamedGateway>;
+  /** The combined tool list, whose annotations say whether a tool only reads. */
+  listTools: () => Promise<Tool[]>;
+  concurrency: number;
+  maxResultTokens?: number;
+}
+
+/** A fanned-out read's targets: every offering instance for "*", else the listed names; or why the list is refused. */
+function fanOutTargets(
+  { instances, byName }: Pick<FanOut, 'instances' | 'byName'>,
+  call: { name: string; chosen: unknown; offering: string[] },
+): { ok: true; asked: string[]; skipped: Skipped[] } | { ok: false; result: CallToolResult } {
+  const { name, chosen, offering } = call;
+  const known = instances.map((i) => i.name);
+  if (chosen === ALL_INSTANCES) {
+    const skipped = known.filter((n) => !offering.includes(n)).map((n) => ({ instance: n, reason: `does not offer ${name} (its allowlist or toolsets)` }));
+    return { ok: true, asked: offering, skipped };
   }
+  const names = chosen as unknown[];
+  const unknown = names.filter((n) => typeof n !== 'string' || !byName.has(n));
+  if (!names.length || unknown.length) {
+    const what = names.length ? `Unknown instance${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => JSON.stringify(n)).join(', ')}` : 'An empty list of instances';
+    return { ok: false, result: textResult(`${what}; the instances are ${known.join(', ')} (or "${ALL_INSTANCES}" for all). Nothing was sent to Argo CD.`, true) };
+  }
+  return { ok: true, asked: [...new Set(names as string[])], skipped: [] };
+}
 
-  const gateway: Gateway = {
-    async listTools() {
-      const { lists, where } = await offeredBy();
-      // The inner gateways keep their lists while nothing changes; rebuild only when one of them is new.
-      if (cache && cache.inputs.length === lists.length && cache.inputs.every((l, i) => l === lists[i])) return cache.tools;
-      const first = new Map<string, Tool>();
-      for (const list of lists) for (const t of list) if (!first.has(t.name)) first.set(t.name, t);
-      const tools = ordered(lists.flat().map((t) => t.name)).map((name) => withInstanceArg(first.get(name)!, where.get(name)!, describe));
-      cache = { inputs: lists, tools };
-      return tools;
-    },
-    async exposed() {
-      const lists = await Promise.all(instances.map((i) => i.gateway.exposed()));
-      const byTool = new Map<string, CatalogueTool>();
-      for (const list of lists) for (const t of list) if (!byTool.has(t.name)) byTool.set(t.name, t);
-      return ordered(byTool.keys()).map((n) => byTool.get(n)!);
-    },
+/** A read on several instances, merged into one answer; refused, with nothing sent, for writes and unknown names. */
+async function fanOut(f: FanOut, call: { name: string; chosen: unknown; args: Record<string, unknown>; ctx?: CallContext }): Promise<CallToolResult> {
+  const { name, chosen, args, ctx = {} } = call;
+  const offering = (await offeredBy(f.instances)).where.get(name);
+  if (!offering) return textResult(`Unknown tool "${name}". Call tools/list to see the tools this gateway exposes.`, true);
+  const tool = (await f.listTools()).find((t) => t.name === name);
+  if (tool?.annotations?.readOnlyHint !== true) {
+    return textResult(
+      `${name} changes Argo CD, so it runs on one instance at a time: call it with \`${INSTANCE_ARG}\` set to one name (${offering.join(', ')}), once per instance you mean. "*" and lists are for reads. Nothing was sent to Argo CD.`,
+      true,
+    );
+  }
+  const targets = fanOutTargets(f, { name, chosen, offering });
+  if (!targets.ok) return targets.result;
+  // Progress of several calls under one token would interleave: the merged result is the progress.
+  const { progressToken: _token, sendProgress: _send, ...quiet } = ctx;
+  // A fleet question is answered whole by each instance and cut once, merged (src/gateway/fleet-merge.ts).
+  const fleet = mergesAsFleet(name, args);
+  const { offset, ...whole } = args;
+  const [asEach, ctxEach] = fleet ? [args.answer === 'names' ? whole : args, { ...quiet, internal: true }] : [args, quiet];
+  const answers = await mapLimit(targets.asked, f.concurrency, async (instance): Promise<InstanceAnswer> => {
+    if (!offering.includes(instance)) return { instance, result: textResult(`${instance} does not offer ${name} (its allowlist or toolsets); nothing was sent to it.`, true) };
+    try {
+      return { instance, result: await f.byName.get(instance)!.gateway.callTool(name, asEach, ctxEach) };
+    } catch (err) {
+      return { instance, thrown: err instanceof Error ? err.message : String(err) };
+    }
+  });
+  const budget = resultBudget({ operatorTokens: f.maxResultTokens, clientName: ctx.clientName });
+  if (fleet) return mergeFleetAnswers({ tool: name, answers, skipped: targets.skipped, budget, hint: 'Narrow with more filters, or answer "counts".', offset: typeof offset === 'number' ? offset : 0 });
+  return mergeAnswers({ tool: name, answers, skipped: targets.skipped, budget, hint: 'Narrow with `query` (e.g. a filter), the tool\'s filters, fewer instances, or limit/offset.' });
+}
+
+/** The refusal for a call that names no instance, or one this gateway does not serve, with where the tool is offered. */
+async function noSuchInstance(instances: NamedGateway[], name: string, chosen: unknown): Promise<CallToolResult> {
+  const offering = (await offeredBy(instances)).where.get(name);
+  const known = instances.map((i) => i.name).join(', ');
+  const head = chosen === undefined ? `${name} needs \`${INSTANCE_ARG}\`: this gateway serves several Argo CD instances (${known}).` : `Unknown instance "${String(chosen)}"; the instances are ${known}.`;
+  const hint = offering ? ` ${name} is offered on: ${offering.join(', ')}.` : '';
+  return textResult(`${head}${hint} Nothing was sent to Argo CD.`, true);
+}
+
+export function createInstancesGateway(instances: NamedGateway[], options: InstancesOptions = {}): Gateway {
+  const byName = new Map(instances.map((i) => [i.name, i]));
+  const listTools = createToolList(instances);
+  const fan: FanOut = { instances, byName, listTools, concurrency: options.concurrency ?? defaultOf('instanceConcurrency'), maxResultTokens: options.maxResultTokens };
+  return {
+    listTools,
+    exposed: () => exposedByAny(instances),
     // The fleet attention feed reads each instance through its own gateway.
     attentionReads: instances.flatMap((i) => i.gateway.attentionReads ?? []),
     // Each instance may run another Argo CD release; there is no single answer.
     serverSupport: () => undefined,
     // One policy for all: the instances' gateways are built from the same top-level setting.
     confirmPolicy: instances[0].gateway.confirmPolicy,
-    notices: {
-      recent: () => instances.flatMap((i) => (i.gateway.notices?.recent() ?? []).map((n) => ({ ...n, data: { instance: i.name, ...n.data } }))),
-      subscribe(listener) {
-        const stops = instances.map((i) => i.gateway.notices?.subscribe((n) => listener({ ...n, data: { instance: i.name, ...n.data } })));
-        return () => stops.forEach((stop) => stop?.());
-      },
-    },
+    notices: mergedNotices(instances),
     async openStream(name, streamArgs, signal) {
       const { [INSTANCE_ARG]: chosen, ...args } = streamArgs;
       const target = typeof chosen === 'string' ? byName.get(chosen) : undefined;
@@ -172,18 +213,10 @@ export function createInstancesGateway(instances: NamedGateway[], options: Insta
       const { [INSTANCE_ARG]: given, ...args } = rawArgs as Record<string, unknown>;
       // A list of one is that instance: not a fan-out (so writes accept it too).
       const chosen = Array.isArray(given) && given.length === 1 ? given[0] : given;
-      if (chosen === ALL_INSTANCES || Array.isArray(chosen)) return fanOut(name, chosen, args, ctx);
+      if (chosen === ALL_INSTANCES || Array.isArray(chosen)) return fanOut(fan, { name, chosen, args, ctx });
       const target = typeof chosen === 'string' ? byName.get(chosen) : undefined;
-      if (!target) {
-        const { where } = await offeredBy();
-        const offering = where.get(name);
-        const known = instances.map((i) => i.name).join(', ');
-        const head = chosen === undefined ? `${name} needs \`${INSTANCE_ARG}\`: this gateway serves several Argo CD instances (${known}).` : `Unknown instance "${String(chosen)}"; the instances are ${known}.`;
-        const hint = offering ? ` ${name} is offered on: ${offering.join(', ')}.` : '';
-        return textResult(`${head}${hint} Nothing was sent to Argo CD.`, true);
-      }
+      if (!target) return noSuchInstance(instances, name, chosen);
       return target.gateway.callTool(name, args, ctx);
     },
   };
-  return gateway;
 }

@@ -13,9 +13,10 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ReadResourceResult, Resource } from '@modelcontextprotocol/sdk/types.js';
 import type { Gateway } from '../gateway/gateway.ts';
 import { registerAttention } from '../fleet/attention-resource.ts';
+import type { AttentionResources } from '../fleet/attention-resource.ts';
 
 export interface ParsedUri {
   kind: 'application' | 'resource-tree';
@@ -158,86 +159,116 @@ function resultText(result: CallToolResult): string {
   return result.content.map((c) => (c as { text?: string }).text ?? '').join('\n');
 }
 
+type AppSummary = { metadata?: { name?: string; namespace?: string }; spec?: { project?: string }; status?: { sync?: { status?: string }; health?: { status?: string } } };
+
+/** The fleet feed's entries, then one per application (as many as one list answers). */
+async function listResources(gateway: Gateway, attention: AttentionResources): Promise<{ resources: Resource[] }> {
+  const fleet = await attention.list();
+  const list = await gateway.callTool('application_list', { fields: ['metadata.name', 'metadata.namespace', 'spec.project', 'status.sync.status', 'status.health.status'], limit: 500 });
+  if (list.isError) return { resources: fleet };
+  const items = ((list.structuredContent as { items?: AppSummary[] })?.items ?? []);
+  return {
+    resources: [...fleet, ...items.map((a) => ({
+      uri: applicationUri(a.metadata?.name ?? '', undefined),
+      name: a.metadata?.name ?? '',
+      title: `Application ${a.metadata?.name}`,
+      description: `${a.spec?.project ?? 'default'} · ${a.status?.sync?.status ?? '?'} / ${a.status?.health?.status ?? '?'}`,
+      mimeType: 'application/json',
+    }))],
+  };
+}
+
+const RESOURCE_TEMPLATES = [
+  { uriTemplate: 'argocd://applications/{name}', name: 'application', title: 'An Argo CD application', description: 'The application (shaped like application_get); subscribe for changes.', mimeType: 'application/json' },
+  { uriTemplate: 'argocd://applications/{name}/resource-tree', name: 'resource-tree', title: "An application's resource tree", description: 'Its live resources and their health; subscribe for changes.', mimeType: 'application/json' },
+];
+
+/** An application or its resource tree, read through the gateway as the matching tool call. */
+async function readApplicationResource(gateway: Gateway, uri: string): Promise<ReadResourceResult> {
+  const target = parseResourceUri(uri);
+  if (!target) throw new McpError(ErrorCode.InvalidParams, `Not an Argo CD resource URI: ${uri}`);
+  const ns = target.appNamespace ? { appNamespace: target.appNamespace } : {};
+  const result =
+    target.kind === 'application'
+      ? await gateway.callTool('application_get', { name: target.name, ...ns })
+      : await gateway.callTool('application_resource_tree', { applicationName: target.name, ...ns });
+  // -32002 is the MCP spec's "resource not found".
+  if (result.isError) throw new McpError(-32002, resultText(result), { uri });
+  return { contents: [{ uri, mimeType: 'application/json', text: (result.content[0] as { text: string }).text }] };
+}
+
+/** One session's subscriptions to applications and trees, keyed by the canonical URI; each is a listener on the hub. */
+class SessionSubscriptions {
+  private readonly mine = new Map<string, Listener>();
+
+  constructor(
+    private readonly server: Server,
+    private readonly hub: ResourceHub,
+  ) {}
+
+  /** Updates are sent for the URI the client wrote. */
+  async subscribe(uri: string): Promise<void> {
+    const key = canonicalResourceUri(uri);
+    if (key === undefined) throw new McpError(ErrorCode.InvalidParams, `Not an Argo CD resource URI: ${uri} (argocd://applications/{name} or .../resource-tree)`);
+    if (this.mine.has(key)) return;
+    if (this.mine.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
+      throw new McpError(ErrorCode.InvalidRequest, `This session already has ${this.mine.size} subscriptions, the most one session may hold (each is a watch on Argo CD); unsubscribe from one first.`);
+    }
+    const listener = () => {
+      this.server.sendResourceUpdated({ uri }).catch(() => undefined);
+    };
+    const error = await this.hub.subscribe(key, listener);
+    if (error) throw new McpError(ErrorCode.InvalidParams, error);
+    this.mine.set(key, listener);
+  }
+
+  unsubscribe(uri: string): void {
+    const key = canonicalResourceUri(uri);
+    const listener = key === undefined ? undefined : this.mine.get(key);
+    if (listener && key !== undefined) {
+      this.hub.unsubscribe(key, listener);
+      this.mine.delete(key);
+    }
+  }
+
+  releaseAll(): void {
+    for (const [uri, listener] of this.mine) this.hub.unsubscribe(uri, listener);
+    this.mine.clear();
+  }
+}
+
 /** Adds resources, templates and subscriptions to an MCP server. */
 export function registerResources(server: Server, gateway: Gateway): void {
-  const hub = hubFor(gateway);
-  const mine = new Map<string, Listener>();
+  const subscriptions = new SessionSubscriptions(server, hubFor(gateway));
   // The fleet attention feed (argocd://fleet/attention) answers its own URIs: src/fleet/attention-resource.ts.
   const attention = registerAttention(server, gateway.attentionReads ?? []);
 
-  server.setRequestHandler(ListResourcesRequestSchema, async () => {
-    const fleet = await attention.list();
-    const list = await gateway.callTool('application_list', { fields: ['metadata.name', 'metadata.namespace', 'spec.project', 'status.sync.status', 'status.health.status'], limit: 500 });
-    if (list.isError) return { resources: fleet };
-    const items = ((list.structuredContent as { items?: Array<{ metadata?: { name?: string; namespace?: string }; spec?: { project?: string }; status?: { sync?: { status?: string }; health?: { status?: string } } }> })?.items ?? []);
-    return {
-      resources: [...fleet, ...items.map((a) => ({
-        uri: applicationUri(a.metadata?.name ?? '', undefined),
-        name: a.metadata?.name ?? '',
-        title: `Application ${a.metadata?.name}`,
-        description: `${a.spec?.project ?? 'default'} · ${a.status?.sync?.status ?? '?'} / ${a.status?.health?.status ?? '?'}`,
-        mimeType: 'application/json',
-      }))],
-    };
-  });
-
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
-    resourceTemplates: [
-      { uriTemplate: 'argocd://applications/{name}', name: 'application', title: 'An Argo CD application', description: 'The application (shaped like application_get); subscribe for changes.', mimeType: 'application/json' },
-      { uriTemplate: 'argocd://applications/{name}/resource-tree', name: 'resource-tree', title: "An application's resource tree", description: 'Its live resources and their health; subscribe for changes.', mimeType: 'application/json' },
-    ],
-  }));
+  server.setRequestHandler(ListResourcesRequestSchema, () => listResources(gateway, attention));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: RESOURCE_TEMPLATES }));
 
   server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
     const uri = request.params.uri;
-    if (attention.owns(uri)) return attention.read(uri, extra);
-    const target = parseResourceUri(uri);
-    if (!target) throw new McpError(ErrorCode.InvalidParams, `Not an Argo CD resource URI: ${uri}`);
-    const ns = target.appNamespace ? { appNamespace: target.appNamespace } : {};
-    const result =
-      target.kind === 'application'
-        ? await gateway.callTool('application_get', { name: target.name, ...ns })
-        : await gateway.callTool('application_resource_tree', { applicationName: target.name, ...ns });
-    // -32002 is the MCP spec's "resource not found".
-    if (result.isError) throw new McpError(-32002, resultText(result), { uri });
-    return { contents: [{ uri, mimeType: 'application/json', text: (result.content[0] as { text: string }).text }] };
+    return attention.owns(uri) ? attention.read(uri, extra) : readApplicationResource(gateway, uri);
   });
 
-  // Keyed by the canonical URI; updates are sent for the URI the client wrote.
   server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
     const uri = request.params.uri;
-    if (attention.owns(uri)) return attention.subscribe(uri, extra).then(() => ({}));
-    const key = canonicalResourceUri(uri);
-    if (key === undefined) throw new McpError(ErrorCode.InvalidParams, `Not an Argo CD resource URI: ${uri} (argocd://applications/{name} or .../resource-tree)`);
-    if (mine.has(key)) return {};
-    if (mine.size >= MAX_SUBSCRIPTIONS_PER_SESSION) {
-      throw new McpError(ErrorCode.InvalidRequest, `This session already has ${mine.size} subscriptions, the most one session may hold (each is a watch on Argo CD); unsubscribe from one first.`);
-    }
-    const listener = () => {
-      server.sendResourceUpdated({ uri }).catch(() => undefined);
-    };
-    const error = await hub.subscribe(key, listener);
-    if (error) throw new McpError(ErrorCode.InvalidParams, error);
-    mine.set(key, listener);
+    if (attention.owns(uri)) await attention.subscribe(uri, extra);
+    else await subscriptions.subscribe(uri);
     return {};
   });
 
   server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
-    if (attention.owns(request.params.uri)) return (attention.unsubscribe(request.params.uri), {});
-    const key = canonicalResourceUri(request.params.uri);
-    const listener = key === undefined ? undefined : mine.get(key);
-    if (listener && key !== undefined) {
-      hub.unsubscribe(key, listener);
-      mine.delete(key);
-    }
+    const uri = request.params.uri;
+    if (attention.owns(uri)) attention.unsubscribe(uri);
+    else subscriptions.unsubscribe(uri);
     return {};
   });
 
   // A session that ends leaves its subscriptions.
   const previous = server.onclose;
   server.onclose = () => {
-    for (const [uri, listener] of mine) hub.unsubscribe(uri, listener);
-    mine.clear();
+    subscriptions.releaseAll();
     previous?.();
   };
 }

@@ -23,7 +23,10 @@ export interface ShapeJob {
 }
 
 export type ShapeOutcome =
-  /** `text` is the result's JSON; `value` is what it says, left out when it is a plain object (`text` says it all). */
+  /**
+   * `text` is the result's JSON; `value` is what it says, left out when it is a plain object shaped on a thread
+   * (`text` says it all, and is parsed only if read).
+   */
   | { kind: 'shaped'; text: string; notes: string[]; object: boolean; value?: unknown }
   /** The body is not JSON: the caller describes that as it would for any call. */
   | { kind: 'not-json' }
@@ -42,15 +45,40 @@ export function parseBody(text: string): { ok: true; value: unknown } | { ok: fa
 
 const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export async function runShapeJob(job: ShapeJob): Promise<ShapeOutcome> {
+/**
+ * Answers shorter than this are shaped where they arrive: handing one to a shaping thread costs the main thread
+ * about as much as parsing and shaping ~4 KB, and adds a hop to the call.
+ */
+const OFF_THREAD_MIN_CHARS = 8192;
+
+/** Runs a job on a shaping thread (worker.ts): the outcome crosses back as text, so a plain object's value is left out. */
+export function runShapeJob(job: ShapeJob): Promise<ShapeOutcome> {
+  return shapeText(job, { keepValue: false });
+}
+
+/**
+ * One Argo CD answer → the result's text: on a shaping thread when there are threads and the answer is large enough
+ * to be worth the hop, else here. `filter` (the scope's) reads the parsed answer before it is shaped, on this thread.
+ */
+export async function shapeJob(job: ShapeJob, where: { shaper?: { shape(job: ShapeJob): Promise<ShapeOutcome> }; filter?: (data: unknown) => unknown } = {}): Promise<ShapeOutcome> {
+  if (where.shaper && !where.filter && job.text.length >= OFF_THREAD_MIN_CHARS) {
+    // A thread that failed, or found no JSON, leaves the answer to be shaped here: the call still gets its result.
+    const outcome = await where.shaper.shape(job).catch(() => undefined);
+    if (outcome && outcome.kind !== 'not-json') return outcome;
+  }
+  return shapeText(job, { keepValue: true, filter: where.filter });
+}
+
+async function shapeText(job: ShapeJob, how: { keepValue: boolean; filter?: (data: unknown) => unknown }): Promise<ShapeOutcome> {
   const parsed = parseBody(job.text);
   if (!parsed.ok) return { kind: 'not-json' };
-  const answer = shapeAnswer(job.tool, parsed.value, job.args, job.query);
+  const data = how.filter ? how.filter(parsed.value) : parsed.value;
+  const answer = shapeAnswer(job.tool, data, job.args, job.query);
   if (!answer.ok) return { kind: 'query-error', message: answer.message };
   const shaped = answer.shaped;
   const capped = await capResult(shaped.data, job.limit, job.hint);
   const notes = capped.note ? [...shaped.notes, capped.note] : shaped.notes;
   return isPlainObject(capped.value)
-    ? { kind: 'shaped', text: capped.text, notes, object: true }
+    ? { kind: 'shaped', text: capped.text, notes, object: true, ...(how.keepValue ? { value: capped.value } : {}) }
     : { kind: 'shaped', text: capped.text, notes, object: false, value: capped.value };
 }

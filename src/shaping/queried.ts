@@ -7,6 +7,8 @@
 import { mayCarrySecrets, redactResult } from '../redact.ts';
 import { runQuery } from '../query/index.ts';
 import { project, shapeResult, strip, stripPrefix } from './shape.ts';
+import { digestApplication } from './app-digest.ts';
+import { receiptFor } from './receipts.ts';
 import type { ShapeArgs, ShapeTool, Shaped } from './shape.ts';
 
 export type QueriedShape = { ok: true; shaped: Shaped } | { ok: false; message: string };
@@ -23,9 +25,21 @@ function projected(data: unknown, fields: string[] | undefined): unknown {
   return project(data, fields);
 }
 
-/** Shapes an answer: through the query when there is one, else as shapeResult does. */
+/**
+ * What a call gets when it asks for no particular part (no `fields`, `query` or `raw`): a write's receipt, or
+ * application_get's digest; undefined for every other answer, which shapeResult shapes.
+ */
+function viewOf(tool: ShapeTool, data: unknown, args: ShapeArgs): Shaped | undefined {
+  if (args.raw || args.fields?.length || !tool.name) return undefined;
+  const visible = mayCarrySecrets(tool.response ?? '') ? redactResult(data) : data;
+  if (tool.name === 'application_get' && tool.response === 'v1alpha1Application') return { data: digestApplication(visible), notes: [] };
+  const receipt = receiptFor({ tool: tool.name, args: args.request?.args ?? {}, instance: args.request?.instance }, visible);
+  return receipt ? { data: receipt, notes: [] } : undefined;
+}
+
+/** Shapes an answer: through the query when there is one, else as a view (receipt, digest) or shapeResult does. */
 export function shapeAnswer(tool: ShapeTool, data: unknown, args: ShapeArgs, query: string | undefined): QueriedShape {
-  if (query === undefined) return { ok: true, shaped: shapeResult(tool, data, args) };
+  if (query === undefined) return { ok: true, shaped: viewOf(tool, data, args) ?? shapeResult(tool, data, args) };
   const visible = projected(mayCarrySecrets(tool.response ?? '') ? redactResult(data) : data, args.fields);
   const ran = runQuery(query, visible);
   if (!ran.ok) return { ok: false, message: `${ran.error.text}\nArgo CD answered; only the query failed.` };

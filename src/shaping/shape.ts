@@ -8,6 +8,8 @@ import type { CatalogueTool } from '../catalogue/types.ts';
 
 /** What shaping reads of a tool: its response definition and whether it answers a pageable list. */
 export interface ShapeTool {
+  /** The tool's name: writes answer with a receipt and application_get with a digest (src/shaping/queried.ts). */
+  name?: string;
   response?: string;
   request: { list?: boolean };
 }
@@ -17,6 +19,8 @@ export interface ShapeArgs {
   fields?: string[];
   limit?: number;
   offset?: number;
+  /** The call's own arguments and Argo CD instance, which a write's receipt names (src/shaping/receipts.ts). */
+  request?: { args: Record<string, unknown>; instance?: string };
 }
 
 type Json = Record<string, unknown>;

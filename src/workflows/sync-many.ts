@@ -8,6 +8,9 @@ import { SETTINGS } from '../config/settings.ts';
 import { type Summary, listApps } from './list-apps.ts';
 import { syncAndFollow } from './sync-and-wait.ts';
 
+/** A matching application as the preview lists it. */
+const rowOf = (a: Summary) => ({ name: a.name, project: a.project, sync: a.sync, health: a.health });
+
 export const syncMany: CompositeTool = {
   tool: workflowTool({
     name: 'sync_many',
@@ -49,7 +52,6 @@ export const syncMany: CompositeTool = {
     );
     const settings = ctx.confirmation!;
     const needed = bulkNeedsConfirmation(settings, args, apps.length);
-    const rowOf = (a: Summary) => ({ name: a.name, project: a.project, sync: a.sync, health: a.health });
     if (args.execute !== true || apps.length === 0) {
       if (!apps.length) return json({ summary: 'No application matches; nothing to sync.', applications: [] });
       const again = `call sync_many again with the same filters and execute: true`;

@@ -7,98 +7,11 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CallContext } from '../gateway/gateway.ts';
 import { type Call, json, parse, textOf } from './common.ts';
+import { conditionsMet, describeResource, failedResources, operationInProgress, WAIT_FOR_VALUES, whyNotDone } from './app-conditions.ts';
+import type { WaitFor, WatchedApp } from './app-conditions.ts';
 
-/** What to wait for, as the CLI's flags: --operation, --sync, --health, --suspended, --degraded. */
-export type WaitFor = 'operation' | 'sync' | 'health' | 'suspended' | 'degraded';
-export const WAIT_FOR_VALUES: WaitFor[] = ['operation', 'sync', 'health', 'suspended', 'degraded'];
-
-interface SyncResultResource {
-  group?: string;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-  status?: string;
-  message?: string;
-  hookPhase?: string;
-}
-
-/** The parts of an Application the wait reads. */
-export interface WatchedApp {
-  metadata?: { resourceVersion?: string };
-  operation?: { sync?: { dryRun?: boolean; source?: { targetRevision?: string }; sources?: Array<{ targetRevision?: string }> } };
-  status?: {
-    reconciledAt?: string;
-    sync?: { status?: string; revision?: string };
-    health?: { status?: string; message?: string };
-    operationState?: {
-      phase?: string;
-      message?: string;
-      startedAt?: string;
-      finishedAt?: string;
-      operation?: { sync?: { dryRun?: boolean; source?: { targetRevision?: string }; sources?: Array<{ targetRevision?: string }> } };
-      syncResult?: { revision?: string; resources?: SyncResultResource[] };
-    };
-    resources?: Array<{ kind?: string; name?: string; namespace?: string; status?: string; health?: { status?: string; message?: string } }>;
-  };
-}
-
-/** `checkAppWaitConditions`' operationInProgress. */
-export function operationInProgress(app: WatchedApp): boolean {
-  if (app.operation) return true;
-  const op = app.status?.operationState;
-  if (!op) return false;
-  if (!op.finishedAt) return true;
-  if (op.operation?.sync?.dryRun) return false;
-  const reconciledAt = app.status?.reconciledAt;
-  return !reconciledAt || Date.parse(reconciledAt) < Date.parse(op.finishedAt);
-}
-
-/** `checkResourceStatus` for the app as a whole. */
-export function conditionsMet(app: WatchedApp, waitFor: ReadonlySet<WaitFor>): boolean {
-  const health = app.status?.health?.status;
-  const healthChecked = waitFor.has('health') || waitFor.has('suspended') || waitFor.has('degraded');
-  const healthOk =
-    !healthChecked || (waitFor.has('health') && health === 'Healthy') || (waitFor.has('suspended') && health === 'Suspended') || (waitFor.has('degraded') && health === 'Degraded');
-  const synced = !waitFor.has('sync') || app.status?.sync?.status === 'Synced';
-  const operational = !waitFor.has('operation') || !app.operation;
-  return synced && healthOk && operational;
-}
-
-/** The resources whose sync result failed, with their messages. */
-export function failedResources(app: WatchedApp): Array<{ kind?: string; name?: string; namespace?: string; status?: string; message?: string }> {
-  return (app.status?.operationState?.syncResult?.resources ?? [])
-    .filter((r) => (r.status && !['Synced', 'Pruned', 'PruneSkipped'].includes(r.status)) || r.hookPhase === 'Failed' || r.hookPhase === 'Error')
-    .map((r) => ({ kind: r.kind, name: r.name, namespace: r.namespace, status: r.status, message: r.message }));
-}
-
-function describeResource(r: { kind?: string; name?: string; namespace?: string }): string {
-  return `${r.kind ?? '?'}/${r.namespace ? `${r.namespace}/` : ''}${r.name ?? '?'}`;
-}
-
-/** Why the conditions are not met yet: what an agent needs to decide whether to wait longer or act. */
-export function whyNotDone(app: WatchedApp, waitFor: ReadonlySet<WaitFor>): string {
-  if (app.metadata === undefined) return 'Argo CD has not yet answered with the application as this request left it (every answer was older)';
-  const st = app.status ?? {};
-  const op = st.operationState;
-  if (waitFor.has('operation') && app.operation && !op) {
-    return "the operation was requested but Argo CD's application controller has not picked it up (the controller may be busy or stalled)";
-  }
-  if (waitFor.has('operation') && op && !op.finishedAt) {
-    const running = (op.syncResult?.resources ?? []).filter((r) => r.hookPhase === 'Running' && r.status !== 'Synced').map(describeResource);
-    return `the operation is still ${op.phase ?? 'Running'}${op.message ? `: "${op.message}"` : ''}${running.length ? `; in progress: ${running.slice(0, 5).join(', ')}` : ''}`;
-  }
-  if (waitFor.has('operation') && op?.finishedAt && operationInProgress(app)) {
-    return `the operation finished (${op.phase}) at ${op.finishedAt}, but the controller has not reconciled the app since (reconciledAt ${st.reconciledAt ?? 'never'}), so its sync and health are not current yet`;
-  }
-  const parts: string[] = [];
-  if (waitFor.has('sync') && st.sync?.status !== 'Synced') parts.push(`sync status is ${st.sync?.status ?? 'Unknown'}`);
-  if ((waitFor.has('health') || waitFor.has('suspended') || waitFor.has('degraded')) && !conditionsMet({ status: { health: st.health } }, new Set([...waitFor].filter((w) => w !== 'operation' && w !== 'sync')))) {
-    const progressing = (st.resources ?? []).filter((r) => r.health?.status && r.health.status !== 'Healthy').slice(0, 5);
-    const detail = progressing.map((r) => `${describeResource(r)} ${r.health?.status}${r.health?.message ? ` (${r.health.message})` : ''}`).join(', ');
-    parts.push(`health is ${st.health?.status ?? 'Unknown'}${st.health?.message ? ` (${st.health.message})` : ''}${detail ? `; ${detail}` : ''}`);
-  }
-  return parts.join('; ') || 'the conditions were not met';
-}
+export { conditionsMet, failedResources, operationInProgress, WAIT_FOR_VALUES, whyNotDone } from './app-conditions.ts';
+export type { WaitFor, WatchedApp } from './app-conditions.ts';
 
 /** The result of following an application. */
 export interface Outcome {
@@ -147,13 +60,7 @@ function newerThan(a: string | undefined, b: string | undefined): boolean {
   return a !== b;
 }
 
-/**
- * Polls the application until the wait conditions hold (waitOnApplicationStatus), the operation ended Failed or
- * Error (as `argocd app sync` fails then), health turned Degraded during a health wait, the deadline passed, or the
- * call was cancelled. `after` is the resourceVersion read before the operation was requested: an answer not newer
- * than it (a lagging cache) is the previous state and is never taken for this operation's.
- */
-export async function waitForApp(args: {
+export interface WaitForAppArgs {
   call: Call;
   ctx: CallContext;
   name: string;
@@ -169,99 +76,186 @@ export async function waitForApp(args: {
   terminateOnCancel?: boolean;
   pollMs?: number;
   label?: string;
-}): Promise<Outcome> {
-  const { call, ctx, name } = args;
-  const waitFor = new Set(args.waitFor);
-  const started = Date.now();
-  const deadline = started + args.timeoutSeconds * 1000;
-  let pollMs = Math.min(args.pollMs ?? 250, 1000);
-  let app: WatchedApp = {};
-  let step = 0;
+}
+
+/**
+ * Polls the application until the wait conditions hold (waitOnApplicationStatus), the operation ended Failed or
+ * Error (as `argocd app sync` fails then), health turned Degraded during a health wait, the deadline passed, or the
+ * call was cancelled. `after` is the resourceVersion read before the operation was requested: an answer not newer
+ * than it (a lagging cache) is the previous state and is never taken for this operation's.
+ */
+export function waitForApp(args: WaitForAppArgs): Promise<Outcome> {
+  return new ApplicationWait(args).run();
+}
+
+type OperationState = NonNullable<NonNullable<WatchedApp['status']>['operationState']>;
+
+/** What an outcome is built from: the operation as the wait saw it, and the app's state to report with it. */
+interface SeenState {
+  op: OperationState | undefined;
+  status: NonNullable<WatchedApp['status']>;
+  /** The app the failed resources are read from. */
+  final: WatchedApp;
+  /** The operation was requested (the app has `operation`), whether or not the controller picked it up. */
+  requested: boolean;
+}
+
+/** Sleeps `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/** One wait on one application: the state it has seen so far, and each step of the loop. */
+class ApplicationWait {
+  private readonly waitFor: Set<WaitFor>;
+  private readonly started = Date.now();
+  private readonly deadline: number;
+  private app: WatchedApp = {};
+  private step = 0;
   // waitOnApplicationStatus' `refresh`: once a (real) operation was seen, the final state is read with a refresh.
-  let sawOperation = false;
-  let expectSeen = false;
-  const why = () => (args.expect && !expectSeen && app.metadata !== undefined ? `waiting for ${args.expect.describe}` : whyNotDone(app, waitFor));
-  for (;;) {
-    const got = await readApp(call, ctx, name, args.appNamespace);
-    if (got.ok && newerThan(got.value.metadata?.resourceVersion, args.after)) app = got.value;
+  private sawOperation = false;
+  private expectSeen = false;
+
+  constructor(private readonly args: WaitForAppArgs) {
+    this.waitFor = new Set(args.waitFor);
+    this.deadline = this.started + args.timeoutSeconds * 1000;
+  }
+
+  async run(): Promise<Outcome> {
+    const { ctx } = this.args;
+    let pollMs = Math.min(this.args.pollMs ?? 250, 1000);
+    for (;;) {
+      const inProgress = await this.poll();
+      const op = this.app.status?.operationState;
+      await this.reportProgress(op);
+      const done = await this.finished(op, inProgress);
+      if (done) return done;
+      if (ctx.signal?.aborted) return this.cancel(op);
+      if (Date.now() >= this.deadline) return this.outcome(this.seen(op), { timedOut: true, waitingOn: this.why() });
+      await pause(Math.min(pollMs, Math.max(0, this.deadline - Date.now())), ctx.signal);
+      pollMs = Math.min(Math.round(pollMs * 1.5), 1000);
+    }
+  }
+
+  /** Reads the app once, keeping the answer only when it is newer than `after`; true while an operation is in progress. */
+  private async poll(): Promise<boolean> {
+    const { call, ctx, name, appNamespace, after, expect } = this.args;
+    const got = await readApp(call, ctx, name, appNamespace);
+    if (got.ok && newerThan(got.value.metadata?.resourceVersion, after)) this.app = got.value;
+    const app = this.app;
     const op = app.status?.operationState;
-    if (args.expect && app.metadata !== undefined && !expectSeen) expectSeen = args.expect.test(app);
-    const inProgress = app.metadata === undefined || operationInProgress(app) || (args.expect !== undefined && !expectSeen);
+    if (expect && app.metadata !== undefined && !this.expectSeen) this.expectSeen = expect.test(app);
+    const inProgress = app.metadata === undefined || operationInProgress(app) || (expect !== undefined && !this.expectSeen);
     // Any operation in a state newer than the request is this one (the request cleared the previous operationState).
-    if (app.metadata !== undefined && (app.operation || op) && !op?.operation?.sync?.dryRun && !app.operation?.sync?.dryRun) sawOperation = true;
-    let st = app.status ?? {};
-    let final = app;
-    const outcome = (extra: Partial<Outcome> = {}): Outcome => ({
-      app: name,
-      phase: op?.phase ?? (app.operation ? 'Pending' : 'Unknown'),
+    if (app.metadata !== undefined && (app.operation || op) && !op?.operation?.sync?.dryRun && !app.operation?.sync?.dryRun) this.sawOperation = true;
+    return inProgress;
+  }
+
+  /** One progress notification per poll, when the caller asked for progress. */
+  private async reportProgress(op: OperationState | undefined): Promise<void> {
+    this.step += 1;
+    const { ctx, label, name } = this.args;
+    if (ctx.progressToken === undefined || !ctx.sendProgress) return;
+    const st = this.app.status ?? {};
+    const synced = (st.resources ?? []).filter((r) => r.status === 'Synced').length;
+    const state = this.app.operation && !op ? 'requested, not picked up yet' : (op?.phase ?? 'none');
+    await ctx
+      .sendProgress({ progress: this.step, message: `${label ?? name}: operation ${state}, ${synced}/${(st.resources ?? []).length} resources synced, health ${st.health?.status ?? '?'}` })
+      .catch(() => undefined);
+  }
+
+  /** The outcome once the wait is over: the conditions hold, the operation failed, or health went Degraded. */
+  private async finished(op: OperationState | undefined, inProgress: boolean): Promise<Outcome | undefined> {
+    const { app, waitFor } = this;
+    if (app.metadata === undefined) return undefined;
+    const met = conditionsMet(app, waitFor) && (!inProgress || !waitFor.has('operation'));
+    const failed = waitFor.has('operation') && !inProgress && op !== undefined && op.phase !== 'Succeeded';
+    const degraded = waitFor.has('health') && !waitFor.has('degraded') && !inProgress && app.status?.health?.status === 'Degraded';
+    if (!met && !failed && !degraded) return undefined;
+    const seen = await this.finalState(op);
+    const wentDegraded = waitFor.has('health') && !waitFor.has('degraded') && seen.status.health?.status === 'Degraded';
+    return this.outcome(seen, wentDegraded ? { degraded: true } : {});
+  }
+
+  /** printFinalStatus: sync and health from a refreshed read (the operation's result stays the one seen here). */
+  private async finalState(op: OperationState | undefined): Promise<SeenState> {
+    const seen = this.seen(op);
+    if (!this.sawOperation) return seen;
+    const { call, ctx, name, appNamespace } = this.args;
+    const refreshed = await readApp(call, ctx, name, appNamespace, true);
+    if (!refreshed.ok) return seen;
+    const final = { ...refreshed.value, status: { ...refreshed.value.status, operationState: op } };
+    return { ...seen, status: final.status, final };
+  }
+
+  /** The call was cancelled: with terminateOnCancel, the operation is terminated once the controller has it. */
+  private async cancel(op: OperationState | undefined): Promise<Outcome> {
+    const { call, ctx, name, appNamespace, terminateOnCancel } = this.args;
+    const seen = this.seen(op);
+    const current = terminateOnCancel ? await this.awaitPickup(op) : op;
+    let terminated = false;
+    if (terminateOnCancel && current && !current.finishedAt) {
+      // Terminating is destructive: it goes through the gateway's confirmation like any call (the user is asked
+      // now, or sync_many's confirmed batch covers it); refused, the operation runs on.
+      const t = await call('application_terminate_operation', { name, ...(appNamespace ? { appNamespace } : {}) }, { ...ctx, signal: undefined });
+      terminated = !t.isError;
+    }
+    const notTerminated = terminateOnCancel && !terminated && this.app.operation && !current ? '; the controller had not picked the operation up, so it could not be terminated and will run when it is' : '';
+    return this.outcome({ ...seen, requested: !!this.app.operation }, { cancelled: true, terminated, waitingOn: `${this.why()}${notTerminated}` });
+  }
+
+  /**
+   * Argo CD terminates only a picked-up operation (TerminateOperation needs operationState): give the controller
+   * a few seconds to pick a requested one up, so that terminateOnCancel stops it rather than letting it run later.
+   */
+  private async awaitPickup(op: OperationState | undefined): Promise<OperationState | undefined> {
+    const { call, ctx, name, appNamespace, after } = this.args;
+    let current = op;
+    const pickupDeadline = Date.now() + TERMINATE_PICKUP_WAIT_MS;
+    while (this.app.operation && !current && Date.now() < pickupDeadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      const again = await readApp(call, { ...ctx, signal: undefined }, name, appNamespace);
+      if (again.ok && newerThan(again.value.metadata?.resourceVersion, after)) {
+        this.app = again.value;
+        current = this.app.status?.operationState;
+      }
+    }
+    return current;
+  }
+
+  /** The state as this poll saw it, before any final refreshed read. */
+  private seen(op: OperationState | undefined): SeenState {
+    return { op, status: this.app.status ?? {}, final: this.app, requested: !!this.app.operation };
+  }
+
+  /** Why the wait has not ended: what it expects to see, or which condition does not hold. */
+  private why(): string {
+    const { expect } = this.args;
+    return expect && !this.expectSeen && this.app.metadata !== undefined ? `waiting for ${expect.describe}` : whyNotDone(this.app, this.waitFor);
+  }
+
+  private outcome(seen: SeenState, extra: Partial<Outcome> = {}): Outcome {
+    const { op, status: st } = seen;
+    return {
+      app: this.args.name,
+      phase: op?.phase ?? (seen.requested ? 'Pending' : 'Unknown'),
       ...(op?.message ? { message: op.message } : {}),
       revision: op?.syncResult?.revision ?? st.sync?.revision,
       sync: st.sync?.status,
       health: st.health?.status,
       ...(st.health?.message ? { healthMessage: st.health.message } : {}),
       ...(op?.operation?.sync?.dryRun ? { dryRun: true } : {}),
-      failedResources: failedResources(final),
-      seconds: Math.round((Date.now() - started) / 100) / 10,
-      waitFor: [...waitFor],
+      failedResources: failedResources(seen.final),
+      seconds: Math.round((Date.now() - this.started) / 100) / 10,
+      waitFor: [...this.waitFor],
       ...extra,
-    });
-    step += 1;
-    if (ctx.progressToken !== undefined && ctx.sendProgress) {
-      const synced = (st.resources ?? []).filter((r) => r.status === 'Synced').length;
-      const state = app.operation && !op ? 'requested, not picked up yet' : (op?.phase ?? 'none');
-      await ctx
-        .sendProgress({ progress: step, message: `${args.label ?? name}: operation ${state}, ${synced}/${(st.resources ?? []).length} resources synced, health ${st.health?.status ?? '?'}` })
-        .catch(() => undefined);
-    }
-    if (app.metadata !== undefined) {
-      const met = conditionsMet(app, waitFor) && (!inProgress || !waitFor.has('operation'));
-      const failed = waitFor.has('operation') && !inProgress && op !== undefined && op.phase !== 'Succeeded';
-      const degraded = waitFor.has('health') && !waitFor.has('degraded') && !inProgress && st.health?.status === 'Degraded';
-      if (met || failed || degraded) {
-        // printFinalStatus: sync and health from a refreshed read (the operation's result stays the one seen here).
-        if (sawOperation) {
-          const refreshed = await readApp(call, ctx, name, args.appNamespace, true);
-          if (refreshed.ok) {
-            final = { ...refreshed.value, status: { ...refreshed.value.status, operationState: op } };
-            st = final.status ?? {};
-          }
-        }
-        const wentDegraded = waitFor.has('health') && !waitFor.has('degraded') && st.health?.status === 'Degraded';
-        return outcome(wentDegraded ? { degraded: true } : {});
-      }
-    }
-    if (ctx.signal?.aborted) {
-      let terminated = false;
-      let current = op;
-      // Argo CD terminates only a picked-up operation (TerminateOperation needs operationState): give the controller
-      // a few seconds to pick a requested one up, so that terminateOnCancel stops it rather than letting it run later.
-      const pickupDeadline = Date.now() + TERMINATE_PICKUP_WAIT_MS;
-      while (args.terminateOnCancel && app.operation && !current && Date.now() < pickupDeadline) {
-        await new Promise((r) => setTimeout(r, 200));
-        const again = await readApp(call, { ...ctx, signal: undefined }, name, args.appNamespace);
-        if (again.ok && newerThan(again.value.metadata?.resourceVersion, args.after)) {
-          app = again.value;
-          current = app.status?.operationState;
-        }
-      }
-      if (args.terminateOnCancel && current && !current.finishedAt) {
-        // Terminating is destructive: it goes through the gateway's confirmation like any call (the user is asked
-        // now, or sync_many's confirmed batch covers it); refused, the operation runs on.
-        const t = await call('application_terminate_operation', { name, ...(args.appNamespace ? { appNamespace: args.appNamespace } : {}) }, { ...ctx, signal: undefined });
-        terminated = !t.isError;
-      }
-      const notTerminated = args.terminateOnCancel && !terminated && app.operation && !current ? '; the controller had not picked the operation up, so it could not be terminated and will run when it is' : '';
-      return outcome({ cancelled: true, terminated, waitingOn: `${why()}${notTerminated}` });
-    }
-    if (Date.now() >= deadline) return outcome({ timedOut: true, waitingOn: why() });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now())));
-      ctx.signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
-    pollMs = Math.min(Math.round(pollMs * 1.5), 1000);
+    };
   }
 }
 

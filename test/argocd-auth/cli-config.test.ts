@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliConfigDir, parseCliConfig, resolveCliContext } from '../../src/argocd/auth/cli-config.ts';
+import { cliConfigDir, parseCliConfig, resolveCliContext } from '../../src/config/argocd-cli-config.ts';
 import { ConfigError, loadConfig } from '../../src/config/load-config.ts';
 import type { CliFlags } from '../../src/config/load-config.ts';
 import { buildGateway } from '../../src/compose/build-gateway.ts';

@@ -6,7 +6,7 @@ import { createGateway } from '../../src/gateway/gateway.ts';
 import type { Gateway } from '../../src/gateway/gateway.ts';
 import type { Upstream } from '../../src/argocd/upstream.ts';
 import { createAuthenticatedUpstream } from '../../src/argocd/auth/authenticated-upstream.ts';
-import type { ArgocdAuthSettings } from '../../src/argocd/auth/auth-config.ts';
+import type { ArgocdAuthSettings } from '../../src/config/auth-settings.ts';
 
 export function memoryLogger(): { logger: Logger; text: () => string } {
   const lines: string[] = [];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createSignInBroker, memorySecretStore } from '../../src/argocd/auth/sso/broker.ts';
 import type { SecretStore } from '../../src/argocd/auth/sso/broker.ts';
 import type { SsoClient, SsoTokens } from '../../src/argocd/auth/sso/oidc.ts';
-import type { SsoSettings } from '../../src/argocd/auth/sso/sso-settings.ts';
+import type { SsoSettings } from '../../src/config/sso-settings.ts';
 import { createLogger } from '../../src/log.ts';
 
 const settings: SsoSettings = { issuer: 'https://idp.example.com', clientId: 'gw', scopes: ['openid'], tokenFile: '/dev/null', encryptionKey: Buffer.alloc(32, 1) };

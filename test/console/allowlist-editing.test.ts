@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { compileAllowlist } from '../../src/policy/allowlist.ts';
-import { DEFAULT_TOOLSETS } from '../../src/policy/toolsets.ts';
+import { DEFAULT_TOOLSETS } from '../../src/catalogue/toolsets.ts';
 import { advertisedTools, catalogueView } from '../../src/console/catalogue-view.ts';
 import { ConfigFileError, applyConfigPatch, planSave, writeSave } from '../../src/console/config-file.ts';
 import { exposedNames, selectionToAllowlist } from '../../src/console/encode-allowlist.ts';

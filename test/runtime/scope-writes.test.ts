@@ -303,7 +303,7 @@ describe('what the scope sends and reads', () => {
   it('reads as the signed-in caller when calls run with per-user tokens, and fails closed when the caller has none', async () => {
     const argo = fakeArgocd(answer);
     const upstream = createUpstream({ baseUrl: ARGOCD, token: () => 'gateway-token', timeoutMs: 5_000, userAgent: 'test' });
-    const asUser = createLookups(upstream, { identity: async () => ({ ok: true, user: { token: 'user-token', renewed: async () => undefined } }) });
+    const asUser = createLookups(upstream, { identity: async () => ({ ok: true, user: { token: 'user-token', who: { subject: 'alice' } } }) });
     expect(await asUser.read('application_get', { name: 'inside', appNamespace: 'team-a' })).toMatchObject({ state: 'found' });
     expect(argo.requests.map((r) => r.headers.authorization)).toEqual(['Bearer user-token']);
     const signedOut = createLookups(upstream, { identity: async () => ({ ok: false, message: 'Sign in to Argo CD first.' }) });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../src/catalogue/load-catalogue.ts';
 import { searchTools } from '../../src/mcp/tool-search.ts';
-import { resolveToolsets } from '../../src/policy/toolsets.ts';
+import { resolveToolsets } from '../../src/catalogue/toolsets.ts';
 import { operationIdsOf } from '../../src/argocd/version-adapt.ts';
 
 const tools = loadCatalogue().tools;

@@ -13,7 +13,6 @@ import type { Logger } from '../../log.ts';
 import { redactText, registerSecret } from '../../redact.ts';
 import { createRenewingSource } from './renewing-source.ts';
 import type { TokenSource } from './token-source.ts';
-import { defaultOf } from '../../config/values.ts';
 
 export interface TokenCommandOptions {
   argv: string[];
@@ -23,9 +22,6 @@ export interface TokenCommandOptions {
   env?: NodeJS.ProcessEnv;
   now?: () => number;
 }
-
-/** Default cache time of a token command's output (the tokenCommandTtl row of src/config/settings.ts). */
-export const DEFAULT_TOKEN_COMMAND_TTL_MS = defaultOf('tokenCommandTtl');
 
 const MAX_OUTPUT_BYTES = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 /**
  * A token source: where the gateway gets the bearer token it sends to Argo CD, and what it does when Argo CD
- * refuses it. `createUpstream` (src/argocd/upstream.ts) calls `token()` per request and `onUnauthorized()` once
- * after a 401, then retries the request when it resolved true.
+ * refuses it. The upstream (src/argocd/upstream.ts) calls `token()` per request; the authenticated upstream
+ * (authenticated-upstream.ts) calls `onUnauthorized()` once after a 401, then retries the request when it resolved true.
  */
 
 export interface TokenSource {

@@ -18,8 +18,9 @@ import {
   syncWindowFinding,
 } from './assess.ts';
 import type { Finding, WindowState, WriteKind } from './assess.ts';
-import { canSyncGiven, matchingWindows, windowVerdict } from './sync-windows.ts';
-import type { SyncWindow } from './sync-windows.ts';
+import { CheckReadCache, appKey, callerKey } from './read-cache.ts';
+import type { CachedRead, CheckRead } from './read-cache.ts';
+import { windowState } from './window-state.ts';
 
 type Json = Record<string, unknown>;
 
@@ -36,8 +37,7 @@ export const CHECKED_WRITES: Record<string, WriteKind> = {
   application_patch_resource: 'live',
 };
 
-/** A read made for a check: a tool name and its arguments; the answer's JSON, or why there is none. */
-export type CheckRead = (tool: string, args: Json) => Promise<{ ok: true; value: Json } | { ok: false; error: string }>;
+export type { CheckRead } from './read-cache.ts';
 
 export interface GitopsChecksOptions {
   mode: GitopsMode;
@@ -79,143 +79,122 @@ export function targetOf(tool: string, args: Json): { name?: string; namespace?:
   return { name: args.name as string | undefined, namespace: args.appNamespace as string | undefined };
 }
 
-const windowsOf = (w: unknown): SyncWindow[] => (Array.isArray(w) ? (w as SyncWindow[]) : []);
+const firstLine = (text: string) => text.split('\n')[0].slice(0, 300);
 
-/** Whether an error answer means the operation does not exist here (not a denial): then the project is read instead. */
-const isMissingOperation = (error: string): boolean => /is not available on this gateway|does not serve|answered 404|answered 501|Unimplemented|Not Implemented/i.test(error);
+/** One write under check: what it is, the app it targets as Argo CD has it, and how its reads are made. */
+interface WriteUnderCheck {
+  tool: string;
+  args: Json;
+  kind: WriteKind;
+  caller: string;
+  name: string;
+  namespace?: string;
+  app: Json;
+  reads: CachedRead;
+  /** The finding for a check that could not be made; it never holds the write back. */
+  unchecked: (what: string, error: string) => Finding;
+}
+
+type CheckResult = Promise<Finding | Finding[] | undefined>;
+
+/** A spec change to an app an ApplicationSet generates: the ApplicationSet would put its own values back. */
+async function applicationSetCheck(w: WriteUnderCheck, appSetName: string): CheckResult {
+  const paths = changedPaths(w.tool, w.args, w.app);
+  const appSetNs = (w.app.metadata as Json | undefined)?.namespace as string | undefined;
+  const appSet = await w.reads(`${callerKey(w.caller)}appset:${appSetNs ?? ''}/${appSetName}`, 'applicationset_get', { name: appSetName, ...(appSetNs ? { appsetNamespace: appSetNs } : {}) });
+  return applicationSetFinding({
+    appName: w.name,
+    appSetName,
+    appSet: appSet.ok ? appSet.value : undefined,
+    appSetError: appSet.ok ? undefined : firstLine(appSet.error),
+    paths: paths.ok ? paths.paths : undefined,
+  });
+}
+
+/** A spec change to an app whose manifest another app manages from Git: that app may put it back. */
+async function parentAppCheck(w: WriteUnderCheck, parent: NonNullable<ReturnType<typeof managingApplication>>): CheckResult {
+  const p = await w.reads(`${appKey(w.caller, parent.namespace, parent.name)}app`, 'application_get', { name: parent.name, ...(parent.namespace ? { appNamespace: parent.namespace } : {}) });
+  if (p.ok) return parentFinding({ appName: w.name, parent, parentSpec: (p.value.spec ?? {}) as Json });
+  // The instance label is also set by Helm and others: only a tracking annotation names an Argo CD app for sure.
+  return parent.via.startsWith('tracking-id') ? parentFinding({ appName: w.name, parent, error: firstLine(p.error) }) : undefined;
+}
+
+/** A sync or rollback: whether a sync window holds it. */
+async function syncWindowCheck(w: WriteUnderCheck, kind: 'sync' | 'rollback', now: () => Date): CheckResult {
+  const state = await windowState({ reads: w.reads, prefix: appKey(w.caller, w.namespace, w.name), app: w.app, name: w.name, namespace: w.namespace, now });
+  if ('error' in state && !('source' in state)) return w.unchecked(`the sync windows of ${w.name}`, state.error);
+  return syncWindowFinding({ appName: w.name, kind, windows: state as WindowState });
+}
+
+/** The checks that need reads beyond the app itself, by the kind of write. */
+function readingChecks(w: WriteUnderCheck, now: () => Date): CheckResult[] {
+  const tasks: CheckResult[] = [];
+  if (w.kind === 'spec') {
+    const appSetName = owningApplicationSet(w.app);
+    if (appSetName) tasks.push(applicationSetCheck(w, appSetName));
+    const parent = managingApplication(w.app);
+    if (parent) tasks.push(parentAppCheck(w, parent));
+  }
+  if (w.kind === 'sync' || w.kind === 'rollback') tasks.push(syncWindowCheck(w, w.kind, now));
+  return tasks;
+}
+
+/** Every finding for the write, what blocks first. */
+async function findingsFor(w: WriteUnderCheck, now: () => Date): Promise<Finding[]> {
+  const spec = (w.app.spec ?? {}) as Json;
+  const tasks = readingChecks(w, now);
+  const source = spec.source as Json | undefined;
+  const findings = [...autoSyncFindings({ appName: w.name, kind: w.kind, auto: autoSyncOf(spec), args: w.args, targetRevision: source ? String(source.targetRevision ?? '') : undefined })];
+  for (const f of await Promise.all(tasks)) if (f) findings.push(...(Array.isArray(f) ? f : [f]));
+  return findings.sort((a, b) => Number(b.blocking) - Number(a.blocking));
+}
+
+/** Why a write is refused in `refuse` mode, listing every finding and the way forward. */
+function refusalText(tool: string, name: string, findings: Finding[]): string {
+  return [
+    `Refused by the gateway's GitOps checks (gitopsChecks: refuse): ${tool} on ${name} would be refused, held or undone by Argo CD. Nothing was sent to Argo CD.`,
+    ...findings.map((f) => `- ${f.blocking ? '' : 'Note: '}${f.message}`),
+    'To proceed, make the change where it belongs (as said above) or wait for what blocks it; an operator who wants such writes sent with a warning sets gitopsChecks: warn.',
+  ].join('\n');
+}
+
+/** The unchecked finding of one write: a deadline that passed says so, else the error's first line. */
+function uncheckedFinding(deadline: AbortSignal, timeoutMs: number, kind: WriteKind): WriteUnderCheck['unchecked'] {
+  return (what, error) => ({
+    check: 'unchecked',
+    blocking: false,
+    message: `The GitOps check of ${what} could not be made (${deadline.aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : firstLine(error)}); the ${kind === 'sync' ? 'sync' : 'write'} was not held back by it.`,
+  });
+}
 
 export function createGitopsChecks(options: GitopsChecksOptions): GitopsChecks {
-  const cacheMs = options.cacheMs ?? 5_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const now = options.now ?? (() => new Date());
-  const cache = new Map<string, { expires: number; value: Promise<{ ok: true; value: Json } | { ok: false; error: string }> }>();
-
-  /** A read through the cache; failures are not kept, so the next write asks again. */
-  const cachedRead = (read: CheckRead, key: string, tool: string, args: Json) => {
-    const hit = cache.get(key);
-    if (hit && hit.expires > Date.now()) return hit.value;
-    const value = read(tool, args).then((r) => {
-      if (!r.ok) cache.delete(key);
-      return r;
-    });
-    cache.set(key, { expires: Date.now() + cacheMs, value });
-    if (cache.size > 5_000) for (const [k, v] of cache) if (v.expires <= Date.now()) cache.delete(k);
-    return value;
-  };
-
-  /** The app's sync windows: the app's endpoint (ApplicationService_GetApplicationSyncWindows), else the project's. */
-  async function windowState(read: CheckRead, prefix: string, app: Json, name: string, namespace?: string): Promise<WindowState | { error: string }> {
-    const base = { name, ...(namespace ? { appNamespace: namespace } : {}) };
-    const answer = await cachedRead(read, `${prefix}windows`, 'application_get_sync_windows', base);
-    if (answer.ok) {
-      // The endpoint answers CanSync(true, nil): a manual sync, as every sync through this gateway is.
-      const active = windowsOf(answer.value.activeWindows);
-      const key = (w: SyncWindow) => `${w.kind}|${w.schedule}|${w.duration}`;
-      const activeKeys = new Set(active.map(key));
-      const inactiveAllows = windowsOf(answer.value.assignedWindows).filter((w) => w.kind === 'allow' && !activeKeys.has(key(w)));
-      const canSync = typeof answer.value.canSync === 'boolean' ? answer.value.canSync : canSyncGiven({ active, inactiveAllows, isManual: true });
-      return { source: 'endpoint', canSync, active, inactiveAllows };
-    }
-    // The endpoint fails with "invalid sync windows: …" where Sync refuses with "cannot sync: invalid sync window".
-    const invalid = /invalid sync windows?: ([^\n»]*)/.exec(answer.error);
-    if (invalid) return { source: 'endpoint', canSync: false, active: [], inactiveAllows: [], error: invalid[1] };
-    if (!isMissingOperation(answer.error)) return { error: answer.error };
-    const spec = (app.spec ?? {}) as { project?: string; destination?: WindowState['active'][number] & Json };
-    const project = await cachedRead(read, `${prefix}project`, 'project_get', { name: spec.project ?? 'default' });
-    if (!project.ok) return { error: `the sync-windows endpoint is not available and the project could not be read: ${project.error}` };
-    const assigned = matchingWindows(windowsOf((project.value.spec as Json | undefined)?.syncWindows), { name, destination: (app.spec as Json | undefined)?.destination as { server?: string } });
-    const verdict = windowVerdict(assigned, { isManual: true, now: now() });
-    return { source: 'project', canSync: verdict.canSync, active: verdict.active, inactiveAllows: verdict.inactiveAllows, error: verdict.error };
-  }
-
-  const firstLine = (text: string) => text.split('\n')[0].slice(0, 300);
+  const cache = new CheckReadCache(options.cacheMs ?? 5_000);
 
   return {
     mode: options.mode,
     applies: (tool) => options.mode !== 'off' && tool in CHECKED_WRITES,
     forget(caller, tool, args) {
-      if (/^(applicationset|project)_/.test(tool)) {
-        for (const k of cache.keys()) if (k.startsWith(`${caller}\u0000`)) cache.delete(k);
-        return;
-      }
+      if (/^(applicationset|project)_/.test(tool)) return cache.forget(callerKey(caller));
       if (!(tool in CHECKED_WRITES)) return;
       const { name, namespace } = targetOf(tool, args);
-      const prefix = `${caller}\u0000${namespace ?? ''}/${name}\u0000`;
-      for (const k of cache.keys()) if (k.startsWith(prefix)) cache.delete(k);
+      if (name) cache.forget(appKey(caller, namespace, name));
     },
     async check({ tool, args, caller, read: readWith, signal }) {
       const kind = CHECKED_WRITES[tool];
       if (options.mode === 'off' || !kind) return undefined;
       const { name, namespace } = targetOf(tool, args);
       if (!name) return undefined;
-      const appKey = `${namespace ?? ''}/${name}`;
-      const prefix = `${caller}\u0000${appKey}\u0000`;
       const deadline = AbortSignal.timeout(timeoutMs);
       const read = readWith(signal ? AbortSignal.any([signal, deadline]) : deadline);
-      const unchecked = (what: string, error: string): Finding => ({
-        check: 'unchecked',
-        blocking: false,
-        message: `The GitOps check of ${what} could not be made (${deadline.aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : firstLine(error)}); the ${kind === 'sync' ? 'sync' : 'write'} was not held back by it.`,
-      });
-      const findings: Finding[] = [];
-      const got = await cachedRead(read, `${prefix}app`, 'application_get', { name, ...(namespace ? { appNamespace: namespace } : {}) });
+      const reads: CachedRead = (key, t, a) => cache.read(read, key, t, a);
+      const unchecked = uncheckedFinding(deadline, timeoutMs, kind);
+      const got = await reads(`${appKey(caller, namespace, name)}app`, 'application_get', { name, ...(namespace ? { appNamespace: namespace } : {}) });
       if (!got.ok) return { app: name, findings: [unchecked(`${name} (reading the application)`, got.error)] };
-      const app = got.value;
-      const spec = (app.spec ?? {}) as Json;
-      const tasks: Array<Promise<Finding | Finding[] | undefined>> = [];
-      if (kind === 'spec') {
-        const appSetName = owningApplicationSet(app);
-        if (appSetName) {
-          tasks.push(
-            (async () => {
-              const paths = changedPaths(tool, args, app);
-              const appSetNs = (app.metadata as Json | undefined)?.namespace as string | undefined;
-              const appSet = await cachedRead(read, `${caller}\u0000appset:${appSetNs ?? ''}/${appSetName}`, 'applicationset_get', { name: appSetName, ...(appSetNs ? { appsetNamespace: appSetNs } : {}) });
-              return applicationSetFinding({
-                appName: name,
-                appSetName,
-                appSet: appSet.ok ? appSet.value : undefined,
-                appSetError: appSet.ok ? undefined : firstLine(appSet.error),
-                paths: paths.ok ? paths.paths : undefined,
-              });
-            })(),
-          );
-        }
-        const parent = managingApplication(app);
-        if (parent) {
-          tasks.push(
-            (async () => {
-              const p = await cachedRead(read, `${caller}\u0000${parent.namespace ?? ''}/${parent.name}\u0000app`, 'application_get', { name: parent.name, ...(parent.namespace ? { appNamespace: parent.namespace } : {}) });
-              if (p.ok) return parentFinding({ appName: name, parent, parentSpec: (p.value.spec ?? {}) as Json });
-              // The instance label is also set by Helm and others: only a tracking annotation names an Argo CD app for sure.
-              return parent.via.startsWith('tracking-id') ? parentFinding({ appName: name, parent, error: firstLine(p.error) }) : undefined;
-            })(),
-          );
-        }
-      }
-      if (kind === 'sync' || kind === 'rollback') {
-        tasks.push(
-          (async () => {
-            const state = await windowState(read, prefix, app, name, namespace);
-            if ('error' in state && !('source' in state)) return unchecked(`the sync windows of ${name}`, state.error);
-            return syncWindowFinding({ appName: name, kind, windows: state as WindowState });
-          })(),
-        );
-      }
-      const source = spec.source as Json | undefined;
-      findings.push(...autoSyncFindings({ appName: name, kind, auto: autoSyncOf(spec), args, targetRevision: source ? String(source.targetRevision ?? '') : undefined }));
-      for (const f of await Promise.all(tasks)) if (f) findings.push(...(Array.isArray(f) ? f : [f]));
-      findings.sort((a, b) => Number(b.blocking) - Number(a.blocking));
-      const blocking = findings.filter((f) => f.blocking);
-      const verdict: GitopsVerdict = { app: name, findings };
-      if (options.mode === 'refuse' && blocking.length) {
-        verdict.refusal = [
-          `Refused by the gateway's GitOps checks (gitopsChecks: refuse): ${tool} on ${name} would be refused, held or undone by Argo CD. Nothing was sent to Argo CD.`,
-          ...findings.map((f) => `- ${f.blocking ? '' : 'Note: '}${f.message}`),
-          'To proceed, make the change where it belongs (as said above) or wait for what blocks it; an operator who wants such writes sent with a warning sets gitopsChecks: warn.',
-        ].join('\n');
-      }
-      return verdict;
+      const findings = await findingsFor({ tool, args, kind, caller, name, namespace, app: got.value, reads, unchecked }, now);
+      const blocking = findings.some((f) => f.blocking);
+      return options.mode === 'refuse' && blocking ? { app: name, findings, refusal: refusalText(tool, name, findings) } : { app: name, findings };
     },
   };
 }

@@ -19,7 +19,7 @@ import type { Logger } from '../../../log.ts';
 import { redactText } from '../../../redact.ts';
 import { createSsoClient, describeSsoError } from './oidc.ts';
 import type { PendingSignIn, SsoClient, SsoTokens } from './oidc.ts';
-import type { SsoSettings } from './sso-settings.ts';
+import type { SsoSettings } from '../../../config/sso-settings.ts';
 
 /** Who is calling: the subject of their MCP access token, and that token when token exchange needs it. */
 export interface SignInUser {
@@ -138,69 +138,159 @@ export interface BrokerOptions {
   now?: () => number;
 }
 
-export function createSignInBroker(options: BrokerOptions): SignInBroker {
-  const { settings, store, logger } = options;
-  const now = options.now ?? Date.now;
-  const client = options.client ?? createSsoClient(settings);
-  const box = sealer(settings.encryptionKey ?? randomBytes(32));
+/** What a sign-in callback answers the browser: a status and a short page. */
+type CallbackPage = Awaited<ReturnType<SignInBroker['callback']>>;
+
+/** Each user's tokens and pending sign-ins, sealed in the store. */
+class SealedVault {
+  constructor(
+    private readonly store: SecretStore,
+    private readonly box: ReturnType<typeof sealer>,
+  ) {}
+
+  async tokens(subject: string): Promise<SsoTokens | undefined> {
+    const blob = await this.store.get(userKey(subject));
+    return blob ? this.box.open<SsoTokens>(blob) : undefined;
+  }
+
+  saveTokens(subject: string, tokens: SsoTokens): Promise<void> {
+    return this.store.set(userKey(subject), this.box.seal(tokens), TOKENS_TTL_S);
+  }
+
+  forgetTokens(subject: string): Promise<void> {
+    return this.store.delete(userKey(subject));
+  }
+
+  savePending(pending: Pending): Promise<void> {
+    return this.store.set(`state:${pending.state}`, this.box.seal(pending), SIGN_IN_TTL_S);
+  }
+
+  /** The sign-in begun with `state`, once: a second callback with the same state finds nothing. */
+  async takePending(state: string): Promise<Pending | undefined> {
+    const blob = state ? await this.store.take(`state:${state}`) : undefined;
+    return blob ? this.box.open<Pending>(blob) : undefined;
+  }
+
+  /** Tells every replica that sign-in `pending.id` completed, and for whom. */
+  markDone(pending: Pending): Promise<void> {
+    return this.store.set(`done:${pending.id}`, userKey(pending.subject), SIGN_IN_TTL_S);
+  }
+
+  async isDone(id: string, subject: string): Promise<boolean> {
+    return (await this.store.get(`done:${id}`)) === userKey(subject);
+  }
+}
+
+interface BrokerParts {
+  options: BrokerOptions;
+  client: SsoClient;
+  vault: SealedVault;
+  now: () => number;
+}
+
+/** New tokens for the user: exchanged for their MCP access token, or refreshed; undefined when they must sign in. */
+async function renewTokens({ options, client, vault }: BrokerParts, user: SignInUser, current: SsoTokens | undefined): Promise<SsoTokens | undefined> {
+  if (options.settings.tokenExchange) {
+    if (!user.accessToken) throw new Error('token exchange needs the MCP access token of the caller');
+    const fresh = await client.exchange(user.accessToken);
+    await vault.saveTokens(user.subject, fresh);
+    return fresh;
+  }
+  if (!current?.refreshToken) return undefined;
+  try {
+    const fresh = await client.refresh(current.refreshToken);
+    await vault.saveTokens(user.subject, fresh);
+    return fresh;
+  } catch (err) {
+    // A refused refresh token is of no further use: the user signs in again.
+    await vault.forgetTokens(user.subject);
+    options.logger.info({ err: redactText((err as Error).message) }, 'an SSO refresh token was refused; the user must sign in again');
+    return undefined;
+  }
+}
+
+/** renewTokens, but one refresh or exchange per user at a time: concurrent calls share it. */
+function oncePerUser(parts: BrokerParts): (user: SignInUser, current: SsoTokens | undefined) => Promise<SsoTokens | undefined> {
   const inflight = new Map<string, Promise<SsoTokens | undefined>>();
-
-  const load = async (subject: string) => {
-    const blob = await store.get(userKey(subject));
-    return blob ? box.open<SsoTokens>(blob) : undefined;
-  };
-  const save = (subject: string, tokens: SsoTokens) => store.set(userKey(subject), box.seal(tokens), TOKENS_TTL_S);
-  const due = (t: SsoTokens) => t.expiresAt !== undefined && t.expiresAt * 1000 - now() < RENEW_BEFORE_MS;
-
-  /** One refresh or exchange per user at a time. */
-  const once = (subject: string, work: () => Promise<SsoTokens | undefined>) => {
-    let p = inflight.get(subject);
+  return (user, current) => {
+    let p = inflight.get(user.subject);
     if (!p) {
-      p = work().finally(() => inflight.delete(subject));
-      inflight.set(subject, p);
+      p = renewTokens(parts, user, current).finally(() => inflight.delete(user.subject));
+      inflight.set(user.subject, p);
     }
     return p;
   };
+}
 
-  const refreshed = (user: SignInUser, current: SsoTokens | undefined) =>
-    once(user.subject, async () => {
-      if (settings.tokenExchange) {
-        if (!user.accessToken) throw new Error('token exchange needs the MCP access token of the caller');
-        const fresh = await client.exchange(user.accessToken);
-        await save(user.subject, fresh);
-        return fresh;
-      }
-      if (!current?.refreshToken) return undefined;
-      try {
-        const fresh = await client.refresh(current.refreshToken);
-        await save(user.subject, fresh);
-        return fresh;
-      } catch (err) {
-        // A refused refresh token is of no further use: the user signs in again.
-        await store.delete(userKey(user.subject));
-        logger.info({ err: redactText((err as Error).message) }, 'an SSO refresh token was refused; the user must sign in again');
-        return undefined;
-      }
-    });
+/** Polls the store, so a sign-in completed on another replica counts too. */
+async function waitForSignIn(parts: BrokerParts, call: { user: SignInUser; id: string; signal?: AbortSignal; timeoutMs: number }): Promise<boolean> {
+  const { vault, now } = parts;
+  const until = now() + call.timeoutMs;
+  while (!call.signal?.aborted && now() < until) {
+    if ((await vault.isDone(call.id, call.user.subject)) && (await vault.tokens(call.user.subject))) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}
 
-  const signInAdvice = 'Sign in to Argo CD to continue.';
+/** The code exchanged at the provider for tokens, or the page saying why not. */
+async function redeemCode(client: SsoClient, pending: Pending, url: URL): Promise<{ ok: true; tokens: SsoTokens } | { ok: false; page: CallbackPage }> {
+  const error = url.searchParams.get('error');
+  if (error) return { ok: false, page: { status: 400, title: 'Sign-in failed', text: `The identity provider answered ${error}${url.searchParams.get('error_description') ? `: ${url.searchParams.get('error_description')}` : ''}.` } };
+  try {
+    // The URL the provider redirected to, as registered (this process may sit behind a proxy on another address).
+    const current = new URL(pending.redirectUri);
+    current.search = url.search;
+    return { ok: true, tokens: await client.finish(current, pending) };
+  } catch (err) {
+    return { ok: false, page: { status: 400, title: 'Sign-in failed', text: redactText((err as Error).message) } };
+  }
+}
+
+/** GET /oauth/callback: the sign-in's state taken once, the code redeemed, the signer checked, the tokens kept. */
+async function completeSignIn({ options, client, vault }: BrokerParts, url: URL): Promise<CallbackPage> {
+  const { logger } = options;
+  const pending = await vault.takePending(url.searchParams.get('state') ?? '');
+  if (!pending) return { status: 400, title: 'Sign-in expired', text: 'This sign-in link was used already or is more than 10 minutes old. Ask your agent to call the tool again for a new one.' };
+  const redeemed = await redeemCode(client, pending, url);
+  if (!redeemed.ok) return redeemed.page;
+  const { tokens } = redeemed;
+  if (options.sameIssuer && tokens.subject !== pending.subject) {
+    logger.warn({ subject: pending.subject }, 'refused an SSO sign-in made by another person than the user who asked for it');
+    return { status: 403, title: 'Wrong account', text: 'You signed in as another person than the one using the gateway. Sign in with your own account.' };
+  }
+  await vault.saveTokens(pending.subject, tokens);
+  await vault.markDone(pending);
+  logger.info({ subject: pending.subject, argocdUser: tokens.email ?? tokens.subject }, 'a user signed in to Argo CD');
+  return { status: 200, title: 'Signed in to Argo CD', text: `You are signed in as ${tokens.email ?? tokens.subject}. You can close this window and go back to your agent.` };
+}
+
+export function createSignInBroker(options: BrokerOptions): SignInBroker {
+  const { settings, logger } = options;
+  const now = options.now ?? Date.now;
+  const client = options.client ?? createSsoClient(settings);
+  const vault = new SealedVault(options.store, sealer(settings.encryptionKey ?? randomBytes(32)));
+  const parts: BrokerParts = { options, client, vault, now };
+  const renewed = oncePerUser(parts);
+  const due = (t: SsoTokens) => t.expiresAt !== undefined && t.expiresAt * 1000 - now() < RENEW_BEFORE_MS;
+
   return {
     mode: settings.tokenExchange ? 'token-exchange' : 'browser',
     async token(user) {
       try {
-        let tokens = await load(user.subject);
-        if (!tokens || due(tokens)) tokens = (await refreshed(user, tokens)) ?? undefined;
+        let tokens = await vault.tokens(user.subject);
+        if (!tokens || due(tokens)) tokens = (await renewed(user, tokens)) ?? undefined;
         if (tokens) return { ok: true, token: tokens.idToken };
-        return { ok: false, signIn: !settings.tokenExchange, message: signInAdvice };
+        return { ok: false, signIn: !settings.tokenExchange, message: 'Sign in to Argo CD to continue.' };
       } catch (err) {
         return { ok: false, signIn: false, message: redactText(describeSsoError(err)) };
       }
     },
     async renew(user, rejected) {
-      const tokens = await load(user.subject);
+      const tokens = await vault.tokens(user.subject);
       if (tokens && tokens.idToken !== rejected && !due(tokens)) return tokens.idToken;
       try {
-        return (await refreshed(user, tokens))?.idToken;
+        return (await renewed(user, tokens))?.idToken;
       } catch {
         return undefined;
       }
@@ -208,48 +298,15 @@ export function createSignInBroker(options: BrokerOptions): SignInBroker {
     async start(user) {
       const pending = await client.begin(options.redirectUri());
       const id = randomBytes(16).toString('hex');
-      const record: Pending = { ...pending, subject: user.subject, id };
-      await store.set(`state:${pending.state}`, box.seal(record), SIGN_IN_TTL_S);
+      await vault.savePending({ ...pending, subject: user.subject, id });
       logger.info({ subject: user.subject }, 'an SSO sign-in to Argo CD was started');
       return { url: pending.url, id };
     },
-    async waitFor(user, id, signal, timeoutMs = SIGN_IN_TTL_S * 1000) {
-      const until = now() + timeoutMs;
-      while (!signal?.aborted && now() < until) {
-        const done = await store.get(`done:${id}`);
-        if (done === userKey(user.subject) && (await load(user.subject))) return true;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      return false;
-    },
-    async callback(url) {
-      const state = url.searchParams.get('state') ?? '';
-      const blob = state ? await store.take(`state:${state}`) : undefined;
-      const pending = blob ? box.open<Pending>(blob) : undefined;
-      if (!pending) return { status: 400, title: 'Sign-in expired', text: 'This sign-in link was used already or is more than 10 minutes old. Ask your agent to call the tool again for a new one.' };
-      const error = url.searchParams.get('error');
-      if (error) return { status: 400, title: 'Sign-in failed', text: `The identity provider answered ${error}${url.searchParams.get('error_description') ? `: ${url.searchParams.get('error_description')}` : ''}.` };
-      let tokens: SsoTokens;
-      try {
-        // The URL the provider redirected to, as registered (this process may sit behind a proxy on another address).
-        const current = new URL(pending.redirectUri);
-        current.search = url.search;
-        tokens = await client.finish(current, pending);
-      } catch (err) {
-        return { status: 400, title: 'Sign-in failed', text: redactText((err as Error).message) };
-      }
-      if (options.sameIssuer && tokens.subject !== pending.subject) {
-        logger.warn({ subject: pending.subject }, 'refused an SSO sign-in made by another person than the user who asked for it');
-        return { status: 403, title: 'Wrong account', text: 'You signed in as another person than the one using the gateway. Sign in with your own account.' };
-      }
-      await save(pending.subject, tokens);
-      await store.set(`done:${pending.id}`, userKey(pending.subject), SIGN_IN_TTL_S);
-      logger.info({ subject: pending.subject, argocdUser: tokens.email ?? tokens.subject }, 'a user signed in to Argo CD');
-      return { status: 200, title: 'Signed in to Argo CD', text: `You are signed in as ${tokens.email ?? tokens.subject}. You can close this window and go back to your agent.` };
-    },
+    waitFor: (user, id, signal, timeoutMs = SIGN_IN_TTL_S * 1000) => waitForSignIn(parts, { user, id, signal, timeoutMs }),
+    callback: (url) => completeSignIn(parts, url),
     async revoke(user) {
-      const tokens = await load(user.subject);
-      await store.delete(userKey(user.subject));
+      const tokens = await vault.tokens(user.subject);
+      await vault.forgetTokens(user.subject);
       if (tokens?.refreshToken) await client.revoke(tokens.refreshToken);
       if (tokens) logger.info({ subject: user.subject }, 'a user\'s Argo CD tokens were revoked');
       return !!tokens;

@@ -9,7 +9,7 @@ import type { TokenSource } from '../token-source.ts';
 import { jwtTimes } from '../token-times.ts';
 import { createSsoClient } from './oidc.ts';
 import type { SsoClient } from './oidc.ts';
-import type { SsoSettings } from './sso-settings.ts';
+import type { SsoSettings } from '../../../config/sso-settings.ts';
 import { readTokenFile, writeTokenFile } from './token-file.ts';
 
 const LOGIN = 'argocd-mcp-gateway login --sso';

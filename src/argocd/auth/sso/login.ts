@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { createSsoClient, describeSsoError } from './oidc.ts';
 import type { SsoClient, SsoTokens } from './oidc.ts';
 import { signInPage } from './result-page.ts';
-import { DEFAULT_LOGIN_REDIRECT } from './sso-settings.ts';
-import type { SsoSettings } from './sso-settings.ts';
+import { DEFAULT_LOGIN_REDIRECT } from '../../../config/sso-settings.ts';
+import type { SsoSettings } from '../../../config/sso-settings.ts';
 import { writeTokenFile } from './token-file.ts';
 
 export interface LoginOptions {

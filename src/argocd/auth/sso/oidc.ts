@@ -6,7 +6,7 @@
 import * as oidc from 'openid-client';
 import { registerSecret } from '../../../redact.ts';
 import { jwtClaims } from '../token-times.ts';
-import type { SsoSettings } from './sso-settings.ts';
+import type { SsoSettings } from '../../../config/sso-settings.ts';
 
 /** What a sign-in leaves: the id token Argo CD accepts, and how to get the next one. */
 export interface SsoTokens {
@@ -69,107 +69,128 @@ export function describeSsoError(err: unknown): string {
   return e.message ?? String(err);
 }
 
-export function createSsoClient(settings: SsoSettings): SsoClient {
+/** The provider's endpoints as configured, without discovery: both URLs are given. */
+function configurationFromEndpoints(settings: SsoSettings, auth: oidc.ClientAuth, insecure: boolean): oidc.Configuration {
+  const c = new oidc.Configuration(
+    { issuer: settings.issuer, authorization_endpoint: settings.authorizationUrl, token_endpoint: settings.tokenUrl },
+    settings.clientId,
+    undefined,
+    auth,
+  );
+  if (insecure || settings.tokenUrl?.startsWith('http:')) oidc.allowInsecureRequests(c);
+  return c;
+}
+
+/** The provider's endpoints by discovery, with the one URL the settings give (if any) put in place of its own. */
+async function discoverConfiguration(settings: SsoSettings, auth: oidc.ClientAuth, insecure: boolean): Promise<oidc.Configuration> {
+  const issuer = new URL(settings.issuer);
+  const c = await oidc.discovery(issuer, settings.clientId, undefined, auth, insecure ? { execute: [oidc.allowInsecureRequests] } : undefined);
+  if (!settings.authorizationUrl && !settings.tokenUrl) return c;
+  const meta: oidc.ServerMetadata = {
+    ...(JSON.parse(JSON.stringify(c.serverMetadata())) as oidc.ServerMetadata),
+    ...(settings.authorizationUrl ? { authorization_endpoint: settings.authorizationUrl } : {}),
+    ...(settings.tokenUrl ? { token_endpoint: settings.tokenUrl } : {}),
+  };
+  const overridden = new oidc.Configuration(meta, settings.clientId, undefined, auth);
+  if (insecure) oidc.allowInsecureRequests(overridden);
+  return overridden;
+}
+
+/**
+ * The provider's configuration, read on first use and kept; a failed read is not kept, so the next call tries
+ * again (the provider may have been down). Plain HTTP is allowed only to a loopback issuer or a configured http URL.
+ */
+function configurationLoader(settings: SsoSettings): () => Promise<oidc.Configuration> {
   let configuration: Promise<oidc.Configuration> | undefined;
   const auth = settings.clientSecret ? oidc.ClientSecretPost(settings.clientSecret) : oidc.None();
-  const config = (): Promise<oidc.Configuration> => {
-    configuration ??= (async () => {
-      const issuer = new URL(settings.issuer);
-      const insecure = issuer.protocol === 'http:' && isLoopback(issuer);
-      let c: oidc.Configuration;
-      if (settings.authorizationUrl && settings.tokenUrl) {
-        c = new oidc.Configuration(
-          { issuer: settings.issuer, authorization_endpoint: settings.authorizationUrl, token_endpoint: settings.tokenUrl },
-          settings.clientId,
-          undefined,
-          auth,
-        );
-        if (insecure || settings.tokenUrl.startsWith('http:')) oidc.allowInsecureRequests(c);
-      } else {
-        c = await oidc.discovery(issuer, settings.clientId, undefined, auth, insecure ? { execute: [oidc.allowInsecureRequests] } : undefined);
-        if (settings.authorizationUrl || settings.tokenUrl) {
-          const meta: oidc.ServerMetadata = {
-            ...(JSON.parse(JSON.stringify(c.serverMetadata())) as oidc.ServerMetadata),
-            ...(settings.authorizationUrl ? { authorization_endpoint: settings.authorizationUrl } : {}),
-            ...(settings.tokenUrl ? { token_endpoint: settings.tokenUrl } : {}),
-          };
-          c = new oidc.Configuration(meta, settings.clientId, undefined, auth);
-          if (insecure) oidc.allowInsecureRequests(c);
-        }
-      }
-      return c;
-    })().catch((err: unknown) => {
+  const load = async () => {
+    const issuer = new URL(settings.issuer);
+    const insecure = issuer.protocol === 'http:' && isLoopback(issuer);
+    return settings.authorizationUrl && settings.tokenUrl ? configurationFromEndpoints(settings, auth, insecure) : discoverConfiguration(settings, auth, insecure);
+  };
+  return () => {
+    configuration ??= load().catch((err: unknown) => {
       configuration = undefined;
       throw new Error(`cannot read the OIDC configuration of ${settings.issuer} (${describeSsoError(err)}); check sso.issuer`);
     });
     return configuration;
   };
+}
 
+/** The authorization URL with PKCE (S256), state and nonce; consent is asked when a refresh token is wanted. */
+async function beginSignIn(c: oidc.Configuration, settings: SsoSettings, redirectUri: string): Promise<PendingSignIn> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(c, {
+    redirect_uri: redirectUri,
+    scope: settings.scopes.join(' '),
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...(settings.scopes.includes('offline_access') ? { prompt: 'consent' } : {}),
+  });
+  return { url: url.href, state, verifier, nonce, redirectUri };
+}
+
+async function finishSignIn(c: oidc.Configuration, callbackUrl: URL, pending: PendingSignIn): Promise<SsoTokens> {
+  try {
+    const answer = await oidc.authorizationCodeGrant(
+      c,
+      callbackUrl,
+      { pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce, idTokenExpected: true },
+      { redirect_uri: pending.redirectUri },
+    );
+    return tokensOf(answer.id_token, answer.refresh_token);
+  } catch (err) {
+    throw new Error(`the sign-in did not complete: ${describeSsoError(err)}`);
+  }
+}
+
+async function refreshTokens(c: oidc.Configuration, refreshToken: string): Promise<SsoTokens> {
+  try {
+    const answer = await oidc.refreshTokenGrant(c, refreshToken);
+    return tokensOf(answer.id_token, answer.refresh_token, refreshToken);
+  } catch (err) {
+    throw new Error(`the identity provider refused the refresh token (${describeSsoError(err)}); sign in again`);
+  }
+}
+
+async function exchangeToken(c: oidc.Configuration, settings: SsoSettings, subjectToken: string): Promise<SsoTokens> {
+  try {
+    const answer = await oidc.genericGrantRequest(c, 'urn:ietf:params:oauth:grant-type:token-exchange', {
+      subject_token: subjectToken,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      requested_token_type: 'urn:ietf:params:oauth:token-type:id_token',
+      ...(settings.tokenExchange?.audience ? { audience: settings.tokenExchange.audience } : {}),
+    });
+    // RFC 8693: the issued token is in access_token, its type in issued_token_type.
+    const issued = (answer as { issued_token_type?: string }).issued_token_type;
+    const token = issued === 'urn:ietf:params:oauth:token-type:id_token' || !answer.id_token ? answer.access_token : answer.id_token;
+    return tokensOf(token, undefined);
+  } catch (err) {
+    throw new Error(`the identity provider refused the token exchange (${describeSsoError(err)})`);
+  }
+}
+
+async function revokeRefreshToken(config: () => Promise<oidc.Configuration>, refreshToken: string): Promise<void> {
+  try {
+    const c = await config();
+    if (c.serverMetadata().revocation_endpoint) await oidc.tokenRevocation(c, refreshToken, { token_type_hint: 'refresh_token' });
+  } catch {
+    // Revocation is best effort: the tokens are forgotten here whatever the provider says.
+  }
+}
+
+export function createSsoClient(settings: SsoSettings): SsoClient {
+  const config = configurationLoader(settings);
   return {
     settings,
-    async begin(redirectUri) {
-      const c = await config();
-      const verifier = oidc.randomPKCECodeVerifier();
-      const state = oidc.randomState();
-      const nonce = oidc.randomNonce();
-      const url = oidc.buildAuthorizationUrl(c, {
-        redirect_uri: redirectUri,
-        scope: settings.scopes.join(' '),
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        state,
-        nonce,
-        ...(settings.scopes.includes('offline_access') ? { prompt: 'consent' } : {}),
-      });
-      return { url: url.href, state, verifier, nonce, redirectUri };
-    },
-    async finish(callbackUrl, pending) {
-      const c = await config();
-      try {
-        const answer = await oidc.authorizationCodeGrant(
-          c,
-          callbackUrl,
-          { pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce, idTokenExpected: true },
-          { redirect_uri: pending.redirectUri },
-        );
-        return tokensOf(answer.id_token, answer.refresh_token);
-      } catch (err) {
-        throw new Error(`the sign-in did not complete: ${describeSsoError(err)}`);
-      }
-    },
-    async refresh(refreshToken) {
-      const c = await config();
-      try {
-        const answer = await oidc.refreshTokenGrant(c, refreshToken);
-        return tokensOf(answer.id_token, answer.refresh_token, refreshToken);
-      } catch (err) {
-        throw new Error(`the identity provider refused the refresh token (${describeSsoError(err)}); sign in again`);
-      }
-    },
-    async exchange(subjectToken) {
-      const c = await config();
-      try {
-        const answer = await oidc.genericGrantRequest(c, 'urn:ietf:params:oauth:grant-type:token-exchange', {
-          subject_token: subjectToken,
-          subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
-          requested_token_type: 'urn:ietf:params:oauth:token-type:id_token',
-          ...(settings.tokenExchange?.audience ? { audience: settings.tokenExchange.audience } : {}),
-        });
-        // RFC 8693: the issued token is in access_token, its type in issued_token_type.
-        const issued = (answer as { issued_token_type?: string }).issued_token_type;
-        const token = issued === 'urn:ietf:params:oauth:token-type:id_token' || !answer.id_token ? answer.access_token : answer.id_token;
-        return tokensOf(token, undefined);
-      } catch (err) {
-        throw new Error(`the identity provider refused the token exchange (${describeSsoError(err)})`);
-      }
-    },
-    async revoke(refreshToken) {
-      try {
-        const c = await config();
-        if (c.serverMetadata().revocation_endpoint) await oidc.tokenRevocation(c, refreshToken, { token_type_hint: 'refresh_token' });
-      } catch {
-        // Revocation is best effort: the tokens are forgotten here whatever the provider says.
-      }
-    },
+    begin: async (redirectUri) => beginSignIn(await config(), settings, redirectUri),
+    finish: async (callbackUrl, pending) => finishSignIn(await config(), callbackUrl, pending),
+    refresh: async (refreshToken) => refreshTokens(await config(), refreshToken),
+    exchange: async (subjectToken) => exchangeToken(await config(), settings, subjectToken),
+    revoke: (refreshToken) => revokeRefreshToken(config, refreshToken),
   };
 }

@@ -5,14 +5,14 @@
  */
 import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ConfigIssue } from '../../config/read.ts';
-import { parseDuration } from '../../config/read.ts';
-import { registerSecret } from '../../redact.ts';
-import { CliConfigError, readCliContext } from './cli-config.ts';
-import type { ResolvedCliContext } from './cli-config.ts';
+import type { ConfigIssue } from './read.ts';
+import { parseDuration } from './read.ts';
+import { registerSecret } from '../redact.ts';
+import { CliConfigError, readCliContext } from './argocd-cli-config.ts';
+import type { ResolvedCliContext } from './argocd-cli-config.ts';
 import { expandEnv, parseHeaders } from './headers.ts';
-import { DEFAULT_TOKEN_COMMAND_TTL_MS } from './token-command.ts';
-import type { SsoSettings } from './sso/sso-settings.ts';
+import { defaultOf } from './values.ts';
+import type { SsoSettings } from './sso-settings.ts';
 
 /** How one Argo CD is authenticated to (the token and token file of the top level stay in GatewayConfig). */
 export interface ArgocdAuthSettings {
@@ -114,6 +114,101 @@ export function reportAuthConflicts(methods: AuthMethod[], explicitToken: string
   }
 }
 
+type Picked = ReturnType<typeof pickFrom>;
+
+/** `token` / `tokenFile` of an instance; returns where the token was configured. */
+function readToken(layers: SettingLayer[], env: NodeJS.ProcessEnv, auth: ArgocdAuthSettings, issues: ConfigIssue[]): string | undefined {
+  const tokenFile = pickFrom(layers, 'tokenFile');
+  const token = pickFrom(layers, 'token');
+  if (tokenFile && token) issues.push({ setting: token.from, message: `both token and tokenFile are set (${tokenFile.from}); keep one` });
+  let from: string | undefined;
+  if (tokenFile) {
+    auth.tokenFile = String(tokenFile.value);
+    try {
+      auth.token = readFileSync(auth.tokenFile, 'utf8').trim();
+      if (!auth.token) issues.push({ setting: tokenFile.from, message: `${auth.tokenFile} is empty; write the Argo CD API token into it` });
+    } catch (err) {
+      issues.push({ setting: tokenFile.from, message: `cannot read ${auth.tokenFile} (${(err as NodeJS.ErrnoException).code}); check the path and permissions` });
+    }
+    from = tokenFile.from;
+  } else if (token) {
+    const expanded = expandEnv(String(token.value).trim(), env);
+    if (expanded.missing.length) issues.push({ setting: token.from, message: `references \${${expanded.missing.join('}, ${')}}, which is not set in the environment` });
+    auth.token = expanded.value;
+    if (/\s/.test(auth.token)) issues.push({ setting: token.from, message: 'the token contains white space; paste the bare token, without "Bearer "' });
+    from = token.from;
+  }
+  registerSecret(auth.token);
+  return from;
+}
+
+/** username + password / passwordFile; returns the username setting when one is given. */
+function readPassword(layers: SettingLayer[], env: NodeJS.ProcessEnv, auth: ArgocdAuthSettings, issues: ConfigIssue[]): Picked {
+  const username = pickFrom(layers, 'username');
+  const password = pickFrom(layers, 'password');
+  const passwordFile = pickFrom(layers, 'passwordFile');
+  if (!username) {
+    if (password || passwordFile) issues.push({ setting: (password ?? passwordFile)!.from, message: 'a password is set but no username; set username (--username, ARGOCD_USERNAME) too' });
+    return undefined;
+  }
+  auth.username = String(username.value);
+  if (password && passwordFile) {
+    issues.push({ setting: password.from, message: `both a password and a password file are set (${passwordFile.from}); keep one` });
+  } else if (passwordFile) {
+    auth.passwordFile = String(passwordFile.value);
+    try {
+      const text = readFileSync(auth.passwordFile, 'utf8');
+      if (!text.replace(/\r?\n$/, '')) issues.push({ setting: passwordFile.from, message: `${auth.passwordFile} is empty; write the password of ${auth.username} into it` });
+      else registerSecret(text.replace(/\r?\n$/, ''));
+    } catch (err) {
+      issues.push({ setting: passwordFile.from, message: `cannot read ${auth.passwordFile} (${(err as NodeJS.ErrnoException).code}); check the path and permissions` });
+    }
+  } else if (password) {
+    const expanded = expandEnv(String(password.value), env);
+    if (expanded.missing.length) issues.push({ setting: password.from, message: `references \${${expanded.missing.join('}, ${')}}, which is not set in the environment` });
+    auth.password = expanded.value;
+    registerSecret(auth.password);
+  } else {
+    issues.push({ setting: username.from, message: `no password for ${auth.username}; set ARGOCD_PASSWORD, or passwordFile (--password-file, ARGOCD_PASSWORD_FILE) to a file holding it` });
+  }
+  return username;
+}
+
+/** tokenCommand and its TTL; returns the tokenCommand setting when one is given. */
+function readTokenCommand(layers: SettingLayer[], env: NodeJS.ProcessEnv, auth: ArgocdAuthSettings, issues: ConfigIssue[]): Picked {
+  const command = pickFrom(layers, 'tokenCommand');
+  if (command) {
+    const argv = parseCommand(command.value);
+    if (!argv) {
+      issues.push({ setting: command.from, message: 'must be a command as a list of words, e.g. ["vault", "read", "-field=token", "secret/argocd"] (it runs without a shell)' });
+    } else if (!findExecutable(argv[0], env)) {
+      issues.push({ setting: command.from, message: `cannot find the program "${argv[0]}"${argv[0].includes('/') ? ' (or it is not executable)' : ' on PATH'}; give its absolute path` });
+    } else auth.tokenCommand = argv;
+  }
+  const ttl = pickFrom(layers, 'tokenCommandTtl');
+  if (auth.tokenCommand) auth.tokenCommandTtlMs = defaultOf('tokenCommandTtl');
+  if (ttl) {
+    const ms = parseDuration(ttl.value);
+    if (ms === undefined) issues.push({ setting: ttl.from, message: `"${String(ttl.value)}" is not a duration; use e.g. 5m, 300s, 90` });
+    else if (!command) issues.push({ setting: ttl.from, message: 'is set without tokenCommand; remove it or set tokenCommand' });
+    else if (auth.tokenCommand) auth.tokenCommandTtlMs = ms;
+  }
+  return command;
+}
+
+/** The argocd CLI's context: asked for by name, or its current context when nothing else says where Argo CD is. */
+function readContext(layers: SettingLayer[], env: NodeJS.ProcessEnv, implicit: boolean, issues: ConfigIssue[]): ResolvedCliContext | undefined {
+  const contextName = pickFrom(layers, 'argocdContext');
+  if (!contextName && !implicit) return undefined;
+  try {
+    return readCliContext({ env, name: contextName ? String(contextName.value) : undefined, required: !!contextName });
+  } catch (err) {
+    if (!(err instanceof CliConfigError)) throw err;
+    issues.push({ setting: contextName?.from ?? 'argocd CLI config', message: err.message });
+    return undefined;
+  }
+}
+
 /**
  * Reads and validates the auth settings from layers; `implicitContext` lets the argocd CLI's current context fill
  * in when nothing else says where Argo CD is. With `withToken` (instances), `token` and `tokenFile` are read from
@@ -128,84 +223,10 @@ export function readAuthSettings(args: {
 }): AuthRead {
   const { layers, env, issues } = args;
   const auth: ArgocdAuthSettings = {};
-  let explicitToken: string | undefined;
-
-  if (args.withToken) {
-    const tokenFile = pickFrom(layers, 'tokenFile');
-    const token = pickFrom(layers, 'token');
-    if (tokenFile && token) issues.push({ setting: token.from, message: `both token and tokenFile are set (${tokenFile.from}); keep one` });
-    if (tokenFile) {
-      auth.tokenFile = String(tokenFile.value);
-      try {
-        auth.token = readFileSync(auth.tokenFile, 'utf8').trim();
-        if (!auth.token) issues.push({ setting: tokenFile.from, message: `${auth.tokenFile} is empty; write the Argo CD API token into it` });
-      } catch (err) {
-        issues.push({ setting: tokenFile.from, message: `cannot read ${auth.tokenFile} (${(err as NodeJS.ErrnoException).code}); check the path and permissions` });
-      }
-      explicitToken = tokenFile.from;
-    } else if (token) {
-      const expanded = expandEnv(String(token.value).trim(), env);
-      if (expanded.missing.length) issues.push({ setting: token.from, message: `references \${${expanded.missing.join('}, ${')}}, which is not set in the environment` });
-      auth.token = expanded.value;
-      if (/\s/.test(auth.token)) issues.push({ setting: token.from, message: 'the token contains white space; paste the bare token, without "Bearer "' });
-      explicitToken = token.from;
-    }
-    registerSecret(auth.token);
-  } else {
-    // The top level reads the token itself; here it only matters whether one is configured.
-    const given = pickFrom(layers, 'tokenFile') ?? pickFrom(layers, 'token');
-    explicitToken = given?.from;
-  }
-
-  // username + password / passwordFile
-  const username = pickFrom(layers, 'username');
-  const password = pickFrom(layers, 'password');
-  const passwordFile = pickFrom(layers, 'passwordFile');
-  if (username) {
-    auth.username = String(username.value);
-    if (password && passwordFile) {
-      issues.push({ setting: password.from, message: `both a password and a password file are set (${passwordFile.from}); keep one` });
-    } else if (passwordFile) {
-      auth.passwordFile = String(passwordFile.value);
-      try {
-        const text = readFileSync(auth.passwordFile, 'utf8');
-        if (!text.replace(/\r?\n$/, '')) issues.push({ setting: passwordFile.from, message: `${auth.passwordFile} is empty; write the password of ${auth.username} into it` });
-        else registerSecret(text.replace(/\r?\n$/, ''));
-      } catch (err) {
-        issues.push({ setting: passwordFile.from, message: `cannot read ${auth.passwordFile} (${(err as NodeJS.ErrnoException).code}); check the path and permissions` });
-      }
-    } else if (password) {
-      const expanded = expandEnv(String(password.value), env);
-      if (expanded.missing.length) issues.push({ setting: password.from, message: `references \${${expanded.missing.join('}, ${')}}, which is not set in the environment` });
-      auth.password = expanded.value;
-      registerSecret(auth.password);
-    } else {
-      issues.push({ setting: username.from, message: `no password for ${auth.username}; set ARGOCD_PASSWORD, or passwordFile (--password-file, ARGOCD_PASSWORD_FILE) to a file holding it` });
-    }
-  } else if (password || passwordFile) {
-    issues.push({ setting: (password ?? passwordFile)!.from, message: 'a password is set but no username; set username (--username, ARGOCD_USERNAME) too' });
-  }
-
-  // tokenCommand (+ TTL)
-  const command = pickFrom(layers, 'tokenCommand');
-  if (command) {
-    const argv = parseCommand(command.value);
-    if (!argv) {
-      issues.push({ setting: command.from, message: 'must be a command as a list of words, e.g. ["vault", "read", "-field=token", "secret/argocd"] (it runs without a shell)' });
-    } else if (!findExecutable(argv[0], env)) {
-      issues.push({ setting: command.from, message: `cannot find the program "${argv[0]}"${argv[0].includes('/') ? ' (or it is not executable)' : ' on PATH'}; give its absolute path` });
-    } else auth.tokenCommand = argv;
-  }
-  const ttl = pickFrom(layers, 'tokenCommandTtl');
-  if (auth.tokenCommand) auth.tokenCommandTtlMs = DEFAULT_TOKEN_COMMAND_TTL_MS;
-  if (ttl) {
-    const ms = parseDuration(ttl.value);
-    if (ms === undefined) issues.push({ setting: ttl.from, message: `"${String(ttl.value)}" is not a duration; use e.g. 5m, 300s, 90` });
-    else if (!command) issues.push({ setting: ttl.from, message: 'is set without tokenCommand; remove it or set tokenCommand' });
-    else if (auth.tokenCommand) auth.tokenCommandTtlMs = ms;
-  }
-
-  // headers
+  // The top level reads the token itself; there it only matters whether one is configured.
+  const explicitToken = args.withToken ? readToken(layers, env, auth, issues) : (pickFrom(layers, 'tokenFile') ?? pickFrom(layers, 'token'))?.from;
+  const username = readPassword(layers, env, auth, issues);
+  const command = readTokenCommand(layers, env, auth, issues);
   const headers = pickFrom(layers, 'headers');
   if (headers) {
     const parsed = parseHeaders(headers.value, env);
@@ -219,17 +240,7 @@ export function readAuthSettings(args: {
   ].filter(Boolean) as AuthMethod[];
   if (args.withToken) reportAuthConflicts(methods, explicitToken, issues);
 
-  // The argocd CLI's context: asked for by name, or its current context when nothing else says where Argo CD is.
-  const contextName = pickFrom(layers, 'argocdContext');
-  let context: ResolvedCliContext | undefined;
-  if (contextName || args.implicitContext) {
-    try {
-      context = readCliContext({ env, name: contextName ? String(contextName.value) : undefined, required: !!contextName });
-    } catch (err) {
-      if (!(err instanceof CliConfigError)) throw err;
-      issues.push({ setting: contextName?.from ?? 'argocd CLI config', message: err.message });
-    }
-  }
+  const context = readContext(layers, env, !!args.implicitContext, issues);
   if (context) {
     auth.context = { name: context.name, file: context.file };
     auth.caPem = context.caPem;

@@ -3,7 +3,7 @@
  * gateway key). Values may reference environment variables as `${NAME}` so the secret stays out of the config file;
  * every value is registered as a secret and masked in logs and messages.
  */
-import { registerSecret } from '../../redact.ts';
+import { registerSecret } from '../redact.ts';
 
 /** Header names the gateway sets itself; `authorization` comes from the token settings. */
 const RESERVED = new Set(['authorization', 'host', 'content-type', 'content-length', 'accept', 'user-agent', 'connection', 'transfer-encoding']);

@@ -4,11 +4,11 @@
  * asked), summary rows merge as any list does, with an `instance` column; `total` and `matched` are the sums.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ResultBudget } from '../gateway/client-budgets.ts';
-import { mergeAnswers } from '../gateway/fan-out.ts';
-import type { InstanceAnswer, Skipped } from '../gateway/fan-out.ts';
-import { fitNames, unpackNames } from './answer-shapes.ts';
-import { isFleetCall } from './fleet-call.ts';
+import type { ResultBudget } from './client-budgets.ts';
+import { mergeAnswers } from './fan-out.ts';
+import type { InstanceAnswer, Skipped } from './fan-out.ts';
+import { fitNames, unpackNames } from '../fleet/answer-shapes.ts';
+import { isFleetCall } from '../fleet/fleet-call.ts';
 
 type Json = Record<string, unknown>;
 

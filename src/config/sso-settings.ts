@@ -12,9 +12,9 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ConfigIssue } from '../../../config/read.ts';
-import { registerSecret } from '../../../redact.ts';
-import { expandEnv } from '../headers.ts';
+import type { ConfigIssue } from './read.ts';
+import { registerSecret } from '../redact.ts';
+import { expandEnv } from './headers.ts';
 
 export interface SsoSettings {
   /** The provider's issuer: discovery at `{issuer}/.well-known/openid-configuration`, and the `iss` of its tokens. */
@@ -76,6 +76,71 @@ export function parseKey(text: string): Buffer | undefined {
   return raw.length === 32 ? raw : undefined;
 }
 
+type At = (key: string) => string;
+
+/** The client secret: the environment, a file, or the config (with ${ENV} references), in that order. */
+function readClientSecret(sso: Record<string, unknown>, env: NodeJS.ProcessEnv, at: At, out: SsoSettings, issues: ConfigIssue[]): void {
+  const secretEnv = env.ARGOCD_MCP_SSO_CLIENT_SECRET;
+  if (sso.clientSecret !== undefined && sso.clientSecretFile !== undefined) {
+    issues.push({ setting: at('clientSecret'), message: `both clientSecret and clientSecretFile are set (${at('clientSecretFile')}); keep one` });
+  } else if (secretEnv) {
+    out.clientSecret = secretEnv;
+  } else if (sso.clientSecretFile !== undefined) {
+    const file = String(sso.clientSecretFile);
+    try {
+      out.clientSecret = readFileSync(file, 'utf8').trim();
+      if (!out.clientSecret) issues.push({ setting: at('clientSecretFile'), message: `${file} is empty; write the client secret into it` });
+    } catch (err) {
+      issues.push({ setting: at('clientSecretFile'), message: `cannot read ${file} (${(err as NodeJS.ErrnoException).code}); check the path and permissions` });
+    }
+  } else if (sso.clientSecret !== undefined) {
+    const expanded = expandEnv(String(sso.clientSecret), env);
+    if (expanded.missing.length) issues.push({ setting: at('clientSecret'), message: `references \${${expanded.missing.join('}, ${')}}, which is not set in the environment` });
+    out.clientSecret = expanded.value;
+  }
+}
+
+/** `tokenExchange`: true, or a mapping with the audience Argo CD expects. */
+function readTokenExchange(sso: Record<string, unknown>, at: At, out: SsoSettings, issues: ConfigIssue[]): void {
+  if (sso.tokenExchange !== undefined && sso.tokenExchange !== false) {
+    const te = sso.tokenExchange;
+    if (te === true) out.tokenExchange = {};
+    else if (te && typeof te === 'object' && !Array.isArray(te)) {
+      const audience = (te as Record<string, unknown>).audience;
+      out.tokenExchange = typeof audience === 'string' && audience.trim() ? { audience: audience.trim() } : {};
+    } else issues.push({ setting: at('tokenExchange'), message: 'must be true, or a mapping with the audience Argo CD expects: { audience: argo-cd }' });
+    if (out.tokenExchange && !out.clientSecret) {
+      issues.push({ setting: at('tokenExchange'), message: 'needs a confidential client: set clientSecret (or clientSecretFile, ARGOCD_MCP_SSO_CLIENT_SECRET)' });
+    }
+  }
+
+}
+
+/** The key that encrypts the stored sessions: ARGOCD_MCP_SSO_ENCRYPTION_KEY or `encryptionKeyFile`. */
+function readEncryptionKey(sso: Record<string, unknown>, env: NodeJS.ProcessEnv, at: At, out: SsoSettings, issues: ConfigIssue[]): void {
+  const keyText = env.ARGOCD_MCP_SSO_ENCRYPTION_KEY;
+  const keyFile = sso.encryptionKeyFile === undefined ? undefined : String(sso.encryptionKeyFile);
+  if (keyText || keyFile) {
+    const from = keyText ? 'ARGOCD_MCP_SSO_ENCRYPTION_KEY' : at('encryptionKeyFile');
+    let text: string | undefined = keyText;
+    if (!text && keyFile) {
+      try {
+        text = readFileSync(keyFile, 'utf8');
+      } catch (err) {
+        issues.push({ setting: from, message: `cannot read ${keyFile} (${(err as NodeJS.ErrnoException).code}); check the path and permissions` });
+      }
+    }
+    if (text !== undefined) {
+      const key = parseKey(text);
+      if (!key) issues.push({ setting: from, message: 'must be 32 random bytes, as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)' });
+      else {
+        out.encryptionKey = key;
+        out.encryptionKeyFrom = from;
+      }
+    }
+  }
+}
+
 /** Reads `sso:` (a mapping) and ARGOCD_MCP_SSO_* from the environment; problems are pushed to `issues`. */
 export function readSsoSettings(value: unknown, env: NodeJS.ProcessEnv, fileLabel: string, issues: ConfigIssue[]): SsoSettings | undefined {
   if (value === undefined || value === null) return undefined;
@@ -112,59 +177,10 @@ export function readSsoSettings(value: unknown, env: NodeJS.ProcessEnv, fileLabe
   }
   if (sso.tokenFile !== undefined) out.tokenFile = String(sso.tokenFile).replace(/^~(?=\/)/, env.HOME || os.homedir());
 
-  // The secret: the environment, a file, or the config (with ${ENV} references), in that order.
-  const secretEnv = env.ARGOCD_MCP_SSO_CLIENT_SECRET;
-  if (sso.clientSecret !== undefined && sso.clientSecretFile !== undefined) {
-    issues.push({ setting: at('clientSecret'), message: `both clientSecret and clientSecretFile are set (${at('clientSecretFile')}); keep one` });
-  } else if (secretEnv) {
-    out.clientSecret = secretEnv;
-  } else if (sso.clientSecretFile !== undefined) {
-    const file = String(sso.clientSecretFile);
-    try {
-      out.clientSecret = readFileSync(file, 'utf8').trim();
-      if (!out.clientSecret) issues.push({ setting: at('clientSecretFile'), message: `${file} is empty; write the client secret into it` });
-    } catch (err) {
-      issues.push({ setting: at('clientSecretFile'), message: `cannot read ${file} (${(err as NodeJS.ErrnoException).code}); check the path and permissions` });
-    }
-  } else if (sso.clientSecret !== undefined) {
-    const expanded = expandEnv(String(sso.clientSecret), env);
-    if (expanded.missing.length) issues.push({ setting: at('clientSecret'), message: `references \${${expanded.missing.join('}, ${')}}, which is not set in the environment` });
-    out.clientSecret = expanded.value;
-  }
+  readClientSecret(sso, env, at, out, issues);
   registerSecret(out.clientSecret);
 
-  if (sso.tokenExchange !== undefined && sso.tokenExchange !== false) {
-    const te = sso.tokenExchange;
-    if (te === true) out.tokenExchange = {};
-    else if (te && typeof te === 'object' && !Array.isArray(te)) {
-      const audience = (te as Record<string, unknown>).audience;
-      out.tokenExchange = typeof audience === 'string' && audience.trim() ? { audience: audience.trim() } : {};
-    } else issues.push({ setting: at('tokenExchange'), message: 'must be true, or a mapping with the audience Argo CD expects: { audience: argo-cd }' });
-    if (out.tokenExchange && !out.clientSecret) {
-      issues.push({ setting: at('tokenExchange'), message: 'needs a confidential client: set clientSecret (or clientSecretFile, ARGOCD_MCP_SSO_CLIENT_SECRET)' });
-    }
-  }
-
-  const keyText = env.ARGOCD_MCP_SSO_ENCRYPTION_KEY;
-  const keyFile = sso.encryptionKeyFile === undefined ? undefined : String(sso.encryptionKeyFile);
-  if (keyText || keyFile) {
-    const from = keyText ? 'ARGOCD_MCP_SSO_ENCRYPTION_KEY' : at('encryptionKeyFile');
-    let text: string | undefined = keyText;
-    if (!text && keyFile) {
-      try {
-        text = readFileSync(keyFile, 'utf8');
-      } catch (err) {
-        issues.push({ setting: from, message: `cannot read ${keyFile} (${(err as NodeJS.ErrnoException).code}); check the path and permissions` });
-      }
-    }
-    if (text !== undefined) {
-      const key = parseKey(text);
-      if (!key) issues.push({ setting: from, message: 'must be 32 random bytes, as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)' });
-      else {
-        out.encryptionKey = key;
-        out.encryptionKeyFrom = from;
-      }
-    }
-  }
+  readTokenExchange(sso, at, out, issues);
+  readEncryptionKey(sso, env, at, out, issues);
   return out;
 }

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseYaml } from '../../config/yaml.ts';
+import { parseYaml } from './yaml.ts';
 
 /** A server entry (`servers[]`), with the CLI's YAML keys. */
 export interface CliServer {
