@@ -177,6 +177,21 @@ describe('fleet filters on the read workflows and on applicationset_list', () =>
   });
 });
 
+describe('under project scoping', () => {
+  it('names and counts only what the scope lets the caller see', async () => {
+    const configFile = path.join(dir, 'scoped.yaml');
+    writeFileSync(configFile, `url: ${sim.url}\nadaptToServer: false\ngitopsChecks: off\nreadOnly: true\nprojects: [payments, identity]\n`);
+    const config = loadConfig({ flags: { config: configFile }, env: { ARGOCD_API_TOKEN: sim.tokens.admin } });
+    const { gateway } = buildGateway(config, createLogger('silent'));
+    const inScope = (a: App) => ['payments', 'identity'].includes(a.spec.project) && a.status.sync?.status === 'OutOfSync';
+    const names = await gateway.callTool('application_list', { syncStatus: 'OutOfSync', answer: 'names' });
+    expect(names.isError, textOf(names as CallToolResult)).toBeFalsy();
+    expect(namesOf(names as CallToolResult)).toEqual(sorted(truth.filter(inScope)));
+    const counts = first<{ counts: Record<string, number> }>((await gateway.callTool('application_list', { syncStatus: 'OutOfSync', answer: 'counts', groupBy: 'project' })) as CallToolResult);
+    expect(Object.keys(counts.counts).sort()).toEqual(['identity', 'payments'].filter((p) => truth.some((a) => inScope(a) && a.spec.project === p)));
+  });
+});
+
 describe('the audit', () => {
   it('records a fleet call with its filters, and the list it made', async () => {
     await call('application_list', { nameMatch: 'audited-*', answer: 'counts' });
