@@ -68,7 +68,15 @@ export function fleetFields(kind: 'app' | 'appset', filter: FleetFilter, answer:
   return [...fields];
 }
 
-const textOf = (r: CallToolResult) => r.content.map((c) => (c as { text?: string }).text ?? '').join('\n');
+/** The items of a list result: its first content is the JSON (notes may follow). */
+const itemsOf = (r: CallToolResult): unknown[] | undefined => {
+  try {
+    const value = JSON.parse((r.content[0] as { text?: string } | undefined)?.text ?? '') as { items?: unknown[] };
+    return Array.isArray(value.items) ? value.items : [];
+  } catch {
+    return undefined;
+  }
+};
 const invalid = (name: string, problems: string[]): CallToolResult => ({
   content: [{ type: 'text', text: `Invalid arguments for ${name}; nothing was sent to Argo CD:\n- ${problems.join('\n- ')}` }],
   isError: true,
@@ -77,12 +85,8 @@ const invalid = (name: string, problems: string[]): CallToolResult => ({
 /** Cluster names by server and back; a gateway that does not expose cluster_list matches destinations as written. */
 async function clusterNames(call: Call, ctx: FleetCallContext): Promise<ClusterNames | undefined> {
   const got = await call('cluster_list', { fields: ['name', 'server'] }, { ...ctx, internal: true, progressToken: undefined });
-  if (got.isError) return undefined;
-  try {
-    return clusterNamesOf((JSON.parse(textOf(got)) as { items?: unknown[] }).items ?? []);
-  } catch {
-    return undefined;
-  }
+  const items = got.isError ? undefined : itemsOf(got);
+  return items && clusterNamesOf(items);
 }
 
 export interface FleetQuestion {
@@ -103,7 +107,9 @@ export async function listMatching(q: Omit<FleetQuestion, 'cap'> & { filter: Fle
   const fields = [...new Set([...fleetFields(spec.kind, q.filter, q.answer, q.groupBy), ...(q.extraFields ?? [])])];
   const listed = await q.call(q.name, { ...rest, fields }, { ...q.ctx, internal: true, progressToken: undefined });
   if (listed.isError) return { ok: false as const, result: listed };
-  const items = ((JSON.parse(textOf(listed)) as { items?: unknown[] }).items ?? []) as unknown[];
+  const items = itemsOf(listed);
+  // Never a wrong count: a list that cannot be read is said, not taken for an empty one.
+  if (!items) return { ok: false as const, result: { content: [{ type: 'text' as const, text: `${q.name} answered something other than a list; nothing was filtered.` }], isError: true } };
   const clusters = q.filter.cluster || q.groupBy === 'cluster' ? await clusterNames(q.call, q.ctx) : undefined;
   const keep = predicateOf(q.filter, clusters);
   const factsOf = spec.kind === 'app' ? appFacts : appSetFacts;
