@@ -27,6 +27,7 @@ type App = {
 
 let sim: Simulator;
 let client: Client;
+let gatewayOf: ReturnType<typeof buildGateway>['gateway'];
 let truth: App[];
 let clusters: Array<{ name: string; server: string }>;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fleet-filters-'));
@@ -40,6 +41,7 @@ beforeAll(async () => {
   writeFileSync(configFile, `url: ${sim.url}\nadaptToServer: false\ngitopsChecks: off\nreadOnly: true\nauditFile: ${path.join(dir, 'audit.log')}\n`);
   const config = loadConfig({ flags: { config: configFile }, env: { ARGOCD_API_TOKEN: sim.tokens.admin } });
   const { gateway, version } = buildGateway(config, createLogger('silent'));
+  gatewayOf = gateway;
   const server = createMcpServer(gateway, version, 'static');
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
@@ -128,6 +130,21 @@ describe('fleet filters on application_list, against the simulator\'s own list',
     expect(textOf(result)).toContain(`offset=${value.items.length}`);
     const rest = first<{ items: unknown[] }>(await call('application_list', { autoSync: false, offset: value.next!.offset }));
     expect(rest.items.length).toBeGreaterThan(0);
+  });
+
+  it('names over a small budget (10 KB, Copilot CLI) come in pages whose offsets cover every name once', async () => {
+    const ask = async (offset?: number) => (await gatewayOf.callTool('application_list', { answer: 'names', ...(offset ? { offset } : {}) }, { clientName: 'github-copilot-developer' })) as CallToolResult;
+    const seen: string[] = [];
+    let offset: number | undefined;
+    for (let page = 0; page < 50; page++) {
+      const result = await ask(offset);
+      expect(Buffer.byteLength((result.content[0] as { text: string }).text)).toBeLessThanOrEqual(10 * 1024);
+      seen.push(...namesOf(result));
+      offset = first<{ next?: { offset: number } }>(result).next?.offset;
+      if (offset === undefined) break;
+      expect(textOf(result)).toContain(`offset=${offset}`);
+    }
+    expect(seen.sort()).toEqual(sorted(truth));
   });
 
   it('every name of a large answer fits the 20,000-token budget', async () => {
