@@ -13,6 +13,7 @@ import { taskSupportOf } from './task-support.ts';
 import { withCursorArg } from './paging-hook.ts';
 import type { NoticeBoard } from './notices.ts';
 import type { CompositeTool, GatewayOptions } from './types.ts';
+import { withFleetArgs } from '../fleet/fleet-call.ts';
 
 /**
  * Argo CD answers every operation with a JSON object (a grpc-gateway message), and the gateway's shaped results are
@@ -134,7 +135,8 @@ export function createExposure(options: ExposureOptions, notices: NoticeBoard): 
     // `cursor` is the gateway's own argument: added here, the catalogue knows nothing of it.
     const schema = pagesByCursor(t.name) ? withCursorArg(t.inputSchema) : t.inputSchema;
     const absent = absentArgsFor(t.name);
-    return { ...toMcpTool(t), inputSchema: (absent.length ? withoutArgs(schema, absent) : schema) as Tool['inputSchema'] };
+    // The fleet tools' filters and answer shapes are added here, at runtime (src/fleet/fleet-call.ts).
+    return withFleetArgs({ ...toMcpTool(t), inputSchema: (absent.length ? withoutArgs(schema, absent) : schema) as Tool['inputSchema'] });
   };
 
   const exposed = async (): Promise<CatalogueTool[]> => {

@@ -16,6 +16,7 @@ import { textResult } from './gateway.ts';
 import { resultBudget } from './client-budgets.ts';
 import { defaultOf } from '../config/values.ts';
 import { mapLimit, mergeAnswers } from './fan-out.ts';
+import { mergeFleetAnswers, mergesAsFleet } from './fleet-merge.ts';
 import type { InstanceAnswer, Skipped } from './fan-out.ts';
 
 /** The argument that names the instance. No Argo CD operation has a parameter of that name (a test checks). */
@@ -163,15 +164,20 @@ async function fanOut(f: FanOut, call: { name: string; chosen: unknown; args: Re
   if (!targets.ok) return targets.result;
   // Progress of several calls under one token would interleave: the merged result is the progress.
   const { progressToken: _token, sendProgress: _send, ...quiet } = ctx;
+  // A fleet question is answered whole by each instance and cut once, merged (src/gateway/fleet-merge.ts).
+  const fleet = mergesAsFleet(name, args);
+  const { offset, ...whole } = args;
+  const [asEach, ctxEach] = fleet ? [args.answer === 'names' ? whole : args, { ...quiet, internal: true }] : [args, quiet];
   const answers = await mapLimit(targets.asked, f.concurrency, async (instance): Promise<InstanceAnswer> => {
     if (!offering.includes(instance)) return { instance, result: textResult(`${instance} does not offer ${name} (its allowlist or toolsets); nothing was sent to it.`, true) };
     try {
-      return { instance, result: await f.byName.get(instance)!.gateway.callTool(name, args, quiet) };
+      return { instance, result: await f.byName.get(instance)!.gateway.callTool(name, asEach, ctxEach) };
     } catch (err) {
       return { instance, thrown: err instanceof Error ? err.message : String(err) };
     }
   });
   const budget = resultBudget({ operatorTokens: f.maxResultTokens, clientName: ctx.clientName });
+  if (fleet) return mergeFleetAnswers({ tool: name, answers, skipped: targets.skipped, budget, hint: 'Narrow with more filters, or answer "counts".', offset: typeof offset === 'number' ? offset : 0 });
   return mergeAnswers({ tool: name, answers, skipped: targets.skipped, budget, hint: 'Narrow with `query` (e.g. a filter), the tool\'s filters, fewer instances, or limit/offset.' });
 }
 

@@ -28,6 +28,15 @@ const QUERY =
   "query \"items[?status.sync.status=='OutOfSync'].metadata.name\" or \"length(items)\". With several instances, " +
   'reads take instance "*" or a list of names: each instance answers (the query runs per instance), rows carry `instance`, failures are listed in `errors`.';
 
+/** docs/fleet.md: the fleet filters and answer shapes, described once for the four tools that take them. */
+const FLEET =
+  'application_list, applicationset_list, health_report and find_app answer fleet questions in one call with filters: syncStatus ' +
+  '(Synced|OutOfSync|Unknown), healthStatus (Healthy|Progressing|Degraded|Suspended|Missing|Unknown), operationPhase ' +
+  '(Running|Failed|Error|Succeeded|Terminating), cluster (server URL or name), namespace (destination), path (or chart), ' +
+  'targetRevision, nameMatch (fragment; * and ? glob), autoSync, condition (a condition type, e.g. SyncError); a tool ' +
+  'takes those its schema lists. answer: names (every match, by project), summary (rows, default) or counts with groupBy ' +
+  'sync|health|project|cluster|namespace|instance; totals are exact.';
+
 const INSTRUCTIONS = [
   'Tools for one Argo CD, one per API operation (tool name = service_operation), plus workflow tools',
   '(sync_and_wait, rollback, sync_many, set_revision, diff, health_report, find_app).',
@@ -39,6 +48,7 @@ const INSTRUCTIONS = [
   'with a receipt (what changed, the operation requested, the call that follows it) at once while Argo CD works:',
   'make that call, or use sync_and_wait. Errors explain what to fix.',
   QUERY,
+  FLEET,
   UNTRUSTED,
   CONFIRMATION,
 ].join(' ');
@@ -48,6 +58,7 @@ const DYNAMIC_INSTRUCTIONS = [
   'with describe_tool, then run it with call_tool (or enable_toolset to get a group of tools directly).',
   'Results are shaped (summaries, `fields`, limit/offset, `cursor` for the next page of a cut list, raw: true for the unmodified document).',
   QUERY,
+  FLEET,
   UNTRUSTED,
   CONFIRMATION,
 ].join(' ');

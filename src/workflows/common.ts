@@ -67,6 +67,12 @@ export function json(value: unknown, isError = false): CallToolResult {
   };
 }
 
+/** A JSON result with a note after it (what was cut, how to get the rest). */
+export function jsonWithNote(value: unknown, note?: string): CallToolResult {
+  const result = json(value);
+  return note ? { ...result, content: [...result.content, { type: 'text', text: note }] } : result;
+}
+
 export { textResult };
 
 /** Arguments every application-targeting workflow accepts. */
@@ -76,13 +82,22 @@ export const APP_ARGS: Record<string, JsonSchema> = {
 };
 
 export const WAIT_ARGS: Record<string, JsonSchema> = {
-  timeoutSeconds: { type: 'integer', minimum: 5, maximum: 3600, description: 'Stop waiting after this long (default 300); Argo CD carries on.' },
+  timeoutSeconds: { type: 'integer', minimum: 5, maximum: 3600, description: 'Default 300; then the wait stops (Argo CD carries on).' },
   waitFor: {
     type: 'array',
     items: { type: 'string', enum: ['operation', 'sync', 'health', 'suspended', 'degraded'] },
-    description:
-      "As `argocd app wait` flags: operation, sync, health (Degraded is an error), suspended, degraded. Default [operation, health].",
+    description: "As `argocd app wait`'s flags (health: Degraded is an error). Default [operation, health].",
   },
   waitForHealth: { type: 'boolean', description: 'false: waitFor [operation].' },
-  terminateOnCancel: { type: 'boolean', description: 'If the call is cancelled, terminate the running operation (default false).' },
+  terminateOnCancel: { type: 'boolean', description: 'On cancel, terminate the running operation (default false).' },
 };
+
+/**
+ * Where the gateway previews a call instead of asking (confirmFallback: token), the token of that preview; the
+ * gateway takes it (src/policy/confirm/gate.ts), the workflow never passes it on.
+ * No description: the name says it, and the preview that issues one says how to use it.
+ */
+export const CONFIRMATION_TOKEN_ARG = { type: 'string' };
+
+/** The given keys of args that are set. */
+export const pick = (args: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));

@@ -20,6 +20,7 @@ import { createMcpServer } from '../../src/mcp/server.ts';
 import type { Mode } from '../../src/mcp/server.ts';
 import { startSimulator } from 'argocd-simulator';
 import { WORKFLOWS } from '../../src/workflows/index.ts';
+import { withFleetArgs } from '../../src/fleet/fleet-call.ts';
 import type { Simulator } from 'argocd-simulator';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -107,7 +108,9 @@ describe('several Argo CD instances behind one gateway', () => {
       expect(instance).toBeDefined();
       // A list tool also takes the gateway's own `cursor` (src/gateway/paging-hook.ts); no other tool does.
       expect(cursor !== undefined, tool.name).toBe(!!original.request.list);
-      expect(rest).toEqual(original.inputSchema.properties ?? {});
+      // The fleet tools carry their filters and answer shapes, added at runtime as every gateway adds them.
+      const advertised = withFleetArgs({ name: tool.name, inputSchema: { type: 'object', properties: (original.inputSchema.properties ?? {}) as Record<string, object> } });
+      expect(rest).toEqual(advertised.inputSchema.properties);
     }
   });
 
