@@ -1,7 +1,7 @@
 /**
  * The fleet questions of `npm run bench`: each is one tool call, with its arguments in one place, and the names a
  * complete answer holds, computed from the simulator's own list. A question is answered the best way the gateway
- * offers; when application_list gains a better way (a structured filter, a names-only answer), only `args` changes.
+ * offers: the fleet filters with a names or counts answer (docs/fleet.md).
  */
 
 /** One application as the simulator lists it, reduced to what the questions read. */
@@ -40,34 +40,31 @@ export const fleetQuestions: FleetQuestion[] = [
   {
     question: 'OutOfSync apps',
     tool: 'application_list',
-    args: () => ({ fields: ['metadata.name', 'status.sync.status'], query: "items[?status.sync.status=='OutOfSync'].metadata.name" }),
+    args: () => ({ syncStatus: 'OutOfSync', answer: 'names' }),
     expectedFrom: (apps) => names(apps.filter((a) => a.sync === 'OutOfSync')),
   },
   {
     question: 'Degraded apps',
     tool: 'application_list',
-    args: () => ({ fields: ['metadata.name', 'status.health.status'], query: "items[?status.health.status=='Degraded'].metadata.name" }),
+    args: () => ({ healthStatus: 'Degraded', answer: 'names' }),
     expectedFrom: (apps) => names(apps.filter((a) => a.health === 'Degraded')),
   },
   {
     question: 'health of one project',
     tool: 'application_list',
-    args: (p) => ({ projects: [p.project], fields: ['metadata.name', 'status.health.status'], query: 'items[].[metadata.name, status.health.status]' }),
+    args: (p) => ({ projects: [p.project], answer: 'counts', groupBy: 'health' }),
     expectedFrom: (apps, p) => names(apps.filter((a) => a.project === p.project)),
   },
   {
     question: 'apps whose name contains a fragment',
     tool: 'application_list',
-    args: (p) => ({ fields: ['metadata.name'], query: `items[?contains(metadata.name, '${p.fragment}')].metadata.name` }),
+    args: (p) => ({ nameMatch: p.fragment, answer: 'names' }),
     expectedFrom: (apps, p) => names(apps.filter((a) => a.name.includes(p.fragment))),
   },
   {
     question: 'apps on one cluster',
     tool: 'application_list',
-    args: (p) => ({
-      fields: ['metadata.name', 'spec.destination'],
-      query: `items[?spec.destination.server=='${p.cluster.server}' || spec.destination.name=='${p.cluster.name}'].metadata.name`,
-    }),
+    args: (p) => ({ cluster: p.cluster.name, answer: 'names' }),
     expectedFrom: (apps, p) => names(apps.filter((a) => onCluster(a, p.cluster))),
   },
 ];

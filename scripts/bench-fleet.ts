@@ -13,6 +13,7 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { startSimulator } from 'argocd-simulator';
 import { type FleetApp, type FleetPick, fleetQuestions, pickFrom } from './bench-fleet-questions.ts';
 import { connectWith, peakRssMb, resetPeakRss, rssMb, simulatorProcess, text } from './bench-processes.ts';
+import { unpackNames } from '../src/fleet/answer-shapes.ts';
 
 type Say = (line?: string) => void;
 
@@ -85,11 +86,23 @@ async function readFleet(url: string, token: string): Promise<{ apps: FleetApp[]
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** Every string in the answer's JSON text (an application is named when its name is one of them). */
-function stringsIn(answer: string): Set<string> {
+/**
+ * The applications an answer accounts for: every string in its JSON text, the names a packed `names` answer stands
+ * for (src/fleet/answer-shapes.ts), and, for a `counts` answer, as many as it counts when that is all of `expected`.
+ */
+function accountedFor(answer: string, expected: string[]): number {
   const found = new Set<string>();
   for (const m of answer.matchAll(/"((?:[^"\\]|\\.)*)"/g)) found.add(m[1]);
-  return found;
+  let parsed: { names?: Record<string, Record<string, string>>; counts?: Record<string, number> } = {};
+  try {
+    parsed = JSON.parse(answer) as typeof parsed;
+  } catch {
+    // A text answer: its strings are all it names.
+  }
+  for (const group of Object.values(parsed.names ?? {})) for (const name of unpackNames(group)) found.add(name);
+  const named = expected.filter((n) => found.has(n)).length;
+  const counted = Object.values(parsed.counts ?? {}).reduce((sum, n) => sum + n, 0);
+  return counted === expected.length ? counted : named;
 }
 
 export interface FleetRow {
@@ -153,11 +166,10 @@ async function fleetAt(apps: number): Promise<{ rows: FleetRow[]; pick: FleetPic
         upstreamBytes = proxy.bytes;
       }
       const expected = q.expectedFrom(fleet.apps, pick);
-      const seen = stringsIn(answer);
       rows.push({
         question: q.question,
         tokens: countTokens(answer),
-        named: expected.filter((n) => seen.has(n)).length,
+        named: accountedFor(answer, expected),
         total: expected.length,
         upstreamBytes,
         directMs: median(directMs),
@@ -221,7 +233,7 @@ export async function fleet(say: Say, sizes: number[], runOn: string): Promise<v
   say();
   say(`Run ${runOn}; figures from one run, so compare the ratios.`);
   say();
-  say(`Each size is seeded once (\`argocd-simulator --apps N\`, its own process) and every question is asked of it through the built gateway (dist/cli.js, stdio, the MCP SDK's client), each the best way the gateway offers today: a JMESPath \`query\` with a \`fields\` projection (docs/query.md). The gateway reaches the simulator through a loopback proxy that counts the bytes Argo CD sends. "named / total": the applications the answer names of those the simulator's own list says it should. "direct": a plain fetch (read and parsed) of the same URL the gateway sent, \`fields\` projection included, through the same proxy. Times are medians of ${RUNS} alternating runs after a warm-up. Peak RSS is the gateway process's VmHWM over that question's calls (reset before each question, so the largest of them is the peak over all questions), with the RSS after initialize for comparison.`);
+  say(`Each size is seeded once (\`argocd-simulator --apps N\`, its own process) and every question is asked of it through the built gateway (dist/cli.js, stdio, the MCP SDK's client), each the best way the gateway offers: the fleet filters with a names or counts answer (docs/fleet.md). The gateway reaches the simulator through a loopback proxy that counts the bytes Argo CD sends. "named / total": the applications the answer names (or counts, for a counts answer) of those the simulator's own list says it should. "direct": a plain fetch (read and parsed) of the same URL the gateway sent, \`fields\` projection included, through the same proxy. Times are medians of ${RUNS} alternating runs after a warm-up. Peak RSS is the gateway process's VmHWM over that question's calls (reset before each question, so the largest of them is the peak over all questions), with the RSS after initialize for comparison.`);
   say();
   questionTable(say);
   say();
@@ -244,7 +256,7 @@ export async function fleet(say: Say, sizes: number[], runOn: string): Promise<v
   }
   say('### Write receipts');
   say();
-  say('The answer each write tool returns (the 50-app simulator; confirmations off).');
+  say('The answer each write tool returns (the 50-app simulator; confirmations off): a receipt (docs/receipts.md). Before receipts, these writes answered with the whole shaped application: median 1,664 tokens for a sync, 1,612 for a rollback, 253 for an update_spec over the same 50 apps (measured by scripts/measure-writes.ts, docs/receipts.md).');
   say();
   await writeReceipts(say);
   say();

@@ -70,6 +70,9 @@ export function fleetFields(kind: 'app' | 'appset', filter: FleetFilter, answer:
 
 /** The items of a list result: its first content is the JSON (notes may follow). */
 const itemsOf = (r: CallToolResult): unknown[] | undefined => {
+  // The list's value as the call shaped it; its text is read only where no value came with it.
+  const structured = r.structuredContent as { items?: unknown } | undefined;
+  if (structured && Array.isArray(structured.items)) return structured.items;
   try {
     const value = JSON.parse((r.content[0] as { text?: string } | undefined)?.text ?? '') as { items?: unknown[] };
     return Array.isArray(value.items) ? value.items : [];
