@@ -29,7 +29,7 @@ import { queryArgOf, queryArgProblem, queryComposite } from './query-hook.ts';
 import { freshListResult, listPageRequest, servePage, workflowPaging } from './paging-hook.ts';
 import type { ListPaging } from './paging-hook.ts';
 import { UNTRUSTED_META, WORKFLOW_HINT, jsonResult, narrowHint, textResult } from './results.ts';
-import { answerFleetQuestion } from '../fleet/fleet-call.ts';
+import { fleetAnswer } from './fleet-hook.ts';
 import { callerIdentity } from './sign-in.ts';
 import type { StreamAnswer } from './streams.ts';
 import { streamWaitMs } from './streams.ts';
@@ -98,19 +98,12 @@ async function callTool(deps: CallDeps, name: string, rawArgs: unknown, ctx: Cal
     options.logger.warn({ tool: name, refusal }, 'refused a call to a tool the gateway does not expose');
     return textResult(`The tool "${name}" is not available on this gateway: ${refusal}. Nothing was sent to Argo CD.`, true);
   }
-  // Fleet filters and answer shapes (src/fleet/fleet-call.ts) list through this same path, then answer here.
-  const fleet = await answerFleetQuestion({
-    name,
-    args: (rawArgs ?? {}) as Record<string, unknown>,
-    ctx,
-    cap: ctx.internal ? Number.POSITIVE_INFINITY : deps.budgetOf(ctx),
-    instance: options.instance,
-    call: (n, a, c) => deps.self().callTool(n, a, { ...ctx, ...c }),
-  });
+  // Fleet filters and answer shapes (src/gateway/fleet-hook.ts) list through this same path, then answer here.
+  const fleet = await fleetAnswer({ paging: deps.paging, budgetOf: deps.budgetOf, instance: options.instance, self: deps.self }, tool, rawArgs, ctx);
   if (fleet) {
     // Audited as a workflow is: this call with its filters, and the list it made.
     record(fleet.isError ? 'error' : 'ok');
-    return fleet.isError ? fleet : { ...fleet, _meta: UNTRUSTED_META };
+    return fleet;
   }
   // Validate.
   const checked = checkArguments(deps, name, rawArgs, record);

@@ -121,15 +121,33 @@ describe('fleet filters on application_list, against the simulator\'s own list',
     expect(decodeURIComponent(sent.query)).not.toContain('items.spec.source');
   });
 
-  it('a summary too large for the budget is cut with exact totals and the offset of the rest', async () => {
+  it('a summary too large for the budget is cut with exact totals; its cursor serves the rest from a snapshot, every row once', async () => {
+    const want = sorted(truth.filter((a) => !autoSync(a)));
+    type Page = { total: number; matched: number; columns: string[]; items: unknown[][]; cursor?: string };
+    const lists = () => sim.requests.filter((r) => r.method === 'GET' && r.path === '/api/v1/applications').length;
+    const before = lists();
     const result = await call('application_list', { autoSync: false });
-    const value = first<{ total: number; matched: number; items: unknown[]; next?: { offset: number } }>(result);
-    expect(value.matched).toBe(truth.filter((a) => !autoSync(a)).length);
+    const value = first<Page>(result);
+    expect(value.matched).toBe(want.length);
+    expect(value.total).toBe(truth.length);
     expect(value.items.length).toBeLessThan(value.matched);
-    expect(value.next?.offset).toBe(value.items.length);
-    expect(textOf(result)).toContain(`offset=${value.items.length}`);
-    const rest = first<{ items: unknown[] }>(await call('application_list', { autoSync: false, offset: value.next!.offset }));
-    expect(rest.items.length).toBeGreaterThan(0);
+    expect(value.cursor).toBeTruthy();
+    expect(textOf(result)).toContain(`cursor="${value.cursor}"`);
+    const nameAt = value.columns.indexOf('name');
+    const seen = value.items.map((row) => String(row[nameAt]));
+    let cursor = value.cursor;
+    for (let page = 0; cursor && page < 50; page++) {
+      const next = first<Page>(await call('application_list', { autoSync: false, cursor }));
+      seen.push(...next.items.map((row) => String(row[nameAt])));
+      cursor = next.cursor;
+    }
+    expect(cursor).toBeUndefined();
+    expect(seen.sort()).toEqual(want);
+    // One list from Argo CD for every page.
+    expect(lists() - before).toBe(1);
+    // A cursor goes with the summary it came from: not with a names answer, and not with offset.
+    expect((await call('application_list', { autoSync: false, answer: 'names', cursor: value.cursor })).isError).toBe(true);
+    expect((await call('application_list', { autoSync: false, offset: 5, cursor: value.cursor })).isError).toBe(true);
   });
 
   it('names over a small budget (10 KB, Copilot CLI) come in pages whose offsets cover every name once', async () => {
