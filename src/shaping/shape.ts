@@ -75,6 +75,30 @@ export function strip(value: unknown): unknown {
   return out;
 }
 
+/**
+ * strip, without the copy when there is nothing to drop (most projected list items): the value itself comes back,
+ * so only for results nothing modifies afterwards.
+ */
+function stripShared(value: unknown): unknown {
+  return isClean(value) ? value : strip(value);
+}
+
+/** Whether strip would return the value unchanged: no noise key, no last-applied annotation, no empty value inside. */
+function isClean(value: unknown): boolean {
+  if (Array.isArray(value)) {
+    for (const item of value) if (isEmpty(item) || !isClean(item)) return false;
+    return true;
+  }
+  if (!isObj(value)) return true;
+  for (const k in value) {
+    if (NOISE_KEYS.has(k) || !Object.hasOwn(value, k)) return false;
+    const v = value[k];
+    if (isEmpty(v)) return false;
+    if (typeof v === 'object' && (!isClean(v) || (k === 'annotations' && isObj(v) && LAST_APPLIED in v))) return false;
+  }
+  return true;
+}
+
 const short = (rev: unknown) => (typeof rev === 'string' && /^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 8) : rev);
 
 /** The columns of an application list's summary rows. */
@@ -281,7 +305,8 @@ export function shapeResult(tool: ShapeTool, data: unknown, args: ShapeArgs): Sh
         : { columns: [...APPLICATION_COLUMNS], items: rows };
     } else if (items && isObj(data)) {
       const projectItem = args.fields?.length ? projector(stripPrefix(args.fields, 'items.')) : undefined;
-      const each = projectItem ? (i: unknown) => projectItem(strip(i)) : ITEM_SUMMARIES[response] ?? strip;
+      // Projected first: the noise is stripped from what the call reads, not from the whole item.
+      const each = projectItem ? (i: unknown) => stripShared(projectItem(i)) : ITEM_SUMMARIES[response] ?? strip;
       out = { ...(strip({ ...data, items: undefined }) as Json), items: items.map(each) };
     } else if (args.fields?.length) {
       out = project(strip(data), args.fields);
