@@ -108,12 +108,14 @@ export async function listMatching(q: Omit<FleetQuestion, 'cap'> & { filter: Fle
   const spec = FLEET_TOOLS[q.name];
   const rest = Object.fromEntries(Object.entries(q.args).filter(([k]) => !spec.filters.includes(k) && !ANSWER_KEYS.includes(k) && k !== 'offset' && k !== 'limit'));
   const fields = [...new Set([...fleetFields(spec.kind, q.filter, q.answer, q.groupBy), ...(q.extraFields ?? [])])];
+  // The cluster names are asked for beside the list, not after it.
+  const clustersAsked = q.filter.cluster || q.groupBy === 'cluster' ? clusterNames(q.call, q.ctx) : undefined;
   const listed = await q.call(q.name, { ...rest, fields }, { ...q.ctx, internal: true, progressToken: undefined });
+  const clusters = await clustersAsked;
   if (listed.isError) return { ok: false as const, result: listed };
   const items = itemsOf(listed);
   // Never a wrong count: a list that cannot be read is said, not taken for an empty one.
   if (!items) return { ok: false as const, result: { content: [{ type: 'text' as const, text: `${q.name} answered something other than a list; nothing was filtered.` }], isError: true } };
-  const clusters = q.filter.cluster || q.groupBy === 'cluster' ? await clusterNames(q.call, q.ctx) : undefined;
   const keep = predicateOf(q.filter, clusters);
   const factsOf = spec.kind === 'app' ? appFacts : appSetFacts;
   const matched: Array<{ facts: AppFacts; item: unknown }> = [];
