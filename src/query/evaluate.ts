@@ -41,7 +41,7 @@ interface Budget {
   deadline: number;
   steps: number;
   built: number;
-  /** JSON size of values already measured (input parts and built values alike). */
+  /** JSON size of large values already measured (input parts and built values alike). */
   sizes: WeakMap<object, number>;
   /** The innermost function call that was running when an error was thrown. */
   failedCall?: ExpressionNode;
@@ -52,7 +52,10 @@ let budget: Budget | undefined;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** JSON size of a value in characters, references expanded; memoized per object; stops past `limit`. */
+/** Values smaller than this (in JSON characters) are measured again rather than remembered. */
+const MEMO_MIN_CHARS = 1024;
+
+/** JSON size of a value in characters, references expanded; memoized per large object; stops past `limit`. */
 function sizeOf(value: unknown, b: Budget): number {
   if (value === null || value === undefined) return 4;
   if (typeof value === 'string') return value.length + 2;
@@ -72,7 +75,9 @@ function sizeOf(value: unknown, b: Budget): number {
       if (size > b.limits.valueChars) break;
     }
   }
-  b.sizes.set(value, size);
+  // Only large values are remembered: a WeakMap entry per small object cost more than walking it again (a 1,500-app
+  // list has ~10^6 of them), and the values a query can repeat into a huge one are large by then.
+  if (size > MEMO_MIN_CHARS) b.sizes.set(value, size);
   return size;
 }
 
