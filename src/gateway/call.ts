@@ -28,7 +28,7 @@ import { checkReader, gitopsCaller, withGitopsNotice } from './gitops-hook.ts';
 import { queryArgOf, queryArgProblem, queryComposite } from './query-hook.ts';
 import { freshListResult, listPageRequest, servePage, workflowPaging } from './paging-hook.ts';
 import type { ListPaging } from './paging-hook.ts';
-import { UNTRUSTED_META, WORKFLOW_HINT, jsonResult, narrowHint, textResult } from './results.ts';
+import { WORKFLOW_HINT, jsonResult, narrowHint, textResult } from './results.ts';
 import { fleetAnswer } from './fleet-hook.ts';
 import { callerIdentity } from './sign-in.ts';
 import type { StreamAnswer } from './streams.ts';

@@ -99,8 +99,6 @@ function isClean(value: unknown): boolean {
   return true;
 }
 
-const short = (rev: unknown) => (typeof rev === 'string' && /^[0-9a-f]{40}$/.test(rev) ? rev.slice(0, 8) : rev);
-
 /** The columns of an application list's summary rows. */
 export const APPLICATION_COLUMNS = ['name', 'project', 'repo', 'path', 'target', 'dest', 'sync', 'health', 'rev', 'op', 'syncedAgo', 'namespace'] as const;
 
